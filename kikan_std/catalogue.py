@@ -1,0 +1,153 @@
+"""The one catalogue of finding codes: code → severity, Japanese/English templates, clause, docs.
+
+The catalogue is data: TOML files under ``kikan_std/data/catalogue/``, listed explicitly in
+:data:`CATALOGUE_FILES`. Each top-level table is one code::
+
+    [FLD001]
+    slug = "required-missing"
+    severity = "error"            # error | warning | info
+    clause = "基本データリスト 凡例 データ出力条件"
+    title   = { ja = "…", en = "…" }
+    message = { ja = "必須項目「{item}」が空です。", en = "…" }   # str.format fields
+    what    = { ja = "…", en = "…" }   # what it checks
+    why     = { ja = "…", en = "…" }   # why it matters
+    example = { ja = "…", en = "…" }   # a minimal example
+    fix     = { ja = "…", en = "…" }   # how to fix it
+
+Messages, ``kikan-std explain`` and the docs pages are all rendered from here.
+"""
+
+from __future__ import annotations
+
+import string
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
+
+Lang = Literal["ja", "en"]
+Severity = Literal["error", "warning", "info"]
+
+CATALOGUE_FILES: tuple[str, ...] = (
+    "reader.toml",
+    "field.toml",
+    "record.toml",
+    "engine.toml",
+)
+"""Catalogue files, in display order. Add a file here to add a family of codes."""
+
+_DOC_PARTS = ("what", "why", "example", "fix")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One catalogue entry."""
+
+    code: str
+    slug: str
+    severity: Severity
+    clause: str
+    title: dict[str, str]
+    message: dict[str, str]
+    what: dict[str, str]
+    why: dict[str, str]
+    example: dict[str, str]
+    fix: dict[str, str]
+    family: str
+
+    def render(self, lang: Lang, params: dict[str, Any]) -> str:
+        """Render the message template in ``lang`` with ``params``; missing fields render as '?'."""
+        return _FORMATTER.vformat(self.message[lang], (), _Params(params))
+
+
+class _Params(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+class _Formatter(string.Formatter):
+    def get_value(self, key: int | str, args: Any, kwargs: Any) -> Any:
+        if isinstance(key, int):
+            return "?"
+        return kwargs[key]
+
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        if value is None:
+            return "-"
+        return super().format_field(value, format_spec)
+
+
+_FORMATTER = _Formatter()
+
+
+class CatalogueError(ValueError):
+    """The catalogue data is malformed (a bug in the package, caught by the tests)."""
+
+
+@cache
+def catalogue() -> dict[str, Entry]:
+    """All catalogue entries keyed by code, in display order."""
+    out: dict[str, Entry] = {}
+    base = resources.files("kikan_std") / "data" / "catalogue"
+    for fname in CATALOGUE_FILES:
+        data = tomllib.loads((base / fname).read_text(encoding="utf-8"))
+        family = fname.removesuffix(".toml")
+        for code, raw in data.items():
+            if code in out:
+                raise CatalogueError(f"{fname}: duplicate code {code}")
+            out[code] = _entry(code, raw, family)
+    return out
+
+
+def _entry(code: str, raw: dict[str, Any], family: str) -> Entry:
+    try:
+        severity = raw["severity"]
+        if severity not in ("error", "warning", "info"):
+            raise CatalogueError(f"{code}: bad severity {severity!r}")
+        texts = {}
+        for part in ("title", "message", *_DOC_PARTS):
+            t = raw[part]
+            if not (isinstance(t, dict) and t.get("ja") and t.get("en")):
+                raise CatalogueError(f"{code}: {part} needs non-empty ja and en")
+            texts[part] = {"ja": str(t["ja"]), "en": str(t["en"])}
+        return Entry(
+            code=code,
+            slug=str(raw["slug"]),
+            severity=severity,
+            clause=str(raw["clause"]),
+            family=family,
+            **texts,
+        )
+    except KeyError as e:
+        raise CatalogueError(f"{code}: missing key {e}") from None
+
+
+def entry(code: str) -> Entry:
+    """The catalogue entry for ``code``.
+
+    Raises:
+        KeyError: unknown code.
+    """
+    return catalogue()[code]
+
+
+def explain(code: str, lang: Lang = "ja") -> str:
+    """The documentation of ``code`` as Markdown (the same text as its docs page)."""
+    e = entry(code.upper())
+    labels = {
+        "ja": ("重大度", "根拠", "何を検査するか", "なぜ重要か", "例", "直し方", "メッセージ"),
+        "en": ("Severity", "Clause", "What it checks", "Why it matters", "Example", "How to fix", "Message"),
+    }[lang]
+    sev = {"ja": {"error": "エラー", "warning": "警告", "info": "情報"}, "en": {}}[lang].get(e.severity, e.severity)
+    lines = [
+        f"# {e.code} {e.slug}: {e.title[lang]}",
+        "",
+        f"- **{labels[0]}**: {sev}",
+        f"- **{labels[1]}**: {e.clause}",
+        f"- **{labels[6]}**: {e.message[lang]}",
+        "",
+    ]
+    for label, part in zip(labels[2:6], _DOC_PARTS, strict=True):
+        lines += [f"## {label}", "", getattr(e, part)[lang].strip(), ""]
+    return "\n".join(lines)
