@@ -1,0 +1,82 @@
+"""kikan-std: conformance checks for data of Japanese municipal core systems (基幹業務システム).
+
+Typical use::
+
+    import kikan_std
+    report = kikan_std.check(["atena.csv"], spec="jutogai_atena")
+    if not report.valid:
+        for f in report.errors():
+            print(f.code, f.record, f.item, f.message)
+
+The public names are listed in ``__all__``; everything else is internal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from kikan_std._version import __version__
+from kikan_std.catalogue import Lang, explain
+from kikan_std.engine import Options, ProgressFn, run_check
+from kikan_std.findings import Finding
+from kikan_std.model import CodeList, DataType, Group, Item, Obligation, Spec
+from kikan_std.readers.csv_reader import InputError
+from kikan_std.report import FindingOut, Report
+from kikan_std.specs import UnknownSpecError, list_specs, load_spec, load_spec_file, rules_for
+
+
+def check(
+    paths: str | Path | Sequence[str | Path],
+    spec: str | Spec = "jutogai_atena",
+    *,
+    encoding: str = "utf-8",
+    lang: Lang = "ja",
+    show_values: bool = False,
+    max_findings: int | None = 1000,
+    group: str | None = None,
+    progress: ProgressFn | None = None,
+) -> Report:
+    """Check data files against a spec and return the report.
+
+    Args:
+        paths: One path or several. Each file is one group (file) of the spec.
+        spec: A built-in spec id (see :func:`list_specs`) or a :class:`Spec`.
+        encoding: Input encoding; ``utf-8`` also accepts a BOM. Use ``cp932`` for legacy exports.
+        lang: Message language, ``ja`` (default) or ``en``.
+        show_values: Show personal values unmasked in findings (off by default).
+        max_findings: Findings stored per code (statistics stay complete); None keeps all.
+        group: The group every file holds, when the spec has several and names do not tell.
+        progress: Called with (file, records so far) after each chunk.
+
+    Raises:
+        UnknownSpecError: ``spec`` is not a built-in spec id.
+        InputError: a file cannot be opened, or the encoding is unknown.
+    """
+    sp = load_spec(spec) if isinstance(spec, str) else spec
+    rules = rules_for(sp)
+    if isinstance(paths, str | Path):
+        paths = [paths]
+    opts = Options(encoding=encoding, lang=lang, show_values=show_values, max_findings=max_findings, group=group)
+    return run_check(paths, sp, rules.record_rules, rules.dataset_rules, opts, progress)
+
+
+__all__ = [
+    "CodeList",
+    "DataType",
+    "Finding",
+    "FindingOut",
+    "Group",
+    "InputError",
+    "Item",
+    "Obligation",
+    "Report",
+    "Spec",
+    "UnknownSpecError",
+    "__version__",
+    "check",
+    "explain",
+    "list_specs",
+    "load_spec",
+    "load_spec_file",
+]

@@ -1,0 +1,312 @@
+"""The ``kikan-std`` command line. All logic lives in the library; this module parses and prints.
+
+Exit codes: 0 conformant, 1 not conformant, 2 usage or input problem, 3 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from kikan_std._version import __version__
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+_DESCRIPTION = """\
+地方公共団体の基幹業務システムが出力するデータが、国の標準仕様（基本データリスト等）に
+適合しているかを検査します。
+Checks data from Japanese municipal core systems against the national standard specifications.
+
+終了コード / exit codes: 0 適合 conformant, 1 不適合 not conformant,
+2 使い方・入力の誤り usage or input problem, 3 内部エラー internal error.
+"""
+
+_EPILOG = """\
+例 / examples:
+  kikan-std check atena.csv --spec jutogai_atena
+  kikan-std check legacy.csv --spec jutogai_atena --encoding cp932 --output-format json -o report.json
+  kikan-std specs
+  kikan-std explain FLD002
+  kikan-std generate --spec jutogai_atena --rows 1000 -o sample.csv
+"""
+
+
+class UsageError(Exception):
+    """A usage problem: one line on stderr, exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(message)
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="kikan-std",
+        description=_DESCRIPTION,
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--version", action="version", version=f"kikan-std {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    c = sub.add_parser(
+        "check",
+        help="データを仕様に照らして検査する / check data files against a spec",
+        description="データファイル（CSV）を仕様に照らして検査します。/ Check CSV data files against a spec.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    c.add_argument("paths", nargs="+", metavar="PATH", help="検査するファイル / files to check")
+    c.add_argument("--spec", required=True, metavar="SPEC_ID", help="仕様ID（kikan-std specs で一覧）/ spec id")
+    c.add_argument(
+        "--encoding",
+        default="utf-8",
+        metavar="ENC",
+        help="文字コード（既定 utf-8、BOM可。cp932 / shift_jis 等）/ input encoding (default utf-8, BOM allowed)",
+    )
+    c.add_argument(
+        "--output-format",
+        choices=("text", "json"),
+        default="text",
+        help="出力形式（既定 text）/ output format (default text)",
+    )
+    c.add_argument("-o", "--output", metavar="FILE", help="結果の書き出し先（既定は標準出力）/ write the report to FILE")
+    c.add_argument("--lang", choices=("ja", "en"), default=None, help="メッセージの言語（既定 ja）/ message language")
+    c.add_argument(
+        "--show-values",
+        action="store_true",
+        help="個人情報の値をマスクせずに表示する（記録されます）/ show personal values unmasked (recorded)",
+    )
+    c.add_argument(
+        "--max-findings",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="コードごとに保存する指摘の上限（0 で無制限、集計は常に全件）/ findings stored per code (0 = all)",
+    )
+    c.add_argument("--group", metavar="NAME", help="ファイルのグループ名 / the group every file holds")
+    c.add_argument("--no-progress", action="store_true", help="進捗表示をしない / no progress indicator")
+
+    s = sub.add_parser("specs", help="組み込みの仕様の一覧 / list built-in specs")
+    s.add_argument("--json", action="store_true", help="JSON で出力 / print JSON")
+
+    e = sub.add_parser("explain", help="指摘コードの説明 / explain a finding code")
+    e.add_argument("code", metavar="CODE")
+    e.add_argument("--lang", choices=("ja", "en"), default=None)
+
+    g = sub.add_parser("generate", help="合成（架空）データを生成する / write synthetic sample data")
+    g.add_argument("--spec", required=True, metavar="SPEC_ID")
+    g.add_argument("--rows", type=int, default=100, metavar="N")
+    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--encoding", default="utf-8", metavar="ENC")
+    g.add_argument("-o", "--output", required=True, metavar="FILE")
+    return p
+
+
+def _lang(args: argparse.Namespace) -> str:
+    lang = getattr(args, "lang", None) or os.environ.get("KIKAN_STD_LANG", "ja")
+    return "en" if lang == "en" else "ja"
+
+
+class _Progress:
+    """Records read so far, on stderr, at most a few times a second; only on a terminal."""
+
+    def __init__(self, stream: TextIO, lang: str) -> None:
+        self.stream = stream
+        self.last = 0.0
+        self.shown = False
+        self.label = "読込中" if lang == "ja" else "reading"
+
+    def __call__(self, file: str, records: int) -> None:
+        now = time.monotonic()
+        if now - self.last < 0.2:
+            return
+        self.last = now
+        self.shown = True
+        self.stream.write(f"\r{self.label} {file}: {records:,}")
+        self.stream.flush()
+
+    def done(self) -> None:
+        if self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+
+
+def _ensure_not_input(output: str | None, inputs: Sequence[str]) -> None:
+    """Refuse to write a report over one of the user's inputs."""
+    if output is None or not Path(output).exists():
+        return
+    target = Path(output).resolve()
+    for p in inputs:
+        if Path(p).resolve() == target:
+            raise UsageError(f"出力先が入力ファイルと同じです（上書きしません）/ output is an input file: {output}")
+
+
+def _write_output(text: str, output: str | None, stdout: TextIO) -> None:
+    if output is None:
+        stdout.write(text)
+        return
+    out = Path(output)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise UsageError(f"書き出せません / cannot write {output}: {e.strerror}") from None
+
+
+def _cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from kikan_std import check
+    from kikan_std.readers.csv_reader import InputError
+    from kikan_std.specs import UnknownSpecError, load_spec
+    from kikan_std.writers.text import render_text
+
+    lang = _lang(args)
+    try:
+        spec = load_spec(args.spec)
+    except UnknownSpecError as e:
+        raise UsageError(f"仕様が見つかりません / {e}") from None
+    if args.max_findings < 0:
+        raise UsageError("--max-findings は 0 以上 / must be >= 0")
+    _ensure_not_input(args.output, args.paths)
+    progress = None
+    if not args.no_progress and stderr.isatty():
+        progress = _Progress(stderr, lang)
+    try:
+        report = check(
+            args.paths,
+            spec,
+            encoding=args.encoding,
+            lang=lang,  # type: ignore[arg-type]
+            show_values=args.show_values,
+            max_findings=args.max_findings or None,
+            group=args.group,
+            progress=progress,
+        )
+    except InputError as e:
+        raise UsageError(_input_error_ja(str(e))) from None
+    except KeyError as e:
+        raise UsageError(f"グループが見つかりません / unknown group: {e.args[0]}") from None
+    finally:
+        if progress is not None:
+            progress.done()
+    if args.output_format == "json":
+        text = report.model_dump_json(indent=2) + "\n"
+    else:
+        text = render_text(report, lang)  # type: ignore[arg-type]
+    _write_output(text, args.output, stdout)
+    return EXIT_OK if report.valid else EXIT_INVALID
+
+
+def _input_error_ja(msg: str) -> str:
+    pairs = (
+        ("file not found", "ファイルが見つかりません"),
+        ("is a directory", "ディレクトリです"),
+        ("unknown encoding", "未知の文字コードです"),
+        ("cannot open", "ファイルを開けません"),
+    )
+    for en, ja in pairs:
+        if msg.startswith(en):
+            return f"{ja} / {msg}"
+    return msg
+
+
+def _cmd_specs(args: argparse.Namespace, stdout: TextIO) -> int:
+    import json
+
+    from kikan_std.specs import list_specs
+
+    specs = list_specs()
+    if args.json:
+        rows = [
+            {"id": s.id, "business_code": s.business_code, "title": s.title, "edition": s.edition,
+             "published": s.published, "provenance": s.provenance, "groups": [g.name for g in s.groups]}
+            for s in specs
+        ]
+        stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return EXIT_OK
+    for s in specs:
+        groups = ", ".join(f"{g.name}({len(g.items)})" for g in s.groups)
+        stdout.write(f"{s.id}\t{s.edition}\t{s.provenance}\t{s.business_code} {s.title}\t{groups}\n")
+    return EXIT_OK
+
+
+def _cmd_explain(args: argparse.Namespace, stdout: TextIO) -> int:
+    from kikan_std.catalogue import explain
+
+    try:
+        text = explain(args.code, _lang(args))  # type: ignore[arg-type]
+    except KeyError:
+        raise UsageError(f"指摘コードが見つかりません / unknown code: {args.code}") from None
+    stdout.write(text + "\n")
+    return EXIT_OK
+
+
+def _cmd_generate(args: argparse.Namespace, stdout: TextIO) -> int:
+    from kikan_std.generate import GENERATORS, write_csv
+    from kikan_std.readers.csv_reader import InputError, normalise_encoding
+
+    gen = GENERATORS.get(args.spec)
+    if gen is None:
+        raise UsageError(f"この仕様の生成器はありません / no generator for spec: {args.spec} ({', '.join(GENERATORS)})")
+    if args.rows < 0:
+        raise UsageError("--rows は 0 以上 / must be >= 0")
+    try:
+        enc = normalise_encoding(args.encoding)
+    except InputError as e:
+        raise UsageError(_input_error_ja(str(e))) from None
+    if Path(args.output).exists():
+        raise UsageError(f"既にあるファイルは上書きしません / will not overwrite: {args.output}")
+    write_csv(args.output, gen(args.rows, args.seed), encoding=enc)
+    stdout.write(f"{args.output}: {args.rows:,} rows ({args.spec}, {enc}, synthetic)\n")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    """Run the CLI; return the exit code. Streams are injectable for tests."""
+    out = stdout if stdout is not None else sys.stdout
+    err = stderr if stderr is not None else sys.stderr
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = _build_parser()
+    try:
+        try:
+            args = parser.parse_args(args_list)
+        except SystemExit as e:  # --help / --version
+            return int(e.code or 0)
+        if args.command is None:
+            parser.print_help(out)
+            return EXIT_USAGE
+        if args.command == "check":
+            return _cmd_check(args, out, err)
+        if args.command == "specs":
+            return _cmd_specs(args, out)
+        if args.command == "explain":
+            return _cmd_explain(args, out)
+        if args.command == "generate":
+            return _cmd_generate(args, out)
+        raise UsageError(f"unknown command {args.command}")
+    except UsageError as e:
+        err.write(f"kikan-std: エラー: {e}\n")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        err.write("kikan-std: 中断しました / interrupted\n")
+        return 130
+    except BrokenPipeError:  # output closed early (e.g. piped to head): nothing more to say
+        return EXIT_INTERNAL
+    except Exception as e:  # never a traceback for users, never exit 0
+        err.write(f"kikan-std: 内部エラー / internal error: {type(e).__name__}: {e}\n")
+        if os.environ.get("KIKAN_STD_DEBUG"):
+            traceback.print_exc(file=err)
+        else:
+            err.write("  KIKAN_STD_DEBUG=1 で詳細を表示 / set KIKAN_STD_DEBUG=1 for details\n")
+        return EXIT_INTERNAL
+
+
+def console_main() -> None:
+    """Entry point of the ``kikan-std`` console script."""
+    sys.exit(main())

@@ -1,0 +1,388 @@
+"""The engine: read each file, run every check, collect findings, build the report.
+
+Per file: map the header to the group's items, then for each chunk of rows run the field checks
+column by column (fast path first), the spec's record rules, and feed the dataset rules (primary
+key uniqueness always; spec rules as listed). A rule that raises is reported, never swallowed:
+the run is then not valid.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import gc
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kikan_std._version import __version__
+from kikan_std.catalogue import Lang, entry
+from kikan_std.fields import FieldChecker
+from kikan_std.findings import Finding
+from kikan_std.keyindex import KeyIndex
+from kikan_std.model import Group, Item, Spec
+from kikan_std.readers.csv_reader import Chunk, InputError, iter_csv, open_source
+from kikan_std.report import InputInfo, Report, RuleNotRunOut, SpecRef, Stats, finding_out
+from kikan_std.rules import ChunkView, DatasetRule, DatasetState, RecordRule, RuleNotRun
+
+ProgressFn = Callable[[str, int], None]
+"""Called with (file name, records read so far) after each chunk."""
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """How a run behaves (grouped rather than a dozen keyword arguments)."""
+
+    encoding: str = "utf-8"
+    lang: Lang = "ja"
+    show_values: bool = False
+    max_findings: int | None = 1000  # stored findings per code; None = keep all
+    group: str | None = None
+
+
+@dataclass(slots=True)
+class _Sink:
+    """Counts every finding; stores up to ``cap`` per code."""
+
+    cap: int | None
+    stored: list[Finding] = field(default_factory=list)
+    by_code: Counter[str] = field(default_factory=Counter)
+    by_severity: Counter[str] = field(default_factory=Counter)
+    capped: bool = False
+
+    def add(self, f: Finding) -> None:
+        n = self.by_code[f.code] + 1
+        self.by_code[f.code] = n
+        self.by_severity[f.severity or entry(f.code).severity] += 1
+        if self.cap is None or n <= self.cap:
+            self.stored.append(f)
+        else:
+            self.capped = True
+
+    def extend(self, fs: Iterable[Finding]) -> None:
+        for f in fs:
+            self.add(f)
+
+
+@dataclass(slots=True)
+class _NotRun:
+    rule: str
+    file: str
+    reason: str
+
+
+def _header_index(group: Group) -> dict[str, Item]:
+    index: dict[str, Item] = {}
+    for it in group.items:
+        for name in (it.name, it.romaji, *it.aliases):
+            if name:
+                index.setdefault(name, it)
+    return index
+
+
+def choose_group(spec: Spec, path: Path, header: Sequence[str], wanted: str | None) -> Group:
+    """The group a file holds: ``wanted`` if given, the only group, by file name, or by header."""
+    if wanted is not None:
+        return spec.group(wanted)
+    if len(spec.groups) == 1:
+        return spec.groups[0]
+    stem = path.stem
+    for g in spec.groups:
+        if stem in (g.name, g.romaji) or stem.endswith(("_" + g.romaji, "_" + g.name)):
+            return g
+    best = max(spec.groups, key=lambda g: len(set(header) & set(_header_index(g))))
+    return best
+
+
+class _FileRun:
+    """Checks one file."""
+
+    def __init__(
+        self,
+        spec: Spec,
+        path: Path,
+        display: str,
+        options: Options,
+        sink: _Sink,
+        record_rules: Sequence[RecordRule],
+        dataset_rules: Sequence[DatasetRule],
+        not_run: list[_NotRun],
+        progress: ProgressFn | None,
+    ) -> None:
+        self.spec = spec
+        self.path = path
+        self.display = display
+        self.options = options
+        self.sink = sink
+        self.record_rules = record_rules
+        self.dataset_rules = dataset_rules
+        self.not_run = not_run
+        self.progress = progress
+        self.group: Group | None = None
+
+    def run(self) -> InputInfo:
+        source, f = open_source(self.path, self.display, self.options.encoding)
+        sink = self.sink
+        with f:
+            it = iter_csv(source, f)
+            mapped: list[tuple[int, Item, FieldChecker]] | None = None
+            states: list[tuple[DatasetRule, DatasetState]] = []
+            pk_index: KeyIndex | None = None
+            key_cols: list[int] = []
+            key_items: tuple[str, ...] = ()
+            col_of: dict[str, int] = {}
+            rules: list[RecordRule] = []
+            items_by_name: dict[str, Item] = {}
+            try:
+                for x in it:
+                    if isinstance(x, Finding):
+                        sink.add(x)
+                        continue
+                    if mapped is None:
+                        mapped, col_of = self._map_header(source.header, source.header_line)
+                        group = self.group
+                        assert group is not None
+                        items_by_name = {i.name: i for i in group.items}
+                        key_items = tuple(k for k in group.primary_key if k in col_of)
+                        if group.primary_key and len(key_items) == len(group.primary_key):
+                            pk_index = KeyIndex()
+                            key_cols = [col_of[k] for k in group.primary_key]
+                        rules = [r for r in self.record_rules if r.groups is None or group.name in r.groups]
+                        for dr in self.dataset_rules:
+                            if dr.groups is None or group.name in dr.groups:
+                                states.append((dr, dr.factory(group)))
+                    self._check_chunk(x, mapped, col_of, key_items, items_by_name, rules, states)
+                    if pk_index is not None:
+                        self._check_keys(x, pk_index, key_cols, key_items)
+                    if self.progress is not None:
+                        self.progress(self.display, source.stats.records)
+                if mapped is None and source.header:
+                    # Header but no records: still report header problems.
+                    mapped, col_of = self._map_header(source.header, source.header_line)
+                for dr, st in states:
+                    self._guard(dr.name, lambda st=st: st.finish())
+            finally:
+                if pk_index is not None:
+                    pk_index.close()
+        st = source.stats
+        return InputInfo(
+            file=self.display,
+            group=self.group.name if self.group else None,
+            encoding=st.encoding,
+            bom=st.bom,
+            records=st.records,
+            bytes=st.bytes,
+            sha256=st.sha256,
+        )
+
+    def _guard(self, rule: str, fn: Callable[[], Iterable[Finding]]) -> None:
+        """Run a rule; a rule that cannot run or crashes is reported, never silently skipped."""
+        try:
+            self.sink.extend(fn())
+        except RuleNotRun as e:
+            if not any(n.rule == rule and n.file == self.display for n in self.not_run):
+                self.not_run.append(_NotRun(rule, self.display, str(e)))
+                self.sink.add(Finding("SYS002", file=self.display, params={"rule": rule, "reason": str(e)}))
+        except Exception as e:  # a bug in a rule must not pass as "valid"
+            if not any(n.rule == rule and n.file == self.display for n in self.not_run):
+                reason = f"{type(e).__name__}: {e}"
+                self.not_run.append(_NotRun(rule, self.display, reason))
+                self.sink.add(Finding("SYS001", file=self.display, params={"rule": rule, "reason": reason}))
+
+    def _map_header(
+        self, header: list[str], header_line: int
+    ) -> tuple[list[tuple[int, Item, FieldChecker]], dict[str, int]]:
+        group = choose_group(self.spec, self.path, header, self.options.group)
+        self.group = group
+        index = _header_index(group)
+        mapped: list[tuple[int, Item, FieldChecker]] = []
+        col_of: dict[str, int] = {}
+        name = self.display
+        for pos, raw in enumerate(header):
+            it = index.get(raw)
+            if it is None:
+                close = difflib.get_close_matches(raw, list(index), n=1, cutoff=0.6)
+                self.sink.add(
+                    Finding(
+                        "CSV003",
+                        file=name,
+                        line=header_line,
+                        params={"column": raw, "position": pos + 1, "suggestion": close[0] if close else "-"},
+                    )
+                )
+                continue
+            if it.name in col_of:
+                self.sink.add(
+                    Finding("CSV006", file=name, line=header_line, item=it.name, item_id=it.id,
+                            params={"column": raw, "position": pos + 1})
+                )
+                continue
+            col_of[it.name] = pos
+            cl = self.spec.code_list(it.code_list) if it.code_list is not None else None
+            mapped.append((pos, it, FieldChecker(it, cl)))
+        for it in group.items:
+            if it.name not in col_of:
+                code = "CSV004" if it.required else "CSV005"
+                self.sink.add(Finding(code, file=name, line=header_line, item=it.name, item_id=it.id))
+        return mapped, col_of
+
+    def _check_chunk(
+        self,
+        chunk: Chunk,
+        mapped: list[tuple[int, Item, FieldChecker]],
+        col_of: dict[str, int],
+        key_items: tuple[str, ...],
+        items_by_name: dict[str, Item],
+        rules: list[RecordRule],
+        states: list[tuple[DatasetRule, DatasetState]],
+    ) -> None:
+        columns = chunk.columns
+        found: list[tuple[int, int, Finding]] = []
+        key_cols = [(k, col_of[k]) for k in key_items]
+        for pos, item, checker in mapped:
+            col = columns[pos]
+            if checker.column_clean(col):
+                continue
+            check = checker.check_value
+            bad = {v for v in set(col) if check(v)}
+            if not bad:
+                continue
+            for i, v in enumerate(col):
+                if v in bad:
+                    keys = {k: columns[c][i] for k, c in key_cols}
+                    for code, params in check(v):
+                        found.append(
+                            (
+                                i,
+                                pos,
+                                Finding(
+                                    code,
+                                    file=self.display,
+                                    record=chunk.records[i],
+                                    line=chunk.lines[i],
+                                    item=item.name,
+                                    item_id=item.id,
+                                    value=v,
+                                    params=params,
+                                    keys=keys,
+                                    personal=item.personal,
+                                ),
+                            )
+                        )
+        found.sort(key=lambda t: (t[0], t[1]))
+        self.sink.extend(f for _, _, f in found)
+        if not rules and not states:
+            return
+        view = ChunkView(
+            file=self.display,
+            group=self.group,  # type: ignore[arg-type]
+            columns={name: columns[c] for name, c in col_of.items()},
+            records=chunk.records,
+            lines=chunk.lines,
+            key_items=key_items,
+            _items=items_by_name,  # type: ignore[arg-type]
+        )
+        for r in rules:
+            self._guard(r.name, lambda r=r: list(r.check(view)))
+        for dr, st in states:
+            self._guard(dr.name, lambda st=st: list(st.feed(view)))
+
+    def _check_keys(
+        self,
+        chunk: Chunk,
+        index: KeyIndex,
+        key_cols: list[int],
+        key_items: tuple[str, ...],
+    ) -> None:
+        cols = chunk.columns
+        key_columns = [cols[c] for c in key_cols]
+        if len(key_columns) == 1:
+            keys: list[str] = list(key_columns[0])
+        else:
+            keys = ["\x1f".join(vals) for vals in zip(*key_columns, strict=True)]
+        refs = list(zip(chunk.records, chunk.lines, strict=True))
+        idx: Sequence[int] = range(len(keys))
+        if any("" in kc for kc in key_columns):
+            # Blank keys are reported as required-missing by the field checks, not as duplicates.
+            idx = [i for i in idx if all(kc[i] for kc in key_columns)]
+            keys = [keys[i] for i in idx]
+            refs = [refs[i] for i in idx]
+        for j, first in index.add_many(keys, refs):
+            i = idx[j]
+            key_vals = {k: cols[c][i] for k, c in zip(key_items, key_cols, strict=True)}
+            self.sink.add(
+                Finding(
+                    "KEY001",
+                    file=self.display,
+                    record=chunk.records[i],
+                    line=chunk.lines[i],
+                    item=key_items[0] if len(key_items) == 1 else None,
+                    value=keys[j].replace("\x1f", ", "),
+                    params={"first_record": first[0], "first_line": first[1], "key": " + ".join(key_items)},
+                    keys=key_vals,
+                    related=[first],
+                )
+            )
+
+
+def run_check(
+    paths: Sequence[str | Path],
+    spec: Spec,
+    record_rules: Sequence[RecordRule] = (),
+    dataset_rules: Sequence[DatasetRule] = (),
+    options: Options | None = None,
+    progress: ProgressFn | None = None,
+) -> Report:
+    """Check ``paths`` against ``spec`` and return the report.
+
+    Raises:
+        InputError: a file cannot be opened or the encoding is unknown (usage problem).
+        KeyError: ``options.group`` is not a group of the spec.
+    """
+    opts = options or Options()
+    sink = _Sink(cap=opts.max_findings)
+    not_run: list[_NotRun] = []
+    inputs: list[InputInfo] = []
+    resolved = [(Path(p), str(p)) for p in paths]
+    for p, display in resolved:
+        if not p.exists():
+            raise InputError(f"file not found: {display}")
+        if p.is_dir():
+            raise InputError(f"is a directory: {display}")
+    # Rows are many small containers that live for one chunk; the cyclic GC would scan them
+    # over and over for nothing (it costs a quarter of the run). Reference counting frees them.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for p, display in resolved:
+            fr = _FileRun(spec, p, display, opts, sink, record_rules, dataset_rules, not_run, progress)
+            inputs.append(fr.run())
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    stored = sorted(sink.stored, key=lambda f: (f.file, f.record or 0, f.line or 0))
+    out = [finding_out(f, opts.lang, opts.show_values) for f in stored]
+    errors = sink.by_severity.get("error", 0)
+    return Report(
+        tool={"name": "kikan-std", "version": __version__},
+        valid=errors == 0 and not not_run,
+        spec=SpecRef(id=spec.id, edition=spec.edition, title=spec.title, provenance=spec.provenance),
+        generated_at=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        lang=opts.lang,
+        values_shown=opts.show_values,
+        inputs=inputs,
+        rules_not_run=[RuleNotRunOut(rule=n.rule, file=n.file, reason=n.reason) for n in not_run],
+        stats=Stats(
+            records={i.file: i.records for i in inputs},
+            findings_by_code=dict(sorted(sink.by_code.items())),
+            findings_by_severity={k: sink.by_severity.get(k, 0) for k in ("error", "warning", "info")},
+            total_findings=sum(sink.by_code.values()),
+            stored_findings=len(sink.stored),
+            capped=sink.capped,
+        ),
+        findings=out,
+    )
+
+
+__all__ = ["InputError", "Options", "ProgressFn", "choose_group", "run_check"]

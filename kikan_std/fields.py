@@ -1,0 +1,429 @@
+"""Lexical field checks: the string the vendor wrote against the item's type, length and code list.
+
+Two paths give the same answer:
+
+* :meth:`FieldChecker.check_value` checks one value exactly and returns ``(code, params)`` pairs;
+* :meth:`FieldChecker.column_clean` looks at a whole column of a chunk at C speed (``str.join``,
+  ``str.isascii``, one regex search, ``max(map(len, …))``) and returns True only when no value can
+  have a problem. When it returns False the engine falls back to the exact path.
+
+Nothing is coerced: ``"１２"`` in a ``9`` item is a violation even though ``int("１２") == 12``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import re
+from collections.abc import Callable, Collection, Sequence
+from typing import Any
+
+from kikan_std import checkdigits
+from kikan_std.model import CodeList, DataType, Format, Item
+
+Problem = tuple[str, dict[str, Any]]
+"""A (catalogue code, template parameters) pair."""
+
+# C0 controls, DEL and C1 controls: findings in every item type.
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Lone surrogates are how undecodable input bytes arrive (decoded with surrogateescape).
+_SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
+# Variation selectors: an IVS sequence (base + selector) counts as one character.
+_VS_RE = re.compile(r"[\ufe00-\ufe0f\U000e0100-\U000e01ef]")
+# Characters that can never be in a Ｎ item (the full character-set check is kikan_std.chars).
+_N_BAD_RE = re.compile(r"[\x00-\x7f\x80-\x9f\uff61-\uff9f\uffe8-\uffee\ud800-\udfff]")
+_HALFWIDTH_KANA_RE = re.compile(r"[\uff61-\uff9f]")
+
+_DATE_SHAPE_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
+_TIME_RE = re.compile(r"(\d{2}):(\d{2})(?::(\d{2}))?", re.ASCII)
+_YEAR_RE = re.compile(r"\d{4}", re.ASCII)
+_DIGITS_RE = re.compile(r"\d+", re.ASCII)
+_SIGNED_RE = re.compile(r"-?(\d+)", re.ASCII)
+_DECIMAL_RE = re.compile(r"(\d+)(?:\.(\d+))?", re.ASCII)
+
+# Whole-column patterns: one C-level fullmatch over the values joined by "\n" proves every value
+# valid (blank allowed; required blanks are caught before). Calendar validity, leap years included,
+# is encoded in the pattern; year 0000 only as the open start 0000-01-01.
+_DATE_RE_TEXT = (
+    r"(?:0000-01-01|(?!0000)\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\d|30)"
+    r"|02-(?:0[1-9]|1\d|2[0-8]))|(?:\d\d(?:0[48]|[2468][048]|[13579][26])|(?!0000)(?:[02468][048]|[13579][26])00)-02-29)"
+)
+_UNKNOWN_DATE_RE_TEXT = r"\d{4}-(?:0\d|1[0-2])-(?:[0-2]\d|3[01])"
+_TIME_RE_TEXT = r"(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d)?"
+
+
+# Characters a value of each type may hold, for the whole-column patterns. Selectors are left
+# out of Ｎ so that IVS values (whose length counts differently) take the exact path.
+_X_CHAR = r"[ -~]"
+_N_CHAR = r"[^\x00-\x7f\x80-\x9f\uff61-\uff9f\uffe8-\uffee\ud800-\udfff\ufe00-\ufe0f\U000e0100-\U000e01ef]"
+
+
+@functools.cache
+def _whole_pattern(t: DataType, length: str, unknown_date: bool) -> re.Pattern[str]:
+    n = int(length.split(",")[0])
+    value_re = {
+        DataType.X: f"{_X_CHAR}{{1,{n}}}",
+        DataType.N: f"{_N_CHAR}{{1,{n}}}",
+        DataType.NUM: rf"\d{{1,{n}}}",
+        DataType.SIGNED: rf"-?\d{{1,{n}}}",
+        DataType.DECIMAL: rf"\d{{1,{n}}}(?:\.\d{{1,{length.split(',')[-1]}}})?",
+        DataType.DATE: _UNKNOWN_DATE_RE_TEXT if unknown_date else _DATE_RE_TEXT,
+        DataType.TIME: _TIME_RE_TEXT,
+        DataType.YEAR: r"\d{4}",
+        DataType.BLOB: r"(?!)",
+    }[t]
+    flags = 0 if t is DataType.N else re.ASCII
+    return re.compile(rf"(?:(?:{value_re})?\n)*(?:{value_re})?", flags)
+
+
+def _whole_column_re(item: Item) -> re.Pattern[str]:
+    """One pattern matching the column's values joined by "\\n" iff each is a valid non-control value."""
+    return _whole_pattern(item.type, item.length, item.allows_unknown_date)
+
+
+_FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+def char_length(value: str) -> int:
+    """Length in characters as the 基本データリスト counts them: an IVS sequence is one character."""
+    n = len(value)
+    if n and not value.isascii():
+        n -= len(_VS_RE.findall(value))
+    return n
+
+
+def to_fullwidth(ch: str) -> str | None:
+    """The full-width form of a printable ASCII character, or None."""
+    o = ord(ch)
+    if o == 0x20:
+        return "\u3000"
+    if 0x21 <= o <= 0x7E:
+        return chr(o + 0xFEE0)
+    return None
+
+
+def to_halfwidth(ch: str) -> str | None:
+    """The half-width form of a full-width ASCII variant (U+FF01–FF5E, U+3000), or None."""
+    o = ord(ch)
+    if o == 0x3000:
+        return " "
+    if 0xFF01 <= o <= 0xFF5E:
+        return chr(o - 0xFEE0)
+    return None
+
+
+def codepoints(s: str) -> str:
+    """``"U+XXXX U+YYYY"`` for the characters of ``s``."""
+    return " ".join(f"U+{ord(c):04X}" for c in s)
+
+
+def is_calendar_date(value: str) -> bool:
+    """True if ``value`` is ``YYYY-MM-DD`` and a real Gregorian date (``0000-01-01`` = open start)."""
+    m = _DATE_SHAPE_RE.fullmatch(value)
+    if not m:
+        return False
+    if value == "0000-01-01":
+        return True
+    try:
+        _dt.date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        return False
+    return True
+
+
+def is_unknown_date(value: str) -> bool:
+    """True for a 不詳日: ``YYYY-MM-DD`` shaped (month 00–12, day 00–31) but not a calendar date."""
+    m = _DATE_SHAPE_RE.fullmatch(value)
+    return m is not None and int(m[2]) <= 12 and int(m[3]) <= 31 and not is_calendar_date(value)
+
+
+def _date_problems(item: Item, value: str) -> list[Problem]:
+    m = _DATE_SHAPE_RE.fullmatch(value)
+    if not m:
+        return [("FLD011", {"expected": "YYYY-MM-DD"})]
+    if is_calendar_date(value):
+        return []
+    if item.allows_unknown_date:
+        # 不詳日: the standard allows non-calendar dates for this item (e.g. 2/29 of a common year,
+        # 00 for an unknown month or day). The shape must still hold: month 00–12, day 00–31.
+        if int(m[2]) <= 12 and int(m[3]) <= 31:
+            return []
+        return [("FLD012", {"reason": "月は00〜12、日は00〜31（不詳日）"})]
+    return [("FLD012", {"reason": "暦に存在しない日付"})]
+
+
+def _time_problems(value: str) -> list[Problem]:
+    m = _TIME_RE.fullmatch(value)
+    if not m:
+        return [("FLD014", {"expected": "HH:MM:SS"})]
+    h, mi, s = int(m[1]), int(m[2]), int(m[3] or 0)
+    if h > 23 or mi > 59 or s > 59:
+        return [("FLD014", {"expected": "00:00:00〜23:59:59"})]
+    return []
+
+
+def _first(regex: re.Pattern[str], value: str) -> tuple[int, str]:
+    m = regex.search(value)
+    assert m is not None
+    # Position in characters counted the way lengths are (1-based).
+    return char_length(value[: m.start()]) + 1, m.group()
+
+
+def _x_problems(value: str) -> list[Problem]:
+    for pos, ch in enumerate(value, start=1):
+        o = ord(ch)
+        if 0x20 <= o <= 0x7E:
+            continue
+        params = {"char": ch, "codepoints": codepoints(ch), "position": pos}
+        if 0xFF61 <= o <= 0xFF9F:
+            return [("FLD004", params)]
+        half = to_halfwidth(ch)
+        if half is not None:
+            half = value.translate(_FULLWIDTH_TO_HALF)
+        return [("FLD003", {**params, "suggestion": half or "-"})]
+    return []
+
+
+_FULLWIDTH_TO_HALF = {o: o - 0xFEE0 for o in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
+def _n_problems(value: str) -> list[Problem]:
+    m = _N_BAD_RE.search(value)
+    if m is None:
+        return []
+    pos, ch = char_length(value[: m.start()]) + 1, m.group()
+    params = {"char": ch, "codepoints": codepoints(ch), "position": pos}
+    if _HALFWIDTH_KANA_RE.match(ch):
+        return [("FLD006", params)]
+    full = to_fullwidth(ch)
+    return [("FLD005", {**params, "suggestion": full or "-"})]
+
+
+class FieldChecker:
+    """All lexical checks of one item, compiled once per run."""
+
+    __slots__ = (
+        "_cache",
+        "_dedupe",
+        "_dedupe_skips",
+        "_code_values",
+        "_code_values_or_blank",
+        "_value_checks",
+        "_whole",
+        "item",
+        "max_length",
+        "required",
+    )
+
+    def __init__(self, item: Item, code_list: CodeList | None) -> None:
+        self.item = item
+        self.required = item.required
+        self.max_length = item.max_length
+        self._code_values: frozenset[str] | None = (
+            code_list.allowed if code_list is not None and not code_list.open else None
+        )
+        self._code_values_or_blank = (self._code_values or frozenset()) | {""}
+        self._value_checks = self._build_value_checks()
+        self._cache: dict[str, list[Problem]] = {}
+        self._whole = _whole_column_re(item)
+        self._dedupe = True
+        self._dedupe_skips = 0
+
+    # -- exact path ---------------------------------------------------------------------------
+
+    def _build_value_checks(self) -> list[Callable[[str], list[Problem]]]:
+        item = self.item
+        checks: list[Callable[[str], list[Problem]]] = []
+        t = item.type
+        if t is DataType.X:
+            checks.append(_x_problems)
+        elif t is DataType.N:
+            checks.append(_n_problems)
+        elif t is DataType.NUM:
+            checks.append(_shape_check(_DIGITS_RE, "FLD008", item.max_length))
+        elif t is DataType.SIGNED:
+            checks.append(_shape_check(_SIGNED_RE, "FLD010", item.max_length))
+        elif t is DataType.DECIMAL:
+            checks.append(self._decimal_problems)
+        elif t is DataType.DATE:
+            checks.append(lambda v: _date_problems(item, v))
+        elif t is DataType.YEAR:
+            checks.append(lambda v: [] if _YEAR_RE.fullmatch(v) else [("FLD013", {"expected": "YYYY"})])
+        elif t is DataType.TIME:
+            checks.append(_time_problems)
+        if item.format is not None:
+            checks.append(_FORMAT_CHECKS[item.format])
+        if self._code_values is not None:
+            allowed = self._code_values
+            checks.append(
+                lambda v: []
+                if v in allowed
+                else [("FLD015", {"allowed": " / ".join(sorted(allowed, key=lambda s: (len(s), s)))})]
+            )
+        return checks
+
+    def _decimal_problems(self, value: str) -> list[Problem]:
+        m = _DECIMAL_RE.fullmatch(value)
+        n, frac = self.item.max_length, self.item.fraction_digits
+        if not m:
+            return [("FLD009", {"expected": f"整数部{n}桁以内.小数部{frac}桁以内"})]
+        if len(m[1]) > n or len(m[2] or "") > frac:
+            return [("FLD009", {"expected": f"整数部{n}桁以内.小数部{frac}桁以内"})]
+        return []
+
+    def check_value(self, value: str) -> list[Problem]:
+        """All problems of one non-empty or empty value (exact path, cached per distinct value)."""
+        cached = self._cache.get(value)
+        if cached is not None:
+            return cached
+        out = self._check_uncached(value)
+        if len(self._cache) > 100_000:
+            self._cache.clear()  # bounded: high-cardinality columns would otherwise grow it forever
+        self._cache[value] = out
+        return out
+
+    def _check_uncached(self, value: str) -> list[Problem]:
+        if value == "":
+            return [("FLD001", {})] if self.required else []
+        m = _SURROGATE_RE.search(value)
+        if m is not None:
+            raw = bytes(ord(c) - 0xDC00 for c in value if 0xDC80 <= ord(c) <= 0xDCFF)
+            return [("CSV001", {"bytes": raw.hex(" ").upper(), "position": char_length(value[: m.start()]) + 1})]
+        m = _CONTROL_RE.search(value)
+        if m is not None:
+            pos, ch = _first(_CONTROL_RE, value)
+            return [("FLD007", {"char": repr(ch), "codepoints": codepoints(ch), "position": pos})]
+        out: list[Problem] = []
+        for check in self._value_checks:
+            problems = check(value)
+            if problems:
+                out.extend(problems)
+                break  # one content problem per value: later checks would only cascade
+        n = char_length(value)
+        length_limited = self.item.type not in (DataType.DECIMAL, DataType.SIGNED)
+        # A content format (postal code, numbers…) fixes the length itself; its finding says it all.
+        if length_limited and n > self.max_length and not (out and self.item.format is not None):
+            out.insert(0, ("FLD002", {"length": n, "max": self.max_length}))
+        return out
+
+    # -- fast path ----------------------------------------------------------------------------
+
+    def column_clean(self, col: Sequence[str]) -> bool:
+        """True only if no value of ``col`` has any problem (conservative: False means 'look closer')."""
+        if not col:
+            return True
+        if self.required and "" in col:
+            return False
+        # Repetitive columns (codes, dates, prefectures) are checked once per distinct value;
+        # near-unique ones (numbers, names) skip the set, which would cost more than it saves.
+        values: Collection[str] = col
+        if self._dedupe:
+            values = set(col)
+            self._dedupe = len(values) * 2 < len(col)
+        else:
+            self._dedupe_skips += 1
+            if self._dedupe_skips % 16 == 0:
+                self._dedupe = True  # look again now and then: data changes along a file
+        if not self._whole.fullmatch("\n".join(values)):
+            return False
+        if self._code_values is not None and not set(values) <= self._code_values_or_blank:
+            return False
+        if self.item.format is not None:
+            return _FORMAT_COLUMN_CHECKS[self.item.format](values)
+        return True
+
+
+def _shape_check(regex: re.Pattern[str], code: str, n: int) -> Callable[[str], list[Problem]]:
+    def check(value: str) -> list[Problem]:
+        m = regex.fullmatch(value)
+        if m is None:
+            half = value.translate(_FULLWIDTH_TO_HALF)
+            hint = half if half != value and regex.fullmatch(half) else "-"
+            return [(code, {"expected": f"半角数字{n}桁以内", "suggestion": hint})]
+        return []
+
+    return check
+
+
+def _postal_code(value: str) -> list[Problem]:
+    if len(value) == 7 and value.isascii() and value.isdigit():
+        return []
+    half = value.translate(_FULLWIDTH_DIGITS).replace("-", "").replace("－", "")
+    fix = half if len(half) == 7 and half.isascii() and half.isdigit() else "-"
+    kind = "fullwidth" if fix != "-" and half != value.replace("-", "") else "shape"
+    return [("FLD019", {"suggestion": fix, "kind": kind})]
+
+
+def _digits_only(value: str) -> list[Problem]:
+    if value.isascii() and value.isdigit():
+        return []
+    return [("FLD021", {})]
+
+
+def _town_code(value: str) -> list[Problem]:
+    if len(value) == 7 and value.isascii() and value.isdigit():
+        return []
+    return [("FLD020", {})]
+
+
+def _number_check(
+    valid: Callable[[str], bool], code: str, digits: int, kind: str
+) -> Callable[[str], list[Problem]]:
+    def check(value: str) -> list[Problem]:
+        if valid(value):
+            return []
+        shape_ok = len(value) == digits and value.isascii() and value.isdigit()
+        return [(code, {"digits": digits, "reason": "check_digit" if shape_ok else "shape", "kind": kind})]
+
+    return check
+
+
+_FORMAT_CHECKS: dict[Format, Callable[[str], list[Problem]]] = {
+    Format.INDIVIDUAL_NUMBER: _number_check(checkdigits.my_number_valid, "FLD016", 12, "個人番号"),
+    Format.CORPORATE_NUMBER: _number_check(checkdigits.corporate_number_valid, "FLD017", 13, "法人番号"),
+    Format.LOCAL_GOVERNMENT_CODE: _number_check(
+        checkdigits.local_government_code_valid, "FLD018", 6, "全国地方公共団体コード"
+    ),
+    Format.POSTAL_CODE: _postal_code,
+    Format.TOWN_CODE: _town_code,
+    Format.DIGITS: _digits_only,
+}
+
+
+def _fixed_digits_column(width: int) -> Callable[[Collection[str]], bool]:
+    def clean(col: Collection[str]) -> bool:
+        joined = "".join(col)
+        return (not joined or (joined.isascii() and joined.isdigit())) and set(map(len, col)) <= {0, width}
+
+    return clean
+
+
+def _check_digit_column(valid: Callable[[str], bool]) -> Callable[[Collection[str]], bool]:
+    def clean(col: Collection[str]) -> bool:
+        values = set(col)
+        values.discard("")
+        return all(map(valid, values))
+
+    return clean
+
+
+def _batch_check_digit_column(kind: str) -> Callable[[Collection[str]], bool]:
+    def clean(col: Collection[str]) -> bool:
+        return checkdigits.all_valid([v for v in col if v], kind)
+
+    return clean
+
+
+def _digits_column(col: Collection[str]) -> bool:
+    joined = "".join(col)
+    return not joined or (joined.isascii() and joined.isdigit())
+
+
+_FORMAT_COLUMN_CHECKS: dict[Format, Callable[[Collection[str]], bool]] = {
+    Format.INDIVIDUAL_NUMBER: _batch_check_digit_column("individual_number"),
+    Format.CORPORATE_NUMBER: _batch_check_digit_column("corporate_number"),
+    Format.LOCAL_GOVERNMENT_CODE: _check_digit_column(checkdigits.local_government_code_valid),
+    Format.POSTAL_CODE: _fixed_digits_column(7),
+    Format.TOWN_CODE: _fixed_digits_column(7),
+    Format.DIGITS: _digits_column,
+}

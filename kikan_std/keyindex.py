@@ -1,0 +1,126 @@
+"""A key index for uniqueness and reference checks that spills to disk.
+
+Keys live in a dict until ``spill_at`` keys, then move to a temporary SQLite database, so a
+10-million-row export checks in bounded memory. Each key remembers where it was first seen.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import tempfile
+from collections.abc import Sequence
+
+Ref = tuple[int, int]
+"""(record, line) of a key's first occurrence."""
+
+DEFAULT_SPILL_AT = 2_000_000
+
+
+class KeyIndex:
+    """First-occurrence index of string keys."""
+
+    def __init__(self, spill_at: int | None = None, tmpdir: str | None = None) -> None:
+        env = os.environ.get("KIKAN_STD_SPILL_AT")
+        self._spill_at = spill_at if spill_at is not None else int(env) if env else DEFAULT_SPILL_AT
+        self._tmpdir = tmpdir
+        self._mem: dict[str, Ref] | None = {}
+        self._db: sqlite3.Connection | None = None
+        self._path: str | None = None
+
+    @property
+    def spilled(self) -> bool:
+        """True once the index lives on disk."""
+        return self._db is not None
+
+    def __len__(self) -> int:
+        if self._mem is not None:
+            return len(self._mem)
+        assert self._db is not None
+        return int(self._db.execute("SELECT count(*) FROM k").fetchone()[0])
+
+    def add_many(self, keys: Sequence[str], refs: Sequence[Ref]) -> list[tuple[int, Ref]]:
+        """Add keys in order; return (position in ``keys``, first ref) for each repeated key."""
+        dupes: list[tuple[int, Ref]] = []
+        mem = self._mem
+        if mem is not None:
+            if len(set(keys)) == len(keys) and mem.keys().isdisjoint(keys):
+                # The common case, all new: C-level set operations instead of a Python loop.
+                mem.update(zip(keys, refs, strict=True))
+                if len(mem) > self._spill_at:
+                    self._spill()
+                return dupes
+            setdefault = mem.setdefault
+            for i, (k, r) in enumerate(zip(keys, refs, strict=True)):
+                first = setdefault(k, r)
+                if first is not r:
+                    dupes.append((i, first))
+            if len(mem) > self._spill_at:
+                self._spill()
+            return dupes
+        return self._add_db(keys, refs)
+
+    def get(self, key: str) -> Ref | None:
+        """Where ``key`` was first seen, or None."""
+        if self._mem is not None:
+            return self._mem.get(key)
+        assert self._db is not None
+        row = self._db.execute("SELECT rec, line FROM k WHERE key = ?", (key,)).fetchone()
+        return None if row is None else (int(row[0]), int(row[1]))
+
+    def _spill(self) -> None:
+        assert self._mem is not None
+        fd, self._path = tempfile.mkstemp(prefix="kikan-keys-", suffix=".sqlite", dir=self._tmpdir)
+        os.close(fd)
+        db = sqlite3.connect(self._path)
+        db.executescript(
+            "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=FILE;"
+            "CREATE TABLE k (key TEXT PRIMARY KEY, rec INTEGER, line INTEGER) WITHOUT ROWID;"
+        )
+        db.executemany("INSERT INTO k VALUES (?, ?, ?)", ((k, r[0], r[1]) for k, r in self._mem.items()))
+        db.commit()
+        self._db = db
+        self._mem = None
+
+    def _add_db(self, keys: Sequence[str], refs: Sequence[Ref]) -> list[tuple[int, Ref]]:
+        assert self._db is not None
+        db = self._db
+        dupes: list[tuple[int, Ref]] = []
+        # Existing keys first (in batches below SQLite's parameter limit), then repeats in the batch.
+        seen: dict[str, Ref] = {}
+        uniq = list(dict.fromkeys(keys))
+        for start in range(0, len(uniq), 500):
+            part = uniq[start : start + 500]
+            q = "SELECT key, rec, line FROM k WHERE key IN (%s)" % ",".join("?" * len(part))  # noqa: UP031
+            for key, rec, line in db.execute(q, part):
+                seen[key] = (int(rec), int(line))
+        new: list[tuple[str, int, int]] = []
+        for i, (k, r) in enumerate(zip(keys, refs, strict=True)):
+            first = seen.get(k)
+            if first is None:
+                seen[k] = r
+                new.append((k, r[0], r[1]))
+            else:
+                dupes.append((i, first))
+        db.executemany("INSERT INTO k VALUES (?, ?, ?)", new)
+        db.commit()
+        return dupes
+
+    def close(self) -> None:
+        """Drop the index and its temporary file."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+        if self._path is not None:
+            try:
+                os.unlink(self._path)
+            except OSError:
+                pass
+            self._path = None
+        self._mem = {}
+
+    def __enter__(self) -> KeyIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,152 @@
+"""Rules beyond single fields: the shapes a spec's cross-field and cross-record rules take.
+
+A spec module lists its rules explicitly in tuples (no registry). Rules see the data one chunk at
+a time through a :class:`ChunkView`, column by column, and yield findings:
+
+* :class:`RecordRule` — a function of one chunk (cross-field rules within a record);
+* :class:`DatasetRule` — a factory of a stateful checker fed every chunk of a file, then finished
+  (uniqueness, histories, households…); state that can grow with the data belongs in a
+  :class:`~kikan_std.keyindex.KeyIndex`, which spills to disk.
+
+A rule that cannot run raises :class:`RuleNotRun`; the engine reports it and the run is not valid.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from kikan_std.findings import Finding
+from kikan_std.model import Group
+
+
+class RuleNotRun(Exception):
+    """A rule could not be evaluated (e.g. a column it needs is missing)."""
+
+
+@dataclass(slots=True)
+class ChunkView:
+    """Columns of one chunk of one file, by official item name."""
+
+    file: str
+    group: Group
+    columns: dict[str, Sequence[str]]
+    records: Sequence[int]
+    lines: Sequence[int]
+    key_items: tuple[str, ...] = ()
+    _items: dict[str, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def col(self, name: str) -> Sequence[str] | None:
+        """The values of item ``name`` in this chunk, or None when the file has no such column."""
+        return self.columns.get(name)
+
+    def need(self, *names: str) -> list[Sequence[str]]:
+        """The columns ``names``; raise :class:`RuleNotRun` naming those the file lacks."""
+        missing = [n for n in names if n not in self.columns]
+        if missing:
+            raise RuleNotRun("missing columns: " + ", ".join(missing))
+        return [self.columns[n] for n in names]
+
+    def keys_at(self, i: int) -> dict[str, str]:
+        """Business keys of row ``i`` (the group's key items that the file has)."""
+        return {k: self.columns[k][i] for k in self.key_items if k in self.columns}
+
+    def finding(self, code: str, i: int, item: str | None = None, value: str | None = None, **params: Any) -> Finding:
+        """A finding located at row ``i`` of this chunk."""
+        it = self._items.get(item) if item is not None else None
+        return Finding(
+            code,
+            file=self.file,
+            record=self.records[i],
+            line=self.lines[i],
+            item=item,
+            item_id=getattr(it, "id", None),
+            value=value,
+            params=params,
+            keys=self.keys_at(i),
+            personal=bool(getattr(it, "personal", False)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RecordRule:
+    """A cross-field rule evaluated chunk by chunk."""
+
+    name: str
+    codes: tuple[str, ...]
+    clause: str
+    check: Callable[[ChunkView], Iterable[Finding]]
+    groups: tuple[str, ...] | None = None  # None: every group of the spec
+
+
+class DatasetState(Protocol):
+    """The running state of a :class:`DatasetRule` over one file."""
+
+    def feed(self, view: ChunkView) -> Iterable[Finding]:
+        """Take one chunk; yield findings that are already certain."""
+        ...
+
+    def finish(self) -> Iterable[Finding]:
+        """Yield the findings that need the whole file."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetRule:
+    """A cross-record rule over a whole file."""
+
+    name: str
+    codes: tuple[str, ...]
+    clause: str
+    factory: Callable[[Group], DatasetState]
+    groups: tuple[str, ...] | None = None
+
+
+def required_when(
+    name: str,
+    target: str,
+    triggers: tuple[str, ...],
+    when: Callable[..., bool],
+    clause: str,
+    condition: str,
+) -> RecordRule:
+    """A 条件付き必須 rule: ``target`` must not be blank where ``when(*trigger_values)`` holds.
+
+    A missing column counts as blank in every record: the file is what is judged, and a file
+    without the column has no value there (the missing column is itself a finding).
+    """
+
+    memo: dict[Any, bool] = {}
+
+    def check(view: ChunkView) -> Iterator[Finding]:
+        blank = ("",) * len(view)
+        tcol = view.col(target) or blank
+        cols = [view.col(t) or blank for t in triggers]
+        if "" not in tcol:
+            return
+        # Decide the condition once per distinct trigger value (conditions are pure functions of
+        # the values, and trigger columns repeat a lot), remembered across chunks.
+        rows = cols[0] if len(cols) == 1 else list(zip(*cols, strict=True))
+        hits = set()
+        for v in set(rows):
+            hit = memo.get(v)
+            if hit is None:
+                hit = when(v) if len(cols) == 1 else when(*v)
+                if len(memo) > 200_000:
+                    memo.clear()
+                memo[v] = hit
+            if hit:
+                hits.add(v)
+        if not hits:
+            return
+        for i in itertools.compress(itertools.count(), map(hits.__contains__, rows)):
+            if tcol[i] == "":
+                yield view.finding("REC001", i, item=target, condition=condition)
+
+    return RecordRule(name=name, codes=("REC001",), clause=clause, check=check)

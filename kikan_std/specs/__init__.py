@@ -1,0 +1,65 @@
+"""Built-in specs: JSON data in the shape of :class:`kikan_std.model.Spec` plus explicit rule lists.
+
+Each built-in spec is ``<id>.json`` (items, code lists) and a module ``<id>.py`` whose
+``RECORD_RULES`` and ``DATASET_RULES`` tuples list everything beyond the field checks.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from kikan_std.model import Spec
+from kikan_std.rules import DatasetRule, RecordRule
+
+BUILTIN: tuple[str, ...] = ("jutogai_atena",)
+"""Ids of the built-in specs, in listing order."""
+
+
+class UnknownSpecError(KeyError):
+    """No built-in spec has that id."""
+
+    def __str__(self) -> str:
+        return f"unknown spec: {self.args[0]} (built-in: {', '.join(BUILTIN)})"
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    """The rules of a spec beyond the field checks."""
+
+    record_rules: tuple[RecordRule, ...] = ()
+    dataset_rules: tuple[DatasetRule, ...] = ()
+
+
+@cache
+def load_spec(spec_id: str) -> Spec:
+    """The built-in spec ``spec_id``.
+
+    Raises:
+        UnknownSpecError: no such built-in spec.
+    """
+    if spec_id not in BUILTIN:
+        raise UnknownSpecError(spec_id)
+    text = (resources.files("kikan_std.specs") / f"{spec_id}.json").read_text(encoding="utf-8")
+    return Spec.model_validate_json(text)
+
+
+def load_spec_file(path: str | Path) -> Spec:
+    """A spec from a JSON file in the built-in format."""
+    return Spec.model_validate_json(Path(path).read_text(encoding="utf-8"))
+
+
+def rules_for(spec: Spec) -> RuleSet:
+    """The built-in rules of ``spec`` (none for a spec that is not built in)."""
+    if spec.id not in BUILTIN:
+        return RuleSet()
+    mod = importlib.import_module(f"kikan_std.specs.{spec.id}")
+    return RuleSet(tuple(mod.RECORD_RULES), tuple(mod.DATASET_RULES))
+
+
+def list_specs() -> list[Spec]:
+    """All built-in specs."""
+    return [load_spec(s) for s in BUILTIN]
