@@ -13,7 +13,7 @@ The public names are listed in ``__all__``; everything else is internal.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from kikan_std._version import __version__
@@ -23,7 +23,14 @@ from kikan_std.findings import Finding
 from kikan_std.model import CodeList, DataType, Group, Item, Obligation, Spec
 from kikan_std.readers.csv_reader import InputError
 from kikan_std.report import FindingOut, Report
-from kikan_std.specs import UnknownSpecError, list_specs, load_spec, load_spec_file, rules_for
+from kikan_std.specs import (
+    RuleOptionError,
+    UnknownSpecError,
+    list_specs,
+    load_spec,
+    load_spec_file,
+    rules_for,
+)
 
 
 def check(
@@ -36,6 +43,7 @@ def check(
     max_findings: int | None = 1000,
     group: str | None = None,
     progress: ProgressFn | None = None,
+    rule_options: Mapping[str, str] | None = None,
 ) -> Report:
     """Check data files against a spec and return the report.
 
@@ -48,16 +56,21 @@ def check(
         max_findings: Findings stored per code (statistics stay complete); None keeps all.
         group: The group every file holds, when the spec has several and names do not tell.
         progress: Called with (file, records so far) after each chunk.
+        rule_options: Per-run switches of the spec's rules, e.g. ``{"atena_check_digit": "off"}``
+            for ``jumin_kiroku`` (see the spec's docs page); unknown names are an error.
 
     Raises:
         UnknownSpecError: ``spec`` is not a built-in spec id.
         InputError: a file cannot be opened, or the encoding is unknown.
+        RuleOptionError: an unknown rule option or a value outside its choices (a ValueError).
     """
     sp = load_spec(spec) if isinstance(spec, str) else spec
     rules = rules_for(sp)
     if isinstance(paths, str | Path):
         paths = [paths]
-    opts = Options(encoding=encoding, lang=lang, show_values=show_values, max_findings=max_findings, group=group)
+    resolved = rules.resolve_options(rule_options)
+    opts = Options(encoding=encoding, lang=lang, show_values=show_values, max_findings=max_findings, group=group,
+                   rule_options=resolved)
     return run_check(paths, sp, rules.record_rules, rules.dataset_rules, opts, progress)
 
 
@@ -71,6 +84,7 @@ __all__ = [
     "Item",
     "Obligation",
     "Report",
+    "RuleOptionError",
     "Spec",
     "UnknownSpecError",
     "__version__",

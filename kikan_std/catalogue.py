@@ -33,6 +33,7 @@ CATALOGUE_FILES: tuple[str, ...] = (
     "reader.toml",
     "field.toml",
     "record.toml",
+    "jumin.toml",
     "engine.toml",
 )
 """Catalogue files, in display order. Add a file here to add a family of codes."""

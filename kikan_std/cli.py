@@ -92,6 +92,13 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     c.add_argument("--group", metavar="NAME", help="ファイルのグループ名 / the group every file holds")
     c.add_argument("--no-progress", action="store_true", help="進捗表示をしない / no progress indicator")
+    c.add_argument(
+        "--rule-option",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="規則の実行時設定（例 atena_check_digit=off、繰り返し可）/ per-run rule option (repeatable)",
+    )
 
     s = sub.add_parser("specs", help="組み込みの仕様の一覧 / list built-in specs")
     s.add_argument("--json", action="store_true", help="JSON で出力 / print JSON")
@@ -163,7 +170,7 @@ def _write_output(text: str, output: str | None, stdout: TextIO) -> None:
 def _cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from kikan_std import check
     from kikan_std.readers.csv_reader import InputError
-    from kikan_std.specs import UnknownSpecError, load_spec
+    from kikan_std.specs import RuleOptionError, UnknownSpecError, load_spec
     from kikan_std.writers.text import render_text
 
     lang = _lang(args)
@@ -174,6 +181,12 @@ def _cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if args.max_findings < 0:
         raise UsageError("--max-findings は 0 以上 / must be >= 0")
     _ensure_not_input(args.output, args.paths)
+    rule_options: dict[str, str] = {}
+    for opt in args.rule_option:
+        name, sep, value = opt.partition("=")
+        if not sep or not name:
+            raise UsageError(f"--rule-option は NAME=VALUE の形で指定してください / expected NAME=VALUE: {opt}")
+        rule_options[name.strip()] = value.strip()
     progress = None
     if not args.no_progress and stderr.isatty():
         progress = _Progress(stderr, lang)
@@ -187,11 +200,14 @@ def _cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             max_findings=args.max_findings or None,
             group=args.group,
             progress=progress,
+            rule_options=rule_options,
         )
     except InputError as e:
         raise UsageError(_input_error_ja(str(e))) from None
     except KeyError as e:
         raise UsageError(f"グループが見つかりません / unknown group: {e.args[0]}") from None
+    except RuleOptionError as e:
+        raise UsageError(str(e)) from None
     finally:
         if progress is not None:
             progress.done()

@@ -12,7 +12,7 @@ import datetime as _dt
 import difflib
 import gc
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +39,7 @@ class Options:
     show_values: bool = False
     max_findings: int | None = 1000  # stored findings per code; None = keep all
     group: str | None = None
+    rule_options: Mapping[str, str] = field(default_factory=dict)  # validated by kikan_std.check
 
 
 @dataclass(slots=True)
@@ -282,6 +283,7 @@ class _FileRun:
             lines=chunk.lines,
             key_items=key_items,
             _items=items_by_name,  # type: ignore[arg-type]
+            options=self.options.rule_options,
         )
         for r in rules:
             self._guard(r.name, lambda r=r: list(r.check(view)))
