@@ -624,9 +624,13 @@ def describe(text: str, *, gj_table: frozenset[str] | None = None) -> list[CharI
         if jis is None:
             jis = jis_table.single.get(unit) or jis_table.multi.get(unit)
         if p is None:
-            if mj:
-                ja = "MJ文字 (IVS付き)" if len(unit) > 1 else "MJ文字"
-                en = "MJ character (IVS sequence)" if len(unit) > 1 else "MJ character"
+            if mj and len(unit) > 1:
+                ja, en = "MJ文字 (IVS付き)", "MJ character (IVS sequence)"
+            elif mj and all(len(r[1]) > 1 for r in _mj().rows.get(unit, ())):
+                ja = "MJ文字の基底字（字形は IVS で区別）"
+                en = "base of MJ characters (glyphs told apart by IVS)"
+            elif mj:
+                ja, en = "MJ文字", "MJ character"
             elif gj_table is not None and unit[0] in gj_table:
                 ja, en = "追加文字 (GJ表に登録あり)", "additional character (listed in the GJ table)"
             else:
@@ -697,6 +701,8 @@ def format_describe(infos: list[CharInfo], lang: Literal["ja", "en"] = "ja") -> 
             sug = ("縮退: " if lang == "ja" else "fallback: ") + "".join(info.shrink)
         elif not info.suggestion:
             sug = "-"
+        elif not sug.strip():
+            sug = info.suggestion and _codepoints(info.suggestion)
         rows.append(
             (
                 str(info.position),
@@ -771,7 +777,14 @@ def chars_main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
     try:
         args = ap.parse_args(argv)
     except _UsageError as e:
-        stderr.write(f"kikan-std chars: 引数が正しくありません: {e}\n")
+        msg = str(e)
+        if "required" in msg:
+            msg = "調べる文字列またはファイルを指定してください"
+        elif "unrecognized" in msg:
+            msg = "不明な引数があります: " + msg.split(":", 1)[-1].strip()
+        elif "--lang" in msg:
+            msg = "--lang には ja か en を指定してください"
+        stderr.write(f"kikan-std chars: 引数が正しくありません: {msg}\n")
         return 2
     gj: frozenset[str] | None = None
     if args.gj_table is not None:
