@@ -25,14 +25,12 @@ messages.
 
 from __future__ import annotations
 
-import argparse
-import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Literal, TextIO
+from typing import Literal, NoReturn, TextIO
 
 __all__ = [
     "CharInfo",
@@ -743,11 +741,6 @@ class _UsageError(Exception):
     pass
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise _UsageError(message)
-
-
 def chars_main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
     """The ``kikan-std chars TEXT|FILE [--lang ja|en] [--json] [--gj-table FILE] [--text]`` tool.
 
@@ -760,6 +753,13 @@ def chars_main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
         0 when every character is standard (``info`` notes allowed), 1 otherwise, 2 on bad usage or
         an unreadable file (a one-line Japanese message on ``stderr``).
     """
+    import argparse  # imported here: keep `import kikan_std.chars` light
+    import json
+
+    class _Parser(argparse.ArgumentParser):
+        def error(self, message: str) -> NoReturn:
+            raise _UsageError(message)
+
     ap = _Parser(prog="kikan-std chars", add_help=False)
     ap.add_argument("target")
     ap.add_argument("--lang", choices=("ja", "en"), default="ja")

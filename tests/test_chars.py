@@ -453,3 +453,16 @@ def test_catalogue_includes_chars_codes() -> None:
     entries = cat.catalogue()
     assert {*chars.CODES, "ENC001", "ENC004"} <= set(entries)
     assert entries["CHR006"].severity == "warning"
+
+
+def test_import_loads_no_table() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, kikan_std.chars as c, kikan_std.encodings;"
+        "print(c._mj.cache_info().currsize, c._jis.cache_info().currsize,"
+        " 'charset_normalizer' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["0", "0", "False"]
