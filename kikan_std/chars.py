@@ -505,9 +505,10 @@ def fullwidth_problems(value: str, *, gj_table: frozenset[str] | None = None) ->
             continue
         if 0xFF61 <= ord(unit[0]) <= 0xFF9F and len(unit) == 1:
             kana = _halfwidth_kana_pair(units, i - 1)
-            if len(kana) == 2:
-                i += 1  # the sound mark is part of this character's problem
             out.append(_problem(HALFWIDTH_KANA_IN_N, pos, kana, _to_fullwidth(kana)))
+            if len(kana) == 2:  # the sound mark (next position) is part of this problem
+                i += 1
+                pos += 1
             continue
         found = _classify_n(unit, gj_table)
         if found is not None:
@@ -540,9 +541,10 @@ def halfwidth_problems(value: str) -> list[CharProblem]:
             out.append(p)
         elif 0xFF61 <= cp <= 0xFF9F and len(unit) == 1:
             kana = _halfwidth_kana_pair(units, i - 1)
+            out.append(_problem(HALFWIDTH_KANA_IN_X, pos, kana, None))
             if len(kana) == 2:
                 i += 1
-            out.append(_problem(HALFWIDTH_KANA_IN_X, pos, kana, None))
+                pos += 1
         elif (0xFF01 <= cp <= 0xFF5E or cp == 0x3000) and len(unit) == 1:
             out.append(_problem(FULLWIDTH_IN_X, pos, unit, " " if cp == 0x3000 else chr(cp - 0xFEE0)))
         else:
@@ -615,9 +617,11 @@ def describe(text: str, *, gj_table: frozenset[str] | None = None) -> list[CharI
         pos += 1
         i += 1
         p = problems.get(pos)
+        start = pos
         if p is not None and len(p.char) > len(unit) and p.code == HALFWIDTH_KANA_IN_N:
             unit = p.char
             i += 1
+            pos += 1
         mj, jis, shrink = _mj_facts(unit)
         if jis is None:
             jis = jis_table.single.get(unit) or jis_table.multi.get(unit)
@@ -633,13 +637,13 @@ def describe(text: str, *, gj_table: frozenset[str] | None = None) -> list[CharI
                 ja, en = "追加文字 (GJ表に登録あり)", "additional character (listed in the GJ table)"
             else:
                 ja, en = "JIS X 0213 の文字", "JIS X 0213 character"
-            infos.append(CharInfo(pos, unit, _codepoints(unit), True, None, ja, en, mj, jis, None, shrink))
+            infos.append(CharInfo(start, unit, _codepoints(unit), True, None, ja, en, mj, jis, None, shrink))
             continue
         titles = _titles().get(p.code, {"ja": p.code, "en": p.code})
         info_only = p.code == CP932_VARIANT
         infos.append(
             CharInfo(
-                pos,
+                start,
                 p.char,
                 p.codepoints,
                 info_only,

@@ -164,8 +164,8 @@ def test_ascii_in_fullwidth() -> None:
 
 
 def test_halfwidth_kana_in_fullwidth_composes_voiced_marks() -> None:
-    probs = fullwidth_problems("ｶﾞｸ ﾊﾟﾝ")
-    assert codes(probs) == [("CHR004", 1), ("CHR004", 2), ("CHR003", 3), ("CHR004", 4), ("CHR004", 5)]
+    probs = fullwidth_problems("ｶﾞｸ ﾊﾟﾝ")  # positions count ﾞ and ﾟ as characters of the value
+    assert codes(probs) == [("CHR004", 1), ("CHR004", 3), ("CHR003", 4), ("CHR004", 5), ("CHR004", 7)]
     assert [p.suggestion for p in probs] == ["ガ", "ク", "\u3000", "パ", "ン"]
     assert probs[0].char == "ｶﾞ"
 
@@ -254,8 +254,8 @@ def test_tab_in_halfwidth() -> None:
 
 
 def test_halfwidth_kana_in_halfwidth_has_no_suggestion() -> None:
-    probs = halfwidth_problems("ｻﾄｳ01ｶﾞ")
-    assert codes(probs) == [("CHR015", 1), ("CHR015", 2), ("CHR015", 3), ("CHR015", 6)]
+    probs = halfwidth_problems("ｻﾄｳ01ｶﾞｷ")
+    assert codes(probs) == [("CHR015", 1), ("CHR015", 2), ("CHR015", 3), ("CHR015", 6), ("CHR015", 8)]
     assert all(p.suggestion is None for p in probs)
 
 
@@ -301,8 +301,10 @@ def test_halfwidth_fast_path_implies_no_problems(values: list[str]) -> None:
 @settings(max_examples=200, deadline=None)
 @given(_text)
 def test_suggestions_are_themselves_clean(value: str) -> None:
+    units = split_chars(value)
     for p in fullwidth_problems(value):
         assert 1 <= p.position <= count_chars(value)
+        assert p.char in (units[p.position - 1], "".join(units[p.position - 1 : p.position + 1]))
         if p.suggestion is not None:
             assert fullwidth_problems(p.suggestion) == [], (p, value)
     for p in halfwidth_problems(value):
@@ -331,6 +333,12 @@ def test_describe_ivs_and_jis() -> None:
     assert not infos[2].is_standard and infos[2].code == "CHR012"
     table = format_describe(infos, "en")
     assert "MJ025758" in table and "U+5F20" in table
+
+
+def test_describe_positions_match_problem_positions() -> None:
+    text = "ｶﾞｸ張😀"
+    infos = describe(text)
+    assert [(i.position, i.code) for i in infos] == [(1, "CHR004"), (3, "CHR004"), (4, None), (5, "CHR012")]
 
 
 def test_describe_bare_base_lists_every_mj() -> None:
