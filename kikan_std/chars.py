@@ -17,6 +17,11 @@ variation selector and combining marks that follow it (an IVS sequence counts as
 Everything here is a pure function of its arguments. The MJ table is read from package data on the
 first call that needs it (never on ``import kikan_std``), and cached.
 
+Which function for which item: ``Ｎ`` → :func:`fullwidth_problems`, ``X`` → :func:`halfwidth_problems`
+(both include the control-character check), every other type → :func:`control_problems`. Call
+:func:`fullwidth_column_clean` / :func:`halfwidth_column_clean` on ``"".join(values)`` of a column
+first and skip the per-value calls when they return True.
+
 The engine turns a :class:`CharProblem` into a :class:`kikan_std.findings.Finding` with
 ``params = {"char": p.char, "codepoints": p.codepoints, "position": p.position,
 "suggestion": p.suggestion, **p.params}``; the catalogue (``data/catalogue/chars.toml``) holds the
