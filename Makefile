@@ -38,7 +38,7 @@ unit: $(STAMP)
 	$(BIN)/pytest -q
 
 docs: $(STAMP)
-	$(BIN)/mkdocs build --strict --quiet --site-dir site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir site
 
 ## make docs-gen: regenerate the docs pages made from the catalogue and the specs
 docs-gen: $(STAMP)

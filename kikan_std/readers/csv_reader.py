@@ -30,6 +30,7 @@ from operator import methodcaller
 from pathlib import Path
 from typing import BinaryIO
 
+from kikan_std.encodings import Detection, detect_encoding
 from kikan_std.findings import Finding
 
 BLOCK_SIZE = 1 << 21
@@ -78,14 +79,39 @@ class CsvSource:
     header: list[str] = field(default_factory=list)
     header_line: int = 1
     stats: ReadStats = field(default_factory=ReadStats)
+    detection: Detection | None = None
 
 
 def normalise_encoding(name: str) -> str:
-    """The Python codec name for ``name``, or raise :class:`InputError`."""
+    """The Python codec name for ``name`` (``auto`` passes through), or raise :class:`InputError`."""
+    if name == "auto":
+        return name
     try:
         return codecs.lookup(name).name
     except LookupError:
         raise InputError(f"unknown encoding: {name}") from None
+
+
+def _sjis_fallback(exc: UnicodeError) -> tuple[str, int]:
+    """Decode error handler for Shift_JIS contracts: take CP932-only characters, flag the rest.
+
+    A Shift_JIS file that holds NEC/IBM extension characters (①, ㈱, ⅰ …) is really CP932. Those
+    bytes are decoded with CP932 so the field checks can name the character (ENC001); bytes that
+    CP932 cannot decode either become lone surrogates, as with ``surrogateescape`` (CSV001).
+    """
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    data = exc.object[exc.start : exc.start + 2]
+    try:
+        ch = bytes(data).decode("cp932")
+    except UnicodeDecodeError:
+        return chr(0xDC00 + exc.object[exc.start]), exc.start + 1
+    if len(ch) == 1:
+        return ch, exc.start + 2
+    return chr(0xDC00 + exc.object[exc.start]), exc.start + 1
+
+
+codecs.register_error("kikan-sjis-cp932", _sjis_fallback)
 
 
 def _iter_text_blocks(f: BinaryIO, encoding: str, stats: ReadStats) -> Iterator[tuple[str, bool]]:
@@ -93,7 +119,8 @@ def _iter_text_blocks(f: BinaryIO, encoding: str, stats: ReadStats) -> Iterator[
     codec = normalise_encoding(encoding)
     stats.encoding = codec
     hasher = hashlib.sha256()
-    decoder = codecs.getincrementaldecoder(codec)(errors="surrogateescape")
+    errors = "kikan-sjis-cp932" if codec == "shift_jis" else "surrogateescape"
+    decoder = codecs.getincrementaldecoder(codec)(errors=errors)
     pending = ""
     first = True
     while True:
@@ -305,4 +332,13 @@ def open_source(path: Path, display_name: str, encoding: str) -> tuple[CsvSource
         raise InputError(f"is a directory: {display_name}") from None
     except OSError as e:
         raise InputError(f"cannot open {display_name}: {e.strerror}") from None
-    return CsvSource(path=path, display_name=display_name, encoding=encoding), f
+    source = CsvSource(path=path, display_name=display_name, encoding=encoding)
+    if encoding == "auto":
+        # The contract did not say: guess from a sample cut at a line boundary, and say how sure.
+        sample = f.read(256 * 1024)
+        f.seek(0)
+        if len(sample) == 256 * 1024 and b"\n" in sample:
+            sample = sample[: sample.rfind(b"\n") + 1]
+        source.detection = detect_encoding(sample)
+        source.encoding = source.detection.encoding
+    return source, f
