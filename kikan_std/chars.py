@@ -300,14 +300,8 @@ def _clean_n_chars() -> list[int]:
     )
 
 
-@cache
-def _clean_n_re() -> re.Pattern[str]:
-    """Finds the first BMP character that is not clean.
-
-    Supplementary-plane characters are all let through here and checked by :func:`_clean_n_supp`:
-    a regex class with thousands of supplementary ranges is scanned linearly by ``re`` for every
-    character that misses its BMP bitmap, which made a miss ~100 µs.
-    """
+def clean_n_class() -> str:
+    """The regex class source of BMP characters that are not clean in Ｎ items (see below)."""
     allowed = [cp for cp in _clean_n_chars() if cp <= 0xFFFF]
     ranges: list[str] = []
     start = prev = allowed[0]
@@ -317,7 +311,29 @@ def _clean_n_re() -> re.Pattern[str]:
             continue
         ranges.append(_re_char(start) if start == prev else f"{_re_char(start)}-{_re_char(prev)}")
         start = prev = cp
-    return re.compile("[^" + "".join(ranges) + "\\U00010000-\\U0010ffff]")
+    return "[^" + "".join(ranges) + "\\U00010000-\\U0010ffff]"
+
+
+CLEAN_N_FILE = _DATA / "clean_n_class.txt"
+
+
+@cache
+def _clean_n_re() -> re.Pattern[str]:
+    """Finds the first BMP character that is not clean.
+
+    Supplementary-plane characters are all let through here and checked by :func:`_clean_n_supp`:
+    a regex class with thousands of supplementary ranges is scanned linearly by ``re`` for every
+    character that misses its BMP bitmap, which made a miss ~100 µs.
+
+    The class is derived from the MJ table and JIS X 0213 (:func:`clean_n_class`), which takes
+    ~0.3 s per process; ``tools/build_char_table.py`` stores it in ``data/clean_n_class.txt`` so a
+    run only compiles it (~15 ms). A test checks the stored class equals the derived one.
+    """
+    try:
+        source = CLEAN_N_FILE.read_text(encoding="utf-8").strip()
+    except OSError:
+        source = clean_n_class()
+    return re.compile(source)
 
 
 @cache

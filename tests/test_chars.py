@@ -474,3 +474,9 @@ def test_import_loads_no_table() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["0", "0", "False"]
+
+
+def test_stored_fast_path_class_matches_the_table() -> None:
+    from kikan_std import chars
+
+    assert chars.CLEAN_N_FILE.read_text(encoding="utf-8").strip() == chars.clean_n_class()
