@@ -35,6 +35,7 @@ CATALOGUE_FILES: tuple[str, ...] = (
     "record.toml",
     "jumin.toml",
     "engine.toml",
+    "chars.toml",
 )
 """Catalogue files, in display order. Add a file here to add a family of codes."""
 

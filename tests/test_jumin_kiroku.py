@@ -368,7 +368,7 @@ def test_fullwidth_postal_code_reported_with_halfwidth_fix(tmp_path: Path, base:
     rows[1]["住所_郵便番号"] = "999-0001"
     report = _check(tmp_path, header, rows)
     (fw,) = [f for f in report.findings if f.record == 1 and f.item == "住所_郵便番号"]
-    assert fw.code == "FLD003" and fw.params["suggestion"] == "9990001"
+    assert fw.code == "CHR016"  # main replaced FLD003 by CHR016 (per-character suggestion)
     (hy,) = [f for f in report.findings if f.record == 2 and f.item == "住所_郵便番号"]
     assert hy.code == "FLD019" and hy.params["suggestion"] == "9990001"
 
