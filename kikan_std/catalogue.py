@@ -34,6 +34,8 @@ CATALOGUE_FILES: tuple[str, ...] = (
     "field.toml",
     "record.toml",
     "jumin.toml",
+    "taxwel.toml",
+    "deliverable.toml",
     "engine.toml",
     "chars.toml",
 )

@@ -16,7 +16,16 @@ from pathlib import Path
 from kikan_std.model import Spec
 from kikan_std.rules import DatasetRule, RecordRule, RuleOption
 
-BUILTIN: tuple[str, ...] = ("jutogai_atena", "jumin_kiroku")
+BUILTIN: tuple[str, ...] = (
+    "jutogai_atena",
+    "jumin_kiroku",
+    "kojin_juminzei",
+    "kotei_shisanzei",
+    "kei_jidoshazei",
+    "jido_teate",
+    "kaigo_hoken",
+    "kokumin_kenko_hoken",
+)
 """Ids of the built-in specs, in listing order."""
 
 
