@@ -354,8 +354,12 @@ def run_check(
     dataset_rules: Sequence[DatasetRule] = (),
     options: Options | None = None,
     progress: ProgressFn | None = None,
+    displays: Sequence[str] | None = None,
 ) -> Report:
     """Check ``paths`` against ``spec`` and return the report.
+
+    ``displays`` names the files in findings and the report instead of their paths (one per path),
+    e.g. the member name of a file taken out of a zip archive into a temporary directory.
 
     Raises:
         InputError: a file cannot be opened or the encoding is unknown (usage problem).
@@ -365,7 +369,9 @@ def run_check(
     sink = _Sink(cap=opts.max_findings)
     not_run: list[_NotRun] = []
     inputs: list[InputInfo] = []
-    resolved = [(Path(p), str(p)) for p in paths]
+    if displays is not None and len(displays) != len(paths):
+        raise ValueError("displays must name every path")
+    resolved = [(Path(p), str(p) if displays is None else displays[n]) for n, p in enumerate(paths)]
     for p, display in resolved:
         if not p.exists():
             raise InputError(f"file not found: {display}")

@@ -64,6 +64,7 @@ class InputInfo(BaseModel):
     records: int
     bytes: int
     sha256: str
+    spec: str | None = Field(default=None, description="spec id of the file (whole-deliverable checks)")
 
 
 class RuleNotRunOut(BaseModel):
@@ -85,6 +86,28 @@ class Stats(BaseModel):
     capped: bool
 
 
+class FileResult(BaseModel):
+    """One file of a deliverable: what it was checked as and how it fared."""
+
+    file: str
+    group: str | None
+    records: int
+    errors: int
+    warnings: int
+    valid: bool
+
+
+class BusinessResult(BaseModel):
+    """One business (spec) of a deliverable: its files and their totals."""
+
+    spec: SpecRef
+    files: list[FileResult]
+    records: int
+    errors: int
+    warnings: int
+    valid: bool
+
+
 class Report(BaseModel):
     """The result of checking data against a spec."""
 
@@ -99,6 +122,9 @@ class Report(BaseModel):
     rules_not_run: list[RuleNotRunOut]
     stats: Stats
     findings: list[FindingOut]
+    businesses: list[BusinessResult] | None = Field(
+        default=None, description="per-business and per-file results of a whole-deliverable check (else absent)"
+    )
 
     def errors(self) -> list[FindingOut]:
         """The stored findings of severity error."""
