@@ -24,6 +24,15 @@ demo: $(STAMP)
 	@$(BIN)/kikan-std check examples/jutogai_atena_sample.csv --spec jutogai_atena --no-progress \
 	  --output-format json -o out/demo-report.json; rc=$$?; if [ $$rc -gt 1 ]; then exit $$rc; fi
 	@echo "== JSON report written to out/demo-report.json (exit code 1 = 不適合 is expected: the sample has defects)"
+	@rm -rf out/deliverable-clean out/deliverable-defects
+	@echo "== kikan-std generate --spec deliverable: a synthetic multi-business deliverable (same people in every business)"
+	@$(BIN)/kikan-std generate --spec deliverable --rows 400 --seed 7 -o out/deliverable-clean > /dev/null
+	@echo "== kikan-std check out/deliverable-clean (expected: 適合, exit 0)"
+	@$(BIN)/kikan-std check out/deliverable-clean --no-progress | head -n 20
+	@$(BIN)/kikan-std check out/deliverable-clean --no-progress > /dev/null
+	@$(BIN)/kikan-std generate --spec deliverable --rows 400 --seed 7 --defects -o out/deliverable-defects
+	@echo "== kikan-std check out/deliverable-defects (exit code 1 = 不適合 is expected: the three planted defects above)"
+	@$(BIN)/kikan-std check out/deliverable-defects --no-progress; rc=$$?; if [ $$rc -ne 1 ]; then exit 1; fi
 
 ## make test: lint, type-check, the whole test suite and the strict docs build
 test: $(STAMP) lint typecheck unit docs

@@ -32,6 +32,7 @@ _EPILOG = """\
 例 / examples:
   kikan-std check atena.csv --spec jutogai_atena
   kikan-std check legacy.csv --spec jutogai_atena --encoding cp932 --output-format json -o report.json
+  kikan-std check deliverable/            (成果物一式 / a whole deliverable, folder or .zip)
   kikan-std specs
   kikan-std explain FLD002
   kikan-std chars 渡邊　髙橋
@@ -64,8 +65,18 @@ def _build_parser() -> argparse.ArgumentParser:
         description="データファイル（CSV）を仕様に照らして検査します。/ Check CSV data files against a spec.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    c.add_argument("paths", nargs="+", metavar="PATH", help="検査するファイル / files to check")
-    c.add_argument("--spec", required=True, metavar="SPEC_ID", help="仕様ID（kikan-std specs で一覧）/ spec id")
+    c.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="検査するファイル、または成果物一式（フォルダか .zip、--spec なし）/ files, or a deliverable folder or .zip",
+    )
+    c.add_argument(
+        "--spec",
+        metavar="SPEC_ID",
+        help="仕様ID（kikan-std specs で一覧）。ファイルの検査では必須、成果物一式では指定しない / "
+        "spec id: required for files, omitted for a deliverable folder or zip",
+    )
     c.add_argument(
         "--encoding",
         default="utf-8",
@@ -127,7 +138,10 @@ def _build_parser() -> argparse.ArgumentParser:
     )
 
     g = sub.add_parser("generate", help="合成（架空）データを生成する / write synthetic sample data")
-    g.add_argument("--spec", required=True, metavar="SPEC_ID")
+    g.add_argument("--spec", required=True, metavar="SPEC_ID",
+                   help="仕様ID、または deliverable（成果物一式をフォルダ -o DIR に）/ spec id, or deliverable")
+    g.add_argument("--defects", action="store_true",
+                   help="deliverable に意図した不備を3件入れる（デモ用）/ plant three defects (deliverable, demo)")
     g.add_argument("--rows", type=int, default=100, metavar="N")
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("--encoding", default="utf-8", metavar="ENC")
@@ -193,6 +207,8 @@ def _cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from kikan_std.writers.text import render_text
 
     lang = _lang(args)
+    if args.spec is None:
+        return _cmd_check_deliverable(args, stdout, stderr)
     try:
         spec = load_spec(args.spec)
     except UnknownSpecError as e:
@@ -200,12 +216,7 @@ def _cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if args.max_findings < 0:
         raise UsageError("--max-findings は 0 以上 / must be >= 0")
     _ensure_not_input(args.output, args.paths)
-    rule_options: dict[str, str] = {}
-    for opt in args.rule_option:
-        name, sep, value = opt.partition("=")
-        if not sep or not name:
-            raise UsageError(f"--rule-option は NAME=VALUE の形で指定してください / expected NAME=VALUE: {opt}")
-        rule_options[name.strip()] = value.strip()
+    rule_options = _parse_rule_options(args.rule_option)
     gj_table = None
     if args.gj_table is not None:
         from kikan_std.chars import parse_gj_table
@@ -237,6 +248,74 @@ def _cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         raise UsageError(_input_error_ja(str(e))) from None
     except KeyError as e:
         raise UsageError(f"グループが見つかりません / unknown group: {e.args[0]}") from None
+    except RuleOptionError as e:
+        raise UsageError(str(e)) from None
+    finally:
+        if progress is not None:
+            progress.done()
+    text = (
+        report.model_dump_json(indent=2) + "\n"
+        if args.output_format == "json"
+        else render_text(report, lang)  # type: ignore[arg-type]
+    )
+    _write_output(text, args.output, stdout)
+    return EXIT_OK if report.valid else EXIT_INVALID
+
+
+def _parse_rule_options(given: Sequence[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for opt in given:
+        name, sep, value = opt.partition("=")
+        if not sep or not name:
+            raise UsageError(f"--rule-option は NAME=VALUE の形で指定してください / expected NAME=VALUE: {opt}")
+        out[name.strip()] = value.strip()
+    return out
+
+
+def _cmd_check_deliverable(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """``check PATH`` without ``--spec``: PATH is a whole deliverable (folder or zip)."""
+    from kikan_std.deliverable import UnsafeArchiveError, check_deliverable
+    from kikan_std.readers.csv_reader import InputError
+    from kikan_std.specs import RuleOptionError
+    from kikan_std.writers.text import render_text
+
+    lang = _lang(args)
+    if len(args.paths) != 1 or not (Path(args.paths[0]).is_dir() or args.paths[0].lower().endswith(".zip")):
+        raise UsageError(
+            "--spec を指定してください（--spec なしで検査できるのは成果物一式のフォルダか .zip 1つ）/ "
+            "--spec is required unless PATH is one deliverable folder or .zip"
+        )
+    if args.max_findings < 0:
+        raise UsageError("--max-findings は 0 以上 / must be >= 0")
+    if args.group is not None:
+        raise UsageError("成果物一式では --group は使えません（マニフェストで指定）/ --group does not apply to a deliverable")
+    _ensure_not_input(args.output, args.paths)
+    # NAME=VALUE applies to every spec that has the option; SPEC:NAME=VALUE to one spec.
+    from kikan_std.specs import BUILTIN, load_spec, rules_for
+
+    per_spec: dict[str, dict[str, str]] = {}
+    for name, value in _parse_rule_options(args.rule_option).items():
+        sid, sep, opt = name.rpartition(":")
+        targets = [sid] if sep else [s for s in BUILTIN if any(o.name == opt for o in rules_for(load_spec(s)).options)]
+        if not targets:
+            raise UsageError(f"未知の規則オプション / unknown rule option: {name}")
+        for t in targets:
+            per_spec.setdefault(t, {})[opt] = value
+    progress = _Progress(stderr, lang) if not args.no_progress and stderr.isatty() else None
+    try:
+        report = check_deliverable(
+            args.paths[0],
+            encoding=args.encoding,
+            lang=lang,  # type: ignore[arg-type]
+            show_values=args.show_values,
+            max_findings=args.max_findings or None,
+            progress=progress,
+            rule_options=per_spec,
+        )
+    except UnsafeArchiveError as e:
+        raise UsageError(f"安全でない ZIP 書庫のため検査を中止しました（何も展開していません）/ unsafe archive refused: {e}") from None
+    except InputError as e:
+        raise UsageError(_input_error_ja(str(e))) from None
     except RuleOptionError as e:
         raise UsageError(str(e)) from None
     finally:
@@ -299,6 +378,8 @@ def _cmd_generate(args: argparse.Namespace, stdout: TextIO) -> int:
     from kikan_std.generate import GENERATORS, write_csv
     from kikan_std.readers.csv_reader import InputError, normalise_encoding
 
+    if args.spec == "deliverable":
+        return _generate_deliverable(args, stdout)
     gen = GENERATORS.get(args.spec)
     if gen is None:
         raise UsageError(f"この仕様の生成器はありません / no generator for spec: {args.spec} ({', '.join(GENERATORS)})")
@@ -312,6 +393,26 @@ def _cmd_generate(args: argparse.Namespace, stdout: TextIO) -> int:
         raise UsageError(f"既にあるファイルは上書きしません / will not overwrite: {args.output}")
     write_csv(args.output, gen(args.rows, args.seed), encoding=enc)
     stdout.write(f"{args.output}: {args.rows:,} rows ({args.spec}, {enc}, synthetic)\n")
+    return EXIT_OK
+
+
+def _generate_deliverable(args: argparse.Namespace, stdout: TextIO) -> int:
+    from kikan_std.generators.deliverable import DEFECTS, write_deliverable
+
+    if args.rows < 0:
+        raise UsageError("--rows は 0 以上 / must be >= 0")
+    if args.encoding.lower().replace("-", "") not in ("utf8",):
+        raise UsageError("deliverable は UTF-8 で書き出します / the deliverable is written in UTF-8")
+    try:
+        counts = write_deliverable(args.output, args.rows, args.seed, defects=args.defects)
+    except FileExistsError:
+        raise UsageError(f"空でないフォルダには書き出しません / will not write into a non-empty folder: {args.output}") from None
+    except OSError as e:
+        raise UsageError(f"書き出せません / cannot write {args.output}: {e.strerror}") from None
+    for name, n in counts.items():
+        stdout.write(f"{args.output}/{name}: {n:,} rows\n")
+    if args.defects:
+        stdout.write("意図した不備 / planted defects:\n" + "".join(f"  - {d}\n" for d in DEFECTS))
     return EXIT_OK
 
 

@@ -28,6 +28,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "masked": "個人情報の値はマスクしています（--show-values で表示）。",
         "none": "指摘はありません。",
         "bom": "BOMあり",
+        "business": "業務",
+        "files": "ファイル",
     },
     "en": {
         "spec": "Spec",
@@ -49,6 +51,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "masked": "Personal values are masked (--show-values to show them).",
         "none": "No findings.",
         "bom": "BOM",
+        "business": "Business",
+        "files": "files",
     },
 }
 
@@ -68,13 +72,34 @@ def _location(f: FindingOut, t: dict[str, str]) -> str:
     return " ".join(parts)
 
 
+def _business_lines(report: Report, t: dict[str, str]) -> list[str]:
+    """Per business, then per file: verdict, records, errors and warnings (whole-deliverable runs)."""
+    out: list[str] = []
+    for b in report.businesses or ():
+        mark = "✔" if b.valid else "✘"
+        out.append(
+            f"{mark} {t['business']}: {b.spec.id} {b.spec.title} — {len(b.files)} {t['files']}, {b.records:,} "
+            f"{t['records']}, {t['error']} {b.errors:,} / {t['warning']} {b.warnings:,}"
+        )
+        for f in b.files:
+            fm = "✔" if f.valid else "✘"
+            group = f" [{f.group}]" if f.group else ""
+            out.append(
+                f"    {fm} {f.file}{group}: {f.records:,} {t['records']}, {t['error']} {f.errors:,} / "
+                f"{t['warning']} {f.warnings:,}"
+            )
+    return out
+
+
 def render_text(report: Report, lang: Lang = "ja", per_code: int = 10) -> str:
     """The report as text for a terminal: verdict, inputs, then findings grouped by code."""
     t = _LABELS[lang]
     out: list[str] = []
     s = report.spec
     out.append(f"kikan-std {report.tool['version']} | {t['spec']}: {s.id} {s.title} ({s.edition}, {s.provenance})")
-    for i in report.inputs:
+    if report.businesses is not None:
+        out.extend(_business_lines(report, t))
+    for i in report.inputs if report.businesses is None else ():
         enc = i.encoding + (f", {t['bom']}" if i.bom else "")
         group = f" [{i.group}]" if i.group else ""
         out.append(f"{t['input']}: {i.file}{group} ({enc}, {i.records:,} {t['records']})")
