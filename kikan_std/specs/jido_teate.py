@@ -18,9 +18,10 @@ _AMOUNT = {"1": 15_000, "2": 10_000, "3": 30_000}
 
 
 def age_limit_month(birth: _dt.date) -> tuple[int, int]:
-    """The last month of payment: March after the 18th birthday (the same day counts: 3月31日生まれ)."""
-    b18 = birthday(birth, 18)
-    return (b18.year if b18 <= _dt.date(b18.year, 3, 31) else b18.year + 1, 3)
+    """The last month of payment: the March of the first 31 March on or after the day the child
+    reaches 18 (年齢計算ニ関スル法律: the day before the 18th birthday, so 4月1日生まれ end a year earlier)."""
+    reached = birthday(birth, 18) - _dt.timedelta(days=1)
+    return (reached.year if reached <= _dt.date(reached.year, 3, 31) else reached.year + 1, 3)
 
 
 def _age_limit(view: ChunkView) -> Iterator[Finding]:
