@@ -219,6 +219,7 @@ def _list_zip(archive: Path, tmp: Path, limits: Limits, found: list[Finding]) ->
             except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as e:
                 dest.unlink(missing_ok=True)
                 found.append(Finding("DLV005", file=member, params={"reason": f"{type(e).__name__}: {e}"}))
+                out.append(_Entry(member, None))  # kept so a manifest entry for it is not "missing" too
                 continue
             out.append(_Entry(member, dest))
         return out
@@ -472,8 +473,8 @@ def check_deliverable(
             try:
                 registry_files: list[str] = []
                 for e in entries:
-                    if PurePosixPath(e.display).name in MANIFEST_NAMES:
-                        continue
+                    if PurePosixPath(e.display).name in MANIFEST_NAMES or e.local is None:
+                        continue  # the manifest itself; an unreadable entry (DLV005 already)
                     if e.spec is None:
                         csv_like = e.display.lower().endswith((".csv", ".tsv"))
                         found.append(Finding("DLV004" if csv_like else "DLV008", file=e.display))
@@ -483,7 +484,6 @@ def check_deliverable(
                     opts = Options(encoding=e.encoding or encoding, lang=lang, show_values=show_values,
                                    max_findings=max_findings, group=e.group,
                                    rule_options=rules.resolve_options(options_by_spec.get(e.spec)))
-                    assert e.local is not None
                     try:
                         rep = run_check([e.local], spec, rules.record_rules,
                                         (*rules.dataset_rules, people.rule(e.spec)), opts, progress,
