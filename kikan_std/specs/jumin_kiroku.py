@@ -274,9 +274,9 @@ def _check_era(view: ChunkView) -> Iterator[Finding]:
             if len(memo) > 100_000:
                 memo.clear()
         if not ok:
-            span = _possible_span(b)
+            days = _possible_span(b)
             expected = "・".join(
-                x.name for x in ERAS if span and x.start <= span[1] and (x.end is None or span[0] <= x.end)
+                x.name for x in ERAS if days and x.start <= days[1] and (x.end is None or days[0] <= x.end)
             )
             f = view.finding("JUM004", i, item="生年月日_元号", value=e, birth=b, expected=expected or "-")
             yield _with_household(view, f, i)
