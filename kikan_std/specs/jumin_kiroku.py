@@ -696,10 +696,12 @@ class _HouseholdState:
         try:
             db.execute("CREATE INDEX m_setai ON m (setai, head)")
             for (setai,) in db.execute(
-                "SELECT setai FROM m WHERE head = 1 GROUP BY setai HAVING count(*) > 1"
+                # Distinct people: one person's two latest rows are JUM011, not two heads.
+                "SELECT setai FROM m WHERE head = 1 GROUP BY setai HAVING count(DISTINCT atena) > 1"
             ).fetchall():
                 heads = db.execute(
-                    "SELECT atena, rec, line FROM m WHERE setai = ? AND head = 1 ORDER BY rec", (setai,)
+                    "SELECT atena, min(rec), min(line) FROM m WHERE setai = ? AND head = 1 GROUP BY atena "
+                    "ORDER BY min(rec)", (setai,)
                 ).fetchall()
                 yield Finding(
                     "JUM008", file=self.file, record=heads[1][1], line=heads[1][2], item="続柄コード1",
@@ -710,7 +712,7 @@ class _HouseholdState:
             mismatches = db.execute(
                 "SELECT m.atena, m.rec, m.line, m.setai, m.head_name, h.atena, h.rec, h.line, h.name "
                 "FROM m JOIN (SELECT setai, atena, rec, line, name, alt_name FROM m WHERE head = 1 "
-                "             GROUP BY setai HAVING count(*) = 1) h ON m.setai = h.setai "
+                "             GROUP BY setai HAVING count(DISTINCT atena) = 1) h ON m.setai = h.setai "
                 "WHERE m.head_name != h.name AND (h.alt_name = '' OR m.head_name != h.alt_name) "
                 "AND NOT (m.rec = h.rec AND m.head_name = '') ORDER BY m.rec"
             )
