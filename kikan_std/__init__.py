@@ -24,6 +24,7 @@ from kikan_std.model import CodeList, DataType, Group, Item, Obligation, Spec
 from kikan_std.readers.csv_reader import InputError
 from kikan_std.report import FindingOut, Report
 from kikan_std.specs import UnknownSpecError, list_specs, load_spec, load_spec_file, rules_for
+from kikan_std.workbook import WorkbookError, load_workbook
 
 
 def check(
@@ -73,10 +74,12 @@ __all__ = [
     "Report",
     "Spec",
     "UnknownSpecError",
+    "WorkbookError",
     "__version__",
     "check",
     "explain",
     "list_specs",
     "load_spec",
     "load_spec_file",
+    "load_workbook",
 ]
