@@ -12,9 +12,12 @@ import time
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from kikan_std._version import __version__
+
+if TYPE_CHECKING:
+    from kikan_std.model import Spec
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -31,6 +34,10 @@ _EPILOG = """\
 例 / examples:
   kikan-std check atena.csv --spec jutogai_atena
   kikan-std check legacy.csv --spec jutogai_atena --encoding cp932 --output-format json -o report.json
+  kikan-std check atena.csv --spec-file 項目定義書.xlsx
+  kikan-std check request.json --spec jutogai_atena
+  kikan-std spec import 項目定義書.xlsx -o spec.json
+  kikan-std export --out-dir schemas
   kikan-std specs
   kikan-std explain FLD002
   kikan-std generate --spec jutogai_atena --rows 1000 -o sample.csv
@@ -63,7 +70,13 @@ def _build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     c.add_argument("paths", nargs="+", metavar="PATH", help="検査するファイル / files to check")
-    c.add_argument("--spec", required=True, metavar="SPEC_ID", help="仕様ID（kikan-std specs で一覧）/ spec id")
+    which = c.add_mutually_exclusive_group(required=True)
+    which.add_argument("--spec", metavar="SPEC_ID", help="仕様ID（kikan-std specs で一覧）/ spec id")
+    which.add_argument(
+        "--spec-file",
+        metavar="FILE",
+        help="仕様ファイル（公式ワークブック .xlsx または spec import の JSON）/ spec file: official workbook or JSON",
+    )
     c.add_argument(
         "--encoding",
         default="utf-8",
@@ -92,6 +105,21 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     c.add_argument("--group", metavar="NAME", help="ファイルのグループ名 / the group every file holds")
     c.add_argument("--no-progress", action="store_true", help="進捗表示をしない / no progress indicator")
+
+    sp = sub.add_parser("spec", help="仕様の取り込み / spec tools (import a workbook)")
+    spsub = sp.add_subparsers(dest="spec_command", metavar="SUBCOMMAND", parser_class=_Parser)
+    si = spsub.add_parser(
+        "import",
+        help="公式ワークブック（基本データリスト形式）を仕様JSONに変換 / convert an official workbook to spec JSON",
+    )
+    si.add_argument("workbook", metavar="WORKBOOK.xlsx")
+    si.add_argument("-o", "--output", metavar="FILE", help="書き出し先（既定は標準出力）/ write to FILE")
+
+    x = sub.add_parser(
+        "export",
+        help="組み込み仕様の JSON Schema と XSD を書き出す / write JSON Schema and XSD of the built-in specs",
+    )
+    x.add_argument("--out-dir", default="schemas", metavar="DIR", help="出力先（既定 schemas）/ output folder")
 
     s = sub.add_parser("specs", help="組み込みの仕様の一覧 / list built-in specs")
     s.add_argument("--json", action="store_true", help="JSON で出力 / print JSON")
@@ -167,10 +195,13 @@ def _cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from kikan_std.writers.text import render_text
 
     lang = _lang(args)
-    try:
-        spec = load_spec(args.spec)
-    except UnknownSpecError as e:
-        raise UsageError(f"仕様が見つかりません / {e}") from None
+    if args.spec_file is not None:
+        spec = _load_spec_file(args.spec_file)
+    else:
+        try:
+            spec = load_spec(args.spec)
+        except UnknownSpecError as e:
+            raise UsageError(f"仕様が見つかりません / {e}") from None
     if args.max_findings < 0:
         raise UsageError("--max-findings は 0 以上 / must be >= 0")
     _ensure_not_input(args.output, args.paths)
@@ -201,6 +232,57 @@ def _cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         text = render_text(report, lang)  # type: ignore[arg-type]
     _write_output(text, args.output, stdout)
     return EXIT_OK if report.valid else EXIT_INVALID
+
+
+def _load_spec_file(path: str) -> Spec:
+    """A spec from ``--spec-file`` (workbook or JSON); any problem is a one-line usage error."""
+    from pydantic import ValidationError
+
+    from kikan_std.specs import load_spec_file
+    from kikan_std.workbook import WorkbookError
+
+    p = Path(path)
+    if not p.is_file():
+        raise UsageError(f"仕様ファイルが見つかりません / spec file not found: {path}")
+    try:
+        return load_spec_file(p)
+    except WorkbookError as e:
+        raise UsageError(str(e)) from None
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(x) for x in first["loc"])
+        raise UsageError(f"仕様ファイルが不正です / invalid spec file {path}: {where}: {first['msg']}") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"仕様ファイルを読めません / cannot read spec file {path}: {e}") from None
+
+
+def _cmd_spec(args: argparse.Namespace, stdout: TextIO) -> int:
+    if args.spec_command != "import":
+        raise UsageError("使い方 / usage: kikan-std spec import WORKBOOK.xlsx [-o FILE]")
+    from kikan_std.workbook import WorkbookError, load_workbook
+
+    p = Path(args.workbook)
+    if not p.is_file():
+        raise UsageError(f"ファイルが見つかりません / file not found: {args.workbook}")
+    _ensure_not_input(args.output, [args.workbook])
+    try:
+        spec = load_workbook(p)
+    except WorkbookError as e:
+        raise UsageError(str(e)) from None
+    _write_output(spec.model_dump_json(indent=1, exclude_defaults=True) + "\n", args.output, stdout)
+    return EXIT_OK
+
+
+def _cmd_export(args: argparse.Namespace, stdout: TextIO) -> int:
+    from kikan_std.schemas import write_schemas
+
+    try:
+        written = write_schemas(Path(args.out_dir))
+    except OSError as e:
+        raise UsageError(f"書き出せません / cannot write {args.out_dir}: {e.strerror}") from None
+    for path in written:
+        stdout.write(f"{path}\n")
+    return EXIT_OK
 
 
 def _input_error_ja(msg: str) -> str:
@@ -283,6 +365,10 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
             return EXIT_USAGE
         if args.command == "check":
             return _cmd_check(args, out, err)
+        if args.command == "spec":
+            return _cmd_spec(args, out)
+        if args.command == "export":
+            return _cmd_export(args, out)
         if args.command == "specs":
             return _cmd_specs(args, out)
         if args.command == "explain":
