@@ -20,7 +20,8 @@ from kikan_std._version import __version__
 from kikan_std.catalogue import Lang, explain
 from kikan_std.engine import Options, ProgressFn, run_check
 from kikan_std.findings import Finding
-from kikan_std.model import CodeList, DataType, Group, Item, Obligation, Spec
+from kikan_std.model import CodeList, DataType, FixedWidthLayout, Group, Item, Obligation, Spec
+from kikan_std.readers import load_layout
 from kikan_std.readers.csv_reader import InputError
 from kikan_std.report import FindingOut, Report
 from kikan_std.specs import UnknownSpecError, list_specs, load_spec, load_spec_file, rules_for
@@ -37,6 +38,8 @@ def check(
     max_findings: int | None = 1000,
     group: str | None = None,
     progress: ProgressFn | None = None,
+    input_format: str | None = None,
+    layout: str | Path | FixedWidthLayout | None = None,
 ) -> Report:
     """Check data files against a spec and return the report.
 
@@ -49,16 +52,30 @@ def check(
         max_findings: Findings stored per code (statistics stay complete); None keeps all.
         group: The group every file holds, when the spec has several and names do not tell.
         progress: Called with (file, records so far) after each chunk.
+        input_format: ``csv``, ``json``, ``xml`` or ``fixed``; default by extension
+            (``.json``, ``.xml``, ``.dat``/``.fix``/``.fixed``; anything else is CSV).
+        layout: Fixed-width layout (a JSON file or a :class:`FixedWidthLayout`); default the
+            spec group's own layout.
 
     Raises:
         UnknownSpecError: ``spec`` is not a built-in spec id.
-        InputError: a file cannot be opened, or the encoding is unknown.
+        InputError: a file cannot be opened, the encoding or input format is unknown, or a
+            fixed-width file has no usable layout.
     """
     sp = load_spec(spec) if isinstance(spec, str) else spec
     rules = rules_for(sp)
     if isinstance(paths, str | Path):
         paths = [paths]
-    opts = Options(encoding=encoding, lang=lang, show_values=show_values, max_findings=max_findings, group=group)
+    lay = load_layout(layout) if isinstance(layout, str | Path) else layout
+    opts = Options(
+        encoding=encoding,
+        lang=lang,
+        show_values=show_values,
+        max_findings=max_findings,
+        group=group,
+        input_format=input_format,
+        layout=lay,
+    )
     return run_check(paths, sp, rules.record_rules, rules.dataset_rules, opts, progress)
 
 
@@ -67,6 +84,7 @@ __all__ = [
     "DataType",
     "Finding",
     "FindingOut",
+    "FixedWidthLayout",
     "Group",
     "InputError",
     "Item",

@@ -104,6 +104,17 @@ def _build_parser() -> argparse.ArgumentParser:
         help="コードごとに保存する指摘の上限（0 で無制限、集計は常に全件）/ findings stored per code (0 = all)",
     )
     c.add_argument("--group", metavar="NAME", help="ファイルのグループ名 / the group every file holds")
+    c.add_argument(
+        "--input-format",
+        choices=("csv", "json", "xml", "fixed"),
+        default=None,
+        help="入力形式（既定は拡張子: .json .xml .dat/.fix/.fixed、その他は csv）/ input format (default: by extension)",
+    )
+    c.add_argument(
+        "--layout",
+        metavar="FILE",
+        help="固定長レイアウト（JSON）/ fixed-width layout file (JSON; see docs/formats.md)",
+    )
     c.add_argument("--no-progress", action="store_true", help="進捗表示をしない / no progress indicator")
 
     sp = sub.add_parser("spec", help="仕様の取り込み / spec tools (import a workbook)")
@@ -218,6 +229,8 @@ def _cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             max_findings=args.max_findings or None,
             group=args.group,
             progress=progress,
+            input_format=args.input_format,
+            layout=args.layout,
         )
     except InputError as e:
         raise UsageError(_input_error_ja(str(e))) from None
@@ -291,6 +304,12 @@ def _input_error_ja(msg: str) -> str:
         ("is a directory", "ディレクトリです"),
         ("unknown encoding", "未知の文字コードです"),
         ("cannot open", "ファイルを開けません"),
+        ("unknown input format", "未知の入力形式です"),
+        ("invalid layout file", "固定長レイアウトが不正です"),
+        ("layout item not in group", "レイアウトの項目が仕様にありません"),
+        ("fixed-width input needs a layout", "固定長の入力にはレイアウトが必要です（--layout）"),
+        ("unknown group", "グループが見つかりません"),
+        ("the layout does not name its group", "レイアウトにグループ（group）の指定がありません"),
     )
     for en, ja in pairs:
         if msg.startswith(en):

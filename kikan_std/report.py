@@ -38,8 +38,11 @@ class FindingOut(BaseModel):
     value_masked: bool = False
     keys: dict[str, str] = Field(default_factory=dict, description="business keys of the record")
     related: list[dict[str, int | None]] = Field(default_factory=list, description="other records involved")
-    pointer: str | None = None
-    offset: int | None = None
+    pointer: str | None = Field(default=None, description="JSON pointer (JSON input) or XPath (XML input)")
+    offset: int | None = Field(default=None, description="byte offset in the input, where known")
+    api_error: str | None = Field(
+        default=None, description="the 住登外者宛名番号付番API error code (E0001–E0004) this finding corresponds to"
+    )
     params: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -56,6 +59,7 @@ class InputInfo(BaseModel):
     """One input file."""
 
     file: str
+    format: str = Field(default="csv", description="input format: csv, json, xml or fixed")
     group: str | None
     encoding: str
     bom: bool
@@ -150,5 +154,6 @@ def finding_out(f: Finding, lang: Lang, show_values: bool, mask_key: bytes = _MA
         related=[{"record": r, "line": ln} for r, ln in f.related],
         pointer=f.pointer,
         offset=f.offset,
+        api_error=e.api_error,
         params={k: v for k, v in params.items() if isinstance(v, str | int | float | bool) or v is None},
     )
