@@ -140,9 +140,8 @@ def iter_json(source: CsvSource, f: BinaryIO, names: Collection[str]) -> Iterato
     elif isinstance(doc, dict) and (wanted & doc.keys() or not doc):
         base, records, starts = None, [doc], [start]
     elif isinstance(doc, dict):
-        key = next(
-            (k for k, v in doc.items() if isinstance(v, list) and v and all(isinstance(x, dict) for x in v)), None
-        )
+        arrays = [k for k, v in doc.items() if isinstance(v, list) and all(isinstance(x, dict) for x in v)]
+        key = next((k for k in arrays if doc[k]), arrays[0] if arrays else None)
         if key is None:
             yield Finding("JSN005", file=name, line=1, pointer="")
             return
