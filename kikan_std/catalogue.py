@@ -165,8 +165,12 @@ def explain(code: str, lang: Lang = "ja") -> str:
         f"- **{labels[0]}**: {sev}",
         f"- **{labels[1]}**: {e.clause}",
         f"- **{labels[6]}**: {e.message[lang]}",
-        "",
     ]
+    if e.api_error is not None:
+        api = "API エラーコード" if lang == "ja" else "API error code"
+        lines.append(f"- **{api}**: {e.api_error}（住登外者宛名番号付番API）" if lang == "ja" else
+                     f"- **{api}**: {e.api_error} (住登外者宛名番号付番API)")
+    lines.append("")
     for label, part in zip(labels[2:6], _DOC_PARTS, strict=True):
         lines += [f"## {label}", "", getattr(e, part)[lang].strip(), ""]
     return "\n".join(lines)
