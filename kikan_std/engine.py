@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import difflib
+import functools
 import gc
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from kikan_std._version import __version__
 from kikan_std.catalogue import Lang, entry
@@ -35,7 +37,9 @@ ProgressFn = Callable[[str, int], None]
 class Options:
     """How a run behaves (grouped rather than a dozen keyword arguments)."""
 
-    encoding: str = "utf-8"
+    encoding: str = "utf-8"  # or "auto": detect, and warn when the evidence is weak
+    bom: Literal["allow", "require", "forbid"] = "allow"  # the BOM contract for UTF-8 inputs
+    gj_table: frozenset[str] | None = None  # 追加文字 (GJ) table; without it GJ cannot be verified
     lang: Lang = "ja"
     show_values: bool = False
     max_findings: int | None = 1000  # stored findings per code; None = keep all
@@ -126,6 +130,7 @@ class _FileRun:
         self._locate: Callable[[Finding], None] | None = None
         self.source: CsvSource | None = None
         self._pad_keys: list[str] = []  # keys of items absent from every JSON/XML record (blank columns)
+        self.sjis_strict = False
 
     def run(self) -> InputInfo:
         opts = self.options
@@ -133,6 +138,11 @@ class _FileRun:
         source, f, it = open_input(self.path, self.display, fmt, opts.encoding, self.spec, opts.group, opts.layout)
         self.source = source
         sink = self.sink
+        det = source.detection
+        self.sjis_strict = source.encoding.replace("-", "_").lower() in ("shift_jis", "sjis", "s_jis")
+        if det is not None and det.weak:
+            sink.add(Finding("ENC004", file=self.display, params={
+                "encoding": det.encoding, "reason": det.reason_text(self.options.lang) or "-"}))
         with f:
             mapped: list[tuple[int, Item, FieldChecker]] | None = None
             states: list[tuple[DatasetRule, DatasetState]] = []
@@ -174,21 +184,28 @@ class _FileRun:
                 if mapped is None and source.header:
                     # Header but no records: still report header problems.
                     mapped, col_of = self._map_header(source.header, source.header_line)
-                for dr, st in states:
-                    self._guard(dr.name, lambda st=st: st.finish())
+                for dr, state in states:
+                    self._guard(dr.name, state.finish)
             finally:
                 if pk_index is not None:
                     pk_index.close()
-        st = source.stats
+        stats = source.stats
+        if stats.encoding == "utf-8":
+            bom = self.options.bom
+            if bom == "forbid" and stats.bom:
+                sink.add(Finding("ENC002", file=self.display, line=1, params={"codepoints": "U+FEFF"}))
+            elif bom == "require" and not stats.bom and stats.bytes:
+                sink.add(Finding("ENC003", file=self.display, line=1, params={"encoding": stats.encoding}))
         return InputInfo(
             file=self.display,
             format=source.input_format,
             group=self.group.name if self.group else None,
-            encoding=st.encoding,
-            bom=st.bom,
-            records=st.records,
-            bytes=st.bytes,
-            sha256=st.sha256,
+            encoding=stats.encoding,
+            encoding_detected=det is not None,
+            bom=stats.bom,
+            records=stats.records,
+            bytes=stats.bytes,
+            sha256=stats.sha256,
         )
 
     @staticmethod
@@ -256,7 +273,8 @@ class _FileRun:
                 continue
             col_of[it.name] = pos
             cl = self.spec.code_list(it.code_list) if it.code_list is not None else None
-            mapped.append((pos, it, FieldChecker(it, cl)))
+            checker = FieldChecker(it, cl, gj_table=self.options.gj_table, sjis_strict=self.sjis_strict)
+            mapped.append((pos, it, checker))
         keyed = self.source is not None and self.source.input_format in ("json", "xml")
         for it in group.items:
             if it.name not in col_of:
@@ -266,7 +284,8 @@ class _FileRun:
                     col_of[it.name] = len(header) + len(self._pad_keys)
                     self._pad_keys.append(it.romaji or it.name)
                     cl = self.spec.code_list(it.code_list) if it.code_list is not None else None
-                    mapped.append((col_of[it.name], it, FieldChecker(it, cl)))
+                    checker = FieldChecker(it, cl, gj_table=self.options.gj_table, sjis_strict=self.sjis_strict)
+                    mapped.append((col_of[it.name], it, checker))
                     continue
                 code = "CSV004" if it.required else "CSV005"
                 self.sink.add(Finding(code, file=name, line=header_line, item=it.name, item_id=it.id))
@@ -322,19 +341,20 @@ class _FileRun:
         self.sink.extend(f for _, _, f in found)
         if not rules and not states:
             return
+        assert self.group is not None  # set by _map_header before any chunk
         view = ChunkView(
             file=self.display,
-            group=self.group,  # type: ignore[arg-type]
+            group=self.group,
             columns={name: columns[c] for name, c in col_of.items()},
             records=chunk.records,
             lines=chunk.lines,
             key_items=key_items,
-            _items=items_by_name,  # type: ignore[arg-type]
+            _items=dict(items_by_name),
         )
         for r in rules:
-            self._guard(r.name, lambda r=r: list(r.check(view)))
-        for dr, st in states:
-            self._guard(dr.name, lambda st=st: list(st.feed(view)))
+            self._guard(r.name, functools.partial(r.check, view))
+        for dr, state in states:
+            self._guard(dr.name, functools.partial(state.feed, view))
 
     def _check_keys(
         self,

@@ -11,6 +11,7 @@ Every element carries a :data:`Provenance` label saying how far it can be truste
 
 from __future__ import annotations
 
+import itertools
 import re
 from enum import StrEnum
 from functools import cached_property
@@ -186,7 +187,7 @@ class FixedWidthLayout(BaseModel):
     @model_validator(mode="after")
     def _fields_fit(self) -> FixedWidthLayout:
         spans = sorted((f.start, f.start + f.length - 1, f.item) for f in self.fields)
-        for (_, end, a), (start, _, b) in zip(spans, spans[1:], strict=False):
+        for (_, end, a), (start, _, b) in itertools.pairwise(spans):
             if start <= end:
                 raise ValueError(f"fields {a!r} and {b!r} overlap")
         if spans and spans[-1][1] > self.record_length:

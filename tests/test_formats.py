@@ -152,7 +152,7 @@ def test_hostile_xml_is_refused_without_expansion(name: str) -> None:
 def test_doctype_beyond_the_sniff_window_is_refused_by_the_parser_check(tmp_path: Path) -> None:
     from kikan_std.readers.xml_reader import SNIFF_BYTES
 
-    lol = "".join(f'<!ENTITY l{i} "{("&l%d;" % (i - 1)) * 10}">' for i in range(1, 10))
+    lol = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
     text = ('<?xml version="1.0"?>\n<!--' + "x" * (SNIFF_BYTES + 10) + '-->\n'
             f'<!DOCTYPE jutogaisha_atena_kihon_joho_list [<!ENTITY l0 "ha">{lol}'
             '<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'

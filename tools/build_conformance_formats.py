@@ -103,7 +103,7 @@ def build() -> list[dict[str, Any]]:
          _xml([RECORD | {"shimei": "&xxe;"}],
               prolog='<!DOCTYPE jutogaisha_atena_kihon_joho_list [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'),
          "xml", False, [["XML002", None, None]])
-    lol = "".join(f'<!ENTITY l{i} "{("&l%d;" % (i - 1)) * 10}">' for i in range(1, 10))
+    lol = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
     case("実体の指数展開（billion laughs）は展開しない", "安全な XML 処理", "billion_laughs.xml",
          _xml([RECORD | {"shimei": "&l9;"}], prolog=f'<!DOCTYPE r [<!ENTITY l0 "ha">{lol}]>'),
          "xml", False, [["XML002", None, None]])

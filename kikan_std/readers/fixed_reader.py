@@ -35,9 +35,7 @@ def _records(data: bytes, layout: FixedWidthLayout) -> Iterator[tuple[int, int, 
             yield i + 1, off, data[off : off + size]
         return
     off = 0
-    line = 0
-    for raw in data.splitlines(keepends=True):
-        line += 1
+    for line, raw in enumerate(data.splitlines(keepends=True), start=1):
         if layout.line_terminator == "crlf":
             rec = raw[:-2] if raw.endswith(b"\r\n") else raw
         elif layout.line_terminator == "lf":
