@@ -15,12 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Literal
 
 from kikan_std._version import __version__
 from kikan_std.catalogue import Lang, explain
 from kikan_std.engine import Options, ProgressFn, run_check
 from kikan_std.findings import Finding
-from kikan_std.model import CodeList, DataType, Group, Item, Obligation, Spec
+from kikan_std.model import CodeList, DataType, FixedWidthLayout, Group, Item, Obligation, Spec
+from kikan_std.readers import load_layout
 from kikan_std.readers.csv_reader import InputError
 from kikan_std.report import FindingOut, Report
 from kikan_std.specs import (
@@ -31,6 +33,7 @@ from kikan_std.specs import (
     load_spec_file,
     rules_for,
 )
+from kikan_std.workbook import WorkbookError, load_workbook
 
 
 def check(
@@ -38,11 +41,15 @@ def check(
     spec: str | Spec = "jutogai_atena",
     *,
     encoding: str = "utf-8",
+    bom: Literal["allow", "require", "forbid"] = "allow",
+    gj_table: frozenset[str] | None = None,
     lang: Lang = "ja",
     show_values: bool = False,
     max_findings: int | None = 1000,
     group: str | None = None,
     progress: ProgressFn | None = None,
+    input_format: str | None = None,
+    layout: str | Path | FixedWidthLayout | None = None,
     rule_options: Mapping[str, str] | None = None,
 ) -> Report:
     """Check data files against a spec and return the report.
@@ -50,27 +57,46 @@ def check(
     Args:
         paths: One path or several. Each file is one group (file) of the spec.
         spec: A built-in spec id (see :func:`list_specs`) or a :class:`Spec`.
-        encoding: Input encoding; ``utf-8`` also accepts a BOM. Use ``cp932`` for legacy exports.
+        encoding: Input encoding; ``utf-8`` also accepts a BOM. Use ``cp932`` for legacy exports,
+            ``shift_jis`` to hold a file to strict Shift_JIS (CP932-only characters are findings),
+            ``auto`` to detect (the report says which was chosen; weak evidence is a warning).
+        bom: The BOM contract for UTF-8 input: ``allow`` (default), ``require`` or ``forbid``.
+        gj_table: 追加文字 (GJ) characters (see :func:`kikan_std.chars.parse_gj_table`).
         lang: Message language, ``ja`` (default) or ``en``.
         show_values: Show personal values unmasked in findings (off by default).
         max_findings: Findings stored per code (statistics stay complete); None keeps all.
         group: The group every file holds, when the spec has several and names do not tell.
         progress: Called with (file, records so far) after each chunk.
+        input_format: ``csv``, ``json``, ``xml`` or ``fixed``; default by extension
+            (``.json``, ``.xml``, ``.dat``/``.fix``/``.fixed``; anything else is CSV).
+        layout: Fixed-width layout (a JSON file or a :class:`FixedWidthLayout`); default the
+            spec group's own layout.
         rule_options: Per-run switches of the spec's rules, e.g. ``{"atena_check_digit": "off"}``
             for ``jumin_kiroku`` (see the spec's docs page); unknown names are an error.
 
     Raises:
         UnknownSpecError: ``spec`` is not a built-in spec id.
-        InputError: a file cannot be opened, or the encoding is unknown.
+        InputError: a file cannot be opened, the encoding or input format is unknown, or a
+            fixed-width file has no usable layout.
         RuleOptionError: an unknown rule option or a value outside its choices (a ValueError).
     """
     sp = load_spec(spec) if isinstance(spec, str) else spec
     rules = rules_for(sp)
     if isinstance(paths, str | Path):
         paths = [paths]
-    resolved = rules.resolve_options(rule_options)
-    opts = Options(encoding=encoding, lang=lang, show_values=show_values, max_findings=max_findings, group=group,
-                   rule_options=resolved)
+    lay = load_layout(layout) if isinstance(layout, str | Path) else layout
+    opts = Options(
+        encoding=encoding,
+        bom=bom,
+        gj_table=gj_table,
+        lang=lang,
+        show_values=show_values,
+        max_findings=max_findings,
+        group=group,
+        input_format=input_format,
+        layout=lay,
+        rule_options=rules.resolve_options(rule_options),
+    )
     return run_check(paths, sp, rules.record_rules, rules.dataset_rules, opts, progress)
 
 
@@ -79,6 +105,7 @@ __all__ = [
     "DataType",
     "Finding",
     "FindingOut",
+    "FixedWidthLayout",
     "Group",
     "InputError",
     "Item",
@@ -87,10 +114,12 @@ __all__ = [
     "RuleOptionError",
     "Spec",
     "UnknownSpecError",
+    "WorkbookError",
     "__version__",
     "check",
     "explain",
     "list_specs",
     "load_spec",
     "load_spec_file",
+    "load_workbook",
 ]

@@ -6,15 +6,19 @@ Exit codes: 0 conformant, 1 not conformant, 2 usage or input problem, 3 internal
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from kikan_std._version import __version__
+
+if TYPE_CHECKING:
+    from kikan_std.model import Spec
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -31,8 +35,13 @@ _EPILOG = """\
 例 / examples:
   kikan-std check atena.csv --spec jutogai_atena
   kikan-std check legacy.csv --spec jutogai_atena --encoding cp932 --output-format json -o report.json
+  kikan-std check atena.csv --spec-file 項目定義書.xlsx
+  kikan-std check request.json --spec jutogai_atena
+  kikan-std spec import 項目定義書.xlsx -o spec.json
+  kikan-std export --out-dir schemas
   kikan-std specs
   kikan-std explain FLD002
+  kikan-std chars 渡邊　髙橋
   kikan-std generate --spec jutogai_atena --rows 1000 -o sample.csv
 """
 
@@ -63,12 +72,29 @@ def _build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     c.add_argument("paths", nargs="+", metavar="PATH", help="検査するファイル / files to check")
-    c.add_argument("--spec", required=True, metavar="SPEC_ID", help="仕様ID（kikan-std specs で一覧）/ spec id")
+    which = c.add_mutually_exclusive_group(required=True)
+    which.add_argument("--spec", metavar="SPEC_ID", help="仕様ID（kikan-std specs で一覧）/ spec id")
+    which.add_argument(
+        "--spec-file",
+        metavar="FILE",
+        help="仕様ファイル（公式ワークブック .xlsx または spec import の JSON）/ spec file: official workbook or JSON",
+    )
     c.add_argument(
         "--encoding",
         default="utf-8",
         metavar="ENC",
-        help="文字コード（既定 utf-8、BOM可。cp932 / shift_jis 等）/ input encoding (default utf-8, BOM allowed)",
+        help="文字コード（既定 utf-8、BOM可。cp932 / shift_jis / auto=推定）/ input encoding (default utf-8; auto = detect)",
+    )
+    c.add_argument(
+        "--bom",
+        choices=("allow", "require", "forbid"),
+        default="allow",
+        help="UTF-8 の BOM の取り決め（既定 allow）/ BOM contract for UTF-8 input",
+    )
+    c.add_argument(
+        "--gj-table",
+        metavar="FILE",
+        help="追加文字（GJ）の一覧（1行に U+10xxxx）/ table of GJ added characters, one U+10xxxx per line",
     )
     c.add_argument(
         "--output-format",
@@ -91,6 +117,17 @@ def _build_parser() -> argparse.ArgumentParser:
         help="コードごとに保存する指摘の上限（0 で無制限、集計は常に全件）/ findings stored per code (0 = all)",
     )
     c.add_argument("--group", metavar="NAME", help="ファイルのグループ名 / the group every file holds")
+    c.add_argument(
+        "--input-format",
+        choices=("csv", "json", "xml", "fixed"),
+        default=None,
+        help="入力形式（既定は拡張子: .json .xml .dat/.fix/.fixed、その他は csv）/ input format (default: by extension)",
+    )
+    c.add_argument(
+        "--layout",
+        metavar="FILE",
+        help="固定長レイアウト（JSON）/ fixed-width layout file (JSON; see docs/formats.md)",
+    )
     c.add_argument("--no-progress", action="store_true", help="進捗表示をしない / no progress indicator")
     c.add_argument(
         "--rule-option",
@@ -100,12 +137,33 @@ def _build_parser() -> argparse.ArgumentParser:
         help="規則の実行時設定（例 atena_check_digit=off、繰り返し可）/ per-run rule option (repeatable)",
     )
 
+    sp = sub.add_parser("spec", help="仕様の取り込み / spec tools (import a workbook)")
+    spsub = sp.add_subparsers(dest="spec_command", metavar="SUBCOMMAND", parser_class=_Parser)
+    si = spsub.add_parser(
+        "import",
+        help="公式ワークブック（基本データリスト形式）を仕様JSONに変換 / convert an official workbook to spec JSON",
+    )
+    si.add_argument("workbook", metavar="WORKBOOK.xlsx")
+    si.add_argument("-o", "--output", metavar="FILE", help="書き出し先（既定は標準出力）/ write to FILE")
+
+    x = sub.add_parser(
+        "export",
+        help="組み込み仕様の JSON Schema と XSD を書き出す / write JSON Schema and XSD of the built-in specs",
+    )
+    x.add_argument("--out-dir", default="schemas", metavar="DIR", help="出力先（既定 schemas）/ output folder")
+
     s = sub.add_parser("specs", help="組み込みの仕様の一覧 / list built-in specs")
     s.add_argument("--json", action="store_true", help="JSON で出力 / print JSON")
 
     e = sub.add_parser("explain", help="指摘コードの説明 / explain a finding code")
     e.add_argument("code", metavar="CODE")
     e.add_argument("--lang", choices=("ja", "en"), default=None)
+
+    sub.add_parser(
+        "chars",
+        help="文字ごとに標準文字かを調べる / check each character against the standard set",
+        add_help=False,
+    )
 
     g = sub.add_parser("generate", help="合成（架空）データを生成する / write synthetic sample data")
     g.add_argument("--spec", required=True, metavar="SPEC_ID")
@@ -174,13 +232,26 @@ def _cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from kikan_std.writers.text import render_text
 
     lang = _lang(args)
-    try:
-        spec = load_spec(args.spec)
-    except UnknownSpecError as e:
-        raise UsageError(f"仕様が見つかりません / {e}") from None
+    if args.spec_file is not None:
+        spec = _load_spec_file(args.spec_file)
+    else:
+        try:
+            spec = load_spec(args.spec)
+        except UnknownSpecError as e:
+            raise UsageError(f"仕様が見つかりません / {e}") from None
     if args.max_findings < 0:
         raise UsageError("--max-findings は 0 以上 / must be >= 0")
     _ensure_not_input(args.output, args.paths)
+    gj_table = None
+    if args.gj_table is not None:
+        from kikan_std.chars import parse_gj_table
+
+        try:
+            gj_table = parse_gj_table(Path(args.gj_table).read_text(encoding="utf-8"))
+        except OSError as e:
+            raise UsageError(f"GJ 表を読めません / cannot read GJ table {args.gj_table}: {e.strerror}") from None
+        except ValueError as e:
+            raise UsageError(f"GJ 表の形式が違います / bad GJ table {args.gj_table}: {e}") from None
     rule_options: dict[str, str] = {}
     for opt in args.rule_option:
         name, sep, value = opt.partition("=")
@@ -195,11 +266,15 @@ def _cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             args.paths,
             spec,
             encoding=args.encoding,
+            bom=args.bom,
+            gj_table=gj_table,
             lang=lang,  # type: ignore[arg-type]
             show_values=args.show_values,
             max_findings=args.max_findings or None,
             group=args.group,
             progress=progress,
+            input_format=args.input_format,
+            layout=args.layout,
             rule_options=rule_options,
         )
     except InputError as e:
@@ -211,12 +286,64 @@ def _cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     finally:
         if progress is not None:
             progress.done()
-    if args.output_format == "json":
-        text = report.model_dump_json(indent=2) + "\n"
-    else:
-        text = render_text(report, lang)  # type: ignore[arg-type]
+    text = (
+        report.model_dump_json(indent=2) + "\n"
+        if args.output_format == "json"
+        else render_text(report, lang)  # type: ignore[arg-type]
+    )
     _write_output(text, args.output, stdout)
     return EXIT_OK if report.valid else EXIT_INVALID
+
+
+def _load_spec_file(path: str) -> Spec:
+    """A spec from ``--spec-file`` (workbook or JSON); any problem is a one-line usage error."""
+    from pydantic import ValidationError
+
+    from kikan_std.specs import load_spec_file
+    from kikan_std.workbook import WorkbookError
+
+    p = Path(path)
+    if not p.is_file():
+        raise UsageError(f"仕様ファイルが見つかりません / spec file not found: {path}")
+    try:
+        return load_spec_file(p)
+    except WorkbookError as e:
+        raise UsageError(str(e)) from None
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(x) for x in first["loc"])
+        raise UsageError(f"仕様ファイルが不正です / invalid spec file {path}: {where}: {first['msg']}") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"仕様ファイルを読めません / cannot read spec file {path}: {e}") from None
+
+
+def _cmd_spec(args: argparse.Namespace, stdout: TextIO) -> int:
+    if args.spec_command != "import":
+        raise UsageError("使い方 / usage: kikan-std spec import WORKBOOK.xlsx [-o FILE]")
+    from kikan_std.workbook import WorkbookError, load_workbook
+
+    p = Path(args.workbook)
+    if not p.is_file():
+        raise UsageError(f"ファイルが見つかりません / file not found: {args.workbook}")
+    _ensure_not_input(args.output, [args.workbook])
+    try:
+        spec = load_workbook(p)
+    except WorkbookError as e:
+        raise UsageError(str(e)) from None
+    _write_output(spec.model_dump_json(indent=1, exclude_defaults=True) + "\n", args.output, stdout)
+    return EXIT_OK
+
+
+def _cmd_export(args: argparse.Namespace, stdout: TextIO) -> int:
+    from kikan_std.schemas import write_schemas
+
+    try:
+        written = write_schemas(Path(args.out_dir))
+    except OSError as e:
+        raise UsageError(f"書き出せません / cannot write {args.out_dir}: {e.strerror}") from None
+    for path in written:
+        stdout.write(f"{path}\n")
+    return EXIT_OK
 
 
 def _input_error_ja(msg: str) -> str:
@@ -225,6 +352,12 @@ def _input_error_ja(msg: str) -> str:
         ("is a directory", "ディレクトリです"),
         ("unknown encoding", "未知の文字コードです"),
         ("cannot open", "ファイルを開けません"),
+        ("unknown input format", "未知の入力形式です"),
+        ("invalid layout file", "固定長レイアウトが不正です"),
+        ("layout item not in group", "レイアウトの項目が仕様にありません"),
+        ("fixed-width input needs a layout", "固定長の入力にはレイアウトが必要です（--layout）"),
+        ("unknown group", "グループが見つかりません"),
+        ("the layout does not name its group", "レイアウトにグループ（group）の指定がありません"),
     )
     for en, ja in pairs:
         if msg.startswith(en):
@@ -289,9 +422,15 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
     err = stderr if stderr is not None else sys.stderr
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = _build_parser()
+    if args_list[:1] == ["chars"]:
+        # The chars tool has its own parser (kikan_std.chars); it never raises to here.
+        from kikan_std.chars import chars_main
+
+        return chars_main(args_list[1:], out, err)
     try:
         try:
-            args = parser.parse_args(args_list)
+            with contextlib.redirect_stdout(out):  # --help / --version print to the injected stream
+                args = parser.parse_args(args_list)
         except SystemExit as e:  # --help / --version
             return int(e.code or 0)
         if args.command is None:
@@ -299,6 +438,10 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
             return EXIT_USAGE
         if args.command == "check":
             return _cmd_check(args, out, err)
+        if args.command == "spec":
+            return _cmd_spec(args, out)
+        if args.command == "export":
+            return _cmd_export(args, out)
         if args.command == "specs":
             return _cmd_specs(args, out)
         if args.command == "explain":

@@ -8,6 +8,7 @@ is built unless the caller asked to show them; the report records which.
 from __future__ import annotations
 
 import hmac
+import re
 from hashlib import sha256
 from typing import Any, Literal
 
@@ -38,8 +39,11 @@ class FindingOut(BaseModel):
     value_masked: bool = False
     keys: dict[str, str] = Field(default_factory=dict, description="business keys of the record")
     related: list[dict[str, int | None]] = Field(default_factory=list, description="other records involved")
-    pointer: str | None = None
-    offset: int | None = None
+    pointer: str | None = Field(default=None, description="JSON pointer (JSON input) or XPath (XML input)")
+    offset: int | None = Field(default=None, description="byte offset in the input, where known")
+    api_error: str | None = Field(
+        default=None, description="the 住登外者宛名番号付番API error code (E0001–E0004) this finding corresponds to"
+    )
     params: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -56,8 +60,10 @@ class InputInfo(BaseModel):
     """One input file."""
 
     file: str
+    format: str = Field(default="csv", description="input format: csv, json, xml or fixed")
     group: str | None
-    encoding: str
+    encoding: str = Field(description="the encoding read with (the detected one with --encoding auto)")
+    encoding_detected: bool = False
     bom: bool
     records: int
     bytes: int
@@ -123,7 +129,18 @@ def mask_value(value: str, key: bytes = _MASK_KEY) -> str:
     return f"{'*' * min(len(value), 8)} #{tag}"
 
 
-_PERSONAL_PARAMS = ("char", "suggestion")
+def visible(text: str) -> str:
+    """``text`` with undecodable input bytes (lone surrogates) shown as ``\\xNN``, so it serialises."""
+    if text.isascii() or not _SURROGATES.search(text):
+        return text
+    return _SURROGATES.sub(lambda m: f"\\x{ord(m.group()) - 0xDC00:02X}" if ord(m.group()) >= 0xDC80 else "\ufffd", text)
+
+
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
+
+
+def _visible_any(v: Any) -> Any:
+    return visible(v) if isinstance(v, str) else v
 
 
 def finding_out(f: Finding, lang: Lang, show_values: bool, mask_key: bytes = _MASK_KEY) -> FindingOut:
@@ -143,12 +160,13 @@ def finding_out(f: Finding, lang: Lang, show_values: bool, mask_key: bytes = _MA
         line=f.line,
         item=f.item,
         item_id=f.item_id,
-        message=e.render(lang, tmpl),
-        value=value,
+        message=visible(e.render(lang, tmpl)),
+        value=None if value is None else visible(value),
         value_masked=masked,
-        keys=dict(f.keys),
+        keys={k: visible(v) for k, v in f.keys.items()},
         related=[{"record": r, "line": ln} for r, ln in f.related],
         pointer=f.pointer,
         offset=f.offset,
-        params={k: v for k, v in params.items() if isinstance(v, str | int | float | bool) or v is None},
+        api_error=e.api_error,
+        params={k: _visible_any(v) for k, v in params.items() if isinstance(v, str | int | float | bool) or v is None},
     )

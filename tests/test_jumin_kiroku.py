@@ -368,7 +368,7 @@ def test_fullwidth_postal_code_reported_with_halfwidth_fix(tmp_path: Path, base:
     rows[1]["住所_郵便番号"] = "999-0001"
     report = _check(tmp_path, header, rows)
     (fw,) = [f for f in report.findings if f.record == 1 and f.item == "住所_郵便番号"]
-    assert fw.code == "FLD003" and fw.params["suggestion"] == "9990001"
+    assert fw.code == "CHR016" and fw.params["suggestion"] == "9990001"
     (hy,) = [f for f in report.findings if f.record == 2 and f.item == "住所_郵便番号"]
     assert hy.code == "FLD019" and hy.params["suggestion"] == "9990001"
 
@@ -465,3 +465,14 @@ def test_fast_era_path_agrees_with_wareki(tmp_path_factory: pytest.TempPathFacto
     iso = d.isoformat()  # type: ignore[attr-defined]
     lo, hi = _ERA_SPANS[era]
     assert (lo <= iso <= hi) is is_valid_era_for_date(era, d)  # type: ignore[arg-type]
+
+
+def test_every_jum_code_has_a_conformance_case() -> None:
+    import json
+
+    from kikan_std.catalogue import catalogue
+
+    cases = json.loads((Path(__file__).resolve().parent.parent / "conformance" / "jumin_kiroku" / "cases.json")
+                       .read_text(encoding="utf-8"))["cases"]
+    covered = {e[0] for c in cases for e in c["expected"]}
+    assert {code for code in catalogue() if code.startswith("JUM")} <= covered

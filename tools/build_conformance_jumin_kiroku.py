@@ -134,7 +134,7 @@ def main() -> None:
     note("FLD018", i, "本籍_市区町村コード", "全国地方公共団体コード 検査数字", "団体コードの検査数字の誤り")
     i = pick(lambda r: single(r))
     bad[i]["住所_郵便番号"] = "９９９０００１"
-    note("FLD003", i, "住所_郵便番号", "郵便番号 半角7桁", "全角の郵便番号（半角を提案）")
+    note("CHR016", i, "住所_郵便番号", "郵便番号 半角7桁", "全角の郵便番号（半角7桁を修正候補に）")
     # A duplicate history key: a copy of a single-row person's row, not flagged latest.
     i = pick(lambda r: single(r))
     bad.append(dict(bad[i], 最新フラグ="0"))
