@@ -25,7 +25,7 @@ from kikan_std.findings import Finding
 from kikan_std.keyindex import KeyIndex
 from kikan_std.model import FixedWidthLayout, Group, Item, Spec
 from kikan_std.readers import input_format_for, open_input
-from kikan_std.readers.csv_reader import Chunk, CsvSource, InputError
+from kikan_std.readers.csv_reader import Chunk, CsvSource, InputError, RangeFile, iter_csv, open_source
 from kikan_std.report import InputInfo, Report, RuleNotRunOut, SpecRef, Stats, finding_out
 from kikan_std.rules import ChunkView, DatasetRule, DatasetState, RecordRule, RuleNotRun
 
@@ -70,6 +70,15 @@ class _Sink:
     def extend(self, fs: Iterable[Finding]) -> None:
         for f in fs:
             self.add(f)
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """A byte range of records of a CSV file, with the file's header (for parallel checking)."""
+
+    start: int
+    end: int
+    header: list[str]
 
 
 @dataclass(slots=True)
@@ -131,11 +140,20 @@ class _FileRun:
         self.source: CsvSource | None = None
         self._pad_keys: list[str] = []  # keys of items absent from every JSON/XML record (blank columns)
         self.sjis_strict = False
+        # Parallel part of a CSV file: the byte range of records and the file's header. The
+        # primary-key check needs the whole file, so a part collects its keys for the caller.
+        self.part: Part | None = None
+        self.part_keys: list[str] = []
+        self.part_refs: list[tuple[int, int]] = []
 
     def run(self) -> InputInfo:
         opts = self.options
-        fmt = input_format_for(self.path, opts.input_format)
-        source, f, it = open_input(self.path, self.display, fmt, opts.encoding, self.spec, opts.group, opts.layout)
+        if self.part is None:
+            fmt = input_format_for(self.path, opts.input_format)
+            source, f, it = open_input(self.path, self.display, fmt, opts.encoding, self.spec, opts.group, opts.layout)
+        else:
+            source, f = open_source(self.path, self.display, opts.encoding)
+            it = iter_csv(source, RangeFile(f, self.part.start, self.part.end), header=self.part.header)
         self.source = source
         sink = self.sink
         det = source.detection
@@ -164,8 +182,9 @@ class _FileRun:
                         items_by_name = {i.name: i for i in group.items}
                         key_items = tuple(k for k in group.primary_key if k in col_of)
                         if group.primary_key and len(key_items) == len(group.primary_key):
-                            pk_index = KeyIndex()
                             key_cols = [col_of[k] for k in group.primary_key]
+                            if self.part is None:
+                                pk_index = KeyIndex()
                         rules = [r for r in self.record_rules if r.groups is None or group.name in r.groups]
                         for dr in self.dataset_rules:
                             if dr.groups is None or group.name in dr.groups:
@@ -178,6 +197,10 @@ class _FileRun:
                     self._check_chunk(x, mapped, col_of, key_items, items_by_name, rules, states)
                     if pk_index is not None:
                         self._check_keys(x, pk_index, key_cols, key_items)
+                    elif self.part is not None and key_cols:
+                        keys, refs = self._keys_of(x, key_cols)
+                        self.part_keys += keys
+                        self.part_refs += refs
                     self._locate = None
                     if self.progress is not None:
                         self.progress(self.display, source.stats.records)
@@ -363,36 +386,58 @@ class _FileRun:
         key_cols: list[int],
         key_items: tuple[str, ...],
     ) -> None:
+        keys, refs = self._keys_of(chunk, key_cols)
+        report_duplicates(self.sink, self.display, index.add_many(keys, refs), keys, refs, key_items,
+                          self._locate)
+
+    @staticmethod
+    def _keys_of(chunk: Chunk, key_cols: list[int]) -> tuple[list[str], list[tuple[int, int]]]:
+        """Primary keys of a chunk's records with their (record, line); records with a blank key part
+        are left out (the field checks report them as required-missing, not as duplicates)."""
         cols = chunk.columns
         key_columns = [cols[c] for c in key_cols]
         if len(key_columns) == 1:
             keys: list[str] = list(key_columns[0])
         else:
-            keys = ["\x1f".join(vals) for vals in zip(*key_columns, strict=True)]
+            keys = [KEY_SEP.join(vals) for vals in zip(*key_columns, strict=True)]
         refs = list(zip(chunk.records, chunk.lines, strict=True))
-        idx: Sequence[int] = range(len(keys))
         if any("" in kc for kc in key_columns):
-            # Blank keys are reported as required-missing by the field checks, not as duplicates.
-            idx = [i for i in idx if all(kc[i] for kc in key_columns)]
+            idx = [i for i in range(len(keys)) if all(kc[i] for kc in key_columns)]
             keys = [keys[i] for i in idx]
             refs = [refs[i] for i in idx]
-        for j, first in index.add_many(keys, refs):
-            i = idx[j]
-            key_vals = {k: cols[c][i] for k, c in zip(key_items, key_cols, strict=True)}
-            dup = Finding(
-                "KEY001",
-                file=self.display,
-                record=chunk.records[i],
-                line=chunk.lines[i],
-                item=key_items[0] if len(key_items) == 1 else None,
-                value=keys[j].replace("\x1f", ", "),
-                params={"first_record": first[0], "first_line": first[1], "key": " + ".join(key_items)},
-                keys=key_vals,
-                related=[first],
-            )
-            if self._locate is not None:
-                self._locate(dup)
-            self.sink.add(dup)
+        return keys, refs
+
+
+KEY_SEP = "\x1f"
+"""Joins the parts of a composite key (a control character cannot appear in a valid value)."""
+
+
+def report_duplicates(
+    sink: _Sink,
+    file: str,
+    dupes: Iterable[tuple[int, tuple[int, int]]],
+    keys: Sequence[str],
+    refs: Sequence[tuple[int, int]],
+    key_items: tuple[str, ...],
+    locate: Callable[[Finding], None] | None = None,
+) -> None:
+    """Add a KEY001 finding for each (position in ``keys``, first occurrence) in ``dupes``."""
+    for j, first in dupes:
+        record, line = refs[j]
+        dup = Finding(
+            "KEY001",
+            file=file,
+            record=record,
+            line=line,
+            item=key_items[0] if len(key_items) == 1 else None,
+            value=keys[j].replace(KEY_SEP, ", "),
+            params={"first_record": first[0], "first_line": first[1], "key": " + ".join(key_items)},
+            keys=dict(zip(key_items, keys[j].split(KEY_SEP), strict=True)),
+            related=[first],
+        )
+        if locate is not None:
+            locate(dup)
+        sink.add(dup)
 
 
 def run_check(
