@@ -27,7 +27,13 @@ Status = Literal["new", "existing", "waived"]
 FailOn = Literal["error", "new"]
 
 
-class WaiverRef(BaseModel):
+class _Out(BaseModel):
+    """Base of the report models: in the JSON Schema every field the JSON always has is required."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+
+class WaiverRef(_Out):
     """The waiver that accepted a finding."""
 
     index: int = Field(description="0-based position of the waiver in the waiver file")
@@ -36,10 +42,10 @@ class WaiverRef(BaseModel):
     expires: str = Field(description="ISO date after which the waiver stops applying")
 
 
-class FindingOut(BaseModel):
+class FindingOut(_Out):
     """One finding as it appears in the report."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
     code: str
     severity: Severity
@@ -67,7 +73,7 @@ class FindingOut(BaseModel):
     waiver: WaiverRef | None = None
 
 
-class SpecRef(BaseModel):
+class SpecRef(_Out):
     """Which spec the data was checked against."""
 
     id: str
@@ -76,7 +82,7 @@ class SpecRef(BaseModel):
     provenance: str
 
 
-class InputInfo(BaseModel):
+class InputInfo(_Out):
     """One input file."""
 
     file: str
@@ -88,7 +94,7 @@ class InputInfo(BaseModel):
     sha256: str
 
 
-class RuleNotRunOut(BaseModel):
+class RuleNotRunOut(_Out):
     """A rule that could not run (the report cannot be valid)."""
 
     rule: str
@@ -96,7 +102,7 @@ class RuleNotRunOut(BaseModel):
     reason: str
 
 
-class Stats(BaseModel):
+class Stats(_Out):
     """Counts over all findings, complete even when stored findings are capped."""
 
     records: dict[str, int]
@@ -118,7 +124,7 @@ class Stats(BaseModel):
     )
 
 
-class FixedFinding(BaseModel):
+class FixedFinding(_Out):
     """A finding of the baseline that this run no longer has."""
 
     code: str
@@ -131,7 +137,7 @@ class FixedFinding(BaseModel):
     fingerprint: str
 
 
-class BaselineSummary(BaseModel):
+class BaselineSummary(_Out):
     """How this run compares with a previous report (``--baseline``)."""
 
     file: str
@@ -147,7 +153,7 @@ class BaselineSummary(BaseModel):
     fixed_findings: list[FixedFinding] = Field(description="the fixed findings (at most the storage cap)")
 
 
-class WaiverOut(BaseModel):
+class WaiverOut(_Out):
     """One entry of the waiver file and what it did in this run."""
 
     index: int
@@ -162,7 +168,7 @@ class WaiverOut(BaseModel):
     matched: int = Field(description="findings this waiver accepted (or would have, when expired)")
 
 
-class WaiverSummary(BaseModel):
+class WaiverSummary(_Out):
     """The waiver file used (``--waivers``)."""
 
     file: str
@@ -172,7 +178,7 @@ class WaiverSummary(BaseModel):
     waivers: list[WaiverOut]
 
 
-class Gate(BaseModel):
+class Gate(_Out):
     """What decides the exit code (``--fail-on``)."""
 
     fail_on: FailOn = Field(description="error: any unwaived error fails; new: only new unwaived errors fail")
@@ -181,7 +187,7 @@ class Gate(BaseModel):
     rules_not_run: int = Field(description="rules that could not run; these always fail the run")
 
 
-class Report(BaseModel):
+class Report(_Out):
     """The result of checking data against a spec."""
 
     report_version: str = REPORT_VERSION
@@ -221,7 +227,7 @@ class Report(BaseModel):
 
 def report_json_schema() -> dict[str, Any]:
     """The JSON Schema of the JSON report (``schemas/report.schema.json`` is this, generated)."""
-    schema = Report.model_json_schema()
+    schema = Report.model_json_schema(mode="serialization")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = "https://kikan-std.invalid/schemas/report.schema.json"
     schema["title"] = f"kikan-std report {REPORT_VERSION}"
