@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 
 from kikan_std._version import __version__
 from kikan_std.baseline import Baseline, BaselineError
@@ -34,6 +35,8 @@ def check(
     spec: str | Spec = "jutogai_atena",
     *,
     encoding: str = "utf-8",
+    bom: Literal["allow", "require", "forbid"] = "allow",
+    gj_table: frozenset[str] | None = None,
     lang: Lang = "ja",
     show_values: bool = False,
     max_findings: int | None = 1000,
@@ -50,7 +53,11 @@ def check(
     Args:
         paths: One path or several. Each file is one group (file) of the spec.
         spec: A built-in spec id (see :func:`list_specs`) or a :class:`Spec`.
-        encoding: Input encoding; ``utf-8`` also accepts a BOM. Use ``cp932`` for legacy exports.
+        encoding: Input encoding; ``utf-8`` also accepts a BOM. Use ``cp932`` for legacy exports,
+            ``shift_jis`` to hold a file to strict Shift_JIS (CP932-only characters are findings),
+            ``auto`` to detect (the report says which was chosen; weak evidence is a warning).
+        bom: The BOM contract for UTF-8 input: ``allow`` (default), ``require`` or ``forbid``.
+        gj_table: 追加文字 (GJ) characters (see :func:`kikan_std.chars.parse_gj_table`).
         lang: Message language, ``ja`` (default) or ``en``.
         show_values: Show personal values unmasked in findings (off by default).
         max_findings: Findings stored per code (statistics stay complete); None keeps all.
@@ -84,6 +91,8 @@ def check(
         waivers = Waivers.load(waivers)
     opts = Options(
         encoding=encoding,
+        bom=bom,
+        gj_table=gj_table,
         lang=lang,
         show_values=show_values,
         max_findings=max_findings,

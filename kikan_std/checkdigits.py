@@ -164,6 +164,8 @@ def all_valid(values: Iterable[str], kind: str) -> bool:
     (the caller then checks values one by one to say which and why).
     """
     vals = values if isinstance(values, list) else list(values)
+    if not vals:
+        return True
     width = 12 if kind == "individual_number" else 13
     joined = "".join(vals)
     if len(joined) != width * len(vals) or not (joined.isascii() and joined.isdigit()):

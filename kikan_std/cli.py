@@ -6,6 +6,7 @@ Exit codes: 0 conformant, 1 not conformant, 2 usage or input problem, 3 internal
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -34,6 +35,7 @@ _EPILOG = """\
   kikan-std check legacy.csv --spec jutogai_atena --encoding cp932 --output-format json -o report.json
   kikan-std specs
   kikan-std explain FLD002
+  kikan-std chars 渡邊　髙橋
   kikan-std generate --spec jutogai_atena --rows 1000 -o sample.csv
 """
 
@@ -69,7 +71,18 @@ def _build_parser() -> argparse.ArgumentParser:
         "--encoding",
         default="utf-8",
         metavar="ENC",
-        help="文字コード（既定 utf-8、BOM可。cp932 / shift_jis 等）/ input encoding (default utf-8, BOM allowed)",
+        help="文字コード（既定 utf-8、BOM可。cp932 / shift_jis / auto=推定）/ input encoding (default utf-8; auto = detect)",
+    )
+    c.add_argument(
+        "--bom",
+        choices=("allow", "require", "forbid"),
+        default="allow",
+        help="UTF-8 の BOM の取り決め（既定 allow）/ BOM contract for UTF-8 input",
+    )
+    c.add_argument(
+        "--gj-table",
+        metavar="FILE",
+        help="追加文字（GJ）の一覧（1行に U+10xxxx）/ table of GJ added characters, one U+10xxxx per line",
     )
     c.add_argument(
         "--output-format",
@@ -136,6 +149,12 @@ def _build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("explain", help="指摘コードの説明 / explain a finding code")
     e.add_argument("code", metavar="CODE")
     e.add_argument("--lang", choices=("ja", "en"), default=None)
+
+    sub.add_parser(
+        "chars",
+        help="文字ごとに標準文字かを調べる / check each character against the standard set",
+        add_help=False,
+    )
 
     g = sub.add_parser("generate", help="合成（架空）データを生成する / write synthetic sample data")
     g.add_argument("--spec", required=True, metavar="SPEC_ID")
@@ -277,12 +296,24 @@ def _cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             waivers = Waivers.load(args.waivers)
         except WaiverError as e:
             raise UsageError(f"承認ファイルを読めません / {e}") from None
+    gj_table = None
+    if args.gj_table is not None:
+        from kikan_std.chars import parse_gj_table
+
+        try:
+            gj_table = parse_gj_table(Path(args.gj_table).read_text(encoding="utf-8"))
+        except OSError as e:
+            raise UsageError(f"GJ 表を読めません / cannot read GJ table {args.gj_table}: {e.strerror}") from None
+        except ValueError as e:
+            raise UsageError(f"GJ 表の形式が違います / bad GJ table {args.gj_table}: {e}") from None
     progress = None
     if not args.no_progress and stderr.isatty():
         progress = _Progress(stderr, lang)
     rules = rules_for(spec)
     options = Options(
         encoding=args.encoding,
+        bom=args.bom,
+        gj_table=gj_table,
         lang=lang,  # type: ignore[arg-type]
         show_values=args.show_values,
         max_findings=args.max_findings or None,
@@ -386,9 +417,15 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
     err = stderr if stderr is not None else sys.stderr
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = _build_parser()
+    if args_list[:1] == ["chars"]:
+        # The chars tool has its own parser (kikan_std.chars); it never raises to here.
+        from kikan_std.chars import chars_main
+
+        return chars_main(args_list[1:], out, err)
     try:
         try:
-            args = parser.parse_args(args_list)
+            with contextlib.redirect_stdout(out):  # --help / --version print to the injected stream
+                args = parser.parse_args(args_list)
         except SystemExit as e:  # --help / --version
             return int(e.code or 0)
         if args.command is None:

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from kikan_std._version import __version__
 from kikan_std.catalogue import Lang, entry
@@ -51,7 +51,9 @@ ProgressFn = Callable[[str, int], None]
 class Options:
     """How a run behaves (grouped rather than a dozen keyword arguments)."""
 
-    encoding: str = "utf-8"
+    encoding: str = "utf-8"  # or "auto": detect, and warn when the evidence is weak
+    bom: Literal["allow", "require", "forbid"] = "allow"  # the BOM contract for UTF-8 inputs
+    gj_table: frozenset[str] | None = None  # 追加文字 (GJ) table; without it GJ cannot be verified
     lang: Lang = "ja"
     show_values: bool = False
     max_findings: int | None = 1000  # stored findings per code; None = keep all
@@ -165,10 +167,16 @@ class _FileRun:
         self.not_run = not_run
         self.progress = progress
         self.group: Group | None = None
+        self.sjis_strict = False
 
     def run(self) -> InputInfo:
         source, f = open_source(self.path, self.display, self.options.encoding)
         sink = self.sink
+        det = source.detection
+        self.sjis_strict = source.encoding.replace("-", "_").lower() in ("shift_jis", "sjis", "s_jis")
+        if det is not None and det.weak:
+            sink.add(Finding("ENC004", file=self.display, params={
+                "encoding": det.encoding, "reason": det.reason_text(self.options.lang) or "-"}))
         with f:
             it = iter_csv(source, f)
             mapped: list[tuple[int, Item, FieldChecker]] | None = None
@@ -206,19 +214,26 @@ class _FileRun:
                     # Header but no records: still report header problems.
                     mapped, col_of = self._map_header(source.header, source.header_line)
                 for dr, state in states:
-                    self._guard(dr.name, functools.partial(_finish, state))
+                    self._guard(dr.name, state.finish)
             finally:
                 if pk_index is not None:
                     pk_index.close()
-        rs = source.stats
+        stats = source.stats
+        if stats.encoding == "utf-8":
+            bom = self.options.bom
+            if bom == "forbid" and stats.bom:
+                sink.add(Finding("ENC002", file=self.display, line=1, params={"codepoints": "U+FEFF"}))
+            elif bom == "require" and not stats.bom and stats.bytes:
+                sink.add(Finding("ENC003", file=self.display, line=1, params={"encoding": stats.encoding}))
         return InputInfo(
             file=self.display,
             group=self.group.name if self.group else None,
-            encoding=rs.encoding,
-            bom=rs.bom,
-            records=rs.records,
-            bytes=rs.bytes,
-            sha256=rs.sha256,
+            encoding=stats.encoding,
+            encoding_detected=det is not None,
+            bom=stats.bom,
+            records=stats.records,
+            bytes=stats.bytes,
+            sha256=stats.sha256,
         )
 
     def _guard(self, rule: str, fn: Callable[[], Iterable[Finding]]) -> None:
@@ -271,7 +286,8 @@ class _FileRun:
                 continue
             col_of[it.name] = pos
             cl = self.spec.code_list(it.code_list) if it.code_list is not None else None
-            mapped.append((pos, it, FieldChecker(it, cl)))
+            checker = FieldChecker(it, cl, gj_table=self.options.gj_table, sjis_strict=self.sjis_strict)
+            mapped.append((pos, it, checker))
         for it in group.items:
             if it.name not in col_of:
                 code = "CSV004" if it.required else "CSV005"
@@ -325,19 +341,20 @@ class _FileRun:
         self.sink.extend(f for _, _, f in found)
         if not rules and not states:
             return
+        assert self.group is not None  # set by _map_header before any chunk
         view = ChunkView(
             file=self.display,
-            group=self.group,  # type: ignore[arg-type]
+            group=self.group,
             columns={name: columns[c] for name, c in col_of.items()},
             records=chunk.records,
             lines=chunk.lines,
             key_items=key_items,
-            _items=items_by_name,
+            _items=dict(items_by_name),
         )
         for r in rules:
-            self._guard(r.name, functools.partial(_apply, r.check, view))
+            self._guard(r.name, functools.partial(r.check, view))
         for dr, state in states:
-            self._guard(dr.name, functools.partial(_apply, state.feed, view))
+            self._guard(dr.name, functools.partial(state.feed, view))
 
     def _check_keys(
         self,
@@ -482,14 +499,6 @@ def run_check(
             rules_not_run=len(not_run),
         ),
     )
-
-
-def _finish(state: DatasetState) -> list[Finding]:
-    return list(state.finish())
-
-
-def _apply(fn: Callable[[ChunkView], Iterable[Finding]], view: ChunkView) -> list[Finding]:
-    return list(fn(view))
 
 
 def _sort_key(f: Finding) -> tuple[str, int, int]:

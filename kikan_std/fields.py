@@ -18,21 +18,15 @@ import re
 from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
-from kikan_std import checkdigits
+from kikan_std import catalogue, chars, checkdigits
+from kikan_std.encodings import cp932_only_chars as chars_cp932_only
 from kikan_std.model import CodeList, DataType, Format, Item
 
 Problem = tuple[str, dict[str, Any]]
 """A (catalogue code, template parameters) pair."""
 
-# C0 controls, DEL and C1 controls: findings in every item type.
-_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # Lone surrogates are how undecodable input bytes arrive (decoded with surrogateescape).
 _SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
-# Variation selectors: an IVS sequence (base + selector) counts as one character.
-_VS_RE = re.compile(r"[\ufe00-\ufe0f\U000e0100-\U000e01ef]")
-# Characters that can never be in a Ｎ item (the full character-set check is kikan_std.chars).
-_N_BAD_RE = re.compile(r"[\x00-\x7f\x80-\x9f\uff61-\uff9f\uffe8-\uffee\ud800-\udfff]")
-_HALFWIDTH_KANA_RE = re.compile(r"[\uff61-\uff9f]")
 
 _DATE_SHAPE_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
 _TIME_RE = re.compile(r"(\d{2}):(\d{2})(?::(\d{2}))?", re.ASCII)
@@ -81,35 +75,19 @@ def _whole_column_re(item: Item) -> re.Pattern[str]:
     return _whole_pattern(item.type, item.length, item.allows_unknown_date)
 
 
+_FULLWIDTH_TO_HALF = {o: o - 0xFEE0 for o in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 _FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
 def char_length(value: str) -> int:
-    """Length in characters as the 基本データリスト counts them: an IVS sequence is one character."""
-    n = len(value)
-    if n and not value.isascii():
-        n -= len(_VS_RE.findall(value))
-    return n
+    """Length in characters as the 基本データリスト counts them.
 
-
-def to_fullwidth(ch: str) -> str | None:
-    """The full-width form of a printable ASCII character, or None."""
-    o = ord(ch)
-    if o == 0x20:
-        return "\u3000"
-    if 0x21 <= o <= 0x7E:
-        return chr(o + 0xFEE0)
-    return None
-
-
-def to_halfwidth(ch: str) -> str | None:
-    """The half-width form of a full-width ASCII variant (U+FF01–FF5E, U+3000), or None."""
-    o = ord(ch)
-    if o == 0x3000:
-        return " "
-    if 0xFF01 <= o <= 0xFF5E:
-        return chr(o - 0xFEE0)
-    return None
+    A character is a code point with the variation selector and combining marks that follow it,
+    so an IVS sequence counts as one (the same unit :mod:`kikan_std.chars` uses for positions).
+    """
+    if value.isascii():
+        return len(value)
+    return chars.count_chars(value)
 
 
 def codepoints(s: str) -> str:
@@ -162,41 +140,24 @@ def _time_problems(value: str) -> list[Problem]:
     return []
 
 
-def _first(regex: re.Pattern[str], value: str) -> tuple[int, str]:
-    m = regex.search(value)
-    assert m is not None
-    # Position in characters counted the way lengths are (1-based).
-    return char_length(value[: m.start()]) + 1, m.group()
-
-
-def _x_problems(value: str) -> list[Problem]:
-    for pos, ch in enumerate(value, start=1):
-        o = ord(ch)
-        if 0x20 <= o <= 0x7E:
+def _char_problems(problems: list[chars.CharProblem]) -> list[Problem]:
+    """Character problems as (code, params), the first occurrence of each code only."""
+    out: list[Problem] = []
+    seen: set[str] = set()
+    for p in problems:
+        if p.code in seen:
             continue
-        params = {"char": ch, "codepoints": codepoints(ch), "position": pos}
-        if 0xFF61 <= o <= 0xFF9F:
-            return [("FLD004", params)]
-        half = to_halfwidth(ch)
-        if half is not None:
-            half = value.translate(_FULLWIDTH_TO_HALF)
-        return [("FLD003", {**params, "suggestion": half or "-"})]
-    return []
+        seen.add(p.code)
+        out.append(
+            (p.code, {"char": p.char, "codepoints": p.codepoints, "position": p.position,
+                      "suggestion": p.suggestion if p.suggestion is not None else "-", **p.params})
+        )
+    return out
 
 
-_FULLWIDTH_TO_HALF = {o: o - 0xFEE0 for o in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
-
-
-def _n_problems(value: str) -> list[Problem]:
-    m = _N_BAD_RE.search(value)
-    if m is None:
-        return []
-    pos, ch = char_length(value[: m.start()]) + 1, m.group()
-    params = {"char": ch, "codepoints": codepoints(ch), "position": pos}
-    if _HALFWIDTH_KANA_RE.match(ch):
-        return [("FLD006", params)]
-    full = to_fullwidth(ch)
-    return [("FLD005", {**params, "suggestion": full or "-"})]
+def _blocking(problems: list[Problem]) -> bool:
+    """True if any problem is worse than info (info, e.g. a CP932 variant, lets checks go on)."""
+    return any(catalogue.entry(code).severity != "info" for code, _ in problems)
 
 
 class FieldChecker:
@@ -204,10 +165,12 @@ class FieldChecker:
 
     __slots__ = (
         "_cache",
-        "_dedupe",
-        "_dedupe_skips",
         "_code_values",
         "_code_values_or_blank",
+        "_dedupe",
+        "_dedupe_skips",
+        "_gj_table",
+        "_sjis_strict",
         "_value_checks",
         "_whole",
         "item",
@@ -215,8 +178,17 @@ class FieldChecker:
         "required",
     )
 
-    def __init__(self, item: Item, code_list: CodeList | None) -> None:
+    def __init__(
+        self,
+        item: Item,
+        code_list: CodeList | None,
+        *,
+        gj_table: frozenset[str] | None = None,
+        sjis_strict: bool = False,
+    ) -> None:
         self.item = item
+        self._gj_table = gj_table
+        self._sjis_strict = sjis_strict
         self.required = item.required
         self.max_length = item.max_length
         self._code_values: frozenset[str] | None = (
@@ -235,11 +207,7 @@ class FieldChecker:
         item = self.item
         checks: list[Callable[[str], list[Problem]]] = []
         t = item.type
-        if t is DataType.X:
-            checks.append(_x_problems)
-        elif t is DataType.N:
-            checks.append(_n_problems)
-        elif t is DataType.NUM:
+        if t is DataType.NUM:
             checks.append(_shape_check(_DIGITS_RE, "FLD008", item.max_length))
         elif t is DataType.SIGNED:
             checks.append(_shape_check(_SIGNED_RE, "FLD010", item.max_length))
@@ -289,11 +257,18 @@ class FieldChecker:
         if m is not None:
             raw = bytes(ord(c) - 0xDC00 for c in value if 0xDC80 <= ord(c) <= 0xDCFF)
             return [("CSV001", {"bytes": raw.hex(" ").upper(), "position": char_length(value[: m.start()]) + 1})]
-        m = _CONTROL_RE.search(value)
-        if m is not None:
-            pos, ch = _first(_CONTROL_RE, value)
-            return [("FLD007", {"char": repr(ch), "codepoints": codepoints(ch), "position": pos})]
-        out: list[Problem] = []
+        t = self.item.type
+        if t is DataType.X:
+            out = _char_problems(chars.halfwidth_problems(value))
+        elif t is DataType.N:
+            out = _char_problems(chars.fullwidth_problems(value, gj_table=self._gj_table))
+        else:
+            out = _char_problems(chars.control_problems(value))
+        if self._sjis_strict:
+            out += [("ENC001", {"char": ch, "codepoints": codepoints(ch), "position": pos})
+                    for pos, ch in chars_cp932_only(value)[:1]]
+        if _blocking(out):
+            return out  # a character problem says it all; type checks would only cascade
         for check in self._value_checks:
             problems = check(value)
             if problems:
@@ -326,11 +301,23 @@ class FieldChecker:
                 self._dedupe = True  # look again now and then: data changes along a file
         if not self._whole.fullmatch("\n".join(values)):
             return False
+        if self.item.type is DataType.N and not chars.fullwidth_column_clean("".join(values)):
+            return False
+        if self._sjis_strict and not _shift_jis_encodable("".join(values)):
+            return False
         if self._code_values is not None and not set(values) <= self._code_values_or_blank:
             return False
         if self.item.format is not None:
             return _FORMAT_COLUMN_CHECKS[self.item.format](values)
         return True
+
+
+def _shift_jis_encodable(text: str) -> bool:
+    try:
+        text.encode("shift_jis")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _shape_check(regex: re.Pattern[str], code: str, n: int) -> Callable[[str], list[Problem]]:
@@ -398,20 +385,18 @@ def _fixed_digits_column(width: int) -> Callable[[Collection[str]], bool]:
     return clean
 
 
-def _check_digit_column(valid: Callable[[str], bool]) -> Callable[[Collection[str]], bool]:
-    def clean(col: Collection[str]) -> bool:
-        values = set(col)
-        values.discard("")
-        return all(map(valid, values))
-
-    return clean
-
-
 def _batch_check_digit_column(kind: str) -> Callable[[Collection[str]], bool]:
     def clean(col: Collection[str]) -> bool:
         return checkdigits.all_valid([v for v in col if v], kind)
 
     return clean
+
+
+def _lg_code_column(col: Collection[str]) -> bool:
+    # Municipality codes repeat: check each distinct one.
+    values = set(col)
+    values.discard("")
+    return all(map(checkdigits.local_government_code_valid, values))
 
 
 def _digits_column(col: Collection[str]) -> bool:
@@ -422,7 +407,7 @@ def _digits_column(col: Collection[str]) -> bool:
 _FORMAT_COLUMN_CHECKS: dict[Format, Callable[[Collection[str]], bool]] = {
     Format.INDIVIDUAL_NUMBER: _batch_check_digit_column("individual_number"),
     Format.CORPORATE_NUMBER: _batch_check_digit_column("corporate_number"),
-    Format.LOCAL_GOVERNMENT_CODE: _check_digit_column(checkdigits.local_government_code_valid),
+    Format.LOCAL_GOVERNMENT_CODE: _lg_code_column,
     Format.POSTAL_CODE: _fixed_digits_column(7),
     Format.TOWN_CODE: _fixed_digits_column(7),
     Format.DIGITS: _digits_column,

@@ -6,6 +6,7 @@ Keys live in a dict until ``spill_at`` keys, then move to a temporary SQLite dat
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import tempfile
@@ -112,10 +113,8 @@ class KeyIndex:
             self._db.close()
             self._db = None
         if self._path is not None:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(self._path)
-            except OSError:
-                pass
             self._path = None
         self._mem = {}
 

@@ -87,7 +87,8 @@ class InputInfo(_Out):
 
     file: str
     group: str | None
-    encoding: str
+    encoding: str = Field(description="the encoding read with (the detected one with --encoding auto)")
+    encoding_detected: bool = False
     bom: bool
     records: int
     bytes: int
@@ -267,6 +268,20 @@ def masked_tag(shown: str) -> str | None:
     return m[1] if m else None
 
 
+def visible(text: str) -> str:
+    """``text`` with undecodable input bytes (lone surrogates) shown as ``\\xNN``, so it serialises."""
+    if text.isascii() or not _SURROGATES.search(text):
+        return text
+    return _SURROGATES.sub(lambda m: f"\\x{ord(m.group()) - 0xDC00:02X}" if ord(m.group()) >= 0xDC80 else "\ufffd", text)
+
+
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
+
+
+def _visible_any(v: Any) -> Any:
+    return visible(v) if isinstance(v, str) else v
+
+
 def fingerprint(
     code: str, file: str, item: str | None, key_tags: dict[str, str], value_tag: str | None
 ) -> str:
@@ -276,10 +291,8 @@ def fingerprint(
     falls back to the hash of its value (``value_tag``), so edits elsewhere in the file do not
     change it. Inserting or deleting rows therefore leaves fingerprints unchanged.
     """
-    if key_tags:
-        ident = "k:" + "|".join(f"{k}={v}" for k, v in sorted(key_tags.items()))
-    else:
-        ident = "v:" + (value_tag or "")
+    keyed = "k:" + "|".join(f"{k}={v}" for k, v in sorted(key_tags.items()))
+    ident = keyed if key_tags else "v:" + (value_tag or "")
     raw = "\x1f".join((code, file, item or "", ident))
     return sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
@@ -295,6 +308,10 @@ def is_personal(f: Finding, personal_items: frozenset[str]) -> bool:
     if f.personal or (f.item is not None and f.item in personal_items):
         return True
     return f.item is None and any(k in personal_items for k in f.keys)
+
+
+def _is_blank_or_control(text: str) -> bool:
+    return all(unicodedata.category(c)[0] in "CZ" for c in text)
 
 
 def _keeps_char(codepoints: str) -> bool:
@@ -314,8 +331,10 @@ def _mask_params(params: dict[str, Any], raw: str | None, key: bytes) -> dict[st
     text parameter containing the value is masked too.
     """
     out = dict(params)
-    if "suggestion" in out and out["suggestion"] not in (None, "-", ""):
-        out["suggestion"] = mask_value(str(out["suggestion"]), key)
+    sug = out.get("suggestion")
+    if sug not in (None, "-", "") and not _is_blank_or_control(str(sug)):
+        # A one-character suggestion gets no hash: a hash of one character is trivially reversed.
+        out["suggestion"] = mask_value(str(sug), key) if len(str(sug)) > 1 else "*"
     if "char" in out and not _keeps_char(str(out.get("codepoints", ""))):
         out["char"] = "*"
         if "codepoints" in out:
@@ -361,14 +380,14 @@ def finding_out(
         line=f.line,
         item=f.item,
         item_id=f.item_id,
-        message=e.render(lang, tmpl),
-        value=value,
+        message=visible(e.render(lang, tmpl)),
+        value=None if value is None else visible(value),
         value_masked=masked,
-        keys=keys,
+        keys={k: visible(v) for k, v in keys.items()},
         related=[{"record": r, "line": ln} for r, ln in f.related],
         pointer=f.pointer,
         offset=f.offset,
-        params={k: v for k, v in params.items() if isinstance(v, str | int | float | bool) or v is None},
+        params={k: _visible_any(v) for k, v in params.items() if isinstance(v, str | int | float | bool) or v is None},
         status=status,
         fingerprint=fp if fp is not None else finding_fingerprint(f, mask_key),
         waiver=waiver,

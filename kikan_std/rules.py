@@ -14,7 +14,6 @@ A rule that cannot run raises :class:`RuleNotRun`; the engine reports it and the
 from __future__ import annotations
 
 import itertools
-
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol

@@ -36,7 +36,7 @@ def mutate(header: list[str], rows: list[list[str]]) -> list[list[str]]:
     def put(r: int, item: str, value: str) -> None:
         rows[r][col[item]] = value
 
-    # 個人番号 written in full-width digits: FLD003 whose suggestion is the whole number.
+    # 個人番号 written in full-width digits: a character finding (CHR016).
     for r in (1, 7, 13):
         if not rows[r][col["個人番号"]]:
             rows[r][col["個人番号"]] = "123456789018"
@@ -45,18 +45,18 @@ def mutate(header: list[str], rows: list[list[str]]) -> list[list[str]]:
     for r in (2, 9):
         v = rows[r][col["個人番号"]] or "123456789018"
         put(r, "個人番号", v[:-1] + str((int(v[-1]) + 1) % 10))
-    put(3, "氏名", "ﾔﾏﾀﾞ\u3000ﾀﾛｳ")  # half-width kana in a full-width item: FLD006
+    put(3, "氏名", "ﾔﾏﾀﾞ\u3000ﾀﾛｳ")  # half-width kana in a full-width item: CHR004
     put(4, "生年月日", "1980/04/01")  # FLD011
     put(5, "生年月日", "1981-02-30")  # FLD012
     put(6, "住所_郵便番号", "100-0013")  # FLD019
     put(8, "性別", "9")  # FLD015
-    put(10, "操作者ID", "OP\t01")  # FLD007
+    put(10, "操作者ID", "OP\t01")  # CHR001 (control character)
     put(11, "住所_方書", "あ" * 301)  # FLD002
     put(12, "操作年月日", "")  # FLD001
     put(14, "代表宛名フラグ", "1")  # REC001 (名寄せ先宛名番号 blank)
     put(14, "名寄せ先宛名番号", "")
     put(15, "宛名番号", rows[0][col["宛名番号"]])  # KEY001 duplicate primary key
-    put(16, "氏名", "鈴木 一郎")  # half-width space in a full-width item: FLD005 with a suggestion
+    put(16, "氏名", "鈴木 一郎")  # half-width space in a full-width item: CHR003
     put(17, "住所_町字コード", "12345")  # FLD020
     return rows
 

@@ -8,8 +8,6 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import validate_report_json
-from defects import DefectFile, build
 
 import kikan_std
 from kikan_std.baseline import Baseline
@@ -18,6 +16,8 @@ from kikan_std.engine import Options, run_check
 from kikan_std.generate import csv_text, iter_jutogai_atena
 from kikan_std.specs import load_spec, rules_for
 from kikan_std.waivers import Waivers
+from tests.conftest import validate_report_json
+from tests.defects import DefectFile, build
 
 
 def run_cli(*args: str) -> tuple[int, str, str]:

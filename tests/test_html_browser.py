@@ -27,10 +27,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT
-from defects import build
 
 from kikan_std.cli import main
+from tests.conftest import ROOT
+from tests.defects import build
 
 OUT = ROOT / "out"
 SCREENSHOT = OUT / "report-screenshot.png"

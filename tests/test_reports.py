@@ -11,13 +11,13 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import ROOT, validate_report_json
-from defects import DefectFile, both_widths, build
 
 import kikan_std
 from kikan_std.cli import main
 from kikan_std.report import DEFAULT_MASK_KEY, mask_value, report_json_schema
 from kikan_std.writers import FORMATS, SUFFIXES, render
+from tests.conftest import ROOT, validate_report_json
+from tests.defects import DefectFile, both_widths, build
 
 SARIF_SCHEMA = ROOT / "tests" / "data" / "sarif-schema-2.1.0.json"
 
@@ -162,9 +162,12 @@ def test_no_full_individual_number_in_any_format(all_formats: dict[str, Path], d
                 assert form not in text, f"{fmt} reveals a 個人番号"
     # The masked form is there instead (last two digits and a keyed hash), so findings stay locatable.
     fld016 = [f for f in json.loads(outputs["json"])["findings"] if f["code"] == "FLD016"]
-    assert fld016 and all(f["value_masked"] and re.fullmatch(r"\*{10}\d\d #[0-9a-f]{8}", f["value"]) for f in fld016)
-    fld003 = [f for f in json.loads(outputs["json"])["findings"] if f["code"] == "FLD003" and f["item"] == "個人番号"]
-    assert fld003 and all(f["params"]["suggestion"].startswith("*") for f in fld003)
+    masked = re.compile(r"\*{10}\d\d #[0-9a-f]{8}")
+    assert fld016 and all(f["value_masked"] and masked.fullmatch(f["value"]) for f in fld016)
+    findings = json.loads(outputs["json"])["findings"]
+    # Full-width digits: the character finding names neither the character nor its half-width form.
+    fullwidth = [f for f in findings if f["item"] == "個人番号" and "suggestion" in f["params"]]
+    assert fullwidth and all(f["params"]["suggestion"] == "*" and f["params"]["char"] == "*" for f in fullwidth)
 
 
 def test_show_values_reveals_and_is_recorded(tmp_path: Path, defects: DefectFile) -> None:
@@ -198,11 +201,11 @@ def test_headerless_file_masks_header_cells(tmp_path: Path, defects: DefectFile)
 
 def test_mask_key_changes_hashes_and_is_recorded(tmp_path: Path, defects: DefectFile,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    rc, default_out, _ = run_cli("check", str(defects.path), "--spec", "jutogai_atena", "--output-format", "json")
+    base = ("check", str(defects.path), "--spec", "jutogai_atena", "--output-format", "json")
+    _, default_out, _ = run_cli(*base)
     monkeypatch.setenv("KIKAN_STD_MASK_KEY", "org-secret")
-    rc2, env_out, _ = run_cli("check", str(defects.path), "--spec", "jutogai_atena", "--output-format", "json")
-    rc3, flag_out, _ = run_cli("check", str(defects.path), "--spec", "jutogai_atena", "--output-format", "json",
-                               "--mask-key", "org-secret")
+    _, env_out, _ = run_cli(*base)
+    _, flag_out, _ = run_cli(*base, "--mask-key", "org-secret")
     d0, d1, d2 = (json.loads(x) for x in (default_out, env_out, flag_out))
     assert d0["mask_key"] == "default" and d1["mask_key"] == d2["mask_key"] == "custom"
     v0 = [f["value"] for f in d0["findings"] if f["code"] == "FLD016"]
@@ -222,8 +225,8 @@ def test_mask_value_shapes() -> None:
 
 def test_max_findings_caps_per_rule_and_overall_stats_complete(tmp_path: Path, defects: DefectFile) -> None:
     full = kikan_std.check(defects.path, max_findings=None)
-    rc, out, _ = run_cli("check", str(defects.path), "--spec", "jutogai_atena", "--output-format", "json",
-                         "--max-findings", "1", "--max-findings-total", "5")
+    _, out, _ = run_cli("check", str(defects.path), "--spec", "jutogai_atena", "--output-format", "json",
+                        "--max-findings", "1", "--max-findings-total", "5")
     data = validate_report_json(out)
     assert data["stats"]["capped"] is True
     assert data["stats"]["stored_findings"] == len(data["findings"]) == 5
@@ -231,7 +234,7 @@ def test_max_findings_caps_per_rule_and_overall_stats_complete(tmp_path: Path, d
     assert data["stats"]["total_findings"] == full.stats.total_findings
     codes = [f["code"] for f in data["findings"]]
     assert len(codes) == len(set(codes))  # at most 1 per rule
-    assert "FLD003" in data["stats"]["capped_codes"]  # 3 FLD003 findings, 1 stored
+    assert "CHR016" in data["stats"]["capped_codes"]  # 3 full-width 個人番号 findings, 1 stored
     assert "打ち切" in render(kikan_std.Report.model_validate(data), "html")
 
 
@@ -265,5 +268,6 @@ def test_every_json_report_is_validated(defects: DefectFile) -> None:
 def test_unknown_output_format_is_a_usage_error(defects: DefectFile) -> None:
     rc, _, err = run_cli("check", str(defects.path), "--spec", "jutogai_atena", "--output-format", "pdf")
     assert rc == 2 and err.count("\n") == 1
-    rc, _, err = run_cli("check", str(defects.path), "--spec", "jutogai_atena", "--output-format", "json,html")
+    rc, _, err = run_cli("check", str(defects.path), "--spec", "jutogai_atena",
+                         "--output-format", "json,html")
     assert rc == 2 and "-o" in err

@@ -31,26 +31,26 @@ def base_rows(n: int, seed: int = 7) -> tuple[list[str], list[list[str]]]:
 MUTATIONS: list[tuple[int, str, str, str, str, str, str]] = [
     (2, "宛名番号", "1234567890123456", "FLD002", "宛名番号", "03100001 桁数15", "宛名番号が16文字"),
     (3, "個人番号", "123456789010", "FLD016", "個人番号", "03100002 / 総務省令第85号 第5条", "個人番号の検査用数字の誤り"),
-    (4, "氏名", "佐藤\u3000A郎", "FLD005", "氏名", "03100003 型Ｎ", "全角項目に半角英字"),
-    (5, "氏_日本人", "ｻﾄｳ", "FLD006", "氏_日本人", "03100004 型Ｎ", "全角項目に半角カタカナ"),
+    (4, "氏名", "佐藤\u3000A郎", "CHR003", "氏名", "03100003 型Ｎ", "全角項目に半角英字"),
+    (5, "氏_日本人", "ｻﾄｳ", "CHR004", "氏_日本人", "03100004 型Ｎ", "全角項目に半角カタカナ"),
     (6, "性別", "3", "FLD015", "性別", "03100011 コード1", "性別コードにない値"),
     (7, "操作年月日", "2023-02-29", "FLD012", "操作年月日", "03100028 型DATE", "平年の2月29日"),
     (8, "生年月日", "1975/01/01", "FLD011", "生年月日", "03100012 型DATE", "日付をスラッシュ区切りで出力"),
     (9, "操作時刻", "25:00:00", "FLD014", "操作時刻", "03100029 型TIME", "存在しない時刻"),
     (10, "操作者ID", "", "FLD001", "操作者ID", "03100027 必須", "必須項目が空"),
     (11, "住所_市区町村コード", "131017", "FLD018", "住所_市区町村コード", "03100014 全国地方公共団体コード", "団体コードの検査数字の誤り"),
-    (12, "住所_郵便番号", "１０００００１", "FLD003", "住所_郵便番号", "03100022 型X", "郵便番号が全角"),
+    (12, "住所_郵便番号", "１０００００１", "CHR016", "住所_郵便番号", "03100022 型X", "郵便番号が全角"),
     (13, "住所_町字コード", "12345", "FLD020", "住所_町字コード", "03100015 町字ID 7桁", "町字コードが5桁"),
     (14, "代表宛名フラグ", "２", "FLD008", "代表宛名フラグ", "03100025 型9", "整数項目に全角数字"),
     (15, "代表宛名フラグ", "2", "FLD015", "代表宛名フラグ", "03100025 コード2", "代表宛名フラグにない値"),
     (16, "住所_方書", "あ" * 301, "FLD002", "住所_方書", "03100020 桁数300", "方書が301文字"),
     (17, "代表宛名フラグ", "1", "REC001", "名寄せ先宛名番号", "03100026 ※※名寄せ元", "非代表宛名なのに名寄せ先宛名番号が空"),
     (18, "生年月日", "1950-00-00", "REC001", "生年月日_不詳表記", "03100013 ※※生年月日が不詳", "不詳日なのに不詳表記が空"),
-    (19, "操作者ID", "OP\t01", "FLD007", "操作者ID", "文字要件 制御文字", "操作者IDにタブ"),
+    (19, "操作者ID", "OP\t01", "CHR001", "操作者ID", "文字要件 制御文字", "操作者IDにタブ"),
     (20, "業務ID", "A01", "FLD021", "業務ID", "03100023 3桁のコード値", "業務IDに英字"),
     (21, "住所_町字", "", "REC001", "住所_町字", "03100018 ※※町字が存在する場合", "町字コードがあるのに町字が空"),
     (22, "住所_都道府県", "東京都東京", "FLD002", "住所_都道府県", "03100016 桁数4", "都道府県が5文字"),
-    (23, "操作者ID", "ｵﾍﾟﾚｰﾀ", "FLD004", "操作者ID", "03100027 型X", "半角項目に半角カタカナ"),
+    (23, "操作者ID", "ｵﾍﾟﾚｰﾀ", "CHR015", "操作者ID", "03100027 型X", "半角項目に半角カタカナ"),
     (24, "住所_郵便番号", "100-0014", "FLD019", "住所_郵便番号", "GIF 郵便番号", "郵便番号にハイフン"),
 ]
 
@@ -75,7 +75,7 @@ def main() -> None:
 
     bad = [list(r) for r in rows]
     expected = []
-    for rec, item, value, code, exp_item, clause, desc in MUTATIONS:
+    for rec, item, value, code, exp_item, _clause, _desc in MUTATIONS:
         bad[rec - 1][idx[item]] = value
         expected.append([code, rec, exp_item])
     # A duplicate key: record 25 repeats record 1's 宛名番号.
@@ -107,7 +107,7 @@ def main() -> None:
     (OUT / "undecodable.csv").write_bytes(
         "\r\n".join(sjis_in_utf8[:2]).encode("utf-8") + b"\r\n" + sjis_in_utf8[2].encode("cp932") + b"\r\n"
         + "\r\n".join(sjis_in_utf8[3:]).encode("utf-8"))
-    first_bad = [name for name, v in zip(header, rows[1], strict=True) if not v.isascii()][0]
+    first_bad = next(name for name, v in zip(header, rows[1], strict=True) if not v.isascii())
     cases.append({"description": "UTF-8 と宣言したファイルに CP932 の行", "spec": "jutogai_atena", "clause": "文字要件（文字コード）",
                   "file": "undecodable.csv", "encoding": "utf-8", "valid": False, "expected": [["CSV001", 2, first_bad]],
                   "match": "includes"})
@@ -120,7 +120,7 @@ def main() -> None:
     (OUT / "unknown_column.csv").write_bytes(csv_text(iter(unknown)).encode("utf-8"))
     cases.append({"description": "仕様にない列", "spec": "jutogai_atena", "clause": "基本データリスト データ項目", "file": "unknown_column.csv",
                   "encoding": "utf-8", "valid": False, "expected": [["CSV003", None, None]]})
-    (OUT / "unterminated_quote.csv").write_bytes((csv_text(iter([header, *rows[:2]])) + '"0000,"abc\r\n').encode("utf-8"))
+    (OUT / "unterminated_quote.csv").write_bytes((csv_text(iter([header, *rows[:2]])) + '000000000000099,"abc,def\r\n').encode("utf-8"))
     cases.append({"description": "閉じられていない引用符", "spec": "jutogai_atena", "clause": "RFC 4180 2.5", "file": "unterminated_quote.csv",
                   "encoding": "utf-8", "valid": False, "expected": [["CSV009", 3, None]]})
     romaji = [[it for it in r] for r in [header, *rows[:5]]]

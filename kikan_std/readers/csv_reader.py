@@ -26,18 +26,16 @@ import itertools
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from operator import methodcaller
 from pathlib import Path
 from typing import BinaryIO
 
+from kikan_std.encodings import Detection, detect_encoding
 from kikan_std.findings import Finding
 
 BLOCK_SIZE = 1 << 21
 CHUNK_ROWS = 8192
 
 _LINEBREAK_RE = re.compile(r"\r\n|\r|\n")
-_count_commas = methodcaller("count", ",")
-_count_quoted_seps = methodcaller("count", '","')
 
 
 class InputError(Exception):
@@ -78,14 +76,39 @@ class CsvSource:
     header: list[str] = field(default_factory=list)
     header_line: int = 1
     stats: ReadStats = field(default_factory=ReadStats)
+    detection: Detection | None = None
 
 
 def normalise_encoding(name: str) -> str:
-    """The Python codec name for ``name``, or raise :class:`InputError`."""
+    """The Python codec name for ``name`` (``auto`` passes through), or raise :class:`InputError`."""
+    if name == "auto":
+        return name
     try:
         return codecs.lookup(name).name
     except LookupError:
         raise InputError(f"unknown encoding: {name}") from None
+
+
+def _sjis_fallback(exc: UnicodeError) -> tuple[str, int]:
+    """Decode error handler for Shift_JIS contracts: take CP932-only characters, flag the rest.
+
+    A Shift_JIS file that holds NEC/IBM extension characters (①, ㈱, ⅰ …) is really CP932. Those
+    bytes are decoded with CP932 so the field checks can name the character (ENC001); bytes that
+    CP932 cannot decode either become lone surrogates, as with ``surrogateescape`` (CSV001).
+    """
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    data = exc.object[exc.start : exc.start + 2]
+    try:
+        ch = bytes(data).decode("cp932")
+    except UnicodeDecodeError:
+        return chr(0xDC00 + exc.object[exc.start]), exc.start + 1
+    if len(ch) == 1:
+        return ch, exc.start + 2
+    return chr(0xDC00 + exc.object[exc.start]), exc.start + 1
+
+
+codecs.register_error("kikan-sjis-cp932", _sjis_fallback)
 
 
 def _iter_text_blocks(f: BinaryIO, encoding: str, stats: ReadStats) -> Iterator[tuple[str, bool]]:
@@ -93,7 +116,8 @@ def _iter_text_blocks(f: BinaryIO, encoding: str, stats: ReadStats) -> Iterator[
     codec = normalise_encoding(encoding)
     stats.encoding = codec
     hasher = hashlib.sha256()
-    decoder = codecs.getincrementaldecoder(codec)(errors="surrogateescape")
+    errors = "kikan-sjis-cp932" if codec == "shift_jis" else "surrogateescape"
+    decoder = codecs.getincrementaldecoder(codec)(errors=errors)
     pending = ""
     first = True
     while True:
@@ -133,6 +157,10 @@ def _fast_columns(text: str, ncols: int) -> tuple[list[Sequence[str]], int] | No
 
     Two shapes qualify: no quote character at all, or every field quoted with no other quotes
     (so no field holds a quote, a line break or needs unquoting beyond the outer quotes).
+
+    Each line end becomes a field of its own ("\\n") so one ``str.split`` yields every field; the
+    line-end fields must then sit exactly every ``ncols + 1`` places, which proves each line has
+    exactly ``ncols`` fields without looking at lines one by one.
     """
     if "\r" in text:
         crlf = text.count("\r\n")
@@ -141,30 +169,29 @@ def _fast_columns(text: str, ncols: int) -> tuple[list[Sequence[str]], int] | No
         eol = "\r\n"
     else:
         eol = "\n"
-    lines = text.split(eol)
-    if lines and lines[-1] == "":
-        lines.pop()
-    n = len(lines)
-    if n == 0 or "" in lines:
+    if text.endswith(eol):
+        text = text[: -len(eol)]
+    if not text:
         return None
+    n = text.count(eol) + 1
+    if eol + eol in text or text.startswith(eol):
+        return None  # blank lines: the slow path reports them
     quotes = text.count('"')
     if quotes == 0:
-        if set(map(_count_commas, lines)) != {ncols - 1}:
-            return None
-        flat = ",".join(lines).split(",")
+        flat = text.replace(eol, ",\n,").split(",")
     else:
         if (
             quotes != 2 * ncols * n
             or text[0] != '"'
-            or text.count(eol + '"') < n - 1
-            or text.count('"' + eol) + (not text.endswith(eol) and text.endswith('"')) != n
-            or set(map(_count_quoted_seps, lines)) != {ncols - 1}
+            or text[-1] != '"'
+            or text.count(f'"{eol}"') != n - 1
         ):
             return None
-        flat = ",".join(lines)[1:-1].split('","')
-    if len(flat) != n * ncols:
+        flat = text[1:-1].replace(f'"{eol}"', '","\n","').split('","')
+    width = ncols + 1
+    if len(flat) != n * width - 1 or flat[ncols::width].count("\n") != n - 1:
         return None
-    return [flat[i::ncols] for i in range(ncols)], n
+    return [flat[i::width] for i in range(ncols)], n
 
 
 def iter_csv(source: CsvSource, f: BinaryIO) -> Iterator[Chunk | Finding]:
@@ -305,4 +332,13 @@ def open_source(path: Path, display_name: str, encoding: str) -> tuple[CsvSource
         raise InputError(f"is a directory: {display_name}") from None
     except OSError as e:
         raise InputError(f"cannot open {display_name}: {e.strerror}") from None
-    return CsvSource(path=path, display_name=display_name, encoding=encoding), f
+    source = CsvSource(path=path, display_name=display_name, encoding=encoding)
+    if encoding == "auto":
+        # The contract did not say: guess from a sample cut at a line boundary, and say how sure.
+        sample = f.read(256 * 1024)
+        f.seek(0)
+        if len(sample) == 256 * 1024 and b"\n" in sample:
+            sample = sample[: sample.rfind(b"\n") + 1]
+        source.detection = detect_encoding(sample)
+        source.encoding = source.detection.encoding
+    return source, f

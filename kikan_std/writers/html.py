@@ -35,7 +35,7 @@ LABELS: dict[str, dict[str, str]] = {
         "valid_note": "エラーの指摘はなく、すべての検査規則を実行しました。",
         "invalid_note": "標準仕様に適合しない箇所があります。下の一覧で場所と直し方を確認してください。",
         "not_run": "実行できなかった検査規則があるため、適合とは判定できません。",
-        "gate_pass_waived": "承認済み（waiver）または既存の指摘を除くと、CI の判定は成功です（終了コード 0）。",  # noqa: E501
+        "gate_pass_waived": "承認済み（waiver）または既存の指摘を除くと、CI の判定は成功です（終了コード 0）。",
         "gate": "CI の判定（--fail-on {fail_on}）",
         "gate_failed": "失敗（終了コード 1）",
         "gate_passed": "成功（終了コード 0）",
@@ -68,8 +68,8 @@ LABELS: dict[str, dict[str, str]] = {
         "value": "値",
         "message": "内容",
         "status": "状態",
-        "more": "他 {n} 件（この報告書には最初の {shown} 件を表示。JSON / CSV 出力で保存分をすべて確認できます）",  # noqa: E501
-        "capped": "保存した指摘は上限（--max-findings）で打ち切っています。件数の集計はすべての指摘を数えています。",  # noqa: E501
+        "more": "他 {n} 件（この報告書には最初の {shown} 件を表示。JSON / CSV 出力で保存分をすべて確認できます）",
+        "capped": "保存した指摘は上限（--max-findings）で打ち切っています。件数の集計はすべての指摘を数えています。",
         "filter": "絞り込み",
         "search": "検索（項目名・業務キー・メッセージ）",
         "all_status": "すべての状態",
@@ -84,7 +84,7 @@ LABELS: dict[str, dict[str, str]] = {
         "existing": "既存",
         "fixed": "解消",
         "fixed_list": "解消した指摘",
-        "baseline_capped": "ベースラインは指摘を上限で打ち切っているため、上限を超えた分は新規と判定されます。",  # noqa: E501
+        "baseline_capped": "ベースラインは指摘を上限で打ち切っているため、上限を超えた分は新規と判定されます。",
         "waivers": "承認済みの指摘（waiver）",
         "waiver_file": "承認ファイル",
         "reason": "理由",
@@ -104,7 +104,7 @@ LABELS: dict[str, dict[str, str]] = {
         "sha256": "SHA-256",
         "privacy": "個人情報の扱い",
         "masked": "個人情報の値はマスクしています（末尾の一部と照合用ハッシュのみ表示）。",
-        "shown_values": "注意: --show-values により個人情報の値をそのまま表示しています。取り扱いに注意してください。",  # noqa: E501
+        "shown_values": "注意: --show-values により個人情報の値をそのまま表示しています。取り扱いに注意してください。",
         "mask_key": "照合用ハッシュの鍵",
         "mask_default": "既定の鍵",
         "mask_custom": "組織の鍵（--mask-key / KIKAN_STD_MASK_KEY）",

@@ -1,0 +1,93 @@
+"""Benchmark `kikan-std check` end to end on generated valid 住登外者宛名 data.
+
+Prints, for each size: rows/s measured around the whole process (start-up included), the child's
+peak RSS, and the share of the time spent in the 文字要件 character checks (measured in-process by
+running the same check with the character functions stubbed out).
+
+Usage: python benchmarks/bench_check.py [--rows 200000] [--sizes 50000,200000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from kikan_std.generate import iter_jutogai_atena, write_csv
+
+
+def run_cli(path: Path) -> tuple[float, int, int]:
+    """(seconds, peak RSS KiB, exit code) of one `kikan-std check` process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "kikan_std", "check", str(path), "--spec", "jutogai_atena", "--no-progress"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False,
+    )
+    elapsed = time.perf_counter() - t
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if proc.returncode != 0:
+        raise SystemExit(f"unexpected exit {proc.returncode}: {proc.stderr.decode()[:500]}")
+    return elapsed, max(peak, before), proc.returncode
+
+
+def char_share(path: Path, repeat: int) -> tuple[float, float]:
+    """(seconds with character checks, seconds without) for an in-process check."""
+    import kikan_std
+    from kikan_std import chars
+
+    def timed() -> float:
+        best = float("inf")
+        for _ in range(repeat):
+            t = time.perf_counter()
+            kikan_std.check(path, spec="jutogai_atena")
+            best = min(best, time.perf_counter() - t)
+        return best
+
+    kikan_std.check(path, spec="jutogai_atena")  # warm: the MJ table loads once per process
+    with_chars = timed()
+    saved = (chars.fullwidth_column_clean, chars.halfwidth_column_clean)
+    chars.fullwidth_column_clean = lambda joined: True  # type: ignore[assignment]
+    chars.halfwidth_column_clean = lambda joined: True  # type: ignore[assignment]
+    try:
+        without = timed()
+    finally:
+        chars.fullwidth_column_clean, chars.halfwidth_column_clean = saved
+    return with_chars, without
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--rows", type=int, default=200_000)
+    ap.add_argument("--sizes", default="", help="comma-separated sizes for the memory-flatness run")
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",") if s] or [args.rows // 4, args.rows]
+    print(f"kikan-std check benchmark — python {sys.version.split()[0]}, {os.cpu_count()} cpu(s), one process")
+    with tempfile.TemporaryDirectory() as d:
+        for n in sizes:
+            path = Path(d) / f"atena_{n}.csv"
+            write_csv(path, iter_jutogai_atena(n, seed=1))
+            mb = path.stat().st_size / 1e6
+            best = float("inf")
+            peak = 0
+            for _ in range(args.repeat):
+                secs, rss, _ = run_cli(path)
+                best = min(best, secs)
+                peak = max(peak, rss)
+            print(f"rows={n:>9,}  file={mb:7.1f} MB  end-to-end={best:6.2f} s  "
+                  f"rate={n / best:>9,.0f} rows/s  peak RSS={peak / 1024:6.1f} MiB")
+        path = Path(d) / f"atena_{sizes[-1]}.csv"
+        with_chars, without = char_share(path, args.repeat)
+        share = (with_chars - without) / with_chars
+        print(f"in-process: with character checks {sizes[-1] / with_chars:,.0f} rows/s, "
+              f"without {sizes[-1] / without:,.0f} rows/s; character checks = {share:.0%} of the time")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""Compare kikan-std with frictionless (the peer tool) and with bare csv.reader on the same file.
+
+The frictionless Table Schema is derived from the same spec (lengths as maxLength, code lists as
+enum, content formats and date/time shapes as pattern, 必須 as required, the primary key), so both
+tools check the same file against equivalent constraints — kikan-std checks more on top
+(character set, calendar validity, check digits, cross-field conditions).
+
+Needs the ``bench`` extra (frictionless). Usage:
+    python benchmarks/bench_peer.py [--rows 100000] [--peer-rows 20000] [--jobs 1,2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import kikan_std
+from kikan_std.generate import iter_jutogai_atena, write_csv
+from kikan_std.model import DataType, Format
+
+_PATTERNS = {
+    Format.INDIVIDUAL_NUMBER: r"[0-9]{12}",
+    Format.CORPORATE_NUMBER: r"[0-9]{13}",
+    Format.LOCAL_GOVERNMENT_CODE: r"[0-9]{6}",
+    Format.POSTAL_CODE: r"[0-9]{7}",
+    Format.TOWN_CODE: r"[0-9]{7}",
+    Format.DIGITS: r"[0-9]+",
+}
+_TYPE_PATTERNS = {
+    DataType.DATE: r"[0-9]{4}-[0-9]{2}-[0-9]{2}",
+    DataType.TIME: r"[0-9]{2}:[0-9]{2}(:[0-9]{2})?",
+    DataType.NUM: r"[0-9]+",
+    DataType.X: r"[ -~]*",
+}
+
+
+def table_schema() -> dict[str, Any]:
+    spec = kikan_std.load_spec("jutogai_atena")
+    fields = []
+    for it in spec.groups[0].items:
+        c: dict[str, Any] = {"maxLength": it.max_length}
+        if it.required:
+            c["required"] = True
+        if it.code_list and not spec.code_list(it.code_list).open:
+            c["enum"] = [v.value for v in spec.code_list(it.code_list).values]
+        elif it.format is not None:
+            c["pattern"] = _PATTERNS[it.format]
+        elif it.type in _TYPE_PATTERNS:
+            c["pattern"] = _TYPE_PATTERNS[it.type]
+        # Every field is a string: the lexical form is what is checked.
+        fields.append({"name": it.name, "type": "string", "constraints": c})
+    return {"fields": fields, "primaryKey": spec.groups[0].primary_key[0]}
+
+
+def time_frictionless(path: Path) -> tuple[float, bool]:
+    from frictionless import Resource, Schema
+
+    resource_ = Resource(path=path.name, basepath=str(path.parent), schema=Schema.from_descriptor(table_schema()))
+    t = time.perf_counter()
+    report = resource_.validate(limit_errors=1000)
+    return time.perf_counter() - t, bool(report.valid)
+
+
+def time_kikan(path: Path, jobs: int) -> tuple[float, int]:
+    argv = [sys.executable, "-m", "kikan_std", "check", str(path), "--spec", "jutogai_atena", "--no-progress"]
+    if jobs != 1:
+        argv += ["--jobs", str(jobs)]
+    t = time.perf_counter()
+    proc = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+    elapsed = time.perf_counter() - t
+    if proc.returncode != 0:
+        raise SystemExit(f"kikan-std exit {proc.returncode}: {proc.stderr.decode()[:300]}")
+    return elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+
+
+def time_csv_reader(path: Path) -> float:
+    t = time.perf_counter()
+    with path.open(encoding="utf-8", newline="") as f:
+        for _ in csv.reader(f):
+            pass
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--rows", type=int, default=100_000)
+    ap.add_argument("--peer-rows", type=int, default=20_000, help="rows for frictionless (it is slow)")
+    ap.add_argument("--jobs", default="1")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as d:
+        big = write_csv(Path(d) / "big.csv", iter_jutogai_atena(args.rows, 1))
+        small = write_csv(Path(d) / "small.csv", iter_jutogai_atena(args.peer_rows, 1))
+        bare = time_csv_reader(big)
+        print(f"csv.reader only (parse, no checks): {args.rows / bare:>10,.0f} rows/s")
+        for jobs in [int(j) for j in args.jobs.split(",")]:
+            secs, rss = time_kikan(big, jobs)
+            print(f"kikan-std --jobs {jobs}: {args.rows / secs:>10,.0f} rows/s end to end "
+                  f"({secs:.2f} s, peak RSS {rss / 1024:.0f} MiB) = {bare / secs:.0%} of the bare csv.reader rate")
+        k_small, _ = time_kikan(small, 1)
+        f_small, f_valid = time_frictionless(small)
+        print(f"same {args.peer_rows:,} rows: kikan-std {args.peer_rows / k_small:,.0f} rows/s, "
+              f"frictionless {args.peer_rows / f_small:,.0f} rows/s (valid={f_valid}); "
+              f"ratio {f_small / k_small:.1f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,202 @@
+"""Hypothesis strategies derived from a spec: valid records, and records that break exactly one rule.
+
+Needs the ``testing`` extra (``pip install 'kikan-std[testing]'``, i.e. hypothesis)::
+
+    from hypothesis import given
+    from kikan_std import strategies
+
+    @given(strategies.records("jutogai_atena"))
+    def test_my_importer_accepts_valid_records(record): ...
+
+    @given(strategies.broken_records("jutogai_atena"))
+    def test_my_validator_rejects(case):
+        record, code, item = case        # e.g. ("FLD002", "宛名番号"): the finding kikan-std gives
+
+Values are lexical strings, as a vendor writes them. Valid records respect the item types,
+lengths, code lists, content formats and the spec's decidable cross-field conditions.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable
+from typing import Any
+
+try:
+    from hypothesis import strategies as st
+except ImportError as e:  # pragma: no cover - exercised only without the extra
+    raise ImportError(
+        "kikan_std.strategies needs hypothesis: pip install 'kikan-std[testing]' / "
+        "hypothesis が必要です"
+    ) from e
+
+from kikan_std.checkdigits import (
+    corporate_number_check_digit,
+    local_government_code_check_digit,
+    my_number_check_digit,
+)
+from kikan_std.model import DataType, Format, Group, Item, Spec
+from kikan_std.specs import load_spec
+
+Record = dict[str, str]
+
+# Characters every Ｎ check accepts without context: common kanji, kana, full-width digits/letters.
+_N_ALPHABET = "佐藤鈴木高橋田中伊渡辺山本一郎花子太東京都千代田区霞関丁目番号地ハイツアイウエオカキクケコサシスセソ０１２３４５６７８９ＡＢＣＸＹＺ"
+_X_ALPHABET = "".join(chr(c) for c in range(0x21, 0x7F))
+
+
+def _digits(n_min: int, n_max: int) -> st.SearchStrategy[str]:
+    return st.text("0123456789", min_size=n_min, max_size=n_max)
+
+
+def _with_check_digit(base_len: int, cd: Callable[[str], int], leading: bool) -> st.SearchStrategy[str]:
+    return _digits(base_len, base_len).map(lambda b: f"{cd(b)}{b}" if leading else f"{b}{cd(b)}")
+
+
+def _format_values(fmt: Format, n: int) -> st.SearchStrategy[str]:
+    if fmt is Format.INDIVIDUAL_NUMBER:
+        return _with_check_digit(11, my_number_check_digit, leading=False)
+    if fmt is Format.CORPORATE_NUMBER:
+        return _with_check_digit(12, corporate_number_check_digit, leading=True)
+    if fmt is Format.LOCAL_GOVERNMENT_CODE:
+        return _with_check_digit(5, local_government_code_check_digit, leading=False)
+    if fmt in (Format.POSTAL_CODE, Format.TOWN_CODE):
+        return _digits(7, 7)
+    return _digits(1, n)
+
+
+def values(item: Item, spec: Spec) -> st.SearchStrategy[str]:
+    """Valid non-empty lexical values of ``item``."""
+    n = item.max_length
+    if item.code_list is not None:
+        cl = spec.code_list(item.code_list)
+        if not cl.open and cl.values:
+            return st.sampled_from([v.value for v in cl.values])
+    if item.format is not None:
+        return _format_values(item.format, n)
+    t = item.type
+    if t is DataType.X:
+        return st.text(_X_ALPHABET, min_size=1, max_size=min(n, 20))
+    if t is DataType.N:
+        return st.text(_N_ALPHABET, min_size=1, max_size=min(n, 20))
+    if t is DataType.NUM:
+        return _digits(1, n)
+    if t is DataType.SIGNED:
+        return st.tuples(st.sampled_from(["", "-"]), _digits(1, n)).map("".join)
+    if t is DataType.DECIMAL:
+        m = item.fraction_digits
+        frac = _digits(1, m).map(lambda f: "." + f) if m else st.just("")
+        return st.tuples(_digits(1, n), st.one_of(st.just(""), frac)).map("".join)
+    if t is DataType.DATE:
+        return st.dates(_dt.date(1900, 1, 1), _dt.date(2099, 12, 31)).map(_dt.date.isoformat)
+    if t is DataType.YEAR:
+        return st.integers(1900, 2099).map(str)
+    if t is DataType.TIME:
+        return st.times().map(lambda x: x.strftime("%H:%M:%S"))
+    return st.just("")  # BLOB: not representable in CSV
+
+
+def _jutogai_atena_fixup(r: Record) -> Record:
+    # The spec's decidable 条件付き必須 (kikan_std/specs/jutogai_atena.py) must hold.
+    if r.get("代表宛名フラグ") == "1" and not r.get("名寄せ先宛名番号"):
+        r["名寄せ先宛名番号"] = "000000000000001"
+    if r.get("住所_町字コード") not in ("", "0000000", None) and not r.get("住所_町字"):
+        r["住所_町字"] = "霞が関二丁目"
+    return r
+
+
+FIXUPS: dict[str, Callable[[Record], Record]] = {"jutogai_atena": _jutogai_atena_fixup}
+"""Per spec: make a field-valid record satisfy the spec's cross-field rules."""
+
+# Items whose value triggers a cross-field rule: broken_records leaves them alone so that a
+# mutation breaks exactly one rule.
+TRIGGERS: dict[str, frozenset[str]] = {"jutogai_atena": frozenset({"生年月日", "住所_町字コード", "代表宛名フラグ"})}
+
+
+def _spec_group(spec: str | Spec, group: str | None) -> tuple[Spec, Group]:
+    sp = load_spec(spec) if isinstance(spec, str) else spec
+    return sp, (sp.groups[0] if group is None else sp.group(group))
+
+
+def records(spec: str | Spec, group: str | None = None) -> st.SearchStrategy[Record]:
+    """Valid records of ``group`` (default: the spec's first group), keyed by official item name."""
+    sp, g = _spec_group(spec, group)
+    fields: dict[str, st.SearchStrategy[str]] = {}
+    for it in g.items:
+        v = values(it, sp)
+        fields[it.name] = v if it.required else st.one_of(st.just(""), v)
+    fixup = FIXUPS.get(sp.id, _identity)
+    return st.fixed_dictionaries(fields).map(lambda r: fixup(dict(r)))
+
+
+def _identity(r: Record) -> Record:
+    return r
+
+
+def _break(item: Item, spec: Spec, value: str) -> tuple[str, str] | None:
+    """A value for ``item`` that breaks exactly one rule, and that rule's code."""
+    n = item.max_length
+    if item.required and value:
+        return "", "FLD001"
+    if item.code_list is not None and not spec.code_list(item.code_list).open:
+        return ("Z" if item.type is not DataType.NUM else "8"), "FLD015"
+    fmt = item.format
+    if fmt in _BAD_NUMBERS and not value:
+        return _BAD_NUMBERS[fmt]
+    if fmt in (Format.INDIVIDUAL_NUMBER, Format.CORPORATE_NUMBER, Format.LOCAL_GOVERNMENT_CODE) and value:
+        pos = 0 if fmt is Format.CORPORATE_NUMBER else -1
+        digits = list(value)
+        digits[pos] = str((int(digits[pos]) + 1) % 10)
+        code = {Format.INDIVIDUAL_NUMBER: "FLD016", Format.CORPORATE_NUMBER: "FLD017",
+                Format.LOCAL_GOVERNMENT_CODE: "FLD018"}[fmt]
+        return "".join(digits), code
+    if fmt is Format.POSTAL_CODE:
+        return "100-0014", "FLD019"
+    if fmt is Format.TOWN_CODE:
+        return "12345", "FLD020"
+    if fmt is Format.DIGITS:
+        return "A" * min(n, 3), "FLD021"
+    t = item.type
+    if t is DataType.X:
+        return "a" * (n + 1), "FLD002"
+    if t is DataType.N:
+        return "ア" * (n + 1), "FLD002"
+    if t is DataType.NUM:
+        return "１", "FLD008"
+    if t is DataType.DATE:
+        return ("2023/02/01", "FLD011") if item.allows_unknown_date else ("2023-02-30", "FLD012")
+    if t is DataType.TIME:
+        return "24:00:00", "FLD014"
+    if t is DataType.YEAR:
+        return "R6", "FLD013"
+    return None
+
+
+# Well-shaped numbers with a wrong check digit (SPEC_FACTS §5 examples).
+_BAD_NUMBERS = {
+    Format.INDIVIDUAL_NUMBER: ("123456789010", "FLD016"),
+    Format.CORPORATE_NUMBER: ("1000020131016", "FLD017"),
+    Format.LOCAL_GOVERNMENT_CODE: ("131017", "FLD018"),
+}
+
+
+def broken_records(spec: str | Spec, group: str | None = None) -> st.SearchStrategy[tuple[Record, str, str]]:
+    """(record, expected code, item): a valid record with one item changed to break one rule."""
+    sp, g = _spec_group(spec, group)
+    triggers = TRIGGERS.get(sp.id, frozenset())
+    candidates = [it for it in g.items if it.name not in triggers and it.type is not DataType.BLOB]
+
+    def mutate(args: tuple[Record, Item]) -> tuple[Record, str, str] | None:
+        record, it = args
+        broken = _break(it, sp, record[it.name])
+        if broken is None:
+            return None
+        out: dict[str, Any] = dict(record)
+        out[it.name] = broken[0]
+        return out, broken[1], it.name
+
+    return (
+        st.tuples(records(sp, g.name), st.sampled_from(candidates))
+        .map(mutate)
+        .filter(lambda x: x is not None)  # type: ignore[return-value]
+    )

@@ -1,0 +1,132 @@
+"""Field checks: each code on a minimal example, and the fast path agreeing with the exact one."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kikan_std.fields import FieldChecker, char_length, is_calendar_date, is_unknown_date
+from kikan_std.model import CodeList, CodeValue, DataType, Format, Item, Obligation
+
+
+def item(type_: str, length: str, *, required: bool = False, fmt: Format | None = None,
+         code_list: str | None = None, unknown: bool = False) -> Item:
+    return Item(name="項目", romaji="komoku", type=DataType(type_), length=length, code_list=code_list,
+                obligation=Obligation.REQUIRED if required else Obligation.OPTIONAL, format=fmt,
+                allows_unknown_date=unknown, provenance="modeled")
+
+
+SEX = CodeList(id="1", name="性別", values=(CodeValue(value="0", meaning="不明"), CodeValue(value="1", meaning="男"),
+                                            CodeValue(value="2", meaning="女")), provenance="official")
+
+
+def codes(it: Item, value: str, cl: CodeList | None = None) -> list[str]:
+    return [c for c, _ in FieldChecker(it, cl).check_value(value)]
+
+
+@pytest.mark.parametrize("it,value,expected", [
+    (item("X", "5", required=True), "", ["FLD001"]),
+    (item("X", "5"), "", []),
+    (item("X", "5"), "abcdef", ["FLD002"]),
+    (item("X", "5"), "ab１", ["CHR016"]),
+    (item("X", "5"), "ｱｲ", ["CHR015"]),
+    (item("X", "5"), "a\tb", ["CHR001"]),
+    (item("X", "5"), "a\x00b", ["CHR001"]),
+    (item("X", "5"), "a\x7f", ["CHR001"]),
+    (item("Ｎ", "5"), "佐藤A", ["CHR003"]),
+    (item("Ｎ", "5"), "佐藤 一", ["CHR003"]),
+    (item("Ｎ", "5"), "ｻﾄｳ", ["CHR004"]),
+    (item("Ｎ", "5"), "佐藤　一郎", []),
+    (item("Ｎ", "3"), "佐藤　一郎", ["FLD002"]),
+    (item("Ｎ", "2"), "\u3404\U000e0101城", []),  # a registered IVS sequence counts as one character
+    (item("9", "3"), "12", []),
+    (item("9", "3"), "１２", ["FLD008"]),
+    (item("9", "3"), "-1", ["FLD008"]),
+    (item("9", "3"), "1234", ["FLD002"]),
+    (item("9V", "3,2"), "123.45", []),
+    (item("9V", "3,2"), "1234.5", ["FLD009"]),
+    (item("9V", "3,2"), "1.234", ["FLD009"]),
+    (item("9V", "3,2"), "-1.2", ["FLD009"]),
+    (item("S9", "3"), "-123", []),
+    (item("S9", "3"), "▲12", ["FLD010"]),
+    (item("DATE", "10"), "2024-02-29", []),
+    (item("DATE", "10"), "2023-02-29", ["FLD012"]),
+    (item("DATE", "10"), "0000-01-01", []),
+    (item("DATE", "10"), "9999-12-31", []),
+    (item("DATE", "10"), "1975/01/01", ["FLD011"]),
+    (item("DATE", "10"), "昭和50年1月1日", ["FLD011"]),
+    (item("DATE", "10"), "昭和50年10月10日", ["FLD002", "FLD011"]),
+    (item("DATE", "10", unknown=True), "1950-00-00", []),
+    (item("DATE", "10", unknown=True), "2023-02-30", []),
+    (item("DATE", "10", unknown=True), "2023-13-01", ["FLD012"]),
+    (item("YEAR", "4"), "2024", []),
+    (item("YEAR", "4"), "R6", ["FLD013"]),
+    (item("TIME", "8"), "09:00:00", []),
+    (item("TIME", "8"), "09:00", []),
+    (item("TIME", "8"), "24:00:00", ["FLD014"]),
+    (item("TIME", "8"), "9:00:00", ["FLD014"]),
+    (item("X", "12", fmt=Format.INDIVIDUAL_NUMBER), "123456789018", []),
+    (item("X", "12", fmt=Format.INDIVIDUAL_NUMBER), "123456789010", ["FLD016"]),
+    (item("X", "13", fmt=Format.CORPORATE_NUMBER), "8000020131016", []),
+    (item("X", "13", fmt=Format.CORPORATE_NUMBER), "1000020131016", ["FLD017"]),
+    (item("X", "6", fmt=Format.LOCAL_GOVERNMENT_CODE), "131017", ["FLD018"]),
+    (item("X", "7", fmt=Format.POSTAL_CODE), "1000014", []),
+    (item("X", "7", fmt=Format.POSTAL_CODE), "100-0014", ["FLD019"]),
+    (item("X", "7", fmt=Format.TOWN_CODE), "12345", ["FLD020"]),
+    (item("X", "3", fmt=Format.DIGITS), "A01", ["FLD021"]),
+    (item("X", "3"), "a\udc8d", ["CSV001"]),
+])
+def test_value_codes(it: Item, value: str, expected: list[str]) -> None:
+    assert sorted(codes(it, value)) == sorted(expected)
+
+
+def test_code_list() -> None:
+    it = item("X", "1", code_list="1")
+    assert codes(it, "1", SEX) == []
+    assert codes(it, "3", SEX) == ["FLD015"]
+
+
+def test_problem_params_locate_the_character() -> None:
+    (code, params), = FieldChecker(item("Ｎ", "10"), None).check_value("佐藤1郎")
+    assert code == "CHR003"
+    assert params["position"] == 3
+    assert params["codepoints"] == "U+0031"
+    assert params["suggestion"] == "１"
+
+
+def test_char_length_counts_ivs_as_one() -> None:
+    assert char_length("葛\U000e0100") == 1
+    assert char_length("abc") == 3
+
+
+def test_calendar_and_unknown_dates() -> None:
+    assert is_calendar_date("2000-02-29")
+    assert not is_calendar_date("1900-02-29")
+    assert is_unknown_date("1900-02-29")
+    assert is_unknown_date("1950-00-00")
+    assert not is_unknown_date("1950/00/00")
+    assert not is_unknown_date("2000-01-01")
+
+
+TYPES = [
+    item("X", "6"), item("X", "6", required=True), item("Ｎ", "4"), item("9", "3"), item("9V", "3,1"),
+    item("S9", "3"), item("DATE", "10"), item("DATE", "10", unknown=True), item("YEAR", "4"), item("TIME", "8"),
+    item("X", "12", fmt=Format.INDIVIDUAL_NUMBER), item("X", "7", fmt=Format.POSTAL_CODE),
+    item("X", "1", code_list="1"),
+]
+ALPHABET = st.sampled_from([*"0123456789-:.a Aｱ佐藤　１\t\x00", "\U000e0100", "\udc8d"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(TYPES), st.lists(st.text(ALPHABET, max_size=11), min_size=1, max_size=8))
+def test_fast_path_never_hides_a_problem(it: Item, values: list[str]) -> None:
+    checker = FieldChecker(it, SEX if it.code_list else None)
+    if checker.column_clean(values):
+        assert all(not FieldChecker(it, SEX if it.code_list else None).check_value(v) for v in values)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dates().map(lambda d: d.isoformat()), st.sampled_from(TYPES[6:8]))
+def test_valid_dates_take_the_fast_path(value: str, it: Item) -> None:
+    assert FieldChecker(it, None).column_clean([value, ""])
