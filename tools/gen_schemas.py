@@ -16,7 +16,8 @@ SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
 
 def schema_files() -> dict[Path, str]:
     """Each generated schema file and its exact text."""
-    return {SCHEMAS / "report.schema.json": json.dumps(report_json_schema(), ensure_ascii=False, indent=2) + "\n"}
+    text = json.dumps(report_json_schema(), ensure_ascii=False, indent=2) + "\n"
+    return {SCHEMAS / "report.schema.json": text}
 
 
 def main() -> int:
