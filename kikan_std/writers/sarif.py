@@ -18,7 +18,6 @@ from kikan_std.report import FindingOut, Report
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 _LEVEL = {"error": "error", "warning": "warning", "info": "note"}
-_INFO_URI = "https://github.com/kikan-std/kikan-std"
 
 
 def _uri(file: str) -> str:
@@ -110,7 +109,6 @@ def sarif_log(report: Report, lang: Lang = "ja") -> dict[str, Any]:
             "driver": {
                 "name": "kikan-std",
                 "version": report.tool.get("version", ""),
-                "informationUri": _INFO_URI,
                 "language": "ja-JP" if lang == "ja" else "en-US",
                 "rules": rules,
             }
