@@ -23,11 +23,13 @@ from kikan_std.baseline import Baseline, BaselineError
 from kikan_std.catalogue import Lang, explain
 from kikan_std.engine import Options, ProgressFn, run_check
 from kikan_std.findings import Finding
-from kikan_std.model import CodeList, DataType, Group, Item, Obligation, Spec
+from kikan_std.model import CodeList, DataType, FixedWidthLayout, Group, Item, Obligation, Spec
+from kikan_std.readers import load_layout
 from kikan_std.readers.csv_reader import InputError
 from kikan_std.report import DEFAULT_MASK_KEY, MASK_KEY_ENV, FailOn, FindingOut, Report
 from kikan_std.specs import UnknownSpecError, list_specs, load_spec, load_spec_file, rules_for
 from kikan_std.waivers import WaiverError, Waivers
+from kikan_std.workbook import WorkbookError, load_workbook
 
 
 def check(
@@ -47,6 +49,8 @@ def check(
     waivers: str | Path | Waivers | None = None,
     fail_on: FailOn = "error",
     mask_key: str | bytes | None = None,
+    input_format: str | None = None,
+    layout: str | Path | FixedWidthLayout | None = None,
 ) -> Report:
     """Check data files against a spec and return the report.
 
@@ -70,9 +74,16 @@ def check(
         fail_on: ``error`` (any unwaived error fails) or ``new`` (only new ones; needs ``baseline``).
         mask_key: Key of the masking hashes; default: ``$KIKAN_STD_MASK_KEY``, else the built-in key.
 
+        input_format: ``csv``, ``json``, ``xml`` or ``fixed``; default by extension
+            (``.json``, ``.xml``, ``.dat``/``.fix``/``.fixed``; anything else is CSV).
+        layout: Fixed-width layout (a JSON file or a :class:`FixedWidthLayout`); default the
+            spec group's own layout.
+
+
     Raises:
         UnknownSpecError: ``spec`` is not a built-in spec id.
-        InputError: a file cannot be opened, or the encoding is unknown.
+        InputError: a file cannot be opened, the encoding or input format is unknown, or a
+            fixed-width file has no usable layout.
         BaselineError / WaiverError: the baseline or waiver file is unreadable or malformed.
         ValueError: ``fail_on="new"`` without a baseline.
     """
@@ -89,6 +100,7 @@ def check(
         baseline = Baseline.load(baseline, key)
     if waivers is not None and not isinstance(waivers, Waivers):
         waivers = Waivers.load(waivers)
+    lay = load_layout(layout) if isinstance(layout, str | Path) else layout
     opts = Options(
         encoding=encoding,
         bom=bom,
@@ -103,6 +115,8 @@ def check(
         baseline=baseline,
         waivers=waivers,
         fail_on=fail_on,
+        input_format=input_format,
+        layout=lay,
     )
     return run_check(paths, sp, rules.record_rules, rules.dataset_rules, opts, progress)
 
@@ -114,6 +128,7 @@ __all__ = [
     "DataType",
     "Finding",
     "FindingOut",
+    "FixedWidthLayout",
     "Group",
     "InputError",
     "Item",
@@ -123,10 +138,12 @@ __all__ = [
     "UnknownSpecError",
     "WaiverError",
     "Waivers",
+    "WorkbookError",
     "__version__",
     "check",
     "explain",
     "list_specs",
     "load_spec",
     "load_spec_file",
+    "load_workbook",
 ]

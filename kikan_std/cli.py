@@ -13,10 +13,13 @@ import time
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from kikan_std._version import __version__
 from kikan_std.report import MASK_KEY_ENV
+
+if TYPE_CHECKING:
+    from kikan_std.model import Spec
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -33,6 +36,10 @@ _EPILOG = """\
 例 / examples:
   kikan-std check atena.csv --spec jutogai_atena
   kikan-std check legacy.csv --spec jutogai_atena --encoding cp932 --output-format json -o report.json
+  kikan-std check atena.csv --spec-file 項目定義書.xlsx
+  kikan-std check request.json --spec jutogai_atena
+  kikan-std spec import 項目定義書.xlsx -o spec.json
+  kikan-std export --out-dir schemas
   kikan-std specs
   kikan-std explain FLD002
   kikan-std chars 渡邊　髙橋
@@ -66,7 +73,13 @@ def _build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     c.add_argument("paths", nargs="+", metavar="PATH", help="検査するファイル / files to check")
-    c.add_argument("--spec", required=True, metavar="SPEC_ID", help="仕様ID（kikan-std specs で一覧）/ spec id")
+    which = c.add_mutually_exclusive_group(required=True)
+    which.add_argument("--spec", metavar="SPEC_ID", help="仕様ID（kikan-std specs で一覧）/ spec id")
+    which.add_argument(
+        "--spec-file",
+        metavar="FILE",
+        help="仕様ファイル（公式ワークブック .xlsx または spec import の JSON）/ spec file: official workbook or JSON",
+    )
     c.add_argument(
         "--encoding",
         default="utf-8",
@@ -141,7 +154,33 @@ def _build_parser() -> argparse.ArgumentParser:
         f"(prefer the {MASK_KEY_ENV} environment variable)",
     )
     c.add_argument("--group", metavar="NAME", help="ファイルのグループ名 / the group every file holds")
+    c.add_argument(
+        "--input-format",
+        choices=("csv", "json", "xml", "fixed"),
+        default=None,
+        help="入力形式（既定は拡張子: .json .xml .dat/.fix/.fixed、その他は csv）/ input format (default: by extension)",
+    )
+    c.add_argument(
+        "--layout",
+        metavar="FILE",
+        help="固定長レイアウト（JSON）/ fixed-width layout file (JSON; see docs/formats.md)",
+    )
     c.add_argument("--no-progress", action="store_true", help="進捗表示をしない / no progress indicator")
+
+    sp = sub.add_parser("spec", help="仕様の取り込み / spec tools (import a workbook)")
+    spsub = sp.add_subparsers(dest="spec_command", metavar="SUBCOMMAND", parser_class=_Parser)
+    si = spsub.add_parser(
+        "import",
+        help="公式ワークブック（基本データリスト形式）を仕様JSONに変換 / convert an official workbook to spec JSON",
+    )
+    si.add_argument("workbook", metavar="WORKBOOK.xlsx")
+    si.add_argument("-o", "--output", metavar="FILE", help="書き出し先（既定は標準出力）/ write to FILE")
+
+    x = sub.add_parser(
+        "export",
+        help="組み込み仕様の JSON Schema と XSD を書き出す / write JSON Schema and XSD of the built-in specs",
+    )
+    x.add_argument("--out-dir", default="schemas", metavar="DIR", help="出力先（既定 schemas）/ output folder")
 
     s = sub.add_parser("specs", help="組み込みの仕様の一覧 / list built-in specs")
     s.add_argument("--json", action="store_true", help="JSON で出力 / print JSON")
@@ -255,18 +294,24 @@ def _mask_key(args: argparse.Namespace) -> tuple[bytes, bool]:
 
 
 def _cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    import dataclasses
+
     from kikan_std.baseline import Baseline, BaselineError
     from kikan_std.engine import Options, run_check
+    from kikan_std.readers import load_layout
     from kikan_std.readers.csv_reader import InputError
     from kikan_std.specs import UnknownSpecError, load_spec, rules_for
     from kikan_std.waivers import WaiverError, Waivers
     from kikan_std.writers import render
 
     lang = _lang(args)
-    try:
-        spec = load_spec(args.spec)
-    except UnknownSpecError as e:
-        raise UsageError(f"仕様が見つかりません / {e}") from None
+    if args.spec_file is not None:
+        spec = _load_spec_file(args.spec_file)
+    else:
+        try:
+            spec = load_spec(args.spec)
+        except UnknownSpecError as e:
+            raise UsageError(f"仕様が見つかりません / {e}") from None
     if args.max_findings < 0 or args.max_findings_total < 0:
         raise UsageError("--max-findings / --max-findings-total は 0 以上 / must be >= 0")
     fmts = _formats(args.output_format, args.output)
@@ -326,6 +371,11 @@ def _cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         fail_on=args.fail_on,
     )
     try:
+        options = dataclasses.replace(
+            options,
+            input_format=args.input_format,
+            layout=None if args.layout is None else load_layout(args.layout),
+        )
         report = run_check(args.paths, spec, rules.record_rules, rules.dataset_rules, options, progress)
     except InputError as e:
         raise UsageError(_input_error_ja(str(e))) from None
@@ -347,12 +397,69 @@ def _ensure_not_output(path: str, outputs: list[tuple[str, str | None]]) -> None
             raise UsageError(f"出力先がベースラインと同じです（上書きしません）/ output is the baseline: {path}")
 
 
+def _load_spec_file(path: str) -> Spec:
+    """A spec from ``--spec-file`` (workbook or JSON); any problem is a one-line usage error."""
+    from pydantic import ValidationError
+
+    from kikan_std.specs import load_spec_file
+    from kikan_std.workbook import WorkbookError
+
+    p = Path(path)
+    if not p.is_file():
+        raise UsageError(f"仕様ファイルが見つかりません / spec file not found: {path}")
+    try:
+        return load_spec_file(p)
+    except WorkbookError as e:
+        raise UsageError(str(e)) from None
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(x) for x in first["loc"])
+        raise UsageError(f"仕様ファイルが不正です / invalid spec file {path}: {where}: {first['msg']}") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"仕様ファイルを読めません / cannot read spec file {path}: {e}") from None
+
+
+def _cmd_spec(args: argparse.Namespace, stdout: TextIO) -> int:
+    if args.spec_command != "import":
+        raise UsageError("使い方 / usage: kikan-std spec import WORKBOOK.xlsx [-o FILE]")
+    from kikan_std.workbook import WorkbookError, load_workbook
+
+    p = Path(args.workbook)
+    if not p.is_file():
+        raise UsageError(f"ファイルが見つかりません / file not found: {args.workbook}")
+    _ensure_not_input(args.output, [args.workbook])
+    try:
+        spec = load_workbook(p)
+    except WorkbookError as e:
+        raise UsageError(str(e)) from None
+    _write_output(spec.model_dump_json(indent=1, exclude_defaults=True) + "\n", args.output, stdout)
+    return EXIT_OK
+
+
+def _cmd_export(args: argparse.Namespace, stdout: TextIO) -> int:
+    from kikan_std.schemas import write_schemas
+
+    try:
+        written = write_schemas(Path(args.out_dir))
+    except OSError as e:
+        raise UsageError(f"書き出せません / cannot write {args.out_dir}: {e.strerror}") from None
+    for path in written:
+        stdout.write(f"{path}\n")
+    return EXIT_OK
+
+
 def _input_error_ja(msg: str) -> str:
     pairs = (
         ("file not found", "ファイルが見つかりません"),
         ("is a directory", "ディレクトリです"),
         ("unknown encoding", "未知の文字コードです"),
         ("cannot open", "ファイルを開けません"),
+        ("unknown input format", "未知の入力形式です"),
+        ("invalid layout file", "固定長レイアウトが不正です"),
+        ("layout item not in group", "レイアウトの項目が仕様にありません"),
+        ("fixed-width input needs a layout", "固定長の入力にはレイアウトが必要です（--layout）"),
+        ("unknown group", "グループが見つかりません"),
+        ("the layout does not name its group", "レイアウトにグループ（group）の指定がありません"),
     )
     for en, ja in pairs:
         if msg.startswith(en):
@@ -433,6 +540,10 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
             return EXIT_USAGE
         if args.command == "check":
             return _cmd_check(args, out, err)
+        if args.command == "spec":
+            return _cmd_spec(args, out)
+        if args.command == "export":
+            return _cmd_export(args, out)
         if args.command == "specs":
             return _cmd_specs(args, out)
         if args.command == "explain":

@@ -23,8 +23,9 @@ from kikan_std.catalogue import Lang, entry
 from kikan_std.fields import FieldChecker
 from kikan_std.findings import Finding
 from kikan_std.keyindex import KeyIndex
-from kikan_std.model import Group, Item, Spec
-from kikan_std.readers.csv_reader import Chunk, InputError, iter_csv, open_source
+from kikan_std.model import FixedWidthLayout, Group, Item, Spec
+from kikan_std.readers import input_format_for, open_input
+from kikan_std.readers.csv_reader import Chunk, CsvSource, InputError
 from kikan_std.report import (
     DEFAULT_MASK_KEY,
     FailOn,
@@ -64,6 +65,8 @@ class Options:
     baseline: Baseline | None = None
     waivers: Waivers | None = None
     fail_on: FailOn = "error"
+    input_format: str | None = None  # csv | json | xml | fixed; None = by file extension
+    layout: FixedWidthLayout | None = None  # fixed-width layout (else the spec group's)
 
 
 @dataclass(slots=True)
@@ -167,10 +170,16 @@ class _FileRun:
         self.not_run = not_run
         self.progress = progress
         self.group: Group | None = None
+        self._locate: Callable[[Finding], None] | None = None
+        self.source: CsvSource | None = None
+        self._pad_keys: list[str] = []  # keys of items absent from every JSON/XML record (blank columns)
         self.sjis_strict = False
 
     def run(self) -> InputInfo:
-        source, f = open_source(self.path, self.display, self.options.encoding)
+        opts = self.options
+        fmt = input_format_for(self.path, opts.input_format)
+        source, f, it = open_input(self.path, self.display, fmt, opts.encoding, self.spec, opts.group, opts.layout)
+        self.source = source
         sink = self.sink
         det = source.detection
         self.sjis_strict = source.encoding.replace("-", "_").lower() in ("shift_jis", "sjis", "s_jis")
@@ -178,7 +187,6 @@ class _FileRun:
             sink.add(Finding("ENC004", file=self.display, params={
                 "encoding": det.encoding, "reason": det.reason_text(self.options.lang) or "-"}))
         with f:
-            it = iter_csv(source, f)
             mapped: list[tuple[int, Item, FieldChecker]] | None = None
             states: list[tuple[DatasetRule, DatasetState]] = []
             pk_index: KeyIndex | None = None
@@ -205,9 +213,15 @@ class _FileRun:
                         for dr in self.dataset_rules:
                             if dr.groups is None or group.name in dr.groups:
                                 states.append((dr, dr.factory(group)))
+                    if self._pad_keys:
+                        blank = ("",) * len(x)
+                        x.columns = [*x.columns, *(blank for _ in self._pad_keys)]
+                    names = [*source.header, *self._pad_keys]
+                    self._locate = None if x.locators is None else self._locator(x, names, col_of)
                     self._check_chunk(x, mapped, col_of, key_items, items_by_name, rules, states)
                     if pk_index is not None:
                         self._check_keys(x, pk_index, key_cols, key_items)
+                    self._locate = None
                     if self.progress is not None:
                         self.progress(self.display, source.stats.records)
                 if mapped is None and source.header:
@@ -227,6 +241,7 @@ class _FileRun:
                 sink.add(Finding("ENC003", file=self.display, line=1, params={"encoding": stats.encoding}))
         return InputInfo(
             file=self.display,
+            format=source.input_format,
             group=self.group.name if self.group else None,
             encoding=stats.encoding,
             encoding_detected=det is not None,
@@ -236,9 +251,29 @@ class _FileRun:
             sha256=stats.sha256,
         )
 
+    @staticmethod
+    def _locator(chunk: Chunk, header: list[str], col_of: dict[str, int]) -> Callable[[Finding], None]:
+        """Fill ``Finding.pointer`` from the chunk's per-record locators (JSON pointer / XPath)."""
+        assert chunk.locators is not None
+        by_record = dict(zip(chunk.records, chunk.locators, strict=True))
+        keys = {item: header[pos].replace("~", "~0").replace("/", "~1") for item, pos in col_of.items()}
+
+        def locate(f: Finding) -> None:
+            if f.pointer is None and f.record in by_record:
+                base = by_record[f.record]
+                f.pointer = f"{base}/{keys[f.item]}" if f.item in keys else base
+
+        return locate
+
     def _guard(self, rule: str, fn: Callable[[], Iterable[Finding]]) -> None:
         """Run a rule; a rule that cannot run or crashes is reported, never silently skipped."""
         try:
+            if self._locate is not None:
+                found = list(fn())
+                for f in found:
+                    self._locate(f)
+                self.sink.extend(found)
+                return
             self.sink.extend(fn())
         except RuleNotRun as e:
             if not any(n.rule == rule and n.file == self.display for n in self.not_run):
@@ -253,7 +288,8 @@ class _FileRun:
     def _map_header(
         self, header: list[str], header_line: int
     ) -> tuple[list[tuple[int, Item, FieldChecker]], dict[str, int]]:
-        group = choose_group(self.spec, self.path, header, self.options.group)
+        hint = self.source.group_hint if self.source is not None else None
+        group = choose_group(self.spec, self.path, header, self.options.group or hint)
         self.group = group
         index = _header_index(group)
         mapped: list[tuple[int, Item, FieldChecker]] = []
@@ -288,8 +324,18 @@ class _FileRun:
             cl = self.spec.code_list(it.code_list) if it.code_list is not None else None
             checker = FieldChecker(it, cl, gj_table=self.options.gj_table, sjis_strict=self.sjis_strict)
             mapped.append((pos, it, checker))
+        keyed = self.source is not None and self.source.input_format in ("json", "xml")
         for it in group.items:
             if it.name not in col_of:
+                if keyed:
+                    # JSON / XML records name their items: an absent key is a blank value of that
+                    # record (FLD001 with its pointer when required), not a missing column.
+                    col_of[it.name] = len(header) + len(self._pad_keys)
+                    self._pad_keys.append(it.romaji or it.name)
+                    cl = self.spec.code_list(it.code_list) if it.code_list is not None else None
+                    checker = FieldChecker(it, cl, gj_table=self.options.gj_table, sjis_strict=self.sjis_strict)
+                    mapped.append((col_of[it.name], it, checker))
+                    continue
                 code = "CSV004" if it.required else "CSV005"
                 self.sink.add(Finding(code, file=name, line=header_line, item=it.name, item_id=it.id))
         return mapped, col_of
@@ -338,6 +384,9 @@ class _FileRun:
                             )
                         )
         found.sort(key=lambda t: (t[0], t[1]))
+        if self._locate is not None:
+            for _, _, f in found:
+                self._locate(f)
         self.sink.extend(f for _, _, f in found)
         if not rules and not states:
             return
@@ -379,19 +428,20 @@ class _FileRun:
         for j, first in index.add_many(keys, refs):
             i = idx[j]
             key_vals = {k: cols[c][i] for k, c in zip(key_items, key_cols, strict=True)}
-            self.sink.add(
-                Finding(
-                    "KEY001",
-                    file=self.display,
-                    record=chunk.records[i],
-                    line=chunk.lines[i],
-                    item=key_items[0] if len(key_items) == 1 else None,
-                    value=keys[j].replace("\x1f", ", "),
-                    params={"first_record": first[0], "first_line": first[1], "key": " + ".join(key_items)},
-                    keys=key_vals,
-                    related=[first],
-                )
+            dup = Finding(
+                "KEY001",
+                file=self.display,
+                record=chunk.records[i],
+                line=chunk.lines[i],
+                item=key_items[0] if len(key_items) == 1 else None,
+                value=keys[j].replace("\x1f", ", "),
+                params={"first_record": first[0], "first_line": first[1], "key": " + ".join(key_items)},
+                keys=key_vals,
+                related=[first],
             )
+            if self._locate is not None:
+                self._locate(dup)
+            self.sink.add(dup)
 
 
 def run_check(

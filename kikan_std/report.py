@@ -59,8 +59,11 @@ class FindingOut(_Out):
     value_masked: bool = False
     keys: dict[str, str] = Field(default_factory=dict, description="business keys of the record")
     related: list[dict[str, int | None]] = Field(default_factory=list, description="other records involved")
-    pointer: str | None = None
-    offset: int | None = None
+    pointer: str | None = Field(default=None, description="JSON pointer (JSON input) or XPath (XML input)")
+    offset: int | None = Field(default=None, description="byte offset in the input, where known")
+    api_error: str | None = Field(
+        default=None, description="the 住登外者宛名番号付番API error code (E0001–E0004) this finding corresponds to"
+    )
     params: dict[str, Any] = Field(default_factory=dict)
     status: Status | None = Field(
         default=None,
@@ -86,6 +89,7 @@ class InputInfo(_Out):
     """One input file."""
 
     file: str
+    format: str = Field(default="csv", description="input format: csv, json, xml or fixed")
     group: str | None
     encoding: str = Field(description="the encoding read with (the detected one with --encoding auto)")
     encoding_detected: bool = False
@@ -387,6 +391,7 @@ def finding_out(
         related=[{"record": r, "line": ln} for r, ln in f.related],
         pointer=f.pointer,
         offset=f.offset,
+        api_error=e.api_error,
         params={k: _visible_any(v) for k, v in params.items() if isinstance(v, str | int | float | bool) or v is None},
         status=status,
         fingerprint=fp if fp is not None else finding_fingerprint(f, mask_key),

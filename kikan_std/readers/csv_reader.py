@@ -44,11 +44,16 @@ class InputError(Exception):
 
 @dataclass(slots=True)
 class Chunk:
-    """Well-formed records (exactly as many fields as the header), column by column."""
+    """Well-formed records (exactly as many fields as the header), column by column.
+
+    ``locators`` (JSON and XML inputs only; None for CSV, which costs nothing per row): one JSON
+    pointer or XPath per record; the engine puts ``locator + "/" + key`` into ``Finding.pointer``.
+    """
 
     columns: list[Sequence[str]]
     records: Sequence[int]
     lines: Sequence[int]
+    locators: Sequence[str] | None = None
 
     def __len__(self) -> int:
         return len(self.records)
@@ -77,6 +82,8 @@ class CsvSource:
     header_line: int = 1
     stats: ReadStats = field(default_factory=ReadStats)
     detection: Detection | None = None
+    group_hint: str | None = None  # set by readers that know the group (XML root element)
+    input_format: str = "csv"
 
 
 def normalise_encoding(name: str) -> str:
