@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint typecheck unit docs docs-gen bench clean
+.PHONY: demo test lint typecheck unit docs docs-gen schemas browser-deps bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "kikan-std needs Python 3.11 or newer")'
@@ -31,7 +31,16 @@ demo: $(STAMP)
 	  rc=$$?; if [ $$rc -gt 1 ]; then exit $$rc; fi
 
 ## make test: lint, type-check, the whole test suite and the strict docs build
-test: $(STAMP) lint typecheck unit docs
+test: $(STAMP) lint typecheck browser-deps unit docs
+
+## make browser-deps: Debian's Chromium and a Japanese font for the HTML report's browser test
+## (tests/test_html_browser.py; it fails without Chromium when CI=true). Installs only as root.
+browser-deps:
+	@if command -v chromium >/dev/null 2>&1 && fc-list :lang=ja 2>/dev/null | grep -q .; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-ipafont-gothic) \
+	    >/dev/null || { echo "browser-deps: apt-get install chromium failed" >&2; exit 1; }; \
+	else echo "browser-deps: not root; install chromium and fonts-ipafont-gothic yourself" >&2; fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check kikan_std tests tools benchmarks
@@ -48,6 +57,10 @@ docs: $(STAMP)
 ## make docs-gen: regenerate the docs pages made from the catalogue and the specs
 docs-gen: $(STAMP)
 	$(BIN)/python tools/gen_docs.py
+
+## make schemas: regenerate schemas/report.schema.json from the Report model
+schemas: $(STAMP)
+	$(BIN)/python tools/gen_schemas.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_check.py --rows 200000

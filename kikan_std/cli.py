@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from kikan_std._version import __version__
+from kikan_std.report import MASK_KEY_ENV
 
 if TYPE_CHECKING:
     from kikan_std.model import Spec
@@ -98,9 +99,10 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     c.add_argument(
         "--output-format",
-        choices=("text", "json"),
         default="text",
-        help="出力形式（既定 text）/ output format (default text)",
+        metavar="FORMAT[,FORMAT…]",
+        help="出力形式 text（既定）/ json / junit / sarif / html / csv。カンマ区切りで複数指定すると -o を"
+        "接頭辞として形式ごとのファイルに書き出す / output format(s); several (comma-separated) need -o PREFIX",
     )
     c.add_argument("-o", "--output", metavar="FILE", help="結果の書き出し先（既定は標準出力）/ write the report to FILE")
     c.add_argument("--lang", choices=("ja", "en"), default=None, help="メッセージの言語（既定 ja）/ message language")
@@ -114,7 +116,42 @@ def _build_parser() -> argparse.ArgumentParser:
         type=int,
         default=1000,
         metavar="N",
-        help="コードごとに保存する指摘の上限（0 で無制限、集計は常に全件）/ findings stored per code (0 = all)",
+        help="規則（コード）ごとに保存する指摘の上限（0 で無制限、集計は常に全件）"
+        " / findings stored per code (0 = all)",
+    )
+    c.add_argument(
+        "--max-findings-total",
+        type=int,
+        default=20000,
+        metavar="N",
+        help="全体で保存する指摘の上限（既定 20000、0 で無制限）"
+        " / findings stored overall (default 20000, 0 = all)",
+    )
+    c.add_argument(
+        "--baseline",
+        metavar="REPORT.json",
+        help="前回の JSON レポートと比較し、指摘を新規・既存・解消に分類"
+        " / classify findings against a previous JSON report",
+    )
+    c.add_argument(
+        "--fail-on",
+        choices=("error", "new"),
+        default="error",
+        help="終了コード 1 の条件: error＝承認されていないエラーがある（既定）、"
+        "new＝ベースラインにない新規のエラーがある"
+        " / exit 1 on any unwaived error (default) or only on new ones (needs --baseline)",
+    )
+    c.add_argument(
+        "--waivers",
+        metavar="FILE.toml",
+        help="承認済みの指摘の一覧（TOML: 理由・承認者・期限）"
+        " / accepted findings with reason, owner and expiry",
+    )
+    c.add_argument(
+        "--mask-key",
+        metavar="KEY",
+        help="マスクの照合用ハッシュの鍵（環境変数 KIKAN_STD_MASK_KEY 推奨）/ key of the masking hashes "
+        f"(prefer the {MASK_KEY_ENV} environment variable)",
     )
     c.add_argument("--group", metavar="NAME", help="ファイルのグループ名 / the group every file holds")
     c.add_argument(
@@ -225,11 +262,54 @@ def _write_output(text: str, output: str | None, stdout: TextIO) -> None:
         raise UsageError(f"書き出せません / cannot write {output}: {e.strerror}") from None
 
 
+def _formats(value: str, output: str | None) -> list[str]:
+    from kikan_std.writers import FORMATS
+
+    fmts = [f.strip() for f in value.split(",") if f.strip()]
+    bad = [f for f in fmts if f not in FORMATS]
+    if bad or not fmts:
+        raise UsageError(
+            f"未知の出力形式です / unknown output format: {', '.join(bad) or value}"
+            f" (choose from {', '.join(FORMATS)})"
+        )
+    if len(fmts) != len(set(fmts)):
+        raise UsageError(f"出力形式が重複しています / output format repeated: {value}")
+    if len(fmts) > 1 and output is None:
+        raise UsageError("複数の出力形式には -o PREFIX が必要です / several output formats need -o PREFIX")
+    return fmts
+
+
+def _outputs(fmts: list[str], output: str | None) -> list[tuple[str, str | None]]:
+    """(format, path) pairs: one format writes to -o as given; several write PREFIX + suffix each."""
+    from kikan_std.writers import SUFFIXES
+
+    if len(fmts) == 1:
+        return [(fmts[0], output)]
+    assert output is not None
+    return [(f, output + SUFFIXES[f]) for f in fmts]
+
+
+def _mask_key(args: argparse.Namespace) -> tuple[bytes, bool]:
+    from kikan_std.report import DEFAULT_MASK_KEY
+
+    key = args.mask_key if args.mask_key is not None else os.environ.get(MASK_KEY_ENV)
+    if key is None:
+        return DEFAULT_MASK_KEY, False
+    if key == "":
+        raise UsageError(f"--mask-key / {MASK_KEY_ENV} が空です / the mask key is empty")
+    return key.encode("utf-8"), True
+
+
 def _cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from kikan_std import check
+    import dataclasses
+
+    from kikan_std.baseline import Baseline, BaselineError
+    from kikan_std.engine import Options, run_check
+    from kikan_std.readers import load_layout
     from kikan_std.readers.csv_reader import InputError
-    from kikan_std.specs import RuleOptionError, UnknownSpecError, load_spec
-    from kikan_std.writers.text import render_text
+    from kikan_std.specs import RuleOptionError, UnknownSpecError, load_spec, rules_for
+    from kikan_std.waivers import WaiverError, Waivers
+    from kikan_std.writers import render
 
     lang = _lang(args)
     if args.spec_file is not None:
@@ -239,9 +319,35 @@ def _cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             spec = load_spec(args.spec)
         except UnknownSpecError as e:
             raise UsageError(f"仕様が見つかりません / {e}") from None
-    if args.max_findings < 0:
-        raise UsageError("--max-findings は 0 以上 / must be >= 0")
-    _ensure_not_input(args.output, args.paths)
+    if args.max_findings < 0 or args.max_findings_total < 0:
+        raise UsageError("--max-findings / --max-findings-total は 0 以上 / must be >= 0")
+    fmts = _formats(args.output_format, args.output)
+    outputs = _outputs(fmts, args.output)
+    for _, path in outputs:
+        _ensure_not_input(path, args.paths)
+    if args.fail_on == "new" and args.baseline is None:
+        raise UsageError("--fail-on new には --baseline が必要です / --fail-on new needs --baseline")
+    mask_key, custom_key = _mask_key(args)
+    baseline = waivers = None
+    if args.baseline is not None:
+        _ensure_not_output(args.baseline, outputs)
+        try:
+            baseline = Baseline.load(args.baseline, mask_key)
+        except BaselineError as e:
+            raise UsageError(f"ベースラインを読めません / {e}") from None
+        if baseline.capped:
+            stderr.write(
+                "kikan-std: 注意: ベースラインは保存件数の上限で打ち切られています。"
+                "上限を超えた指摘は新規と判定されます"
+                "（ベースラインは --max-findings 0 --max-findings-total 0 で作成してください）"
+                " / warning: the baseline is "
+                "capped; findings beyond its cap count as new\n"
+            )
+    if args.waivers is not None:
+        try:
+            waivers = Waivers.load(args.waivers)
+        except WaiverError as e:
+            raise UsageError(f"承認ファイルを読めません / {e}") from None
     gj_table = None
     if args.gj_table is not None:
         from kikan_std.chars import parse_gj_table
@@ -261,22 +367,30 @@ def _cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     progress = None
     if not args.no_progress and stderr.isatty():
         progress = _Progress(stderr, lang)
+    rules = rules_for(spec)
+    options = Options(
+        encoding=args.encoding,
+        bom=args.bom,
+        gj_table=gj_table,
+        lang=lang,  # type: ignore[arg-type]
+        show_values=args.show_values,
+        max_findings=args.max_findings or None,
+        max_findings_total=args.max_findings_total or None,
+        group=args.group,
+        mask_key=mask_key,
+        mask_key_custom=custom_key,
+        baseline=baseline,
+        waivers=waivers,
+        fail_on=args.fail_on,
+    )
     try:
-        report = check(
-            args.paths,
-            spec,
-            encoding=args.encoding,
-            bom=args.bom,
-            gj_table=gj_table,
-            lang=lang,  # type: ignore[arg-type]
-            show_values=args.show_values,
-            max_findings=args.max_findings or None,
-            group=args.group,
-            progress=progress,
+        options = dataclasses.replace(
+            options,
             input_format=args.input_format,
-            layout=args.layout,
-            rule_options=rule_options,
+            layout=None if args.layout is None else load_layout(args.layout),
+            rule_options=rules.resolve_options(rule_options),
         )
+        report = run_check(args.paths, spec, rules.record_rules, rules.dataset_rules, options, progress)
     except InputError as e:
         raise UsageError(_input_error_ja(str(e))) from None
     except KeyError as e:
@@ -286,13 +400,17 @@ def _cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     finally:
         if progress is not None:
             progress.done()
-    text = (
-        report.model_dump_json(indent=2) + "\n"
-        if args.output_format == "json"
-        else render_text(report, lang)  # type: ignore[arg-type]
-    )
-    _write_output(text, args.output, stdout)
-    return EXIT_OK if report.valid else EXIT_INVALID
+    for fmt, path in outputs:
+        _write_output(render(report, fmt, lang), path, stdout)  # type: ignore[arg-type]
+    return EXIT_INVALID if report.failed else EXIT_OK
+
+
+def _ensure_not_output(path: str, outputs: list[tuple[str, str | None]]) -> None:
+    """The baseline is read before the report is written: refuse to overwrite it with the new one."""
+    target = Path(path).resolve()
+    for _, out in outputs:
+        if out is not None and Path(out).resolve() == target:
+            raise UsageError(f"出力先がベースラインと同じです（上書きしません）/ output is the baseline: {path}")
 
 
 def _load_spec_file(path: str) -> Spec:
