@@ -13,17 +13,20 @@ The public names are listed in ``__all__``; everything else is internal.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
 from kikan_std._version import __version__
+from kikan_std.baseline import Baseline, BaselineError
 from kikan_std.catalogue import Lang, explain
 from kikan_std.engine import Options, ProgressFn, run_check
 from kikan_std.findings import Finding
-from kikan_std.model import CodeList, DataType, Group, Item, Obligation, Spec
+from kikan_std.model import CodeList, DataType, FixedWidthLayout, Group, Item, Obligation, Spec
+from kikan_std.readers import load_layout
 from kikan_std.readers.csv_reader import InputError
-from kikan_std.report import FindingOut, Report
+from kikan_std.report import DEFAULT_MASK_KEY, MASK_KEY_ENV, FailOn, FindingOut, Report
 from kikan_std.specs import (
     RuleOptionError,
     UnknownSpecError,
@@ -32,6 +35,8 @@ from kikan_std.specs import (
     load_spec_file,
     rules_for,
 )
+from kikan_std.waivers import WaiverError, Waivers
+from kikan_std.workbook import WorkbookError, load_workbook
 
 
 def check(
@@ -46,6 +51,13 @@ def check(
     max_findings: int | None = 1000,
     group: str | None = None,
     progress: ProgressFn | None = None,
+    max_findings_total: int | None = None,
+    baseline: str | Path | Baseline | None = None,
+    waivers: str | Path | Waivers | None = None,
+    fail_on: FailOn = "error",
+    mask_key: str | bytes | None = None,
+    input_format: str | None = None,
+    layout: str | Path | FixedWidthLayout | None = None,
     rule_options: Mapping[str, str] | None = None,
 ) -> Report:
     """Check data files against a spec and return the report.
@@ -63,19 +75,43 @@ def check(
         max_findings: Findings stored per code (statistics stay complete); None keeps all.
         group: The group every file holds, when the spec has several and names do not tell.
         progress: Called with (file, records so far) after each chunk.
+        max_findings_total: Findings stored overall; None keeps all.
+        baseline: A previous JSON report (path or loaded): findings become new / existing, and the
+            report lists the fixed ones.
+        waivers: A waiver file (TOML, see :mod:`kikan_std.waivers`) or loaded waivers.
+        fail_on: ``error`` (any unwaived error fails) or ``new`` (only new ones; needs ``baseline``).
+        mask_key: Key of the masking hashes; default: ``$KIKAN_STD_MASK_KEY``, else the built-in key.
+
+        input_format: ``csv``, ``json``, ``xml`` or ``fixed``; default by extension
+            (``.json``, ``.xml``, ``.dat``/``.fix``/``.fixed``; anything else is CSV).
+        layout: Fixed-width layout (a JSON file or a :class:`FixedWidthLayout`); default the
+            spec group's own layout.
         rule_options: Per-run switches of the spec's rules, e.g. ``{"atena_check_digit": "off"}``
             for ``jumin_kiroku`` (see the spec's docs page); unknown names are an error.
 
+
     Raises:
         UnknownSpecError: ``spec`` is not a built-in spec id.
-        InputError: a file cannot be opened, or the encoding is unknown.
+        InputError: a file cannot be opened, the encoding or input format is unknown, or a
+            fixed-width file has no usable layout.
         RuleOptionError: an unknown rule option or a value outside its choices (a ValueError).
+        BaselineError / WaiverError: the baseline or waiver file is unreadable or malformed.
+        ValueError: ``fail_on="new"`` without a baseline.
     """
     sp = load_spec(spec) if isinstance(spec, str) else spec
     rules = rules_for(sp)
     if isinstance(paths, str | Path):
         paths = [paths]
-    resolved = rules.resolve_options(rule_options)
+    if mask_key is None:
+        mask_key = os.environ.get(MASK_KEY_ENV) or None
+    key = DEFAULT_MASK_KEY
+    if mask_key is not None:
+        key = mask_key.encode("utf-8") if isinstance(mask_key, str) else mask_key
+    if baseline is not None and not isinstance(baseline, Baseline):
+        baseline = Baseline.load(baseline, key)
+    if waivers is not None and not isinstance(waivers, Waivers):
+        waivers = Waivers.load(waivers)
+    lay = load_layout(layout) if isinstance(layout, str | Path) else layout
     opts = Options(
         encoding=encoding,
         bom=bom,
@@ -84,16 +120,27 @@ def check(
         show_values=show_values,
         max_findings=max_findings,
         group=group,
-        rule_options=resolved,
+        max_findings_total=max_findings_total,
+        mask_key=key,
+        mask_key_custom=mask_key is not None,
+        baseline=baseline,
+        waivers=waivers,
+        fail_on=fail_on,
+        input_format=input_format,
+        layout=lay,
+        rule_options=rules.resolve_options(rule_options),
     )
     return run_check(paths, sp, rules.record_rules, rules.dataset_rules, opts, progress)
 
 
 __all__ = [
+    "Baseline",
+    "BaselineError",
     "CodeList",
     "DataType",
     "Finding",
     "FindingOut",
+    "FixedWidthLayout",
     "Group",
     "InputError",
     "Item",
@@ -102,10 +149,14 @@ __all__ = [
     "RuleOptionError",
     "Spec",
     "UnknownSpecError",
+    "WaiverError",
+    "Waivers",
+    "WorkbookError",
     "__version__",
     "check",
     "explain",
     "list_specs",
     "load_spec",
     "load_spec_file",
+    "load_workbook",
 ]

@@ -19,6 +19,7 @@ Messages, ``kikan-std explain`` and the docs pages are all rendered from here.
 
 from __future__ import annotations
 
+import dataclasses
 import string
 import tomllib
 from dataclasses import dataclass
@@ -38,8 +39,12 @@ CATALOGUE_FILES: tuple[str, ...] = (
     "deliverable.toml",
     "engine.toml",
     "chars.toml",
+    "formats.toml",
 )
 """Catalogue files, in display order. Add a file here to add a family of codes."""
+
+API_ERRORS_FILE = "api_errors.toml"
+"""Which codes correspond to the API error codes E0001–E0004 (住登外者宛名番号付番API 第2.0版)."""
 
 _DOC_PARTS = ("what", "why", "example", "fix")
 
@@ -59,6 +64,7 @@ class Entry:
     example: dict[str, str]
     fix: dict[str, str]
     family: str
+    api_error: str | None = None  # E0001–E0004 where the finding corresponds to an API error code
 
     def render(self, lang: Lang, params: dict[str, Any]) -> str:
         """Render the message template in ``lang`` with ``params``; missing fields render as '?'."""
@@ -101,6 +107,14 @@ def catalogue() -> dict[str, Entry]:
             if code in out:
                 raise CatalogueError(f"{fname}: duplicate code {code}")
             out[code] = _entry(code, raw, family)
+    api = tomllib.loads((base / API_ERRORS_FILE).read_text(encoding="utf-8"))
+    for api_code, spec in api.items():
+        for code in spec["codes"]:
+            if code not in out:
+                raise CatalogueError(f"{API_ERRORS_FILE}: {api_code} lists unknown code {code}")
+            if out[code].api_error is not None:
+                raise CatalogueError(f"{API_ERRORS_FILE}: {code} is listed twice")
+            out[code] = dataclasses.replace(out[code], api_error=api_code)
     return out
 
 
@@ -121,7 +135,12 @@ def _entry(code: str, raw: dict[str, Any], family: str) -> Entry:
             severity=severity,
             clause=str(raw["clause"]),
             family=family,
-            **texts,
+            title=texts["title"],
+            message=texts["message"],
+            what=texts["what"],
+            why=texts["why"],
+            example=texts["example"],
+            fix=texts["fix"],
         )
     except KeyError as e:
         raise CatalogueError(f"{code}: missing key {e}") from None
@@ -150,8 +169,12 @@ def explain(code: str, lang: Lang = "ja") -> str:
         f"- **{labels[0]}**: {sev}",
         f"- **{labels[1]}**: {e.clause}",
         f"- **{labels[6]}**: {e.message[lang]}",
-        "",
     ]
+    if e.api_error is not None:
+        api = "API エラーコード" if lang == "ja" else "API error code"
+        lines.append(f"- **{api}**: {e.api_error}（住登外者宛名番号付番API）" if lang == "ja" else
+                     f"- **{api}**: {e.api_error} (住登外者宛名番号付番API)")
+    lines.append("")
     for label, part in zip(labels[2:6], _DOC_PARTS, strict=True):
         lines += [f"## {label}", "", getattr(e, part)[lang].strip(), ""]
     return "\n".join(lines)

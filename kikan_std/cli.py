@@ -13,9 +13,13 @@ import time
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from kikan_std._version import __version__
+from kikan_std.report import MASK_KEY_ENV
+
+if TYPE_CHECKING:
+    from kikan_std.model import Spec
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -32,7 +36,10 @@ _EPILOG = """\
 例 / examples:
   kikan-std check atena.csv --spec jutogai_atena
   kikan-std check legacy.csv --spec jutogai_atena --encoding cp932 --output-format json -o report.json
-  kikan-std check deliverable/            (成果物一式 / a whole deliverable, folder or .zip)
+  kikan-std check atena.csv --spec-file 項目定義書.xlsx
+  kikan-std check request.json --spec jutogai_atena
+  kikan-std spec import 項目定義書.xlsx -o spec.json
+  kikan-std export --out-dir schemas
   kikan-std specs
   kikan-std explain FLD002
   kikan-std chars 渡邊　髙橋
@@ -71,11 +78,18 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="検査するファイル、または成果物一式（フォルダか .zip、--spec なし）/ files, or a deliverable folder or .zip",
     )
-    c.add_argument(
+    # Neither --spec nor --spec-file: PATH is a whole deliverable (folder or zip, see docs/deliverable.md).
+    which = c.add_mutually_exclusive_group(required=False)
+    which.add_argument(
         "--spec",
         metavar="SPEC_ID",
-        help="仕様ID（kikan-std specs で一覧）。ファイルの検査では必須、成果物一式では指定しない / "
-        "spec id: required for files, omitted for a deliverable folder or zip",
+        help="仕様ID（kikan-std specs で一覧）。成果物一式（フォルダ・.zip）では指定しない / "
+        "spec id; omit it for a deliverable folder or zip",
+    )
+    which.add_argument(
+        "--spec-file",
+        metavar="FILE",
+        help="仕様ファイル（公式ワークブック .xlsx または spec import の JSON）/ spec file: official workbook or JSON",
     )
     c.add_argument(
         "--encoding",
@@ -96,9 +110,10 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     c.add_argument(
         "--output-format",
-        choices=("text", "json"),
         default="text",
-        help="出力形式（既定 text）/ output format (default text)",
+        metavar="FORMAT[,FORMAT…]",
+        help="出力形式 text（既定）/ json / junit / sarif / html / csv。カンマ区切りで複数指定すると -o を"
+        "接頭辞として形式ごとのファイルに書き出す / output format(s); several (comma-separated) need -o PREFIX",
     )
     c.add_argument("-o", "--output", metavar="FILE", help="結果の書き出し先（既定は標準出力）/ write the report to FILE")
     c.add_argument("--lang", choices=("ja", "en"), default=None, help="メッセージの言語（既定 ja）/ message language")
@@ -112,9 +127,55 @@ def _build_parser() -> argparse.ArgumentParser:
         type=int,
         default=1000,
         metavar="N",
-        help="コードごとに保存する指摘の上限（0 で無制限、集計は常に全件）/ findings stored per code (0 = all)",
+        help="規則（コード）ごとに保存する指摘の上限（0 で無制限、集計は常に全件）"
+        " / findings stored per code (0 = all)",
+    )
+    c.add_argument(
+        "--max-findings-total",
+        type=int,
+        default=20000,
+        metavar="N",
+        help="全体で保存する指摘の上限（既定 20000、0 で無制限）"
+        " / findings stored overall (default 20000, 0 = all)",
+    )
+    c.add_argument(
+        "--baseline",
+        metavar="REPORT.json",
+        help="前回の JSON レポートと比較し、指摘を新規・既存・解消に分類"
+        " / classify findings against a previous JSON report",
+    )
+    c.add_argument(
+        "--fail-on",
+        choices=("error", "new"),
+        default="error",
+        help="終了コード 1 の条件: error＝承認されていないエラーがある（既定）、"
+        "new＝ベースラインにない新規のエラーがある"
+        " / exit 1 on any unwaived error (default) or only on new ones (needs --baseline)",
+    )
+    c.add_argument(
+        "--waivers",
+        metavar="FILE.toml",
+        help="承認済みの指摘の一覧（TOML: 理由・承認者・期限）"
+        " / accepted findings with reason, owner and expiry",
+    )
+    c.add_argument(
+        "--mask-key",
+        metavar="KEY",
+        help="マスクの照合用ハッシュの鍵（環境変数 KIKAN_STD_MASK_KEY 推奨）/ key of the masking hashes "
+        f"(prefer the {MASK_KEY_ENV} environment variable)",
     )
     c.add_argument("--group", metavar="NAME", help="ファイルのグループ名 / the group every file holds")
+    c.add_argument(
+        "--input-format",
+        choices=("csv", "json", "xml", "fixed"),
+        default=None,
+        help="入力形式（既定は拡張子: .json .xml .dat/.fix/.fixed、その他は csv）/ input format (default: by extension)",
+    )
+    c.add_argument(
+        "--layout",
+        metavar="FILE",
+        help="固定長レイアウト（JSON）/ fixed-width layout file (JSON; see docs/formats.md)",
+    )
     c.add_argument("--no-progress", action="store_true", help="進捗表示をしない / no progress indicator")
     c.add_argument(
         "--rule-option",
@@ -123,6 +184,21 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="NAME=VALUE",
         help="規則の実行時設定（例 atena_check_digit=off、繰り返し可）/ per-run rule option (repeatable)",
     )
+
+    sp = sub.add_parser("spec", help="仕様の取り込み / spec tools (import a workbook)")
+    spsub = sp.add_subparsers(dest="spec_command", metavar="SUBCOMMAND", parser_class=_Parser)
+    si = spsub.add_parser(
+        "import",
+        help="公式ワークブック（基本データリスト形式）を仕様JSONに変換 / convert an official workbook to spec JSON",
+    )
+    si.add_argument("workbook", metavar="WORKBOOK.xlsx")
+    si.add_argument("-o", "--output", metavar="FILE", help="書き出し先（既定は標準出力）/ write to FILE")
+
+    x = sub.add_parser(
+        "export",
+        help="組み込み仕様の JSON Schema と XSD を書き出す / write JSON Schema and XSD of the built-in specs",
+    )
+    x.add_argument("--out-dir", default="schemas", metavar="DIR", help="出力先（既定 schemas）/ output folder")
 
     s = sub.add_parser("specs", help="組み込みの仕様の一覧 / list built-in specs")
     s.add_argument("--json", action="store_true", help="JSON で出力 / print JSON")
@@ -200,23 +276,94 @@ def _write_output(text: str, output: str | None, stdout: TextIO) -> None:
         raise UsageError(f"書き出せません / cannot write {output}: {e.strerror}") from None
 
 
+def _formats(value: str, output: str | None) -> list[str]:
+    from kikan_std.writers import FORMATS
+
+    fmts = [f.strip() for f in value.split(",") if f.strip()]
+    bad = [f for f in fmts if f not in FORMATS]
+    if bad or not fmts:
+        raise UsageError(
+            f"未知の出力形式です / unknown output format: {', '.join(bad) or value}"
+            f" (choose from {', '.join(FORMATS)})"
+        )
+    if len(fmts) != len(set(fmts)):
+        raise UsageError(f"出力形式が重複しています / output format repeated: {value}")
+    if len(fmts) > 1 and output is None:
+        raise UsageError("複数の出力形式には -o PREFIX が必要です / several output formats need -o PREFIX")
+    return fmts
+
+
+def _outputs(fmts: list[str], output: str | None) -> list[tuple[str, str | None]]:
+    """(format, path) pairs: one format writes to -o as given; several write PREFIX + suffix each."""
+    from kikan_std.writers import SUFFIXES
+
+    if len(fmts) == 1:
+        return [(fmts[0], output)]
+    assert output is not None
+    return [(f, output + SUFFIXES[f]) for f in fmts]
+
+
+def _mask_key(args: argparse.Namespace) -> tuple[bytes, bool]:
+    from kikan_std.report import DEFAULT_MASK_KEY
+
+    key = args.mask_key if args.mask_key is not None else os.environ.get(MASK_KEY_ENV)
+    if key is None:
+        return DEFAULT_MASK_KEY, False
+    if key == "":
+        raise UsageError(f"--mask-key / {MASK_KEY_ENV} が空です / the mask key is empty")
+    return key.encode("utf-8"), True
+
+
 def _cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from kikan_std import check
+    import dataclasses
+
+    from kikan_std.baseline import Baseline, BaselineError
+    from kikan_std.engine import Options, run_check
+    from kikan_std.readers import load_layout
     from kikan_std.readers.csv_reader import InputError
-    from kikan_std.specs import RuleOptionError, UnknownSpecError, load_spec
-    from kikan_std.writers.text import render_text
+    from kikan_std.specs import RuleOptionError, UnknownSpecError, load_spec, rules_for
+    from kikan_std.waivers import WaiverError, Waivers
+    from kikan_std.writers import render
 
     lang = _lang(args)
-    if args.spec is None:
+    if args.spec is None and args.spec_file is None:
         return _cmd_check_deliverable(args, stdout, stderr)
-    try:
-        spec = load_spec(args.spec)
-    except UnknownSpecError as e:
-        raise UsageError(f"仕様が見つかりません / {e}") from None
-    if args.max_findings < 0:
-        raise UsageError("--max-findings は 0 以上 / must be >= 0")
-    _ensure_not_input(args.output, args.paths)
-    rule_options = _parse_rule_options(args.rule_option)
+    if args.spec_file is not None:
+        spec = _load_spec_file(args.spec_file)
+    else:
+        try:
+            spec = load_spec(args.spec)
+        except UnknownSpecError as e:
+            raise UsageError(f"仕様が見つかりません / {e}") from None
+    if args.max_findings < 0 or args.max_findings_total < 0:
+        raise UsageError("--max-findings / --max-findings-total は 0 以上 / must be >= 0")
+    fmts = _formats(args.output_format, args.output)
+    outputs = _outputs(fmts, args.output)
+    for _, path in outputs:
+        _ensure_not_input(path, args.paths)
+    if args.fail_on == "new" and args.baseline is None:
+        raise UsageError("--fail-on new には --baseline が必要です / --fail-on new needs --baseline")
+    mask_key, custom_key = _mask_key(args)
+    baseline = waivers = None
+    if args.baseline is not None:
+        _ensure_not_output(args.baseline, outputs)
+        try:
+            baseline = Baseline.load(args.baseline, mask_key)
+        except BaselineError as e:
+            raise UsageError(f"ベースラインを読めません / {e}") from None
+        if baseline.capped:
+            stderr.write(
+                "kikan-std: 注意: ベースラインは保存件数の上限で打ち切られています。"
+                "上限を超えた指摘は新規と判定されます"
+                "（ベースラインは --max-findings 0 --max-findings-total 0 で作成してください）"
+                " / warning: the baseline is "
+                "capped; findings beyond its cap count as new\n"
+            )
+    if args.waivers is not None:
+        try:
+            waivers = Waivers.load(args.waivers)
+        except WaiverError as e:
+            raise UsageError(f"承認ファイルを読めません / {e}") from None
     gj_table = None
     if args.gj_table is not None:
         from kikan_std.chars import parse_gj_table
@@ -227,23 +374,34 @@ def _cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             raise UsageError(f"GJ 表を読めません / cannot read GJ table {args.gj_table}: {e.strerror}") from None
         except ValueError as e:
             raise UsageError(f"GJ 表の形式が違います / bad GJ table {args.gj_table}: {e}") from None
+    rule_options = _parse_rule_options(args.rule_option)
     progress = None
     if not args.no_progress and stderr.isatty():
         progress = _Progress(stderr, lang)
+    rules = rules_for(spec)
+    options = Options(
+        encoding=args.encoding,
+        bom=args.bom,
+        gj_table=gj_table,
+        lang=lang,  # type: ignore[arg-type]
+        show_values=args.show_values,
+        max_findings=args.max_findings or None,
+        max_findings_total=args.max_findings_total or None,
+        group=args.group,
+        mask_key=mask_key,
+        mask_key_custom=custom_key,
+        baseline=baseline,
+        waivers=waivers,
+        fail_on=args.fail_on,
+    )
     try:
-        report = check(
-            args.paths,
-            spec,
-            encoding=args.encoding,
-            bom=args.bom,
-            gj_table=gj_table,
-            lang=lang,  # type: ignore[arg-type]
-            show_values=args.show_values,
-            max_findings=args.max_findings or None,
-            group=args.group,
-            progress=progress,
-            rule_options=rule_options,
+        options = dataclasses.replace(
+            options,
+            input_format=args.input_format,
+            layout=None if args.layout is None else load_layout(args.layout),
+            rule_options=rules.resolve_options(rule_options),
         )
+        report = run_check(args.paths, spec, rules.record_rules, rules.dataset_rules, options, progress)
     except InputError as e:
         raise UsageError(_input_error_ja(str(e))) from None
     except KeyError as e:
@@ -253,13 +411,68 @@ def _cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     finally:
         if progress is not None:
             progress.done()
-    text = (
-        report.model_dump_json(indent=2) + "\n"
-        if args.output_format == "json"
-        else render_text(report, lang)  # type: ignore[arg-type]
-    )
-    _write_output(text, args.output, stdout)
-    return EXIT_OK if report.valid else EXIT_INVALID
+    for fmt, path in outputs:
+        _write_output(render(report, fmt, lang), path, stdout)  # type: ignore[arg-type]
+    return EXIT_INVALID if report.failed else EXIT_OK
+
+
+def _ensure_not_output(path: str, outputs: list[tuple[str, str | None]]) -> None:
+    """The baseline is read before the report is written: refuse to overwrite it with the new one."""
+    target = Path(path).resolve()
+    for _, out in outputs:
+        if out is not None and Path(out).resolve() == target:
+            raise UsageError(f"出力先がベースラインと同じです（上書きしません）/ output is the baseline: {path}")
+
+
+def _load_spec_file(path: str) -> Spec:
+    """A spec from ``--spec-file`` (workbook or JSON); any problem is a one-line usage error."""
+    from pydantic import ValidationError
+
+    from kikan_std.specs import load_spec_file
+    from kikan_std.workbook import WorkbookError
+
+    p = Path(path)
+    if not p.is_file():
+        raise UsageError(f"仕様ファイルが見つかりません / spec file not found: {path}")
+    try:
+        return load_spec_file(p)
+    except WorkbookError as e:
+        raise UsageError(str(e)) from None
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(x) for x in first["loc"])
+        raise UsageError(f"仕様ファイルが不正です / invalid spec file {path}: {where}: {first['msg']}") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"仕様ファイルを読めません / cannot read spec file {path}: {e}") from None
+
+
+def _cmd_spec(args: argparse.Namespace, stdout: TextIO) -> int:
+    if args.spec_command != "import":
+        raise UsageError("使い方 / usage: kikan-std spec import WORKBOOK.xlsx [-o FILE]")
+    from kikan_std.workbook import WorkbookError, load_workbook
+
+    p = Path(args.workbook)
+    if not p.is_file():
+        raise UsageError(f"ファイルが見つかりません / file not found: {args.workbook}")
+    _ensure_not_input(args.output, [args.workbook])
+    try:
+        spec = load_workbook(p)
+    except WorkbookError as e:
+        raise UsageError(str(e)) from None
+    _write_output(spec.model_dump_json(indent=1, exclude_defaults=True) + "\n", args.output, stdout)
+    return EXIT_OK
+
+
+def _cmd_export(args: argparse.Namespace, stdout: TextIO) -> int:
+    from kikan_std.schemas import write_schemas
+
+    try:
+        written = write_schemas(Path(args.out_dir))
+    except OSError as e:
+        raise UsageError(f"書き出せません / cannot write {args.out_dir}: {e.strerror}") from None
+    for path in written:
+        stdout.write(f"{path}\n")
+    return EXIT_OK
 
 
 def _parse_rule_options(given: Sequence[str]) -> dict[str, str]:
@@ -277,7 +490,7 @@ def _cmd_check_deliverable(args: argparse.Namespace, stdout: TextIO, stderr: Tex
     from kikan_std.deliverable import UnsafeArchiveError, check_deliverable
     from kikan_std.readers.csv_reader import InputError
     from kikan_std.specs import RuleOptionError
-    from kikan_std.writers.text import render_text
+    from kikan_std.writers import render
 
     lang = _lang(args)
     if len(args.paths) != 1 or not (Path(args.paths[0]).is_dir() or args.paths[0].lower().endswith(".zip")):
@@ -287,9 +500,14 @@ def _cmd_check_deliverable(args: argparse.Namespace, stdout: TextIO, stderr: Tex
         )
     if args.max_findings < 0:
         raise UsageError("--max-findings は 0 以上 / must be >= 0")
-    if args.group is not None:
-        raise UsageError("成果物一式では --group は使えません（マニフェストで指定）/ --group does not apply to a deliverable")
-    _ensure_not_input(args.output, args.paths)
+    unsupported = [flag for flag, given in (("--group", args.group is not None), ("--baseline", args.baseline is not None),
+                                            ("--waivers", args.waivers is not None), ("--layout", args.layout is not None),
+                                            ("--input-format", args.input_format is not None)) if given]
+    if unsupported:
+        raise UsageError(f"成果物一式では使えないオプション / not supported for a deliverable: {', '.join(unsupported)}")
+    outputs = _outputs(_formats(args.output_format, args.output), args.output)
+    for _, path in outputs:
+        _ensure_not_input(path, args.paths)
     # NAME=VALUE applies to every spec that has the option; SPEC:NAME=VALUE to one spec.
     from kikan_std.specs import BUILTIN, load_spec, rules_for
 
@@ -321,13 +539,9 @@ def _cmd_check_deliverable(args: argparse.Namespace, stdout: TextIO, stderr: Tex
     finally:
         if progress is not None:
             progress.done()
-    text = (
-        report.model_dump_json(indent=2) + "\n"
-        if args.output_format == "json"
-        else render_text(report, lang)  # type: ignore[arg-type]
-    )
-    _write_output(text, args.output, stdout)
-    return EXIT_OK if report.valid else EXIT_INVALID
+    for fmt, path in outputs:
+        _write_output(render(report, fmt, lang), path, stdout)  # type: ignore[arg-type]
+    return EXIT_INVALID if report.failed else EXIT_OK
 
 
 def _input_error_ja(msg: str) -> str:
@@ -336,6 +550,12 @@ def _input_error_ja(msg: str) -> str:
         ("is a directory", "ディレクトリです"),
         ("unknown encoding", "未知の文字コードです"),
         ("cannot open", "ファイルを開けません"),
+        ("unknown input format", "未知の入力形式です"),
+        ("invalid layout file", "固定長レイアウトが不正です"),
+        ("layout item not in group", "レイアウトの項目が仕様にありません"),
+        ("fixed-width input needs a layout", "固定長の入力にはレイアウトが必要です（--layout）"),
+        ("unknown group", "グループが見つかりません"),
+        ("the layout does not name its group", "レイアウトにグループ（group）の指定がありません"),
     )
     for en, ja in pairs:
         if msg.startswith(en):
@@ -438,6 +658,10 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
             return EXIT_USAGE
         if args.command == "check":
             return _cmd_check(args, out, err)
+        if args.command == "spec":
+            return _cmd_spec(args, out)
+        if args.command == "export":
+            return _cmd_export(args, out)
         if args.command == "specs":
             return _cmd_specs(args, out)
         if args.command == "explain":

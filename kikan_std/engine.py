@@ -16,17 +16,33 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from kikan_std._version import __version__
 from kikan_std.catalogue import Lang, entry
 from kikan_std.fields import FieldChecker
 from kikan_std.findings import Finding
 from kikan_std.keyindex import KeyIndex
-from kikan_std.model import Group, Item, Spec
-from kikan_std.readers.csv_reader import Chunk, InputError, iter_csv, open_source
-from kikan_std.report import InputInfo, Report, RuleNotRunOut, SpecRef, Stats, finding_out
+from kikan_std.model import FixedWidthLayout, Group, Item, Spec
+from kikan_std.readers import input_format_for, open_input
+from kikan_std.readers.csv_reader import Chunk, CsvSource, InputError, RangeFile, iter_csv, open_source
+from kikan_std.report import (
+    DEFAULT_MASK_KEY,
+    FailOn,
+    Gate,
+    InputInfo,
+    Report,
+    RuleNotRunOut,
+    SpecRef,
+    Stats,
+    Status,
+    finding_out,
+)
 from kikan_std.rules import ChunkView, DatasetRule, DatasetState, RecordRule, RuleNotRun
+
+if TYPE_CHECKING:
+    from kikan_std.baseline import Baseline, Classifier
+    from kikan_std.waivers import Waivers
 
 ProgressFn = Callable[[str, int], None]
 """Called with (file name, records read so far) after each chunk."""
@@ -43,31 +59,70 @@ class Options:
     show_values: bool = False
     max_findings: int | None = 1000  # stored findings per code; None = keep all
     group: str | None = None
+    max_findings_total: int | None = None  # stored findings overall; None = no overall cap
+    mask_key: bytes = DEFAULT_MASK_KEY  # key of the masking hashes (and of baseline fingerprints)
+    mask_key_custom: bool = False  # recorded in the report (never the key itself)
+    baseline: Baseline | None = None
+    waivers: Waivers | None = None
+    fail_on: FailOn = "error"
+    input_format: str | None = None  # csv | json | xml | fixed; None = by file extension
+    layout: FixedWidthLayout | None = None  # fixed-width layout (else the spec group's)
     rule_options: Mapping[str, str] = field(default_factory=dict)  # validated by kikan_std.check
 
 
 @dataclass(slots=True)
 class _Sink:
-    """Counts every finding; stores up to ``cap`` per code."""
+    """Counts and classifies every finding; stores up to ``cap`` per code and ``total_cap`` overall."""
 
     cap: int | None
+    total_cap: int | None = None
+    classifier: Classifier | None = None
     stored: list[Finding] = field(default_factory=list)
+    meta: list[tuple[Status | None, int | None, str | None]] = field(default_factory=list)
     by_code: Counter[str] = field(default_factory=Counter)
     by_severity: Counter[str] = field(default_factory=Counter)
+    by_file: Counter[tuple[str, str]] = field(default_factory=Counter)
+    by_status: Counter[str] = field(default_factory=Counter)
+    errors_unwaived: int = 0
+    errors_new: int = 0
     capped: bool = False
+    capped_codes: set[str] = field(default_factory=set)
 
     def add(self, f: Finding) -> None:
         n = self.by_code[f.code] + 1
         self.by_code[f.code] = n
-        self.by_severity[f.severity or entry(f.code).severity] += 1
-        if self.cap is None or n <= self.cap:
+        severity = f.severity or entry(f.code).severity
+        self.by_severity[severity] += 1
+        self.by_file[f.file, f.code] += 1
+        meta: tuple[Status | None, int | None, str | None] = (None, None, None)
+        if self.classifier is not None:
+            meta = self.classifier.classify(f)
+        status = meta[0]
+        self.by_status[status or "unclassified"] += 1
+        if severity == "error" and status != "waived":
+            self.errors_unwaived += 1
+            if status == "new":
+                self.errors_new += 1
+        room = self.total_cap is None or len(self.stored) < self.total_cap
+        if room and (self.cap is None or n <= self.cap):
             self.stored.append(f)
+            self.meta.append(meta)
         else:
             self.capped = True
+            self.capped_codes.add(f.code)
 
     def extend(self, fs: Iterable[Finding]) -> None:
         for f in fs:
             self.add(f)
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """A byte range of records of a CSV file, with the file's header (for parallel checking)."""
+
+    start: int
+    end: int
+    header: list[str]
 
 
 @dataclass(slots=True)
@@ -125,10 +180,25 @@ class _FileRun:
         self.not_run = not_run
         self.progress = progress
         self.group: Group | None = None
+        self._locate: Callable[[Finding], None] | None = None
+        self.source: CsvSource | None = None
+        self._pad_keys: list[str] = []  # keys of items absent from every JSON/XML record (blank columns)
         self.sjis_strict = False
+        # Parallel part of a CSV file: the byte range of records and the file's header. The
+        # primary-key check needs the whole file, so a part collects its keys for the caller.
+        self.part: Part | None = None
+        self.part_keys: list[str] = []
+        self.part_refs: list[tuple[int, int]] = []
 
     def run(self) -> InputInfo:
-        source, f = open_source(self.path, self.display, self.options.encoding)
+        opts = self.options
+        if self.part is None:
+            fmt = input_format_for(self.path, opts.input_format)
+            source, f, it = open_input(self.path, self.display, fmt, opts.encoding, self.spec, opts.group, opts.layout)
+        else:
+            source, f = open_source(self.path, self.display, opts.encoding)
+            it = iter_csv(source, RangeFile(f, self.part.start, self.part.end), header=self.part.header)
+        self.source = source
         sink = self.sink
         det = source.detection
         self.sjis_strict = source.encoding.replace("-", "_").lower() in ("shift_jis", "sjis", "s_jis")
@@ -136,7 +206,6 @@ class _FileRun:
             sink.add(Finding("ENC004", file=self.display, params={
                 "encoding": det.encoding, "reason": det.reason_text(self.options.lang) or "-"}))
         with f:
-            it = iter_csv(source, f)
             mapped: list[tuple[int, Item, FieldChecker]] | None = None
             states: list[tuple[DatasetRule, DatasetState]] = []
             pk_index: KeyIndex | None = None
@@ -157,15 +226,26 @@ class _FileRun:
                         items_by_name = {i.name: i for i in group.items}
                         key_items = tuple(k for k in group.primary_key if k in col_of)
                         if group.primary_key and len(key_items) == len(group.primary_key):
-                            pk_index = KeyIndex()
                             key_cols = [col_of[k] for k in group.primary_key]
+                            if self.part is None:
+                                pk_index = KeyIndex()
                         rules = [r for r in self.record_rules if r.groups is None or group.name in r.groups]
                         for dr in self.dataset_rules:
                             if dr.groups is None or group.name in dr.groups:
                                 states.append((dr, dr.factory(group)))
+                    if self._pad_keys:
+                        blank = ("",) * len(x)
+                        x.columns = [*x.columns, *(blank for _ in self._pad_keys)]
+                    names = [*source.header, *self._pad_keys]
+                    self._locate = None if x.locators is None else self._locator(x, names, col_of)
                     self._check_chunk(x, mapped, col_of, key_items, items_by_name, rules, states)
                     if pk_index is not None:
                         self._check_keys(x, pk_index, key_cols, key_items)
+                    elif self.part is not None and key_cols:
+                        keys, refs = self._keys_of(x, key_cols)
+                        self.part_keys += keys
+                        self.part_refs += refs
+                    self._locate = None
                     if self.progress is not None:
                         self.progress(self.display, source.stats.records)
                 if mapped is None and source.header:
@@ -185,6 +265,7 @@ class _FileRun:
                 sink.add(Finding("ENC003", file=self.display, line=1, params={"encoding": stats.encoding}))
         return InputInfo(
             file=self.display,
+            format=source.input_format,
             group=self.group.name if self.group else None,
             encoding=stats.encoding,
             encoding_detected=det is not None,
@@ -194,9 +275,29 @@ class _FileRun:
             sha256=stats.sha256,
         )
 
+    @staticmethod
+    def _locator(chunk: Chunk, header: list[str], col_of: dict[str, int]) -> Callable[[Finding], None]:
+        """Fill ``Finding.pointer`` from the chunk's per-record locators (JSON pointer / XPath)."""
+        assert chunk.locators is not None
+        by_record = dict(zip(chunk.records, chunk.locators, strict=True))
+        keys = {item: header[pos].replace("~", "~0").replace("/", "~1") for item, pos in col_of.items()}
+
+        def locate(f: Finding) -> None:
+            if f.pointer is None and f.record in by_record:
+                base = by_record[f.record]
+                f.pointer = f"{base}/{keys[f.item]}" if f.item in keys else base
+
+        return locate
+
     def _guard(self, rule: str, fn: Callable[[], Iterable[Finding]]) -> None:
         """Run a rule; a rule that cannot run or crashes is reported, never silently skipped."""
         try:
+            if self._locate is not None:
+                found = list(fn())
+                for f in found:
+                    self._locate(f)
+                self.sink.extend(found)
+                return
             self.sink.extend(fn())
         except RuleNotRun as e:
             if not any(n.rule == rule and n.file == self.display for n in self.not_run):
@@ -211,12 +312,17 @@ class _FileRun:
     def _map_header(
         self, header: list[str], header_line: int
     ) -> tuple[list[tuple[int, Item, FieldChecker]], dict[str, int]]:
-        group = choose_group(self.spec, self.path, header, self.options.group)
+        hint = self.source.group_hint if self.source is not None else None
+        group = choose_group(self.spec, self.path, header, self.options.group or hint)
         self.group = group
         index = _header_index(group)
         mapped: list[tuple[int, Item, FieldChecker]] = []
         col_of: dict[str, int] = {}
         name = self.display
+        # A file without a header row has a record where the header should be: its "column names"
+        # are personal values, so they are masked like values when most of them are unknown.
+        unknown = sum(1 for raw in header if raw not in index)
+        header_is_data = len(header) >= 2 and unknown * 2 > len(header)
         for pos, raw in enumerate(header):
             it = index.get(raw)
             if it is None:
@@ -226,7 +332,9 @@ class _FileRun:
                         "CSV003",
                         file=name,
                         line=header_line,
+                        value=raw if header_is_data else None,
                         params={"column": raw, "position": pos + 1, "suggestion": close[0] if close else "-"},
+                        personal=header_is_data,
                     )
                 )
                 continue
@@ -240,8 +348,18 @@ class _FileRun:
             cl = self.spec.code_list(it.code_list) if it.code_list is not None else None
             checker = FieldChecker(it, cl, gj_table=self.options.gj_table, sjis_strict=self.sjis_strict)
             mapped.append((pos, it, checker))
+        keyed = self.source is not None and self.source.input_format in ("json", "xml")
         for it in group.items:
             if it.name not in col_of:
+                if keyed:
+                    # JSON / XML records name their items: an absent key is a blank value of that
+                    # record (FLD001 with its pointer when required), not a missing column.
+                    col_of[it.name] = len(header) + len(self._pad_keys)
+                    self._pad_keys.append(it.romaji or it.name)
+                    cl = self.spec.code_list(it.code_list) if it.code_list is not None else None
+                    checker = FieldChecker(it, cl, gj_table=self.options.gj_table, sjis_strict=self.sjis_strict)
+                    mapped.append((col_of[it.name], it, checker))
+                    continue
                 code = "CSV004" if it.required else "CSV005"
                 self.sink.add(Finding(code, file=name, line=header_line, item=it.name, item_id=it.id))
         return mapped, col_of
@@ -290,6 +408,9 @@ class _FileRun:
                             )
                         )
         found.sort(key=lambda t: (t[0], t[1]))
+        if self._locate is not None:
+            for _, _, f in found:
+                self._locate(f)
         self.sink.extend(f for _, _, f in found)
         if not rules and not states:
             return
@@ -316,35 +437,58 @@ class _FileRun:
         key_cols: list[int],
         key_items: tuple[str, ...],
     ) -> None:
+        keys, refs = self._keys_of(chunk, key_cols)
+        report_duplicates(self.sink, self.display, index.add_many(keys, refs), keys, refs, key_items,
+                          self._locate)
+
+    @staticmethod
+    def _keys_of(chunk: Chunk, key_cols: list[int]) -> tuple[list[str], list[tuple[int, int]]]:
+        """Primary keys of a chunk's records with their (record, line); records with a blank key part
+        are left out (the field checks report them as required-missing, not as duplicates)."""
         cols = chunk.columns
         key_columns = [cols[c] for c in key_cols]
         if len(key_columns) == 1:
             keys: list[str] = list(key_columns[0])
         else:
-            keys = ["\x1f".join(vals) for vals in zip(*key_columns, strict=True)]
+            keys = [KEY_SEP.join(vals) for vals in zip(*key_columns, strict=True)]
         refs = list(zip(chunk.records, chunk.lines, strict=True))
-        idx: Sequence[int] = range(len(keys))
         if any("" in kc for kc in key_columns):
-            # Blank keys are reported as required-missing by the field checks, not as duplicates.
-            idx = [i for i in idx if all(kc[i] for kc in key_columns)]
+            idx = [i for i in range(len(keys)) if all(kc[i] for kc in key_columns)]
             keys = [keys[i] for i in idx]
             refs = [refs[i] for i in idx]
-        for j, first in index.add_many(keys, refs):
-            i = idx[j]
-            key_vals = {k: cols[c][i] for k, c in zip(key_items, key_cols, strict=True)}
-            self.sink.add(
-                Finding(
-                    "KEY001",
-                    file=self.display,
-                    record=chunk.records[i],
-                    line=chunk.lines[i],
-                    item=key_items[0] if len(key_items) == 1 else None,
-                    value=keys[j].replace("\x1f", ", "),
-                    params={"first_record": first[0], "first_line": first[1], "key": " + ".join(key_items)},
-                    keys=key_vals,
-                    related=[first],
-                )
-            )
+        return keys, refs
+
+
+KEY_SEP = "\x1f"
+"""Joins the parts of a composite key (a control character cannot appear in a valid value)."""
+
+
+def report_duplicates(
+    sink: _Sink,
+    file: str,
+    dupes: Iterable[tuple[int, tuple[int, int]]],
+    keys: Sequence[str],
+    refs: Sequence[tuple[int, int]],
+    key_items: tuple[str, ...],
+    locate: Callable[[Finding], None] | None = None,
+) -> None:
+    """Add a KEY001 finding for each (position in ``keys``, first occurrence) in ``dupes``."""
+    for j, first in dupes:
+        record, line = refs[j]
+        dup = Finding(
+            "KEY001",
+            file=file,
+            record=record,
+            line=line,
+            item=key_items[0] if len(key_items) == 1 else None,
+            value=keys[j].replace(KEY_SEP, ", "),
+            params={"first_record": first[0], "first_line": first[1], "key": " + ".join(key_items)},
+            keys=dict(zip(key_items, keys[j].split(KEY_SEP), strict=True)),
+            related=[first],
+        )
+        if locate is not None:
+            locate(dup)
+        sink.add(dup)
 
 
 def run_check(
@@ -366,7 +510,14 @@ def run_check(
         KeyError: ``options.group`` is not a group of the spec.
     """
     opts = options or Options()
-    sink = _Sink(cap=opts.max_findings)
+    if opts.fail_on == "new" and opts.baseline is None:
+        raise ValueError("fail_on='new' needs a baseline")
+    classifier: Classifier | None = None
+    if opts.baseline is not None or opts.waivers is not None:
+        from kikan_std.baseline import Classifier
+
+        classifier = Classifier(opts.baseline, opts.waivers, opts.mask_key)
+    sink = _Sink(cap=opts.max_findings, total_cap=opts.max_findings_total, classifier=classifier)
     not_run: list[_NotRun] = []
     inputs: list[InputInfo] = []
     if displays is not None and len(displays) != len(paths):
@@ -388,9 +539,30 @@ def run_check(
     finally:
         if gc_was_enabled:
             gc.enable()
-    stored = sorted(sink.stored, key=lambda f: (f.file, f.record or 0, f.line or 0))
-    out = [finding_out(f, opts.lang, opts.show_values) for f in stored]
+    personal = frozenset(it.name for g in spec.groups for it in g.items if it.personal)
+    order = sorted(range(len(sink.stored)), key=lambda i: _sort_key(sink.stored[i]))
+    waivers = opts.waivers
+    out = []
+    for i in order:
+        f = sink.stored[i]
+        status, widx, fp = sink.meta[i]
+        out.append(
+            finding_out(
+                f,
+                opts.lang,
+                opts.show_values,
+                opts.mask_key,
+                personal,
+                status=status,
+                waiver=waivers.ref(widx) if waivers is not None and widx is not None else None,
+                fp=fp,
+            )
+        )
     errors = sink.by_severity.get("error", 0)
+    failing = sink.errors_new if opts.fail_on == "new" else sink.errors_unwaived
+    by_file: dict[str, dict[str, int]] = {i.file: {} for i in inputs}
+    for (file, code), n in sorted(sink.by_file.items()):
+        by_file.setdefault(file, {})[code] = n
     return Report(
         tool={"name": "kikan-std", "version": __version__},
         valid=errors == 0 and not not_run,
@@ -398,6 +570,7 @@ def run_check(
         generated_at=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         lang=opts.lang,
         values_shown=opts.show_values,
+        mask_key="custom" if opts.mask_key_custom else "default",
         inputs=inputs,
         rules_not_run=[RuleNotRunOut(rule=n.rule, file=n.file, reason=n.reason) for n in not_run],
         stats=Stats(
@@ -407,9 +580,32 @@ def run_check(
             total_findings=sum(sink.by_code.values()),
             stored_findings=len(sink.stored),
             capped=sink.capped,
+            findings_by_file=by_file,
+            findings_by_status=dict(sorted(sink.by_status.items())),
+            max_findings_per_code=opts.max_findings,
+            max_findings_total=opts.max_findings_total,
+            capped_codes=sorted(sink.capped_codes),
         ),
         findings=out,
+        baseline=(
+            None
+            if classifier is None
+            else classifier.baseline_summary(
+                {i.file for i in inputs}, opts.max_findings, personal, opts.show_values
+            )
+        ),
+        waivers=waivers.summary(sink.by_status.get("waived", 0)) if waivers is not None else None,
+        gate=Gate(
+            fail_on=opts.fail_on,
+            failed=failing > 0 or bool(not_run),
+            failing_findings=failing,
+            rules_not_run=len(not_run),
+        ),
     )
+
+
+def _sort_key(f: Finding) -> tuple[str, int, int]:
+    return (f.file, f.record or 0, f.line or 0)
 
 
 __all__ = ["InputError", "Options", "ProgressFn", "choose_group", "run_check"]

@@ -11,6 +11,7 @@ Every element carries a :data:`Provenance` label saying how far it can be truste
 
 from __future__ import annotations
 
+import itertools
 import re
 from enum import StrEnum
 from functools import cached_property
@@ -160,6 +161,40 @@ class ForeignKey(BaseModel):
     target_items: tuple[str, ...]
 
 
+class FixedField(BaseModel):
+    """One field of a fixed-width (固定長) record: an item at a byte position."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    item: str = Field(description="item name (official name or romaji)")
+    start: int = Field(ge=1, description="1-based start byte within the record")
+    length: int = Field(ge=1, description="length in bytes (a full-width character is 2 bytes in CP932)")
+
+
+class FixedWidthLayout(BaseModel):
+    """The layout of a fixed-width legacy export (see docs/formats.md)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    encoding: str = Field(default="cp932", description="declared encoding of the bytes")
+    record_length: int = Field(ge=1, description="bytes per record, line terminator excluded")
+    line_terminator: Literal["auto", "crlf", "lf", "none"] = Field(
+        default="auto", description="records separated by CRLF/LF ('auto': either), or back to back ('none')"
+    )
+    fields: tuple[FixedField, ...]
+    group: str | None = Field(default=None, description="the group the file holds (default: the spec's only group)")
+
+    @model_validator(mode="after")
+    def _fields_fit(self) -> FixedWidthLayout:
+        spans = sorted((f.start, f.start + f.length - 1, f.item) for f in self.fields)
+        for (_, end, a), (start, _, b) in itertools.pairwise(spans):
+            if start <= end:
+                raise ValueError(f"fields {a!r} and {b!r} overlap")
+        if spans and spans[-1][1] > self.record_length:
+            raise ValueError(f"field {spans[-1][2]!r} ends after byte {self.record_length} (record_length)")
+        return self
+
+
 class Group(BaseModel):
     """A group (グループ): one file in file-based exchange."""
 
@@ -170,6 +205,7 @@ class Group(BaseModel):
     items: tuple[Item, ...]
     primary_key: tuple[str, ...] = ()
     foreign_keys: tuple[ForeignKey, ...] = ()
+    fixed_width: FixedWidthLayout | None = Field(default=None, description="optional 固定長 layout of the group")
 
     @model_validator(mode="after")
     def _keys_exist(self) -> Group:

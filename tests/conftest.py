@@ -1,17 +1,23 @@
-"""Shared test helpers."""
+"""Shared test helpers. Every JSON report the tests produce is validated against schemas/report.schema.json."""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+import json
+from collections.abc import Callable, Iterator
+from functools import cache
 from pathlib import Path
+from typing import Any
 
+import jsonschema
 import pytest
 
 from kikan_std.cli import main
 from kikan_std.generate import csv_text, iter_jutogai_atena
+from kikan_std.report import Report
 
 ROOT = Path(__file__).resolve().parent.parent
+REPORT_SCHEMA = ROOT / "schemas" / "report.schema.json"
 
 
 def run_cli(*argv: str) -> tuple[int, str, str]:
@@ -50,3 +56,46 @@ def shared_reference() -> Path:
     if not p.exists():
         pytest.skip("shared/reference is not present")
     return p
+
+
+# -- JSON report schema -----------------------------------------------------------------------
+
+
+@cache
+def _report_validator() -> Any:
+    schema = json.loads(REPORT_SCHEMA.read_text(encoding="utf-8"))
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def validate_report_json(text: str | bytes | dict[str, Any]) -> dict[str, Any]:
+    """Validate a JSON report (text or parsed) against the committed schema; return it parsed."""
+    data = json.loads(text) if isinstance(text, str | bytes) else text
+    _report_validator().validate(data)
+    return data
+
+
+@pytest.fixture(autouse=True)
+def _validate_every_json_report(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Wrap ``Report.model_dump_json`` so any JSON report serialised during a test is validated.
+
+    The CLI's JSON writer, the API and the tests all serialise through it, so no JSON report a test
+    produces escapes the schema check.
+    """
+    original = Report.model_dump_json
+
+    def checked(self: Report, *args: Any, **kwargs: Any) -> str:
+        text = original(self, *args, **kwargs)
+        if not kwargs.get("include") and not kwargs.get("exclude"):
+            validate_report_json(text)
+        return text
+
+    monkeypatch.setattr(Report, "model_dump_json", checked)
+    yield
+
+
+@pytest.fixture
+def report_schema_validator() -> Callable[[str | bytes | dict[str, Any]], dict[str, Any]]:
+    """The validator of JSON reports, for tests that read reports from files."""
+    return validate_report_json

@@ -55,20 +55,23 @@ def test_suite_is_not_empty_and_matches_its_schema() -> None:
 
 @pytest.mark.parametrize("folder,case", CASES, ids=_ids())
 def test_case_through_api(folder: Path, case: dict[str, Any]) -> None:
+    layout = folder / case["layout"] if "layout" in case else None
     if case["spec"] == "deliverable":  # "file" is a deliverable folder or zip, checked as a whole
         report = check_deliverable(folder / case["file"], encoding=case["encoding"], max_findings=None)
     else:
         report = kikan_std.check(folder / case["file"], spec=case["spec"], encoding=case["encoding"],
-                                 max_findings=None)
+                                 max_findings=None, input_format=case.get("input_format"), layout=layout)
     assert report.valid is case["valid"], [f.code for f in report.findings]
     _expect(case, _found(report.flatten(("code", "record", "item"))))
 
 
 @pytest.mark.parametrize("folder,case", CASES, ids=_ids())
 def test_case_through_cli(folder: Path, case: dict[str, Any]) -> None:
+    extra = ["--input-format", case["input_format"]] if "input_format" in case else []
+    extra += ["--layout", str(folder / case["layout"])] if "layout" in case else []
     spec = [] if case["spec"] == "deliverable" else ["--spec", case["spec"]]
     code, out, err = run_cli("check", str(folder / case["file"]), *spec, "--encoding",
-                             case["encoding"], "--output-format", "json", "--max-findings", "0")
+                             case["encoding"], "--output-format", "json", "--max-findings", "0", *extra)
     assert err == ""
     assert code == (0 if case["valid"] else 1)
     report = json.loads(out)

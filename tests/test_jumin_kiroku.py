@@ -368,7 +368,7 @@ def test_fullwidth_postal_code_reported_with_halfwidth_fix(tmp_path: Path, base:
     rows[1]["住所_郵便番号"] = "999-0001"
     report = _check(tmp_path, header, rows)
     (fw,) = [f for f in report.findings if f.record == 1 and f.item == "住所_郵便番号"]
-    assert fw.code == "CHR016"  # main replaced FLD003 by CHR016 (per-character suggestion)
+    assert fw.code == "CHR016" and fw.params["suggestion"] == "9990001"
     (hy,) = [f for f in report.findings if f.record == 2 and f.item == "住所_郵便番号"]
     assert hy.code == "FLD019" and hy.params["suggestion"] == "9990001"
 
@@ -442,3 +442,37 @@ def test_store_spills_to_a_file_and_removes_it(monkeypatch: pytest.MonkeyPatch) 
     path = s.path
     s.close()
     assert not os.path.exists(path)
+
+
+@settings(max_examples=200, deadline=None)
+@given(body=st.text(alphabet="0123456789", min_size=14, max_size=14), r1=st.sampled_from([0, -1]))
+def test_fast_m11_agrees_with_checkdigits(body: str, r1: int) -> None:
+    from kikan_std.checkdigits import modulus11_w2_7_check_digit
+    from kikan_std.specs.jumin_kiroku import _check_digit_problem
+
+    cd = modulus11_w2_7_check_digit(body, remainder_one=r1)
+    for last in "0123456789":
+        got = _check_digit_problem(body + last, r1)
+        assert (got is None) == (cd is not None and int(last) == cd)
+
+
+@settings(max_examples=300, deadline=None)
+@given(d=st.dates(min_value=__import__("datetime").date(1868, 1, 25)), era=st.sampled_from("12345"))
+def test_fast_era_path_agrees_with_wareki(tmp_path_factory: pytest.TempPathFactory, d: object, era: str) -> None:
+    from kikan_std.specs.jumin_kiroku import _ERA_SPANS
+    from kikan_std.wareki import is_valid_era_for_date
+
+    iso = d.isoformat()  # type: ignore[attr-defined]
+    lo, hi = _ERA_SPANS[era]
+    assert (lo <= iso <= hi) is is_valid_era_for_date(era, d)  # type: ignore[arg-type]
+
+
+def test_every_jum_code_has_a_conformance_case() -> None:
+    import json
+
+    from kikan_std.catalogue import catalogue
+
+    cases = json.loads((Path(__file__).resolve().parent.parent / "conformance" / "jumin_kiroku" / "cases.json")
+                       .read_text(encoding="utf-8"))["cases"]
+    covered = {e[0] for c in cases for e in c["expected"]}
+    assert {code for code in catalogue() if code.startswith("JUM")} <= covered

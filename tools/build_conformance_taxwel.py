@@ -59,6 +59,12 @@ MUTATIONS: list[tuple[str, str, dict[str, str], str, str, str]] = [
      "WEL007", "資格取得年月日", "介護保険法第9条"),
     ("kokumin_kenko_hoken", "被保険者", {"生年月日": "1945-01-10", "資格取得年月日": "2024-04-01"}, "WEL008",
      "資格取得年月日", "国民健康保険法第6条第8号"),
+    # Field checks that only these specs reach (9V, YEAR, 法人番号 items).
+    ("kotei_shisanzei", "土地", {"登記地積": "123.456"}, "FLD009", "登記地積", "基本データリスト 凡例 9V（桁数 10,2）"),
+    ("kotei_shisanzei", "家屋", {"建築年": "R08"}, "FLD013", "建築年", "基本データリスト 凡例 YEAR"),
+    ("kojin_juminzei", "課税台帳", {"徴収区分": "1", "特別徴収義務者指定番号": "0000000001",
+                                 "特別徴収義務者_法人番号": "1000020131016"},
+     "FLD017", "特別徴収義務者_法人番号", "国税庁 法人番号の検査用数字"),
 ]
 
 
@@ -130,8 +136,32 @@ def build_deliverable(tmp: Path) -> None:
     data[start + info.compress_size // 2] ^= 0xFF
     (out / "corrupt_entry.zip").write_bytes(bytes(data))
     (out / "corrupt_archive.zip").write_bytes(b"PK\x03\x04 not really a zip archive")
+    # 性別 differs from 住民記録 for the first 介護 insured (DLV003).
+    shutil.copytree(out / "valid", out / "sex_mismatch")
+    kaigo = out / "sex_mismatch" / "kaigo_hoken__hihokensha.csv"
+    header, rows = _read(kaigo)
+    i = header.index("性別")
+    rows[0][i] = "1" if rows[0][i] == "2" else "2"
+    _write(kaigo, header, rows)
+    # Manifest problems: a wrong count (DLV006), an entry matching nothing (DLV007), an unassigned CSV
+    # (DLV004) and a non-CSV file (DLV008).
+    shutil.copytree(out / "valid", out / "manifest_problems")
+    mp = out / "manifest_problems"
+    manifest = json.loads((mp / "kikan-manifest.json").read_text(encoding="utf-8"))
+    manifest["files"][0]["records"] += 1
+    manifest["files"].append({"path": "kokuho/*.csv", "spec": "kokumin_kenko_hoken"})
+    (mp / "kikan-manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n",
+                                            encoding="utf-8")
+    (mp / "税データ.csv").write_bytes("a,b\r\n1,2\r\n".encode())
+    (mp / "README.txt").write_bytes("合成データの説明\n".encode())
     spec = "deliverable"
     cases = [
+        {**_case(spec, "sex_mismatch", False, [["DLV003", 1, "性別"]], "宛名の一元管理（性別）", "性別の業務間の不一致"),
+         "match": "exact"},
+        {**_case(spec, "manifest_problems", False,
+                 [["DLV004", None, None], ["DLV006", None, None], ["DLV007", None, None], ["DLV008", None, None]],
+                 "成果物の構成（マニフェスト）", "件数の不一致・ないファイル・割り当てられないファイル・CSV 以外"),
+         "match": "exact"},
         _case(spec, "valid", True, [], "成果物一式（マニフェスト・ファイル名規約）", "有効な成果物一式（フォルダ）"),
         {**_case(spec, "defects", False, [["DLV001", 1, "宛名番号"], ["DLV002", 1, "児童生年月日"], ["CSV009", 1, None]],
                  "宛名番号の業務間連携", "孤立した宛名番号・生年月日の不一致・壊れたファイル"), "match": "exact"},

@@ -2,9 +2,10 @@
 
 Source: デジタル庁 共通機能標準仕様書 別紙「項目定義書（住登外者宛名番号管理）」(business code 031),
 extracted to ``shared/reference/data/jutogai_atena_item_definition.tsv`` and
-``jutogai_atena_codes.tsv``. Everything read from those files is ``official``. The annotations in
-``ANNOTATIONS`` below are ours (which items hold personal data, which content format an item's
-項目説明 pins down, where 不詳日 is allowed) and are documented in docs/specs/jutogai_atena.md.
+``jutogai_atena_codes.tsv``. Everything read from those files is ``official``. The annotations
+(which items hold personal data, which content format an item's 項目説明 pins down, where 不詳日
+is allowed, other header spellings) come from :func:`kikan_std.annotate.annotate_item`, shared with
+the workbook importer; they are documented in docs/formats.md.
 
 Usage: python tools/build_jutogai_atena.py [REFERENCE_DATA_DIR]
 """
@@ -16,37 +17,13 @@ import json
 import sys
 from pathlib import Path
 
+from kikan_std.annotate import annotate_item, condition_of, resolve_code_id
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_REF = ROOT.parent / "shared" / "reference" / "data"
 
-# Our reading of each item's 項目説明 / 項目定義 (see the docs page for the reasoning).
-ANNOTATIONS: dict[str, dict[str, object]] = {
-    # 宛名番号 is the municipality's internal key, not personal data in itself; reports keep it
-    # visible so auditors can find the record.
-    "個人番号": {"personal": True, "format": "individual_number"},
-    "氏名": {"personal": True},
-    "氏_日本人": {"personal": True},
-    "名_日本人": {"personal": True},
-    "氏名_外国人アルファベット": {"personal": True, "aliases": ["氏名_外国人ローマ字", "shimei_gaikokujinromaji"]},
-    "氏名_外国人漢字": {"personal": True},
-    # The API sheet spells the readings フリガナ / furigana (SPEC_FACTS §1.6): accept both.
-    "氏名_読み仮名": {"personal": True, "aliases": ["氏名_フリガナ", "shimei_furigana"]},
-    "氏_日本人_読み仮名": {"personal": True, "aliases": ["氏_日本人_フリガナ", "uji_nihonjin_furigana"]},
-    "名_日本人_読み仮名": {"personal": True, "aliases": ["名_日本人_フリガナ", "na_nihonjin_furigana"]},
-    "生年月日": {"personal": True, "allows_unknown_date": True},
-    "生年月日_不詳表記": {"personal": True},
-    "住所_市区町村コード": {"format": "local_government_code"},
-    "住所_町字コード": {"format": "town_code"},
-    "住所_町字": {"personal": True},
-    "住所_番地号表記": {"personal": True},
-    "住所_方書": {"personal": True},
-    "住所_方書_フリガナ": {"personal": True},
-    "住所_郵便番号": {"format": "postal_code"},
-    "業務ID": {"format": "digits"},
-}
-
-# The sheet refers to code list 2 as "002" in the item rows and "2" in コード一覧（個別）.
-CODE_ID_ALIASES = {"002": "2"}
+# Annotations beyond the official row (personal, format, 不詳日, other spellings) are inferred by
+# kikan_std.annotate, the same rules the workbook importer applies, so the two cannot drift.
 
 
 def build(ref: Path) -> dict[str, object]:
@@ -73,11 +50,10 @@ def build(ref: Path) -> dict[str, object]:
         name = r["データ項目"].strip()
         code = r["コード"].strip() or None
         if code is not None:
-            code = CODE_ID_ALIASES.get(code, code)
+            code = resolve_code_id(code, lists)
+        definition = r["項目定義"].replace("\\n", "\n").strip()
         desc = r["項目説明"].replace("\\n", "\n").strip()
-        condition = ""
-        if "※※" in desc:
-            condition = desc.split("※※", 1)[1].split("\n")[0].strip()
+        condition = condition_of(desc)
         item: dict[str, object] = {
             "id": r["データ項目ID(8桁)"].strip(),
             "name": name,
@@ -90,11 +66,11 @@ def build(ref: Path) -> dict[str, object]:
             "condition": condition,
             "primary_key": r["主キー"].strip() == "○",
             "foreign_key": r["外部キー"].strip() == "○",
-            "description": (r["項目定義"].replace("\\n", "\n").strip() + ("\n" + desc if desc else "")).strip(),
-            "sample": r["サンプル値"].strip(),
+            "description": (definition + ("\n" + desc if desc else "")).strip(),
+            "sample": r["サンプル値"].replace("\\n", "\n").strip(),
             "provenance": "official",
         }
-        item.update(ANNOTATIONS.get(name, {}))
+        annotate_item(item, definition, desc)
         if item["primary_key"]:
             pk.append(name)
         items.append(item)

@@ -365,7 +365,7 @@ def build(spec: dict[str, Any]) -> dict[str, Any]:
         "id": spec["id"],
         "business_code": spec["business_code"],
         "title": spec["title"],
-        "edition": "モデル（公式基本データリスト未入手）",
+        "edition": "モデル第0.1版",  # our model's own version (no official edition is at hand)
         "published": "2026-07",
         "source": spec["source"],
         "provenance": "modeled",

@@ -1,0 +1,128 @@
+"""Readers: bytes of one input file → a header of item names, then ``Chunk``s and ``Finding``s.
+
+Every reader has the shape of :func:`~kikan_std.readers.csv_reader.iter_csv`: it fills a
+:class:`~kikan_std.readers.csv_reader.CsvSource` (header, header line, stats) and yields chunks of
+records column by column plus structural findings in file order. :func:`open_input` picks the
+reader by ``--input-format`` or by file extension.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from pydantic import ValidationError
+
+from kikan_std.findings import Finding
+from kikan_std.model import FixedWidthLayout, Group, Spec
+from kikan_std.readers.csv_reader import Chunk, CsvSource, InputError, iter_csv, open_source
+
+INPUT_FORMATS: tuple[str, ...] = ("csv", "json", "xml", "fixed")
+"""Input formats, as accepted by ``--input-format``."""
+
+EXTENSIONS: dict[str, str] = {
+    ".csv": "csv",
+    ".json": "json",
+    ".xml": "xml",
+    ".dat": "fixed",
+    ".fix": "fixed",
+    ".fixed": "fixed",
+}
+"""File extension → input format; any other extension is read as CSV."""
+
+
+def input_format_for(path: Path, wanted: str | None) -> str:
+    """The input format of ``path``: ``wanted`` if given, else by extension (default CSV)."""
+    if wanted is not None:
+        if wanted not in INPUT_FORMATS:
+            raise InputError(f"unknown input format: {wanted} ({', '.join(INPUT_FORMATS)})")
+        return wanted
+    return EXTENSIONS.get(path.suffix.lower(), "csv")
+
+
+def load_layout(path: str | Path) -> FixedWidthLayout:
+    """A fixed-width layout from a JSON file (see docs/formats.md).
+
+    Raises:
+        InputError: the file cannot be read or is not a valid layout.
+    """
+    p = Path(path)
+    try:
+        return FixedWidthLayout.model_validate(json.loads(p.read_text(encoding="utf-8")))
+    except OSError as e:
+        raise InputError(f"cannot open {p}: {e.strerror}") from None
+    except (ValueError, ValidationError) as e:
+        detail = e.errors()[0]["msg"] if isinstance(e, ValidationError) else str(e)
+        raise InputError(f"invalid layout file {p}: {detail}") from None
+
+
+def _names(spec: Spec) -> set[str]:
+    return {n for g in spec.groups for it in g.items for n in (it.name, it.romaji, *it.aliases) if n}
+
+
+def _fixed_setup(spec: Spec, group: str | None, layout: FixedWidthLayout | None) -> tuple[
+    FixedWidthLayout, Group, list[str]
+]:
+    if layout is None:
+        with_layout = [g for g in spec.groups if g.fixed_width is not None and (group is None or g.name == group)]
+        if not with_layout:
+            raise InputError("fixed-width input needs a layout: --layout FILE (no layout in the spec)")
+        g = with_layout[0]
+        assert g.fixed_width is not None
+        layout = g.fixed_width
+    else:
+        wanted = group or layout.group
+        try:
+            g = spec.group(wanted) if wanted is not None else spec.groups[0]
+        except KeyError:
+            raise InputError(f"unknown group: {wanted}") from None
+        if wanted is None and len(spec.groups) > 1:
+            raise InputError("the layout does not name its group (\"group\") and the spec has several")
+    by_name = {n: it.name for it in g.items for n in (it.name, it.romaji, *it.aliases) if n}
+    names = []
+    for fl in layout.fields:
+        if fl.item not in by_name:
+            raise InputError(f"layout item not in group {g.name}: {fl.item}")
+        names.append(by_name[fl.item])
+    return layout, g, names
+
+
+def open_input(
+    path: Path,
+    display: str,
+    input_format: str,
+    encoding: str,
+    spec: Spec,
+    group: str | None = None,
+    layout: FixedWidthLayout | None = None,
+) -> tuple[CsvSource, BinaryIO, Iterator[Chunk | Finding]]:
+    """Open ``path`` and return its source, the open file (caller closes) and the reader.
+
+    Raises:
+        InputError: the file cannot be opened, the encoding or format is unknown, or a fixed-width
+            input has no usable layout.
+    """
+    if input_format == "fixed":
+        lay, g, names = _fixed_setup(spec, group, layout)
+        source, f = open_source(path, display, lay.encoding)
+        source.input_format = "fixed"
+        source.group_hint = g.name
+        from kikan_std.readers.fixed_reader import iter_fixed
+
+        return source, f, iter_fixed(source, f, lay, names)
+    source, f = open_source(path, display, encoding)
+    source.input_format = input_format
+    if input_format == "json":
+        from kikan_std.readers.json_reader import iter_json
+
+        return source, f, iter_json(source, f, _names(spec))
+    if input_format == "xml":
+        from kikan_std.readers.xml_reader import iter_xml
+
+        return source, f, iter_xml(source, f, spec, group)
+    return source, f, iter_csv(source, f)
+
+
+__all__ = ["EXTENSIONS", "INPUT_FORMATS", "InputError", "input_format_for", "load_layout", "open_input"]

@@ -28,6 +28,14 @@ BUILTIN: tuple[str, ...] = (
 )
 """Ids of the built-in specs, in listing order."""
 
+RULES_BY_BUSINESS_CODE: dict[str, str] = {"031": "jutogai_atena"}
+"""Which built-in rule module applies to a spec imported from a workbook of a business code.
+
+An imported workbook (:func:`kikan_std.workbook.load_workbook`) is a newer or older edition of a
+business we know; its 条件付き必須 rules are written against official item names, which the
+editions keep, so they apply to it too.
+"""
+
 
 class UnknownSpecError(KeyError):
     """No built-in spec has that id."""
@@ -86,15 +94,33 @@ def load_spec(spec_id: str) -> Spec:
 
 
 def load_spec_file(path: str | Path) -> Spec:
-    """A spec from a JSON file in the built-in format."""
-    return Spec.model_validate_json(Path(path).read_text(encoding="utf-8"))
+    """A spec from a JSON file in the built-in format, or from an official workbook (``.xlsx``).
+
+    Raises:
+        kikan_std.workbook.WorkbookError: an ``.xlsx`` that does not fit the 基本データリスト layout.
+        pydantic.ValidationError / OSError: a JSON file that is not a spec, or cannot be read.
+    """
+    p = Path(path)
+    if p.suffix.lower() in (".xlsx", ".xlsm"):
+        from kikan_std.workbook import load_workbook
+
+        return load_workbook(p)
+    return Spec.model_validate_json(p.read_text(encoding="utf-8"))
 
 
 def rules_for(spec: Spec) -> RuleSet:
-    """The built-in rules of ``spec`` (none for a spec that is not built in)."""
-    if spec.id not in BUILTIN:
+    """The built-in rules of ``spec``.
+
+    A built-in spec has its own module; a spec imported from a workbook (id ``wb_<code>_…``) of a
+    business code in :data:`RULES_BY_BUSINESS_CODE` gets that built-in spec's rules; any other
+    spec has none beyond the field checks and primary key.
+    """
+    module = spec.id if spec.id in BUILTIN else None
+    if module is None and spec.id.startswith("wb_"):
+        module = RULES_BY_BUSINESS_CODE.get(spec.business_code)
+    if module is None:
         return RuleSet()
-    mod = importlib.import_module(f"kikan_std.specs.{spec.id}")
+    mod = importlib.import_module(f"kikan_std.specs.{module}")
     return RuleSet(tuple(mod.RECORD_RULES), tuple(mod.DATASET_RULES), tuple(getattr(mod, "RULE_OPTIONS", ())))
 
 

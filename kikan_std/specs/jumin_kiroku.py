@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import itertools
 import os
 import re
 import sqlite3
@@ -29,7 +30,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from kikan_std.checkdigits import modulus11_w2_7_check_digit
-from kikan_std.fields import is_calendar_date
+from kikan_std.fields import _DATE_RE_TEXT, is_calendar_date
 from kikan_std.findings import Finding
 from kikan_std.keyindex import DEFAULT_SPILL_AT
 from kikan_std.lgcodes import local_government_codes
@@ -125,18 +126,17 @@ def _check_blank(view: ChunkView) -> Iterator[Finding]:
     targets = [(t, c) for t, c in targets if "" in c]
     if not targets:
         return
-    memo: dict[tuple[str, str, str, str], dict[str, str]] = {}
+    keys = list(zip(kind, state, johyo, category, strict=True))
+    req = {k: _required_items(*k) for k in set(keys)}
     found: list[tuple[int, Finding]] = []
     for name, col in targets:
-        for i, v in enumerate(col):
-            if v:
-                continue
-            key = (kind[i], state[i], johyo[i], category[i])
-            req = memo.get(key)
-            if req is None:
-                req = memo[key] = _required_items(*key)
-            who = req.get(name)
-            if who is not None:
+        needing = {k for k, items in req.items() if name in items}
+        if not needing:
+            continue
+        # Only rows whose kind requires this item are looked at (e.g. the 5 % foreign residents).
+        for i in itertools.compress(itertools.count(), map(needing.__contains__, keys)):
+            if col[i] == "":
+                who = req[keys[i]][name]
                 found.append((i, _with_household(view, view.finding("JUM001", i, item=name, who=who), i)))
     found.sort(key=lambda t: t[0])
     yield from (f for _, f in found)
@@ -162,6 +162,16 @@ def _check_juminhyo_code(view: ChunkView) -> Iterator[Finding]:
 # -- JUM003 不詳日は不詳フラグが 1 のときだけ (1.1.8, 1.1.9) ---------------------------------------
 
 
+# One C-level match proves a whole column holds only calendar dates or blanks (the engine's fast
+# path uses the same pattern); then no value needs a closer look.
+_CALENDAR_OR_BLANK_COLUMN = re.compile(rf"(?:(?:{_DATE_RE_TEXT})?\n)*(?:{_DATE_RE_TEXT})?", re.ASCII)
+_CALENDAR = re.compile(_DATE_RE_TEXT, re.ASCII)
+
+
+def _all_calendar(col: Sequence[str]) -> bool:
+    return _CALENDAR_OR_BLANK_COLUMN.fullmatch("\n".join(col)) is not None
+
+
 def _unknown_date_pairs(group: Group) -> list[tuple[str, str]]:
     names = {it.name for it in group.items}
     return [
@@ -175,8 +185,8 @@ def _check_unknown_date_flag(view: ChunkView) -> Iterator[Finding]:
     found: list[tuple[int, Finding]] = []
     for date_item, flag_item in _unknown_date_pairs(view.group):
         col = view.col(date_item)
-        if col is None:
-            continue  # vacuous: no dates
+        if col is None or _all_calendar(col):
+            continue  # vacuous: no dates, or no non-calendar date
         non_calendar = {v for v in set(col) if v and not is_calendar_date(v)}
         if not non_calendar:
             continue
@@ -236,24 +246,37 @@ def era_fits(era_code: str, birth: str) -> bool | None:
     return era.start <= last and (era.end is None or first <= era.end)
 
 
+# 年号コード → (first day, last day) as ISO strings: for a calendar date the era check is two string
+# comparisons (ISO dates order as strings). Same table as kikan_std.wareki.ERAS.
+_ERA_SPANS = {str(e.code): (e.start.isoformat(), e.end.isoformat() if e.end else "9999-12-31") for e in ERAS}
+
+
 def _check_era(view: ChunkView) -> Iterator[Finding]:
     era_col, birth_col = view.col("生年月日_元号"), view.col("生年月日")
     if era_col is None or birth_col is None:
         return  # vacuous: no era accompanies the date
     memo: dict[tuple[str, str], bool] = {}
+    spans = _ERA_SPANS
+    calendar = _CALENDAR.fullmatch
     for i, (e, b) in enumerate(zip(era_col, birth_col, strict=True)):
         if not e or not b:
             continue
-        ok = memo.get((e, b))
+        span = spans.get(e)
+        if span is not None and calendar(b):
+            if span[0] <= b <= span[1]:
+                continue
+            ok: bool | None = False
+        else:
+            ok = memo.get((e, b))
         if ok is None:
             fits = era_fits(e, b)
             ok = memo[(e, b)] = fits is not False
             if len(memo) > 100_000:
                 memo.clear()
         if not ok:
-            span = _possible_span(b)
+            days = _possible_span(b)
             expected = "・".join(
-                x.name for x in ERAS if span and x.start <= span[1] and (x.end is None or span[0] <= x.end)
+                x.name for x in ERAS if days and x.start <= days[1] and (x.end is None or days[0] <= x.end)
             )
             f = view.finding("JUM004", i, item="生年月日_元号", value=e, birth=b, expected=expected or "-")
             yield _with_household(view, f, i)
@@ -262,11 +285,34 @@ def _check_era(view: ChunkView) -> Iterator[Finding]:
 # -- JUM005 宛名番号・世帯番号の検査数字 (1.1.13) --------------------------------------------------
 
 
+_M11_TABLES: list[dict[str, int]] = []
+
+
+def _m11_sum15(value: str) -> int:
+    """Weighted digit sum of the 14-digit body of a 15-digit number (weights 2–7 from the right).
+
+    Five dict lookups instead of fourteen multiplications: this runs once per 宛名番号 (hot path).
+    """
+    if not _M11_TABLES:
+        for start, width in ((0, 3), (3, 3), (6, 3), (9, 3), (12, 2)):
+            weights = [2 + (13 - p) % 6 for p in range(start, start + width)]
+            _M11_TABLES.append({
+                f"{n:0{width}d}": sum(int(c) * w for c, w in zip(f"{n:0{width}d}", weights, strict=True))
+                for n in range(10**width)
+            })
+    t0, t1, t2, t3, t4 = _M11_TABLES
+    return t0[value[0:3]] + t1[value[3:6]] + t2[value[6:9]] + t3[value[9:12]] + t4[value[12:14]]
+
+
 def _check_digit_problem(value: str, remainder_one: int) -> str | None:
     """Why ``value`` fails the M11 W2–7 check digit, or None if it passes."""
     if len(value) < 2 or not (value.isascii() and value.isdigit()):
         return "shape"
-    cd = modulus11_w2_7_check_digit(value[:-1], remainder_one=remainder_one)
+    if len(value) == 15:
+        r = _m11_sum15(value) % 11
+        cd: int | None = 0 if r == 0 else (None if remainder_one < 0 else remainder_one) if r == 1 else 11 - r
+    else:
+        cd = modulus11_w2_7_check_digit(value[:-1], remainder_one=remainder_one)
     if cd is None:
         return "remainder_one"
     return None if int(value[-1]) == cd else str(cd)
@@ -650,10 +696,12 @@ class _HouseholdState:
         try:
             db.execute("CREATE INDEX m_setai ON m (setai, head)")
             for (setai,) in db.execute(
-                "SELECT setai FROM m WHERE head = 1 GROUP BY setai HAVING count(*) > 1"
+                # Distinct people: one person's two latest rows are JUM011, not two heads.
+                "SELECT setai FROM m WHERE head = 1 GROUP BY setai HAVING count(DISTINCT atena) > 1"
             ).fetchall():
                 heads = db.execute(
-                    "SELECT atena, rec, line FROM m WHERE setai = ? AND head = 1 ORDER BY rec", (setai,)
+                    "SELECT atena, min(rec), min(line) FROM m WHERE setai = ? AND head = 1 GROUP BY atena "
+                    "ORDER BY min(rec)", (setai,)
                 ).fetchall()
                 yield Finding(
                     "JUM008", file=self.file, record=heads[1][1], line=heads[1][2], item="続柄コード1",
@@ -664,7 +712,7 @@ class _HouseholdState:
             mismatches = db.execute(
                 "SELECT m.atena, m.rec, m.line, m.setai, m.head_name, h.atena, h.rec, h.line, h.name "
                 "FROM m JOIN (SELECT setai, atena, rec, line, name, alt_name FROM m WHERE head = 1 "
-                "             GROUP BY setai HAVING count(*) = 1) h ON m.setai = h.setai "
+                "             GROUP BY setai HAVING count(DISTINCT atena) = 1) h ON m.setai = h.setai "
                 "WHERE m.head_name != h.name AND (h.alt_name = '' OR m.head_name != h.alt_name) "
                 "AND NOT (m.rec = h.rec AND m.head_name = '') ORDER BY m.rec"
             )

@@ -30,6 +30,18 @@ _LABELS: dict[str, dict[str, str]] = {
         "bom": "BOMあり",
         "business": "業務",
         "files": "ファイル",
+        "st_new": "新規",
+        "st_existing": "既存",
+        "st_waived": "承認済",
+        "baseline": "ベースライン {file}: 新規 {new} 件 / 既存 {existing} 件 / 解消 {fixed} 件",
+        "baseline_capped": (
+            "注意: ベースラインは指摘を上限で打ち切っているため、上限を超えた分は新規と判定されます。"
+        ),
+        "waivers": "承認（waiver）{file}: {n} 件を承認済みとして扱いました",
+        "expired": "  期限切れの承認: {code} {file}（期限 {expires}、{owner}）— 該当 {n} 件は承認されません",
+        "gate": "終了コードの判定（--fail-on {fail_on}）: 対象のエラー {n} 件 → {result}",
+        "gate_failed": "失敗（1）",
+        "gate_passed": "成功（0）",
     },
     "en": {
         "spec": "Spec",
@@ -53,10 +65,48 @@ _LABELS: dict[str, dict[str, str]] = {
         "bom": "BOM",
         "business": "Business",
         "files": "files",
+        "st_new": "new",
+        "st_existing": "existing",
+        "st_waived": "waived",
+        "baseline": "Baseline {file}: {new} new / {existing} existing / {fixed} fixed",
+        "baseline_capped": "Note: the baseline was capped; findings beyond its cap count as new.",
+        "waivers": "Waivers {file}: {n} findings accepted",
+        "expired": (
+            "  Expired waiver: {code} {file} (expired {expires}, {owner}) — its {n} findings count again"
+        ),
+        "gate": "Exit code (--fail-on {fail_on}): {n} failing errors → {result}",
+        "gate_failed": "fail (1)",
+        "gate_passed": "pass (0)",
     },
 }
 
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def _gate_lines(report: Report, t: dict[str, str]) -> list[str]:
+    """Baseline, waiver and exit-code lines (only when those options were used)."""
+    out: list[str] = []
+    b = report.baseline
+    if b is not None:
+        out.append(
+            t["baseline"].format(
+                file=b.file, new=f"{b.new:,}", existing=f"{b.existing:,}", fixed=f"{b.fixed:,}"
+            )
+        )
+        if b.baseline_capped:
+            out.append(t["baseline_capped"])
+    w = report.waivers
+    if w is not None:
+        out.append(t["waivers"].format(file=w.file, n=f"{w.waived:,}"))
+        for x in w.waivers:
+            if x.expired:
+                out.append(t["expired"].format(code=x.code, file=x.file, expires=x.expires, owner=x.owner,
+                                               n=f"{x.matched:,}"))
+    g = report.gate
+    if g is not None and (b is not None or w is not None or g.fail_on != "error"):
+        out.append(t["gate"].format(fail_on=g.fail_on, n=f"{g.failing_findings:,}",
+                                    result=t["gate_failed"] if g.failed else t["gate_passed"]))
+    return out
 
 
 def _location(f: FindingOut, t: dict[str, str]) -> str:
@@ -96,7 +146,9 @@ def render_text(report: Report, lang: Lang = "ja", per_code: int = 10) -> str:
     t = _LABELS[lang]
     out: list[str] = []
     s = report.spec
-    out.append(f"kikan-std {report.tool['version']} | {t['spec']}: {s.id} {s.title} ({s.edition}, {s.provenance})")
+    out.append(
+        f"kikan-std {report.tool['version']} | {t['spec']}: {s.id} {s.title} ({s.edition}, {s.provenance})"
+    )
     if report.businesses is not None:
         out.extend(_business_lines(report, t))
     for i in report.inputs if report.businesses is None else ():
@@ -107,10 +159,12 @@ def render_text(report: Report, lang: Lang = "ja", per_code: int = 10) -> str:
     verdict = t["valid"] if report.valid else t["invalid"]
     mark = "✔" if report.valid else "✘"
     out.append("")
+    c = t["count"]
     out.append(
-        f"{t['verdict']}: {mark} {verdict}   {t['error']} {sev.get('error', 0):,}{t['count']} / "
-        f"{t['warning']} {sev.get('warning', 0):,}{t['count']} / {t['info']} {sev.get('info', 0):,}{t['count']}"
+        f"{t['verdict']}: {mark} {verdict}   {t['error']} {sev.get('error', 0):,}{c} / "
+        f"{t['warning']} {sev.get('warning', 0):,}{c} / {t['info']} {sev.get('info', 0):,}{c}"
     )
+    out.extend(_gate_lines(report, t))
     if report.rules_not_run:
         out.append(f"{t['not_run']}:")
         for n in report.rules_not_run:
@@ -134,6 +188,8 @@ def render_text(report: Report, lang: Lang = "ja", per_code: int = 10) -> str:
             line = f"  {_location(f, t)}: {f.message}"
             if f.value is not None and f.value != "":
                 line += f" ({t['value']}: {f.value})"
+            if f.status is not None:
+                line = f"  [{t['st_' + f.status]}]" + line[1:]
             out.append(line)
         if total > per_code:
             out.append("  … " + t["more"].format(n=f"{total - per_code:,}"))

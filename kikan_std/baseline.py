@@ -1,0 +1,204 @@
+"""Baselines: compare a run with a previous JSON report and classify findings as new, existing or fixed.
+
+A baseline is any kikan-std JSON report (``--output-format json``). Findings are matched by their
+*fingerprint* — code, file, item and the record's business keys (e.g. 宛名番号), never the row
+number — so inserting or deleting rows does not turn old findings into new ones. A finding without
+business keys (header, encoding or structure problems) is matched by code, file, item and a keyed
+hash of its value. Matching counts: if the baseline had a fingerprint twice and the run has it
+three times, two are existing and one is new.
+
+Fingerprints hash key values with the mask key, so a baseline and the run compared with it must
+use the same ``--mask-key`` (or both the default). Reports of version 1.0 carry no fingerprints;
+they are recomputed from the findings' fields.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from kikan_std.findings import Finding
+from kikan_std.report import (
+    DEFAULT_MASK_KEY,
+    BaselineSummary,
+    FixedFinding,
+    Status,
+    finding_fingerprint,
+    fingerprint,
+    mask_value,
+    masked_tag,
+    value_tag,
+)
+from kikan_std.waivers import Waivers
+
+
+class BaselineError(ValueError):
+    """The baseline file cannot be read or is not a kikan-std JSON report (usage problem, exit 2)."""
+
+
+def _tag(shown: str, key: bytes) -> str:
+    """The keyed hash of a value as shown in a report: read from a masked value, or computed."""
+    return masked_tag(shown) or value_tag(shown, key)
+
+
+def fingerprint_of_dict(f: dict[str, Any], key: bytes = DEFAULT_MASK_KEY) -> str:
+    """The fingerprint of a finding as it appears in a JSON report (recomputed for 1.0 reports)."""
+    fp = f.get("fingerprint")
+    if isinstance(fp, str) and fp:
+        return fp
+    keys = f.get("keys") or {}
+    value = f.get("value")
+    return fingerprint(
+        str(f["code"]),
+        str(f["file"]),
+        f.get("item"),
+        {str(k): _tag(str(v), key) for k, v in keys.items()},
+        None if value is None else _tag(str(value), key),
+    )
+
+
+class Baseline:
+    """The findings of a previous report, as a multiset of fingerprints."""
+
+    def __init__(
+        self, data: dict[str, Any], file: str, sha256: str, mask_key: bytes = DEFAULT_MASK_KEY
+    ) -> None:
+        try:
+            findings = data["findings"]
+            self.report_version = str(data["report_version"])
+            if not isinstance(findings, list):
+                raise TypeError("findings is not a list")
+            self.counts: Counter[str] = Counter()
+            self.samples: dict[str, list[dict[str, Any]]] = {}
+            for f in findings:
+                fp = fingerprint_of_dict(f, mask_key)
+                self.counts[fp] += 1
+                self.samples.setdefault(fp, []).append(f)
+        except (KeyError, TypeError, AttributeError) as e:
+            raise BaselineError(f"baseline {file} is not a kikan-std JSON report ({e})") from None
+        self.file = file
+        self.sha256 = sha256
+        self.generated_at = data.get("generated_at")
+        self.capped = bool((data.get("stats") or {}).get("capped", False))
+        self.files = {str(i.get("file")) for i in data.get("inputs", []) if isinstance(i, dict)}
+
+    @classmethod
+    def load(cls, path: str | Path, mask_key: bytes = DEFAULT_MASK_KEY) -> Baseline:
+        """Read a previous JSON report.
+
+        Raises:
+            BaselineError: unreadable, not JSON, or not a kikan-std report.
+        """
+        try:
+            raw = Path(path).read_bytes()
+        except OSError as e:
+            raise BaselineError(f"cannot read baseline {path}: {e.strerror}") from None
+        try:
+            data = json.loads(raw.decode("utf-8-sig"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise BaselineError(f"baseline {path} is not JSON: {e}") from None
+        if not isinstance(data, dict) or data.get("tool", {}).get("name") != "kikan-std":
+            raise BaselineError(f"baseline {path} is not a kikan-std JSON report")
+        return cls(data, str(path), hashlib.sha256(raw).hexdigest(), mask_key)
+
+
+class Classifier:
+    """Classifies every finding of a run (not only the stored ones) against a baseline and waivers."""
+
+    def __init__(
+        self,
+        baseline: Baseline | None,
+        waivers: Waivers | None,
+        mask_key: bytes = DEFAULT_MASK_KEY,
+    ) -> None:
+        self.baseline = baseline
+        self.waivers = waivers
+        self.mask_key = mask_key
+        self.remaining: Counter[str] = Counter(baseline.counts) if baseline else Counter()
+        self.new = 0
+        self.existing = 0
+
+    def classify(self, f: Finding) -> tuple[Status | None, int | None, str | None]:
+        """(status, waiver index, fingerprint) of ``f``; the fingerprint only when computed.
+
+        A waived finding still consumes its baseline match, so it is never reported as fixed.
+        """
+        status: Status | None = None
+        fp: str | None = None
+        if self.baseline is not None:
+            fp = finding_fingerprint(f, self.mask_key)
+            if self.remaining[fp] > 0:
+                self.remaining[fp] -= 1
+                status = "existing"
+            else:
+                status = "new"
+        widx = self.waivers.match(f) if self.waivers is not None else None
+        if widx is not None:
+            return "waived", widx, fp
+        if status == "existing":
+            self.existing += 1
+        elif status == "new":
+            self.new += 1
+        return status, None, fp
+
+    def baseline_summary(
+        self,
+        files_checked: set[str],
+        cap: int | None,
+        personal_items: frozenset[str],
+        show_values: bool,
+    ) -> BaselineSummary | None:
+        """The report's baseline section: counts, and the fixed findings of the files checked.
+
+        A baseline finding in a file this run did not check is neither fixed nor existing: it is
+        left out. Keys of personal items are masked again (the baseline may have shown values).
+        """
+        b = self.baseline
+        if b is None:
+            return None
+        fixed: list[FixedFinding] = []
+        n_fixed = 0
+        for fp, n in self.remaining.items():
+            if n <= 0:
+                continue
+            samples = b.samples[fp]
+            if str(samples[0].get("file")) not in files_checked:
+                continue
+            n_fixed += n
+            for f in samples[:n]:
+                if cap is not None and len(fixed) >= cap:
+                    break
+                keys = {
+                    str(k): (
+                        mask_value(str(v), self.mask_key)
+                        if not show_values and k in personal_items and v and masked_tag(str(v)) is None
+                        else str(v)
+                    )
+                    for k, v in (f.get("keys") or {}).items()
+                }
+                fixed.append(
+                    FixedFinding(
+                        code=str(f["code"]),
+                        severity=f.get("severity", "error"),
+                        file=str(f["file"]),
+                        record=f.get("record"),
+                        line=f.get("line"),
+                        item=f.get("item"),
+                        keys=keys,
+                        fingerprint=fp,
+                    )
+                )
+        return BaselineSummary(
+            file=b.file,
+            sha256=b.sha256,
+            baseline_generated_at=b.generated_at,
+            baseline_report_version=b.report_version,
+            baseline_capped=b.capped,
+            new=self.new,
+            existing=self.existing,
+            fixed=n_fixed,
+            fixed_findings=fixed,
+        )

@@ -1,0 +1,176 @@
+"""Waivers: findings a municipality has accepted, each with a reason, an owner and an expiry date.
+
+A waiver file is TOML (read with the standard library's ``tomllib``; no extra dependency)::
+
+    [[waiver]]
+    code = "FLD005"                  # required: the finding code
+    file = "atena*.csv"              # optional (default "*"): fnmatch pattern on the file name
+    item = "氏名"                     # optional: the item name
+    key = "000000000000012"          # optional: a business key value (e.g. 宛名番号) …
+    # key = { 宛名番号 = "000000000000012" }   # … or a table of key item = value
+    reason = "旧姓併記のため移行後に修正"   # required
+    owner = "住民課 山田"               # required
+    expires = 2027-03-31             # required: a TOML date; the waiver applies up to this day
+
+A finding matching an active waiver is reported with status ``waived`` and does not fail the run.
+A waiver past its expiry date stops applying (its findings count again) and the report lists it as
+expired, with how many findings it would have covered.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import tomllib
+from collections import defaultdict
+from fnmatch import fnmatchcase
+from pathlib import Path, PurePath
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from kikan_std.catalogue import catalogue
+from kikan_std.findings import Finding
+from kikan_std.report import WaiverOut, WaiverRef, WaiverSummary
+
+
+class WaiverError(ValueError):
+    """The waiver file cannot be read or is malformed (a usage problem, exit 2)."""
+
+
+class Waiver(BaseModel):
+    """One waiver entry."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str
+    file: str = "*"
+    item: str | None = None
+    key: str | dict[str, str] | None = None
+    reason: str = Field(min_length=1)
+    owner: str = Field(min_length=1)
+    expires: _dt.date
+
+    @field_validator("code")
+    @classmethod
+    def _known_code(cls, v: str) -> str:
+        if v not in catalogue():
+            raise ValueError(f"unknown finding code {v!r}")
+        return v
+
+    def matches(self, f: Finding) -> bool:
+        """Whether this waiver covers ``f`` (ignoring expiry)."""
+        if f.code != self.code:
+            return False
+        if not (fnmatchcase(f.file, self.file) or fnmatchcase(PurePath(f.file).name, self.file)):
+            return False
+        if self.item is not None and f.item != self.item:
+            return False
+        if isinstance(self.key, str):
+            return self.key in f.keys.values()
+        if isinstance(self.key, dict):
+            return all(f.keys.get(k) == v for k, v in self.key.items())
+        return True
+
+    def key_text(self) -> str | None:
+        """The key condition as one line of text."""
+        if isinstance(self.key, dict):
+            return ", ".join(f"{k}={v}" for k, v in self.key.items())
+        return self.key
+
+
+class _WaiverFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    waiver: list[Waiver] = Field(default_factory=list)
+
+
+class Waivers:
+    """The waivers of one file, matched against every finding of a run."""
+
+    def __init__(self, entries: list[Waiver], file: str, sha256: str, today: _dt.date | None = None) -> None:
+        self.entries = entries
+        self.file = file
+        self.sha256 = sha256
+        self.today = today or _dt.date.today()
+        self.matched = [0] * len(entries)
+        self._by_code: dict[str, list[int]] = defaultdict(list)
+        for i, w in enumerate(entries):
+            self._by_code[w.code].append(i)
+
+    @classmethod
+    def load(cls, path: str | Path, today: _dt.date | None = None) -> Waivers:
+        """Read a waiver file.
+
+        Raises:
+            WaiverError: the file cannot be read, is not TOML, or an entry is malformed.
+        """
+        p = Path(path)
+        try:
+            raw = p.read_bytes()
+        except OSError as e:
+            raise WaiverError(f"cannot read waiver file {path}: {e.strerror}") from None
+        try:
+            data = tomllib.loads(raw.decode("utf-8-sig"))
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+            raise WaiverError(f"waiver file {path} is not valid UTF-8 TOML: {e}") from None
+        try:
+            wf = _WaiverFile.model_validate(data)
+        except ValidationError as e:
+            err = e.errors()[0]
+            loc = ".".join(str(x) for x in err["loc"])
+            raise WaiverError(f"waiver file {path}: {loc}: {err['msg']}") from None
+        return cls(wf.waiver, str(path), hashlib.sha256(raw).hexdigest(), today)
+
+    def expired(self, i: int) -> bool:
+        """Whether waiver ``i`` is past its expiry date."""
+        return self.entries[i].expires < self.today
+
+    def match(self, f: Finding) -> int | None:
+        """The index of the active waiver covering ``f``, or None.
+
+        A finding covered only by expired waivers is counted against the first of them (so the
+        report can say what an expired waiver would still hide) but is not waived.
+        """
+        candidates = self._by_code.get(f.code)
+        if not candidates:
+            return None
+        expired_hit: int | None = None
+        for i in candidates:
+            if self.entries[i].matches(f):
+                if not self.expired(i):
+                    self.matched[i] += 1
+                    return i
+                if expired_hit is None:
+                    expired_hit = i
+        if expired_hit is not None:
+            self.matched[expired_hit] += 1
+        return None
+
+    def ref(self, i: int) -> WaiverRef:
+        """The report's reference to waiver ``i``."""
+        w = self.entries[i]
+        return WaiverRef(index=i, reason=w.reason, owner=w.owner, expires=w.expires.isoformat())
+
+    def summary(self, waived: int) -> WaiverSummary:
+        """The report's waiver section."""
+        return WaiverSummary(
+            file=self.file,
+            sha256=self.sha256,
+            today=self.today.isoformat(),
+            waived=waived,
+            waivers=[
+                WaiverOut(
+                    index=i,
+                    code=w.code,
+                    file=w.file,
+                    item=w.item,
+                    key=w.key_text(),
+                    reason=w.reason,
+                    owner=w.owner,
+                    expires=w.expires.isoformat(),
+                    expired=self.expired(i),
+                    matched=self.matched[i],
+                )
+                for i, w in enumerate(self.entries)
+            ],
+        )

@@ -1,0 +1,96 @@
+"""JUnit XML: one test case per (file, rule) so CI systems show findings as failed tests.
+
+Each input file is a ``<testsuite>``; each catalogue code is a ``<testcase>`` in it. A test case
+fails when the file has findings of that code that fail the run (unwaived errors; with
+``--fail-on new`` only new ones), and the failure lists their locations. Other findings of the
+code (warnings, waived, existing) are listed in ``<system-out>`` of a passing test case. A passing
+test case means "no failing finding of this code in this file".
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from kikan_std.catalogue import Lang, catalogue
+from kikan_std.report import FindingOut, Report
+from kikan_std.writers._common import by_file_and_code, fails_gate, location
+
+_MORE = {"ja": "… 他 {n} 件（保存上限のため省略。集計は全件）", "en": "… {n} more (not stored: cap reached)"}
+_COUNT = {"ja": "{n} 件", "en": "{n} finding(s)"}
+
+
+def _line(f: FindingOut) -> str:
+    text = f"{location(f)}: {f.message}"
+    if f.value:
+        text += f" (value: {f.value})"
+    if f.status:
+        text += f" [{f.status}]"
+    return text
+
+
+def render_junit(report: Report, lang: Lang = "ja") -> str:
+    """The report as JUnit XML (the common Ant/Surefire dialect read by most CI systems)."""
+    groups = by_file_and_code(report)
+    cat = catalogue()
+    root = ET.Element("testsuites", name=f"kikan-std {report.spec.id}")
+    total_tests = total_failures = 0
+    files = [i.file for i in report.inputs] or sorted({f for f, _ in groups})
+    for file in files:
+        counts = report.stats.findings_by_file.get(file, {})
+        suite = ET.SubElement(root, "testsuite", name=file, timestamp=report.generated_at[:19])
+        props = ET.SubElement(suite, "properties")
+        for name, value in (
+            ("spec", f"{report.spec.id} {report.spec.edition}"),
+            ("tool", f"kikan-std {report.tool.get('version', '')}"),
+            ("valid", str(report.valid).lower()),
+            ("values_shown", str(report.values_shown).lower()),
+        ):
+            ET.SubElement(props, "property", name=name, value=value)
+        tests = failures = 0
+        for code, e in cat.items():
+            tests += 1
+            case = ET.SubElement(
+                suite, "testcase", classname=f"kikan-std.{file}", name=f"{code} {e.slug}", file=file
+            )
+            fs = groups.get((file, code), [])
+            failing = [f for f in fs if fails_gate(f, report)]
+            lines = [_line(f) for f in (failing or fs)]
+            total = counts.get(code, len(fs))
+            if total > len(fs):
+                lines.append(_MORE[lang].format(n=f"{total - len(fs):,}"))
+            if failing:
+                failures += 1
+                first = failing[0]
+                fail = ET.SubElement(
+                    case,
+                    "failure",
+                    type=code,
+                    message=f"{_COUNT[lang].format(n=f'{total:,}')}: {first.message}",
+                )
+                fail.text = "\n".join(lines)
+                if len(failing) < len(fs):
+                    out = ET.SubElement(case, "system-out")
+                    out.text = "\n".join(_line(f) for f in fs if f not in failing)
+            elif fs:
+                out = ET.SubElement(case, "system-out")
+                out.text = "\n".join(lines)
+        for key, n in (("tests", tests), ("failures", failures), ("errors", 0), ("skipped", 0)):
+            suite.set(key, str(n))
+        suite.set("time", "0")
+        total_tests += tests
+        total_failures += failures
+    if report.rules_not_run:
+        # A rule that could not run is an error of the test run itself, never a pass.
+        suite = ET.SubElement(root, "testsuite", name="kikan-std rules", tests=str(len(report.rules_not_run)),
+                              failures="0", errors=str(len(report.rules_not_run)), skipped="0", time="0")
+        for nr in report.rules_not_run:
+            name = f"{nr.rule} ({nr.file})"
+            case = ET.SubElement(suite, "testcase", classname="kikan-std.rules", name=name)
+            ET.SubElement(case, "error", type="SYS002", message=nr.reason).text = nr.reason
+        total_tests += len(report.rules_not_run)
+    root.set("tests", str(total_tests))
+    root.set("failures", str(total_failures))
+    root.set("errors", str(len(report.rules_not_run)))
+    root.set("time", "0")
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
