@@ -51,6 +51,7 @@ def check(
     mask_key: str | bytes | None = None,
     input_format: str | None = None,
     layout: str | Path | FixedWidthLayout | None = None,
+    jobs: int = 1,
 ) -> Report:
     """Check data files against a spec and return the report.
 
@@ -76,6 +77,8 @@ def check(
 
         input_format: ``csv``, ``json``, ``xml`` or ``fixed``; default by extension
             (``.json``, ``.xml``, ``.dat``/``.fix``/``.fixed``; anything else is CSV).
+        jobs: Processes for one big CSV file (findings identical to one process; see
+            :mod:`kikan_std.parallel` for when a file is checked in one process anyway).
         layout: Fixed-width layout (a JSON file or a :class:`FixedWidthLayout`); default the
             spec group's own layout.
 
@@ -117,6 +120,7 @@ def check(
         fail_on=fail_on,
         input_format=input_format,
         layout=lay,
+        jobs=jobs,
     )
     return run_check(paths, sp, rules.record_rules, rules.dataset_rules, opts, progress)
 
