@@ -600,6 +600,18 @@ def run_check(
     finally:
         if gc_was_enabled:
             gc.enable()
+    return build_report(spec, opts, sink, inputs, not_run, classifier)
+
+
+def build_report(
+    spec: Spec,
+    opts: Options,
+    sink: _Sink,
+    inputs: list[InputInfo],
+    not_run: list[_NotRun],
+    classifier: Classifier | None = None,
+) -> Report:
+    """The report of a run from its sink (also used by :mod:`kikan_std.dask`)."""
     personal = frozenset(it.name for g in spec.groups for it in g.items if it.personal)
     kept = sink.finish()
     waivers = opts.waivers
