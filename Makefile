@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "kikan-std needs Python 3.11 or newer")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,docs,testing]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,docs,testing,dask,bench]'
 	@touch $(STAMP)
 
 ## make demo: validate the bundled synthetic sample, print the report, write it to out/

@@ -59,6 +59,7 @@ def check(
     input_format: str | None = None,
     layout: str | Path | FixedWidthLayout | None = None,
     rule_options: Mapping[str, str] | None = None,
+    jobs: int = 1,
 ) -> Report:
     """Check data files against a spec and return the report.
 
@@ -84,6 +85,8 @@ def check(
 
         input_format: ``csv``, ``json``, ``xml`` or ``fixed``; default by extension
             (``.json``, ``.xml``, ``.dat``/``.fix``/``.fixed``; anything else is CSV).
+        jobs: Processes for one big CSV file (findings identical to one process; see
+            :mod:`kikan_std.parallel` for when a file is checked in one process anyway).
         layout: Fixed-width layout (a JSON file or a :class:`FixedWidthLayout`); default the
             spec group's own layout.
         rule_options: Per-run switches of the spec's rules, e.g. ``{"atena_check_digit": "off"}``
@@ -129,6 +132,7 @@ def check(
         input_format=input_format,
         layout=lay,
         rule_options=rules.resolve_options(rule_options),
+        jobs=jobs,
     )
     return run_check(paths, sp, rules.record_rules, rules.dataset_rules, opts, progress)
 

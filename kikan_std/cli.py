@@ -131,6 +131,13 @@ def _build_parser() -> argparse.ArgumentParser:
         " / findings stored per code (0 = all)",
     )
     c.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="大きな CSV を N プロセスで検査（結果は 1 プロセスと同一）/ check a big CSV file on N processes",
+    )
+    c.add_argument(
         "--max-findings-total",
         type=int,
         default=20000,
@@ -393,7 +400,10 @@ def _cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         baseline=baseline,
         waivers=waivers,
         fail_on=args.fail_on,
+        jobs=args.jobs,
     )
+    if args.jobs < 1:
+        raise UsageError("--jobs は 1 以上 / must be >= 1")
     try:
         options = dataclasses.replace(
             options,

@@ -66,19 +66,30 @@ class Options:
     waivers: Waivers | None = None
     fail_on: FailOn = "error"
     input_format: str | None = None  # csv | json | xml | fixed; None = by file extension
+    jobs: int = 1  # processes for one big CSV file (kikan_std.parallel); findings are identical
     layout: FixedWidthLayout | None = None  # fixed-width layout (else the spec group's)
     rule_options: Mapping[str, str] = field(default_factory=dict)  # validated by kikan_std.check
 
 
+Meta = tuple["Status | None", "int | None", "str | None"]
+"""(baseline status, waiver index, fingerprint) of a finding."""
+
+
 @dataclass(slots=True)
 class _Sink:
-    """Counts and classifies every finding; stores up to ``cap`` per code and ``total_cap`` overall."""
+    """Counts and classifies every finding; keeps the first ``cap`` per code and ``total_cap`` overall.
+
+    "First" is by position in the input (file order, record, line, code, item), not by arrival,
+    so the same findings are kept however the work was split (``--jobs``). Statistics count every
+    finding.
+    """
 
     cap: int | None
     total_cap: int | None = None
     classifier: Classifier | None = None
-    stored: list[Finding] = field(default_factory=list)
-    meta: list[tuple[Status | None, int | None, str | None]] = field(default_factory=list)
+    file_order: dict[str, int] = field(default_factory=dict)
+    kept: dict[str, list[tuple[tuple[int, int, int, str, str, int], Finding, Meta]]] = field(default_factory=dict)
+    seq: int = 0
     by_code: Counter[str] = field(default_factory=Counter)
     by_severity: Counter[str] = field(default_factory=Counter)
     by_file: Counter[tuple[str, str]] = field(default_factory=Counter)
@@ -88,13 +99,23 @@ class _Sink:
     capped: bool = False
     capped_codes: set[str] = field(default_factory=set)
 
+    def _key(self, f: Finding) -> tuple[int, int, int, str, str, int]:
+        self.seq += 1
+        return (self.file_order.get(f.file, 0), f.record or 0, f.line or 0, f.code, f.item or "", self.seq)
+
+    def _keep(self, f: Finding, meta: Meta) -> None:
+        bucket = self.kept.setdefault(f.code, [])
+        bucket.append((self._key(f), f, meta))
+        if self.cap is not None and len(bucket) > 2 * self.cap + 16:
+            bucket.sort(key=lambda t: t[0])
+            del bucket[self.cap :]
+
     def add(self, f: Finding) -> None:
-        n = self.by_code[f.code] + 1
-        self.by_code[f.code] = n
+        self.by_code[f.code] += 1
         severity = f.severity or entry(f.code).severity
         self.by_severity[severity] += 1
         self.by_file[f.file, f.code] += 1
-        meta: tuple[Status | None, int | None, str | None] = (None, None, None)
+        meta: Meta = (None, None, None)
         if self.classifier is not None:
             meta = self.classifier.classify(f)
         status = meta[0]
@@ -103,17 +124,47 @@ class _Sink:
             self.errors_unwaived += 1
             if status == "new":
                 self.errors_new += 1
-        room = self.total_cap is None or len(self.stored) < self.total_cap
-        if room and (self.cap is None or n <= self.cap):
-            self.stored.append(f)
-            self.meta.append(meta)
-        else:
-            self.capped = True
-            self.capped_codes.add(f.code)
+        self._keep(f, meta)
 
     def extend(self, fs: Iterable[Finding]) -> None:
         for f in fs:
             self.add(f)
+
+    def merge(self, other: _Sink, record_offset: int, line_offset: int) -> None:
+        """Take the counts and kept findings of a part's sink, renumbering its records and lines."""
+        self.by_code.update(other.by_code)
+        self.by_severity.update(other.by_severity)
+        self.by_file.update(other.by_file)
+        self.by_status.update(other.by_status)
+        self.errors_unwaived += other.errors_unwaived
+        self.errors_new += other.errors_new
+        for entries in other.kept.values():
+            for _, f, meta in sorted(entries, key=lambda t: t[0]):
+                if f.record is not None:
+                    f.record += record_offset
+                if f.line is not None:
+                    f.line += line_offset
+                f.related = [(None if r is None else r + record_offset, None if ln is None else ln + line_offset)
+                             for r, ln in f.related]
+                self._keep(f, meta)
+
+    def finish(self) -> list[tuple[Finding, Meta]]:
+        """The kept findings in position order, caps applied; sets ``capped`` and ``capped_codes``."""
+        out: list[tuple[tuple[int, int, int, str, str, int], Finding, Meta]] = []
+        for code, bucket in self.kept.items():
+            bucket.sort(key=lambda t: t[0])
+            if self.cap is not None and len(bucket) > self.cap:
+                del bucket[self.cap :]
+            if self.by_code[code] > len(bucket):
+                self.capped_codes.add(code)
+            out.extend(bucket)
+        out.sort(key=lambda t: t[0])
+        if self.total_cap is not None and len(out) > self.total_cap:
+            for _, f, _ in out[self.total_cap :]:
+                self.capped_codes.add(f.code)
+            del out[self.total_cap :]
+        self.capped = bool(self.capped_codes)
+        return [(f, meta) for _, f, meta in out]
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,7 +271,13 @@ class _FileRun:
                         sink.add(x)
                         continue
                     if mapped is None:
-                        mapped, col_of = self._map_header(source.header, source.header_line)
+                        if self.part is not None:
+                            # A part's header findings are the whole file's: the caller reports them once.
+                            saved, self.sink = self.sink, _Sink(cap=0)
+                            mapped, col_of = self._map_header(source.header, source.header_line)
+                            self.sink = saved
+                        else:
+                            mapped, col_of = self._map_header(source.header, source.header_line)
                         group = self.group
                         assert group is not None
                         items_by_name = {i.name: i for i in group.items}
@@ -257,7 +314,7 @@ class _FileRun:
                 if pk_index is not None:
                     pk_index.close()
         stats = source.stats
-        if stats.encoding == "utf-8":
+        if stats.encoding == "utf-8" and self.part is None:
             bom = self.options.bom
             if bom == "forbid" and stats.bom:
                 sink.add(Finding("ENC002", file=self.display, line=1, params={"codepoints": "U+FEFF"}))
@@ -517,12 +574,17 @@ def run_check(
         from kikan_std.baseline import Classifier
 
         classifier = Classifier(opts.baseline, opts.waivers, opts.mask_key)
-    sink = _Sink(cap=opts.max_findings, total_cap=opts.max_findings_total, classifier=classifier)
-    not_run: list[_NotRun] = []
-    inputs: list[InputInfo] = []
     if displays is not None and len(displays) != len(paths):
         raise ValueError("displays must name every path")
     resolved = [(Path(p), str(p) if displays is None else displays[n]) for n, p in enumerate(paths)]
+    sink = _Sink(
+        cap=opts.max_findings,
+        total_cap=opts.max_findings_total,
+        classifier=classifier,
+        file_order={display: i for i, (_, display) in enumerate(resolved)},
+    )
+    not_run: list[_NotRun] = []
+    inputs: list[InputInfo] = []
     for p, display in resolved:
         if not p.exists():
             raise InputError(f"file not found: {display}")
@@ -534,18 +596,35 @@ def run_check(
     gc.disable()
     try:
         for p, display in resolved:
-            fr = _FileRun(spec, p, display, opts, sink, record_rules, dataset_rules, not_run, progress)
-            inputs.append(fr.run())
+            info = None
+            if opts.jobs > 1 and classifier is None:
+                from kikan_std.parallel import check_in_parts
+
+                info = check_in_parts(spec, p, display, opts, sink, record_rules, dataset_rules, not_run)
+            if info is None:
+                fr = _FileRun(spec, p, display, opts, sink, record_rules, dataset_rules, not_run, progress)
+                info = fr.run()
+            inputs.append(info)
     finally:
         if gc_was_enabled:
             gc.enable()
+    return build_report(spec, opts, sink, inputs, not_run, classifier)
+
+
+def build_report(
+    spec: Spec,
+    opts: Options,
+    sink: _Sink,
+    inputs: list[InputInfo],
+    not_run: list[_NotRun],
+    classifier: Classifier | None = None,
+) -> Report:
+    """The report of a run from its sink (also used by :mod:`kikan_std.dask`)."""
     personal = frozenset(it.name for g in spec.groups for it in g.items if it.personal)
-    order = sorted(range(len(sink.stored)), key=lambda i: _sort_key(sink.stored[i]))
+    kept = sink.finish()
     waivers = opts.waivers
     out = []
-    for i in order:
-        f = sink.stored[i]
-        status, widx, fp = sink.meta[i]
+    for f, (status, widx, fp) in kept:
         out.append(
             finding_out(
                 f,
@@ -578,7 +657,7 @@ def run_check(
             findings_by_code=dict(sorted(sink.by_code.items())),
             findings_by_severity={k: sink.by_severity.get(k, 0) for k in ("error", "warning", "info")},
             total_findings=sum(sink.by_code.values()),
-            stored_findings=len(sink.stored),
+            stored_findings=len(kept),
             capped=sink.capped,
             findings_by_file=by_file,
             findings_by_status=dict(sorted(sink.by_status.items())),
@@ -602,10 +681,6 @@ def run_check(
             rules_not_run=len(not_run),
         ),
     )
-
-
-def _sort_key(f: Finding) -> tuple[str, int, int]:
-    return (f.file, f.record or 0, f.line or 0)
 
 
 __all__ = ["InputError", "Options", "ProgressFn", "choose_group", "run_check"]

@@ -10,6 +10,7 @@ import jsonschema
 import pytest
 
 import kikan_std
+from kikan_std.chars import parse_gj_table
 from kikan_std.deliverable import check_deliverable
 from tests.conftest import ROOT, run_cli
 
@@ -56,11 +57,13 @@ def test_suite_is_not_empty_and_matches_its_schema() -> None:
 @pytest.mark.parametrize("folder,case", CASES, ids=_ids())
 def test_case_through_api(folder: Path, case: dict[str, Any]) -> None:
     layout = folder / case["layout"] if "layout" in case else None
+    gj = parse_gj_table((folder / case["gj_table"]).read_text(encoding="utf-8")) if "gj_table" in case else None
     if case["spec"] == "deliverable":  # "file" is a deliverable folder or zip, checked as a whole
         report = check_deliverable(folder / case["file"], encoding=case["encoding"], max_findings=None)
     else:
         report = kikan_std.check(folder / case["file"], spec=case["spec"], encoding=case["encoding"],
-                                 max_findings=None, input_format=case.get("input_format"), layout=layout)
+                                 max_findings=None, input_format=case.get("input_format"), layout=layout,
+                                 bom=case.get("bom", "allow"), gj_table=gj)
     assert report.valid is case["valid"], [f.code for f in report.findings]
     _expect(case, _found(report.flatten(("code", "record", "item"))))
 
@@ -69,6 +72,8 @@ def test_case_through_api(folder: Path, case: dict[str, Any]) -> None:
 def test_case_through_cli(folder: Path, case: dict[str, Any]) -> None:
     extra = ["--input-format", case["input_format"]] if "input_format" in case else []
     extra += ["--layout", str(folder / case["layout"])] if "layout" in case else []
+    extra += ["--bom", case["bom"]] if "bom" in case else []
+    extra += ["--gj-table", str(folder / case["gj_table"])] if "gj_table" in case else []
     spec = [] if case["spec"] == "deliverable" else ["--spec", case["spec"]]
     code, out, err = run_cli("check", str(folder / case["file"]), *spec, "--encoding",
                              case["encoding"], "--output-format", "json", "--max-findings", "0", *extra)

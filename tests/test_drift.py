@@ -34,16 +34,7 @@ NOT_REACHABLE: dict[str, str] = {
 }
 """Codes no built-in spec can produce from data, with the reason."""
 
-KNOWN_GAPS: frozenset[str] = frozenset(
-    {
-        # Reachable with jutogai_atena but without a conformance case yet (to be added to
-        # tools/build_conformance_*.py by the owners of the suite). Listed, not hidden.
-        "CSV006", "CSV010", "CSV011", "CSV012",
-        "CHR002", "CHR005", "CHR006", "CHR007", "CHR008", "CHR009", "CHR010", "CHR011",
-        "CHR012", "CHR013", "CHR014", "CHR017",
-        "ENC001", "ENC002", "ENC003", "ENC004",
-    }
-)
+KNOWN_GAPS: frozenset[str] = frozenset()
 """Reachable codes still missing a conformance case."""
 
 

@@ -55,6 +55,100 @@ MUTATIONS: list[tuple[int, str, str, str, str, str, str]] = [
 ]
 
 
+# (record, item, value, expected code) — one 文字要件 problem per record (docs/chars.md).
+CHAR_MUTATIONS: list[tuple[int, str, str, str]] = [
+    (2, "氏名", "佐藤\u200b一郎", "CHR002"),
+    (3, "氏名", "佐藤\ue000郎", "CHR005"),
+    (4, "氏名", "佐藤\U00100000郎", "CHR006"),
+    (5, "氏名_読み仮名", "サトウ\u3000カ\u3099", "CHR008"),
+    (6, "氏名", "佐藤ア\u20dd", "CHR009"),
+    (7, "氏名", "\U000e0100佐藤", "CHR010"),
+    (8, "氏名", "佐藤\U000e01ef", "CHR011"),
+    (9, "氏名", "张伟", "CHR012"),
+    (10, "住所_方書", "ハイツ\uffe0", "CHR013"),
+    (11, "住所_番地号表記", "１\uff5e２", "CHR014"),
+    (12, "操作者ID", "OP\u00e9", "CHR017"),
+]
+
+
+def _case(description: str, clause: str, file: str, valid: bool, expected: list[list[object]], **extra: object) -> dict[str, object]:
+    return {"description": description, "spec": "jutogai_atena", "clause": clause, "file": file,
+            "encoding": extra.pop("encoding", "utf-8"), "valid": valid, "expected": expected, **extra}
+
+
+def more_cases(header: list[str], rows: list[list[str]], idx: dict[str, int], valid_text: str) -> list[dict[str, object]]:
+    out: list[dict[str, object]] = []
+    chars = [list(r) for r in rows]
+    for rec, item, value, _ in CHAR_MUTATIONS:
+        chars[rec - 1][idx[item]] = value
+    (OUT / "characters.csv").write_bytes(csv_text(iter([header, *chars])).encode("utf-8", "surrogatepass"))
+    out.append(_case("文字要件: 1レコードに1つの文字の問題", "データ要件・連携要件標準仕様書 文字要件 / 行政事務標準文字",
+                     "characters.csv", False, [[c, r, i] for r, i, _, c in CHAR_MUTATIONS]))
+
+    gj = [list(r) for r in rows[:3]]
+    gj[0][idx["氏名"]] = "佐藤\U00100000郎"
+    gj[1][idx["氏名"]] = "佐藤\U00100001郎"
+    (OUT / "gj.csv").write_bytes(csv_text(iter([header, *gj])).encode("utf-8"))
+    (OUT / "gj_table.txt").write_text("# GJ table for the conformance case\nU+100001\n", encoding="utf-8")
+    out.append(_case("GJ 表にない面16の私用領域の文字", "文字要件 追加文字（GJ）", "gj.csv", False,
+                     [["CHR007", 1, "氏名"]], gj_table="gj_table.txt"))
+
+    no_kana = [[v for i, v in enumerate(r) if i != idx["住所_方書_フリガナ"]] for r in [header, *rows[:3]]]
+    (OUT / "missing_optional_column.csv").write_bytes(csv_text(iter(no_kana)).encode("utf-8"))
+    out.append(_case("任意項目の列がない（警告）", "03100021 任意", "missing_optional_column.csv", True,
+                     [["CSV005", None, "住所_方書_フリガナ"]]))
+
+    dup = [[*r, r[idx["氏名"]]] for r in [header, *rows[:3]]]
+    dup[0][-1] = "shimei"
+    (OUT / "duplicate_column.csv").write_bytes(csv_text(iter(dup)).encode("utf-8"))
+    out.append(_case("同じ項目の列が重複（氏名と shimei）", "データ項目（ローマ字）", "duplicate_column.csv", False,
+                     [["CSV006", None, "氏名"]]))
+
+    lines = valid_text.split("\r\n")
+    big = [*lines[:3], '000000000000099,' + "x" * 200_000, *lines[3:]]
+    (OUT / "field_too_large.csv").write_bytes("\r\n".join(big).encode("utf-8"))
+    out.append(_case("読み取り上限を超える値", "RFC 4180 / 桁数", "field_too_large.csv", False, [["CSV010", 3, None]]))
+
+    bad_quote = [*lines[:3], '000000000000099,"佐藤"一郎', *lines[3:]]
+    (OUT / "malformed_quote.csv").write_bytes("\r\n".join(bad_quote).encode("utf-8"))
+    out.append(_case("閉じ引用符の後に文字", "RFC 4180 2.5–2.7", "malformed_quote.csv", False, [["CSV011", 3, None]]))
+
+    blank = [*lines[:3], "", *lines[3:]]
+    (OUT / "blank_line.csv").write_bytes("\r\n".join(blank).encode("utf-8"))
+    out.append(_case("レコードの間の空行（警告）", "RFC 4180 2.1", "blank_line.csv", True, [["CSV012", None, None]]))
+
+    sj = [list(r) for r in rows[:3]]
+    sj[1][idx["住所_方書"]] = "ハイツ①号"
+    (OUT / "shift_jis_with_cp932_char.csv").write_bytes(csv_text(iter([header, *sj])).encode("cp932"))
+    out.append(_case("Shift_JIS と取り決めたファイルに CP932 独自文字", "文字要件（文字コード）",
+                     "shift_jis_with_cp932_char.csv", False, [["ENC001", 2, "住所_方書"]], encoding="shift_jis"))
+
+    small = csv_text(iter([header, *rows[:3]])).encode("utf-8")
+    (OUT / "bom_forbidden.csv").write_bytes(b"\xef\xbb\xbf" + small)
+    out.append(_case("BOM なしの取り決めに BOM", "ファイル連携の取り決め（BOM）", "bom_forbidden.csv", False,
+                     [["ENC002", None, None]], bom="forbid"))
+    (OUT / "bom_required.csv").write_bytes(small)
+    out.append(_case("BOM 付きの取り決めに BOM がない（警告）", "ファイル連携の取り決め（BOM）", "bom_required.csv", True,
+                     [["ENC003", None, None]], bom="require"))
+
+    from kikan_std.specs import load_spec
+
+    romaji = [it.romaji for it in load_spec("jutogai_atena").groups[0].items]
+    ascii_rows = []
+    for n in range(1, 4):
+        r = [""] * len(romaji)
+        r[idx["宛名番号"]] = f"{n:015d}"
+        r[idx["代表宛名フラグ"]] = "0"
+        r[idx["操作者ID"]] = "OP01"
+        r[idx["操作年月日"]] = "2025-01-01"
+        r[idx["操作時刻"]] = "09:00:00"
+        ascii_rows.append(r)
+    (OUT / "ascii_only.csv").write_bytes(csv_text(iter([romaji, *ascii_rows])).encode("utf-8"))
+    out.append(_case("文字コード推定の根拠が弱い（ASCII のみ、警告）", "文字要件（文字コード）", "ascii_only.csv", True,
+                     [["ENC004", None, None]], encoding="auto"))
+    return out
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     header, rows = base_rows(40)
@@ -129,6 +223,7 @@ def main() -> None:
     (OUT / "valid_romaji_header.csv").write_bytes(csv_text(iter(romaji)).encode("utf-8"))
     cases.append({"description": "ローマ字名のヘッダ", "spec": "jutogai_atena", "clause": "データ項目（ローマ字）", "file": "valid_romaji_header.csv",
                   "encoding": "utf-8", "valid": True, "expected": []})
+    cases += more_cases(header, rows, idx, valid_text)
     doc = {"$schema": "../cases.schema.json", "spec": "jutogai_atena", "cases": cases}
     (OUT / "cases.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {len(cases)} cases to {OUT}")

@@ -152,7 +152,7 @@ def build_deliverable(tmp: Path) -> None:
     manifest["files"].append({"path": "kokuho/*.csv", "spec": "kokumin_kenko_hoken"})
     (mp / "kikan-manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n",
                                             encoding="utf-8")
-    (mp / "税データ.csv").write_bytes("a,b\r\n1,2\r\n".encode())
+    (mp / "税データ.csv").write_bytes(b"a,b\r\n1,2\r\n")
     (mp / "README.txt").write_bytes("合成データの説明\n".encode())
     spec = "deliverable"
     cases = [
