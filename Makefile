@@ -24,6 +24,11 @@ demo: $(STAMP)
 	@$(BIN)/kikan-std check examples/jutogai_atena_sample.csv --spec jutogai_atena --no-progress \
 	  --output-format json -o out/demo-report.json; rc=$$?; if [ $$rc -gt 1 ]; then exit $$rc; fi
 	@echo "== JSON report written to out/demo-report.json (exit code 1 = 不適合 is expected: the sample has defects)"
+	@rm -f out/jumin_sample.csv
+	@$(BIN)/kikan-std generate --spec jumin_kiroku --rows 2000 --seed 1 -o out/jumin_sample.csv
+	@echo "== kikan-std check out/jumin_sample.csv --spec jumin_kiroku (synthetic 住民記録 export: 世帯・履歴・外国人・不詳日)"
+	@$(BIN)/kikan-std check out/jumin_sample.csv --spec jumin_kiroku --no-progress; \
+	  rc=$$?; if [ $$rc -gt 1 ]; then exit $$rc; fi
 
 ## make test: lint, type-check, the whole test suite and the strict docs build
 test: $(STAMP) lint typecheck browser-deps unit docs

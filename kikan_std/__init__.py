@@ -14,7 +14,7 @@ The public names are listed in ``__all__``; everything else is internal.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -27,7 +27,14 @@ from kikan_std.model import CodeList, DataType, FixedWidthLayout, Group, Item, O
 from kikan_std.readers import load_layout
 from kikan_std.readers.csv_reader import InputError
 from kikan_std.report import DEFAULT_MASK_KEY, MASK_KEY_ENV, FailOn, FindingOut, Report
-from kikan_std.specs import UnknownSpecError, list_specs, load_spec, load_spec_file, rules_for
+from kikan_std.specs import (
+    RuleOptionError,
+    UnknownSpecError,
+    list_specs,
+    load_spec,
+    load_spec_file,
+    rules_for,
+)
 from kikan_std.waivers import WaiverError, Waivers
 from kikan_std.workbook import WorkbookError, load_workbook
 
@@ -52,6 +59,7 @@ def check(
     input_format: str | None = None,
     layout: str | Path | FixedWidthLayout | None = None,
     jobs: int = 1,
+    rule_options: Mapping[str, str] | None = None,
 ) -> Report:
     """Check data files against a spec and return the report.
 
@@ -81,12 +89,15 @@ def check(
             :mod:`kikan_std.parallel` for when a file is checked in one process anyway).
         layout: Fixed-width layout (a JSON file or a :class:`FixedWidthLayout`); default the
             spec group's own layout.
+        rule_options: Per-run switches of the spec's rules, e.g. ``{"atena_check_digit": "off"}``
+            for ``jumin_kiroku`` (see the spec's docs page); unknown names are an error.
 
 
     Raises:
         UnknownSpecError: ``spec`` is not a built-in spec id.
         InputError: a file cannot be opened, the encoding or input format is unknown, or a
             fixed-width file has no usable layout.
+        RuleOptionError: an unknown rule option or a value outside its choices (a ValueError).
         BaselineError / WaiverError: the baseline or waiver file is unreadable or malformed.
         ValueError: ``fail_on="new"`` without a baseline.
     """
@@ -121,6 +132,7 @@ def check(
         input_format=input_format,
         layout=lay,
         jobs=jobs,
+        rule_options=rules.resolve_options(rule_options),
     )
     return run_check(paths, sp, rules.record_rules, rules.dataset_rules, opts, progress)
 
@@ -138,6 +150,7 @@ __all__ = [
     "Item",
     "Obligation",
     "Report",
+    "RuleOptionError",
     "Spec",
     "UnknownSpecError",
     "WaiverError",

@@ -34,6 +34,7 @@ CATALOGUE_FILES: tuple[str, ...] = (
     "reader.toml",
     "field.toml",
     "record.toml",
+    "jumin.toml",
     "engine.toml",
     "chars.toml",
     "formats.toml",

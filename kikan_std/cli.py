@@ -173,6 +173,13 @@ def _build_parser() -> argparse.ArgumentParser:
         help="固定長レイアウト（JSON）/ fixed-width layout file (JSON; see docs/formats.md)",
     )
     c.add_argument("--no-progress", action="store_true", help="進捗表示をしない / no progress indicator")
+    c.add_argument(
+        "--rule-option",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="規則の実行時設定（例 atena_check_digit=off、繰り返し可）/ per-run rule option (repeatable)",
+    )
 
     sp = sub.add_parser("spec", help="仕様の取り込み / spec tools (import a workbook)")
     spsub = sp.add_subparsers(dest="spec_command", metavar="SUBCOMMAND", parser_class=_Parser)
@@ -307,7 +314,7 @@ def _cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from kikan_std.engine import Options, run_check
     from kikan_std.readers import load_layout
     from kikan_std.readers.csv_reader import InputError
-    from kikan_std.specs import UnknownSpecError, load_spec, rules_for
+    from kikan_std.specs import RuleOptionError, UnknownSpecError, load_spec, rules_for
     from kikan_std.waivers import WaiverError, Waivers
     from kikan_std.writers import render
 
@@ -358,6 +365,12 @@ def _cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             raise UsageError(f"GJ 表を読めません / cannot read GJ table {args.gj_table}: {e.strerror}") from None
         except ValueError as e:
             raise UsageError(f"GJ 表の形式が違います / bad GJ table {args.gj_table}: {e}") from None
+    rule_options: dict[str, str] = {}
+    for opt in args.rule_option:
+        name, sep, value = opt.partition("=")
+        if not sep or not name:
+            raise UsageError(f"--rule-option は NAME=VALUE の形で指定してください / expected NAME=VALUE: {opt}")
+        rule_options[name.strip()] = value.strip()
     progress = None
     if not args.no_progress and stderr.isatty():
         progress = _Progress(stderr, lang)
@@ -385,12 +398,15 @@ def _cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             options,
             input_format=args.input_format,
             layout=None if args.layout is None else load_layout(args.layout),
+            rule_options=rules.resolve_options(rule_options),
         )
         report = run_check(args.paths, spec, rules.record_rules, rules.dataset_rules, options, progress)
     except InputError as e:
         raise UsageError(_input_error_ja(str(e))) from None
     except KeyError as e:
         raise UsageError(f"グループが見つかりません / unknown group: {e.args[0]}") from None
+    except RuleOptionError as e:
+        raise UsageError(str(e)) from None
     finally:
         if progress is not None:
             progress.done()

@@ -13,7 +13,7 @@ import difflib
 import functools
 import gc
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -68,6 +68,7 @@ class Options:
     input_format: str | None = None  # csv | json | xml | fixed; None = by file extension
     jobs: int = 1  # processes for one big CSV file (kikan_std.parallel); findings are identical
     layout: FixedWidthLayout | None = None  # fixed-width layout (else the spec group's)
+    rule_options: Mapping[str, str] = field(default_factory=dict)  # validated by kikan_std.check
 
 
 Meta = tuple["Status | None", "int | None", "str | None"]
@@ -479,6 +480,7 @@ class _FileRun:
             lines=chunk.lines,
             key_items=key_items,
             _items=dict(items_by_name),
+            options=self.options.rule_options,
         )
         for r in rules:
             self._guard(r.name, functools.partial(r.check, view))

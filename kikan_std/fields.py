@@ -267,6 +267,12 @@ class FieldChecker:
         if self._sjis_strict:
             out += [("ENC001", {"char": ch, "codepoints": codepoints(ch), "position": pos})
                     for pos, ch in chars_cp932_only(value)[:1]]
+        if self.item.format is Format.POSTAL_CODE and out and all(c == "CHR016" for c, _ in out):
+            # Real exports write 郵便番号 in full-width digits (SPEC_FACTS §3.2): the fix to offer is
+            # the whole half-width value, not the first character.
+            half = value.translate(_FULLWIDTH_TO_HALF)
+            if not _postal_code(half):
+                out = [(c, {**params, "suggestion": half}) for c, params in out]
         if _blocking(out):
             return out  # a character problem says it all; type checks would only cascade
         for check in self._value_checks:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from kikan_std.checkdigits import my_number_check_digit
+from kikan_std.generators.jumin_kiroku import iter_jumin_kiroku
 from kikan_std.specs import load_spec
 
 _SURNAMES = ("佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村", "小林", "加藤", "吉田", "山田")
@@ -101,6 +102,7 @@ def iter_jutogai_atena(rows: int, seed: int = 0) -> Iterator[list[str]]:
 
 GENERATORS: dict[str, Callable[[int, int], Iterator[list[str]]]] = {
     "jutogai_atena": iter_jutogai_atena,
+    "jumin_kiroku": iter_jumin_kiroku,
 }
 """Synthetic data generators by spec id: (rows, seed) → header, then records."""
 

@@ -14,7 +14,7 @@ A rule that cannot run raises :class:`RuleNotRun`; the engine reports it and the
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -37,6 +37,8 @@ class ChunkView:
     lines: Sequence[int]
     key_items: tuple[str, ...] = ()
     _items: dict[str, Any] = field(default_factory=dict)
+    options: Mapping[str, str] = field(default_factory=dict)
+    """Per-run rule options (``check(..., rule_options=...)``, CLI ``--rule-option``), validated."""
 
     def __len__(self) -> int:
         return len(self.records)
@@ -71,6 +73,16 @@ class ChunkView:
             keys=self.keys_at(i),
             personal=bool(getattr(it, "personal", False)),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class RuleOption:
+    """A per-run switch of a spec's rules (e.g. ``atena_check_digit=off``)."""
+
+    name: str
+    choices: tuple[str, ...]
+    default: str
+    description: str
 
 
 @dataclass(frozen=True, slots=True)

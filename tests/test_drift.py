@@ -34,7 +34,6 @@ NOT_REACHABLE: dict[str, str] = {
     # Engine failures: a rule that crashes or cannot run. Data alone cannot cause them with the
     # current rules (required_when treats a missing column as blank); tests/test_engine.py covers them.
     "SYS001": "only a defective rule raises it",
-    "SYS002": "no current rule raises RuleNotRun",
 }
 """Codes no built-in spec can produce from data, with the reason."""
 

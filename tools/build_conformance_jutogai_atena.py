@@ -105,11 +105,11 @@ def more_cases(header: list[str], rows: list[list[str]], idx: dict[str, int], va
                      [["CSV006", None, "氏名"]]))
 
     lines = valid_text.split("\r\n")
-    big = lines[:3] + ['000000000000099,' + "x" * 200_000] + lines[3:]
+    big = [*lines[:3], '000000000000099,' + "x" * 200000, *lines[3:]]
     (OUT / "field_too_large.csv").write_bytes("\r\n".join(big).encode("utf-8"))
     out.append(_case("読み取り上限を超える値", "RFC 4180 / 桁数", "field_too_large.csv", False, [["CSV010", 3, None]]))
 
-    bad_quote = lines[:3] + ['000000000000099,"佐藤"一郎'] + lines[3:]
+    bad_quote = [*lines[:3], '000000000000099,"佐藤"一郎', *lines[3:]]
     (OUT / "malformed_quote.csv").write_bytes("\r\n".join(bad_quote).encode("utf-8"))
     out.append(_case("閉じ引用符の後に文字", "RFC 4180 2.5–2.7", "malformed_quote.csv", False, [["CSV011", 3, None]]))
 

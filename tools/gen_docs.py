@@ -33,6 +33,11 @@ def rule_pages() -> dict[Path, str]:
     return pages
 
 
+def links(codes: tuple[str, ...]) -> str:
+    """Finding codes as links to their pages."""
+    return ", ".join(f"[{c}](../rules/{c}.md)" for c in codes)
+
+
 def spec_pages() -> dict[Path, str]:
     pages: dict[Path, str] = {}
     for spec in list_specs():
@@ -57,6 +62,9 @@ def spec_pages() -> dict[Path, str]:
                     f"| {cond} | {fmt} | {'○' if it.personal else ''} | {it.provenance} |"
                 )
             lines.append("")
+            notes = [(it.name, it.description.split("\n")[0]) for it in g.items if it.description]
+            if notes:
+                lines += ["### 項目の説明・型の根拠 / item notes", ""] + [f"- **{n}**: {d}" for n, d in notes] + [""]
         if spec.code_lists:
             lines += ["## コード一覧 / code lists", ""]
             for cl in spec.code_lists:
@@ -66,11 +74,26 @@ def spec_pages() -> dict[Path, str]:
         lines += ["## 項目をまたぐ検査 / cross-field and cross-record rules", "",
                   "| 規則 / rule | コード | 根拠 / clause |", "|---|---|---|"]
         for r in rules.record_rules:
-            lines.append(f"| {r.name} | {', '.join(r.codes)} | {r.clause} |")
+            lines.append(f"| {r.name} | {links(r.codes)} | {r.clause} |")
         for d in rules.dataset_rules:
-            lines.append(f"| {d.name} | {', '.join(d.codes)} | {d.clause} |")
-        lines.append("| primary_key_unique | KEY001 | グループ_主キー |")
+            lines.append(f"| {d.name} | {links(d.codes)} | {d.clause} |")
+        lines.append(f"| primary_key_unique | {links(('KEY001',))} | グループ_主キー |")
         lines.append("")
+        if rules.options:
+            lines += ["## 規則の実行時設定 / rule options", "",
+                      "`kikan-std check --rule-option NAME=VALUE` / `kikan_std.check(..., rule_options={NAME: VALUE})`", "",
+                      "| NAME | VALUE | 既定 / default | 説明 / description |", "|---|---|---|---|"]
+            for o in rules.options:
+                lines.append(f"| `{o.name}` | {' / '.join(f'`{c}`' for c in o.choices)} | `{o.default}` | {o.description} |")
+            lines.append("")
+        if rules.record_rules or rules.dataset_rules:
+            lines += ["## 規則ごとの説明 / rules", ""]
+            for rr in (*rules.record_rules, *rules.dataset_rules):
+                lines += [f"### {rr.name}", "", f"- 根拠 / clause: {rr.clause}",
+                          f"- 指摘コード / codes: {links(rr.codes)}", ""]
+                for code in rr.codes:
+                    e = catalogue()[code]
+                    lines += [f"**{code} {e.title['ja']}** ({e.severity}): {e.what['ja']}", ""]
         pages[DOCS / "specs" / f"{spec.id}.md"] = "\n".join(lines)
     return pages
 

@@ -7,15 +7,16 @@ Each built-in spec is ``<id>.json`` (items, code lists) and a module ``<id>.py``
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
 from kikan_std.model import Spec
-from kikan_std.rules import DatasetRule, RecordRule
+from kikan_std.rules import DatasetRule, RecordRule, RuleOption
 
-BUILTIN: tuple[str, ...] = ("jutogai_atena",)
+BUILTIN: tuple[str, ...] = ("jutogai_atena", "jumin_kiroku")
 """Ids of the built-in specs, in listing order."""
 
 RULES_BY_BUSINESS_CODE: dict[str, str] = {"031": "jutogai_atena"}
@@ -34,12 +35,40 @@ class UnknownSpecError(KeyError):
         return f"unknown spec: {self.args[0]} (built-in: {', '.join(BUILTIN)})"
 
 
+class RuleOptionError(ValueError):
+    """An unknown rule option, or a value outside its choices (a usage problem)."""
+
+
 @dataclass(frozen=True, slots=True)
 class RuleSet:
     """The rules of a spec beyond the field checks."""
 
     record_rules: tuple[RecordRule, ...] = ()
     dataset_rules: tuple[DatasetRule, ...] = ()
+    options: tuple[RuleOption, ...] = ()
+
+    def resolve_options(self, given: Mapping[str, str] | None) -> dict[str, str]:
+        """Every option of this rule set with its value for a run (defaults filled in).
+
+        Raises:
+            RuleOptionError: an unknown option name or a value outside its choices.
+        """
+        given = dict(given or {})
+        out: dict[str, str] = {}
+        for opt in self.options:
+            value = str(given.pop(opt.name, opt.default))
+            if value not in opt.choices:
+                raise RuleOptionError(
+                    f"規則オプション {opt.name} の値が不正です / bad value for rule option {opt.name}: "
+                    f"{value!r} ({' | '.join(opt.choices)})"
+                )
+            out[opt.name] = value
+        if given:
+            known = ", ".join(o.name for o in self.options) or "-"
+            raise RuleOptionError(
+                f"未知の規則オプション / unknown rule option: {', '.join(sorted(given))} (known: {known})"
+            )
+        return out
 
 
 @cache
@@ -83,7 +112,7 @@ def rules_for(spec: Spec) -> RuleSet:
     if module is None:
         return RuleSet()
     mod = importlib.import_module(f"kikan_std.specs.{module}")
-    return RuleSet(tuple(mod.RECORD_RULES), tuple(mod.DATASET_RULES))
+    return RuleSet(tuple(mod.RECORD_RULES), tuple(mod.DATASET_RULES), tuple(getattr(mod, "RULE_OPTIONS", ())))
 
 
 def list_specs() -> list[Spec]:
