@@ -58,8 +58,8 @@ def check(
     mask_key: str | bytes | None = None,
     input_format: str | None = None,
     layout: str | Path | FixedWidthLayout | None = None,
-    rule_options: Mapping[str, str] | None = None,
     jobs: int = 1,
+    rule_options: Mapping[str, str] | None = None,
 ) -> Report:
     """Check data files against a spec and return the report.
 
@@ -131,8 +131,8 @@ def check(
         fail_on=fail_on,
         input_format=input_format,
         layout=lay,
-        rule_options=rules.resolve_options(rule_options),
         jobs=jobs,
+        rule_options=rules.resolve_options(rule_options),
     )
     return run_check(paths, sp, rules.record_rules, rules.dataset_rules, opts, progress)
 

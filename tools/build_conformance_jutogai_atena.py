@@ -105,7 +105,7 @@ def more_cases(header: list[str], rows: list[list[str]], idx: dict[str, int], va
                      [["CSV006", None, "氏名"]]))
 
     lines = valid_text.split("\r\n")
-    big = [*lines[:3], '000000000000099,' + "x" * 200_000, *lines[3:]]
+    big = [*lines[:3], '000000000000099,' + "x" * 200000, *lines[3:]]
     (OUT / "field_too_large.csv").write_bytes("\r\n".join(big).encode("utf-8"))
     out.append(_case("読み取り上限を超える値", "RFC 4180 / 桁数", "field_too_large.csv", False, [["CSV010", 3, None]]))
 

@@ -9,11 +9,11 @@ from kikan_std.report import FindingOut, Report
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
-def location(f: FindingOut) -> str:
+def location(f: FindingOut, record_label: str = "record") -> str:
     """``file:line record N item [key=value]`` — where a person finds the problem."""
     parts = [f.file + (f":{f.line}" if f.line is not None else "")]
     if f.record is not None:
-        parts.append(f"record {f.record}")
+        parts.append(f"{record_label} {f.record}")
     if f.item:
         parts.append(f.item)
     if f.keys:

@@ -6,6 +6,7 @@ from collections import defaultdict
 
 from kikan_std.catalogue import Lang, entry
 from kikan_std.report import FindingOut, Report
+from kikan_std.writers._common import location
 
 _LABELS: dict[str, dict[str, str]] = {
     "ja": {
@@ -110,16 +111,7 @@ def _gate_lines(report: Report, t: dict[str, str]) -> list[str]:
 
 
 def _location(f: FindingOut, t: dict[str, str]) -> str:
-    parts = [f.file]
-    if f.line is not None:
-        parts[0] += f":{f.line}"
-    if f.record is not None:
-        parts.append(f"{t['record']} {f.record}")
-    if f.item:
-        parts.append(f.item)
-    if f.keys:
-        parts.append("[" + ", ".join(f"{k}={v}" for k, v in f.keys.items()) + "]")
-    return " ".join(parts)
+    return location(f, t["record"])
 
 
 def _business_lines(report: Report, t: dict[str, str]) -> list[str]:
