@@ -109,6 +109,16 @@ def is_calendar_date(value: str) -> bool:
     return True
 
 
+_CALENDAR_DATE_RE = re.compile(_DATE_RE_TEXT, re.ASCII)
+_UNKNOWN_SHAPE_RE = re.compile(r"\d{4}-(?:0\d|1[0-2])-(?:[0-2]\d|3[01])", re.ASCII)
+
+
+def unknown_dates(values: Collection[str]) -> set[str]:
+    """The 不詳日 among ``values`` (same meaning as :func:`is_unknown_date`, for many at once)."""
+    shape, calendar = _UNKNOWN_SHAPE_RE.fullmatch, _CALENDAR_DATE_RE.fullmatch
+    return {v for v in values if shape(v) and not calendar(v)}
+
+
 def is_unknown_date(value: str) -> bool:
     """True for a 不詳日: ``YYYY-MM-DD`` shaped (month 00–12, day 00–31) but not a calendar date."""
     m = _DATE_SHAPE_RE.fullmatch(value)

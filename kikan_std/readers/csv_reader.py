@@ -191,21 +191,22 @@ def _fast_columns(text: str, ncols: int) -> tuple[list[Sequence[str]], int] | No
     line-end fields must then sit exactly every ``ncols + 1`` places, which proves each line has
     exactly ``ncols`` fields without looking at lines one by one.
     """
+    lf = text.count("\n")
     if "\r" in text:
-        crlf = text.count("\r\n")
-        if text.count("\r") != crlf or text.count("\n") != crlf:
+        if text.count("\r") != lf or text.count("\r\n") != lf:
             return None  # mixed or lone CR line ends are line breaks for csv: slow path
         eol = "\r\n"
     else:
         eol = "\n"
+    n = lf + 1
     if text.endswith(eol):
         text = text[: -len(eol)]
+        n -= 1
     if not text:
         return None
-    n = text.count(eol) + 1
     if eol + eol in text or text.startswith(eol):
         return None  # blank lines: the slow path reports them
-    quotes = text.count('"')
+    quotes = text.count('"') if '"' in text else 0
     if quotes == 0:
         flat = text.replace(eol, ",\n,").split(",")
     else:
@@ -278,10 +279,9 @@ def iter_csv(source: CsvSource, f: ByteSource, header: list[str] | None = None) 
         fast = _fast_columns(text, ncols) if text else None
         if fast is not None:
             columns, n = fast
-            for start in range(0, n, CHUNK_ROWS):
-                stop = min(start + CHUNK_ROWS, n)
-                cols = columns if (start == 0 and stop == n) else [c[start:stop] for c in columns]
-                yield Chunk(cols, range(record + start + 1, record + stop + 1), range(line + start + 1, line + stop + 1))
+            # One block is one chunk: the block size already bounds memory, and slicing the
+            # columns into smaller chunks would only copy them.
+            yield Chunk(columns, range(record + 1, record + n + 1), range(line + 1, line + n + 1))
             record += n
             line += n
             stats.records = record
