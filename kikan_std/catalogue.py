@@ -34,6 +34,7 @@ CATALOGUE_FILES: tuple[str, ...] = (
     "field.toml",
     "record.toml",
     "engine.toml",
+    "reconcile.toml",
 )
 """Catalogue files, in display order. Add a file here to add a family of codes."""
 
