@@ -133,15 +133,23 @@ _SEP_RE = re.compile(r"[、,，;；/／\n]")
 
 
 def split_members(cell: str) -> list[str]:
-    """Split a one-column 世帯員 list: on 、 , ; / or new lines if present, else on spaces.
+    """Split a one-column 世帯員 list.
 
-    With space separation a name must not itself contain a space (渡辺花子 渡辺次郎).
+    On 、 , ; / or new lines when present. Otherwise on spaces: when every part has at least three
+    characters each part is a name (渡辺花子 渡辺次郎); when some part is shorter and the count is
+    even, parts are paired as surname + given name (渡辺 花子 渡辺 次郎); else the cell is one name.
     """
     cell = cell.strip()
     if not cell:
         return []
-    parts = _SEP_RE.split(cell) if _SEP_RE.search(cell) else re.split(r"[\s\u3000]+", cell)
-    return [p.strip() for p in parts if p.strip()]
+    if _SEP_RE.search(cell):
+        return [p.strip() for p in _SEP_RE.split(cell) if p.strip()]
+    parts = re.split(r"[\s\u3000]+", cell)
+    if len(parts) == 1 or all(len(p) >= 3 for p in parts):
+        return parts
+    if len(parts) % 2 == 0:
+        return [f"{parts[i]} {parts[i + 1]}" for i in range(0, len(parts), 2)]
+    return [cell]
 
 
 def _detect_encoding(path: Path, encoding: str) -> str:

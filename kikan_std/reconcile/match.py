@@ -252,7 +252,7 @@ def _explain_text(
         if x == y:
             break
         nx, ny = fn(x), fn(y)  # type: ignore[operator]
-        if nx != x or ny != y:
+        if (nx != x or ny != y) and _diff_core(nx, ny) != _diff_core(x, y):
             detail = ""
             if name == "kanji_variant":
                 pairs = variant_pairs(x, y)
@@ -269,6 +269,22 @@ def _explain_text(
                 return out
         out.append(Reason(field_name, "typo", f"{a} / {b}"))
     return out
+
+
+def _diff_core(a: str, b: str) -> tuple[str, str]:
+    """The differing middle parts of ``a`` and ``b`` (common prefix and suffix removed).
+
+    A step that changes both sides but leaves this unchanged only touched text common to both (大字
+    in both addresses), so it is not a reason for the difference.
+    """
+    n = min(len(a), len(b))
+    p = 0
+    while p < n and a[p] == b[p]:
+        p += 1
+    s = 0
+    while s < n - p and a[len(a) - 1 - s] == b[len(b) - 1 - s]:
+        s += 1
+    return a[p : len(a) - s], b[p : len(b) - s]
 
 
 @dataclass(slots=True)
@@ -322,7 +338,7 @@ def explain(app: Household, ben: Household) -> tuple[list[Reason], MemberDiff]:
         if na.text != nb.text:
             reasons.append(Reason("生年月日", "typo", f"{app.dob_raw} / {ben.dob_raw}"))
     members = compare_members(app, ben)
-    return reasons + members.reasons, members
+    return list(dict.fromkeys(reasons + members.reasons)), members
 
 
 def normalized_steps(text: str) -> tuple[str, ...]:
