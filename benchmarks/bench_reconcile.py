@@ -118,7 +118,10 @@ def main() -> int:
                 f"          reconcile wall={s['wall_s']}s cpu={s['cpu_s']}s peak_rss={s['peak_rss_mib']} MiB"
                 f" (generate {s['generate_s']}s)"
             )
-            print(f"          precision={s['precision']} recall={s['recall']} false_matches={s['false_matches']}")
+            print(
+                f"          precision={s['precision']} recall={s['recall']}"
+                f" false_matches={s['false_matches']}"
+            )
     return 0
 
 

@@ -146,9 +146,14 @@ def test_account_kana_small_and_hiragana_is_fine() -> None:
 
 @pytest.mark.parametrize(
     ("changes", "code"),
-    [({"口座番号": "123456"}, "RCN001"), ({"口座区分": "貯蓄"}, "RCN002"), ({"口座名義（カナ）": "渡辺タロウ"}, "RCN003"),
-     ({"銀行コード": ""}, "RCN007"), ({"口座番号": "", "口座名義（カナ）": ""}, "RCN008")],
-)  # fmt: skip
+    [
+        ({"口座番号": "123456"}, "RCN001"),
+        ({"口座区分": "貯蓄"}, "RCN002"),
+        ({"口座名義（カナ）": "渡辺タロウ"}, "RCN003"),
+        ({"銀行コード": ""}, "RCN007"),
+        ({"口座番号": "", "口座名義（カナ）": ""}, "RCN008"),
+    ],
+)
 def test_account_findings(changes: dict[str, str], code: str) -> None:
     r = _one(**changes)
     assert code in {f.code for f in r.findings}
@@ -268,18 +273,35 @@ def test_cli(tmp_path: Path) -> None:
     cfg = tmp_path / "cfg.json"
     cfg.write_text(
         json.dumps(
-            {"requester_code": "1310300001", "requester_name": "ミナトク", "transfer_date": "2020-06-01",
-             "bank_code": "0001", "branch_code": "001", "account_number": "1234567"}
+            {
+                "requester_code": "1310300001",
+                "requester_name": "ミナトク",
+                "transfer_date": "2020-06-01",
+                "bank_code": "0001",
+                "branch_code": "001",
+                "account_number": "1234567",
+            }
         ),
         encoding="utf-8",
-    )  # fmt: skip
+    )
     for fmt in ("json", "csv", "html"):
         dest = tmp_path / f"out.{fmt}"
         rc = reconcile_main(
-            [a, b, "-o", str(dest), "--output-format", fmt, "--transfer-file", str(tmp_path / "t.txt"),
-             "--transfer-config", str(cfg)],
-            out, err,
-        )  # fmt: skip
+            [
+                a,
+                b,
+                "-o",
+                str(dest),
+                "--output-format",
+                fmt,
+                "--transfer-file",
+                str(tmp_path / "t.txt"),
+                "--transfer-config",
+                str(cfg),
+            ],
+            out,
+            err,
+        )
         assert rc == 0 and dest.stat().st_size > 0
     assert json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))["summary"]["applications"] > 0
     assert len((tmp_path / "t.txt").read_bytes()) % 122 == 0
@@ -287,9 +309,13 @@ def test_cli(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "argv",
-    [[], ["/nonexistent.csv", "/nonexistent2.csv"], ["x.csv", "y.csv", "--output-format", "xml"],
-     ["x.csv", "y.csv", "--transfer-file", "t.txt"]],
-)  # fmt: skip
+    [
+        [],
+        ["/nonexistent.csv", "/nonexistent2.csv"],
+        ["x.csv", "y.csv", "--output-format", "xml"],
+        ["x.csv", "y.csv", "--transfer-file", "t.txt"],
+    ],
+)
 def test_cli_errors(argv: list[str]) -> None:
     out, err = io.StringIO(), io.StringIO()
     assert reconcile_main(argv, out, err) == 2
@@ -301,3 +327,10 @@ def test_cli_bad_columns(tmp_path: Path) -> None:
     err = io.StringIO()
     assert reconcile_main([str(tmp_path / "a.csv"), str(tmp_path / "a.csv")], io.StringIO(), err) == 2
     assert "必須の列" in err.getvalue()
+
+
+def test_same_name_and_birth_date_elsewhere_is_not_matched() -> None:
+    """同姓同名同生年月日 at an unrelated address with no shared member: not a match."""
+    r = _one(住所="北海道札幌市中央区緑ケ川2丁目11-13", 世帯員="渡邊 京子")
+    assert r.matched == []
+    assert r.unmatched_applications == [1]

@@ -25,9 +25,21 @@ def test_remove_spaces() -> None:
 
 @pytest.mark.parametrize(
     ("variant", "canonical"),
-    [("渡邊", "渡辺"), ("渡邉", "渡辺"), ("髙橋", "高橋"), ("山﨑", "山崎"), ("齋藤", "斎藤"), ("齊藤", "斎藤"),
-     ("濱田", "浜田"), ("澤田", "沢田"), ("櫻井", "桜井"), ("廣瀬", "広瀬"), ("嶋田", "島田"), ("𠮷田", "吉田")],
-)  # fmt: skip
+    [
+        ("渡邊", "渡辺"),
+        ("渡邉", "渡辺"),
+        ("髙橋", "高橋"),
+        ("山﨑", "山崎"),
+        ("齋藤", "斎藤"),
+        ("齊藤", "斎藤"),
+        ("濱田", "浜田"),
+        ("澤田", "沢田"),
+        ("櫻井", "桜井"),
+        ("廣瀬", "広瀬"),
+        ("嶋田", "島田"),
+        ("𠮷田", "吉田"),
+    ],
+)
 def test_kanji_variant(variant: str, canonical: str) -> None:
     assert n.kanji_variant(variant) == canonical
     assert fold_variants(canonical) == canonical
@@ -77,7 +89,8 @@ def test_address_aza() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["赤坂1丁目2番3号", "赤坂1-2-3", "赤坂1丁目2-3", "赤坂1丁目2番地3", "赤坂1丁目2の3", "赤坂1丁目2番3"]
+    "text",
+    ["赤坂1丁目2番3号", "赤坂1-2-3", "赤坂1丁目2-3", "赤坂1丁目2番地3", "赤坂1丁目2の3", "赤坂1丁目2番3"],
 )
 def test_address_notation(text: str) -> None:
     assert n.address_notation(text) == "赤坂1-2-3"
@@ -101,9 +114,13 @@ def test_kana_steps() -> None:
 
 @pytest.mark.parametrize(
     ("a", "b"),
-    [("港区赤坂1-1-1", "港区赤坂1丁目1番1号"), ("港区赤坂一丁目一番一号", "港区赤坂１－１－１"),
-     ("つくば市大字小野崎123番地4", "つくば市小野崎123-4"), ("千代田区霞が関1丁目2番", "千代田区霞ケ関一丁目二番地")],
-)  # fmt: skip
+    [
+        ("港区赤坂1-1-1", "港区赤坂1丁目1番1号"),
+        ("港区赤坂一丁目一番一号", "港区赤坂１－１－１"),
+        ("つくば市大字小野崎123番地4", "つくば市小野崎123-4"),
+        ("千代田区霞が関1丁目2番", "千代田区霞ケ関一丁目二番地"),
+    ],
+)
 def test_address_pipeline_equal(a: str, b: str) -> None:
     assert n.normalize_address(a).text == n.normalize_address(b).text
 
@@ -117,9 +134,14 @@ def test_pipelines_report_steps() -> None:
 
 @pytest.mark.parametrize(
     ("text", "steps"),
-    [("昭和50年1月1日", ("wareki",)), ("S50.1.1", ("wareki",)), ("昭和５０年１月１日", ("width", "wareki")),
-     ("1975/1/1", ("date_format",)), ("1975-01-01", ())],
-)  # fmt: skip
+    [
+        ("昭和50年1月1日", ("wareki",)),
+        ("S50.1.1", ("wareki",)),
+        ("昭和５０年１月１日", ("width", "wareki")),
+        ("1975/1/1", ("date_format",)),
+        ("1975-01-01", ()),
+    ],
+)
 def test_normalize_date(text: str, steps: tuple[str, ...]) -> None:
     assert n.normalize_date(text) == n.Normalized("1975-01-01", steps)
 

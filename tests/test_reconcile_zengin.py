@@ -35,10 +35,17 @@ RECORDS = [
 
 @pytest.mark.parametrize(
     ("text", "expected", "bad"),
-    [("わたなべ きょうこ", "ﾜﾀﾅﾍﾞ ｷﾖｳｺ", []), ("ワタナベ　タロウ", "ﾜﾀﾅﾍﾞ ﾀﾛｳ", []), ("ヨーコ", "ﾖ-ｺ", []),
-     ("ｷｮｳｺ", "ｷﾖｳｺ", []), ("ヴィ", "ｳﾞｲ", []), ("smith john", "SMITH JOHN", []), ("パン", "ﾊﾟﾝ", []),
-     ("渡辺タロウ", "渡辺ﾀﾛｳ", ["渡", "辺"])],
-)  # fmt: skip
+    [
+        ("わたなべ きょうこ", "ﾜﾀﾅﾍﾞ ｷﾖｳｺ", []),
+        ("ワタナベ　タロウ", "ﾜﾀﾅﾍﾞ ﾀﾛｳ", []),
+        ("ヨーコ", "ﾖ-ｺ", []),
+        ("ｷｮｳｺ", "ｷﾖｳｺ", []),
+        ("ヴィ", "ｳﾞｲ", []),
+        ("smith john", "SMITH JOHN", []),
+        ("パン", "ﾊﾟﾝ", []),
+        ("渡辺タロウ", "渡辺ﾀﾛｳ", ["渡", "辺"]),
+    ],
+)
 def test_to_zengin_kana(text: str, expected: str, bad: list[str]) -> None:
     assert to_zengin_kana(text) == (expected, bad)
 
@@ -113,7 +120,7 @@ def test_unknown_type_and_field_value() -> None:
 
 def test_missing_end() -> None:
     data = write_transfer_file(RECORDS, CONFIG)
-    found = _located(data[: -122])
+    found = _located(data[:-122])
     assert found and found[-1][0] == "ZGN002"
 
 

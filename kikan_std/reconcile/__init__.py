@@ -211,7 +211,7 @@ def reconcile(
     Raises:
         ReconcileInputError: an input cannot be read or lacks a required column.
     """
-    ben_file, app_file = _name(beneficiaries), _name(applications)
+    app_file = _name(applications)
     index = BlockIndex()
     ben_no: dict[int, str] = {}
     ben_kana: dict[int, str] = {}
@@ -219,7 +219,11 @@ def reconcile(
         beneficiaries, BENEFICIARY_FIELDS, _mapping_for(mapping, "beneficiaries"), encoding, "給付対象者名簿"
     ):
         h = make_household(
-            record, cmap.get(row, "世帯主氏名"), cmap.get(row, "住所"), cmap.get(row, "生年月日"), cmap.members(row)
+            record,
+            cmap.get(row, "世帯主氏名"),
+            cmap.get(row, "住所"),
+            cmap.get(row, "生年月日"),
+            cmap.members(row),
         )
         index.add(h)
         no = cmap.get(row, "No")
@@ -242,10 +246,16 @@ def reconcile(
     ):
         n_apps += 1
         app = make_household(
-            record, cmap.get(row, "世帯主氏名"), cmap.get(row, "住所"), cmap.get(row, "生年月日"), cmap.members(row)
+            record,
+            cmap.get(row, "世帯主氏名"),
+            cmap.get(row, "住所"),
+            cmap.get(row, "生年月日"),
+            cmap.members(row),
         )
         if not app.dob and app.dob_raw:
-            findings.append(Finding("RCN009", file=app_file, record=record, item="生年月日", value=app.dob_raw))
+            findings.append(
+                Finding("RCN009", file=app_file, record=record, item="生年月日", value=app.dob_raw)
+            )
         account, fs = check_account(
             record,
             bank_name=cmap.get(row, "銀行名"),
@@ -258,7 +268,9 @@ def reconcile(
             file=app_file,
         )
         findings.extend(fs)
-        scored = sorted(((score(app, b), b) for b in index.candidates(app)), key=lambda t: (-t[0], t[1].record))
+        scored = sorted(
+            ((score(app, b), b) for b in index.candidates(app)), key=lambda t: (-t[0], t[1].record)
+        )
         if not scored or scored[0][0] < threshold:
             unmatched_apps.append(record)
             continue
@@ -275,7 +287,9 @@ def reconcile(
                 )
             )
             continue
-        matched_by_ben.setdefault(best.record, []).append(_matched(app, best, best_score, amount_per_person, ben_no))
+        matched_by_ben.setdefault(best.record, []).append(
+            _matched(app, best, best_score, amount_per_person, ben_no)
+        )
         accounts[record] = account
         kana = ben_kana.get(best.record) or cmap.get(row, "世帯主氏名（カナ）")
         holder_checks[record] = (cmap.get(row, "口座名義（カナ）"), kana)
@@ -293,7 +307,6 @@ def reconcile(
             )
     matched.sort(key=lambda m: m.application)
     duplicates.sort(key=lambda d: d.kept)
-    kept = {m.application for m in matched}
     for m in matched:
         acct_name, kana = holder_checks[m.application]
         f = check_account_holder(m.application, acct_name, kana, file=app_file)
@@ -322,7 +335,10 @@ def reconcile(
     unmatched_bens = sorted(set(by_record) - set(matched_by_ben))
     member_diffs = [
         MemberDifference.model_construct(
-            application=m.application, beneficiary=m.beneficiary, missing=m.members_missing, added=m.members_added
+            application=m.application,
+            beneficiary=m.beneficiary,
+            missing=m.members_missing,
+            added=m.members_added,
         )
         for m in matched
         if m.members_missing or m.members_added
@@ -346,7 +362,6 @@ def reconcile(
         transferable_amount=sum(t.amount for t in transfers),
         findings=dict(sorted(counts.items())),
     )
-    del kept
     result = ReconcileResult.model_construct(
         matched=matched,
         ambiguous=ambiguous,

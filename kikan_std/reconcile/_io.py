@@ -91,7 +91,8 @@ class ColumnMap:
                 k = _key(mapping[logical])
                 if k not in keys:
                     raise ReconcileInputError(
-                        f"{what}: 対応表で指定した列「{mapping[logical]}」がありません (mapped column missing)"
+                        f"{what}: 対応表で指定した列「{mapping[logical]}」がありません"
+                        " (mapped column missing)"
                     )
                 index[logical] = keys[k]
                 continue
@@ -176,7 +177,7 @@ def _detect_encoding(path: Path, encoding: str) -> str:
 
 def _open_text(path: Path, encoding: str) -> IO[str]:
     enc = _detect_encoding(path, encoding)
-    return open(path, encoding=enc, newline="", errors="strict")  # noqa: SIM115
+    return open(path, encoding=enc, newline="", errors="strict")
 
 
 def iter_rows(

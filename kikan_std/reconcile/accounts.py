@@ -15,7 +15,16 @@ __all__ = ["ERROR_CODES", "Account", "account_type_code", "check_account", "chec
 ERROR_CODES = frozenset({"RCN001", "RCN002", "RCN003", "RCN008"})
 """Account findings that exclude an application from the transfer file."""
 
-_TYPES = {"普通": "1", "普通預金": "1", "総合": "1", "総合口座": "1", "1": "1", "当座": "2", "当座預金": "2", "2": "2"}
+_TYPES = {
+    "普通": "1",
+    "普通預金": "1",
+    "総合": "1",
+    "総合口座": "1",
+    "1": "1",
+    "当座": "2",
+    "当座預金": "2",
+    "2": "2",
+}
 
 
 def account_type_code(text: str) -> str | None:
@@ -62,7 +71,9 @@ def check_account(
         out.append(Finding("RCN008", file=file, record=record, item="口座番号"))
     number = re.sub(r"[\s\-]", "", unicodedata.normalize("NFKC", account_number))
     if account_number and not re.fullmatch(r"[0-9]{7}", number):
-        out.append(Finding("RCN001", file=file, record=record, item="口座番号", value=account_number, personal=True))
+        out.append(
+            Finding("RCN001", file=file, record=record, item="口座番号", value=account_number, personal=True)
+        )
     type_code = account_type_code(account_type)
     if type_code is None:
         out.append(Finding("RCN002", file=file, record=record, item="口座区分", value=account_type))
@@ -93,7 +104,9 @@ def check_account(
         )
     if len(name) > 30:
         out.append(
-            Finding("RCN006", file=file, record=record, item="口座名義（カナ）", value=account_name, personal=True)
+            Finding(
+                "RCN006", file=file, record=record, item="口座名義（カナ）", value=account_name, personal=True
+            )
         )
     bcode = unicodedata.normalize("NFKC", bank_code).strip()
     scode = unicodedata.normalize("NFKC", branch_code).strip()

@@ -37,12 +37,17 @@ def _reconcile_parser() -> _Parser:
     p.add_argument("beneficiaries", help="給付対象者名簿CSV (beneficiary list CSV)")
     p.add_argument("-o", "--output", metavar="OUT", help="出力先ファイル（省略時は標準出力）")
     p.add_argument(
-        "--output-format", choices=("json", "csv", "html"), default="json", help="出力形式 json|csv|html (既定 json)"
+        "--output-format",
+        choices=("json", "csv", "html"),
+        default="json",
+        help="出力形式 json|csv|html (既定 json)",
     )
-    p.add_argument("--encoding", default="auto", help="入力の文字コード: auto（既定）, utf-8, utf-8-sig, cp932")
+    p.add_argument(
+        "--encoding", default="auto", help="入力の文字コード: auto（既定）, utf-8, utf-8-sig, cp932"
+    )
     p.add_argument("--amount", type=int, default=100_000, help="1人あたりの給付額（既定 100000）")
     p.add_argument("--threshold", type=float, default=None, help="一致とみなす信頼度の下限（既定 0.75）")
-    p.add_argument("--mapping", metavar="FILE", help="列名の対応表 (JSON: {\"世帯主氏名\": \"申請者氏名\", ...})")
+    p.add_argument("--mapping", metavar="FILE", help='列名の対応表 (JSON: {"世帯主氏名": "申請者氏名", ...})')
     p.add_argument("--transfer-file", metavar="OUT", help="全銀協 総合振込ファイルの出力先")
     p.add_argument("--transfer-config", metavar="FILE", help="振込依頼人の設定 (JSON)")
     return p
@@ -115,7 +120,9 @@ def reconcile_main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
             data = write_transfer_file(result.transfer_records(), config)
             problems = validate_transfer_file(data, file=args.transfer_file)
             if problems:
-                raise _UsageError(f"振込ファイルの検証に失敗しました: {problems[0].code} レコード{problems[0].record}")
+                raise _UsageError(
+                    f"振込ファイルの検証に失敗しました: {problems[0].code} レコード{problems[0].record}"
+                )
             Path(args.transfer_file).write_bytes(data)
             print(
                 f"振込ファイル: {args.transfer_file} ({result.summary.transferable:,}件"
@@ -148,7 +155,9 @@ def generate_main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
         args = p.parse_args(argv)
         if args.households < 1:
             raise _UsageError("世帯数は1以上で指定してください")
-        paths = generate_files(args.households, args.out_dir, GenConfig(seed=args.seed), encoding=args.encoding)
+        paths = generate_files(
+            args.households, args.out_dir, GenConfig(seed=args.seed), encoding=args.encoding
+        )
     except _UsageError as e:
         print(f"kikan-std generate-reconcile: {e}", file=stderr)
         return 2

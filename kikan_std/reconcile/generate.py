@@ -28,7 +28,7 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from kikan_std import wareki
@@ -100,32 +100,94 @@ SURNAMES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("渡部", "ワタナベ", ()),
 )
 MALE: tuple[tuple[str, str], ...] = (
-    ("太郎", "タロウ"), ("次郎", "ジロウ"), ("一郎", "イチロウ"), ("健", "ケン"), ("誠", "マコト"),
-    ("翔太", "ショウタ"), ("大輔", "ダイスケ"), ("拓也", "タクヤ"), ("浩", "ヒロシ"), ("隆", "タカシ"),
-    ("清", "キヨシ"), ("茂", "シゲル"), ("勇気", "ユウキ"), ("蓮", "レン"), ("陽翔", "ハルト"),
-    ("悠真", "ユウマ"), ("修", "オサム"), ("和也", "カズヤ"), ("直樹", "ナオキ"), ("恭平", "キョウヘイ"),
-    ("祐介", "ユウスケ"), ("俊介", "シュンスケ"), ("亮", "リョウ"), ("雄一", "ユウイチ"), ("正男", "マサオ"),
-    ("秀樹", "ヒデキ"), ("達也", "タツヤ"), ("健太", "ケンタ"), ("翼", "ツバサ"), ("湊", "ミナト"),
-)  # fmt: skip
+    ("太郎", "タロウ"),
+    ("次郎", "ジロウ"),
+    ("一郎", "イチロウ"),
+    ("健", "ケン"),
+    ("誠", "マコト"),
+    ("翔太", "ショウタ"),
+    ("大輔", "ダイスケ"),
+    ("拓也", "タクヤ"),
+    ("浩", "ヒロシ"),
+    ("隆", "タカシ"),
+    ("清", "キヨシ"),
+    ("茂", "シゲル"),
+    ("勇気", "ユウキ"),
+    ("蓮", "レン"),
+    ("陽翔", "ハルト"),
+    ("悠真", "ユウマ"),
+    ("修", "オサム"),
+    ("和也", "カズヤ"),
+    ("直樹", "ナオキ"),
+    ("恭平", "キョウヘイ"),
+    ("祐介", "ユウスケ"),
+    ("俊介", "シュンスケ"),
+    ("亮", "リョウ"),
+    ("雄一", "ユウイチ"),
+    ("正男", "マサオ"),
+    ("秀樹", "ヒデキ"),
+    ("達也", "タツヤ"),
+    ("健太", "ケンタ"),
+    ("翼", "ツバサ"),
+    ("湊", "ミナト"),
+)
 FEMALE: tuple[tuple[str, str], ...] = (
-    ("花子", "ハナコ"), ("陽子", "ヨウコ"), ("恵子", "ケイコ"), ("京子", "キョウコ"), ("幸子", "サチコ"),
-    ("裕子", "ユウコ"), ("美咲", "ミサキ"), ("由美", "ユミ"), ("真由美", "マユミ"), ("直美", "ナオミ"),
-    ("智子", "トモコ"), ("久美子", "クミコ"), ("結衣", "ユイ"), ("陽菜", "ヒナ"), ("葵", "アオイ"),
-    ("さくら", "サクラ"), ("愛", "アイ"), ("彩", "アヤ"), ("舞", "マイ"), ("翔子", "ショウコ"),
-    ("千尋", "チヒロ"), ("明美", "アケミ"), ("純子", "ジュンコ"), ("節子", "セツコ"), ("和子", "カズコ"),
-    ("涼子", "リョウコ"), ("七海", "ナナミ"), ("美穂", "ミホ"), ("香織", "カオリ"), ("優子", "ユウコ"),
-)  # fmt: skip
+    ("花子", "ハナコ"),
+    ("陽子", "ヨウコ"),
+    ("恵子", "ケイコ"),
+    ("京子", "キョウコ"),
+    ("幸子", "サチコ"),
+    ("裕子", "ユウコ"),
+    ("美咲", "ミサキ"),
+    ("由美", "ユミ"),
+    ("真由美", "マユミ"),
+    ("直美", "ナオミ"),
+    ("智子", "トモコ"),
+    ("久美子", "クミコ"),
+    ("結衣", "ユイ"),
+    ("陽菜", "ヒナ"),
+    ("葵", "アオイ"),
+    ("さくら", "サクラ"),
+    ("愛", "アイ"),
+    ("彩", "アヤ"),
+    ("舞", "マイ"),
+    ("翔子", "ショウコ"),
+    ("千尋", "チヒロ"),
+    ("明美", "アケミ"),
+    ("純子", "ジュンコ"),
+    ("節子", "セツコ"),
+    ("和子", "カズコ"),
+    ("涼子", "リョウコ"),
+    ("七海", "ナナミ"),
+    ("美穂", "ミホ"),
+    ("香織", "カオリ"),
+    ("優子", "ユウコ"),
+)
 TYPO_CHARS = "大朗介助美実一二三明光正和安"
 # (prefecture, municipality, rural: uses 大字 and 番地)
 MUNICIPALITIES: tuple[tuple[str, str, bool], ...] = (
-    ("東京都", "港区", False), ("東京都", "新宿区", False), ("東京都", "世田谷区", False),
-    ("東京都", "八王子市", False), ("大阪府", "大阪市北区", False), ("大阪府", "堺市堺区", False),
-    ("北海道", "札幌市中央区", False), ("神奈川県", "横浜市西区", False), ("愛知県", "名古屋市中区", False),
-    ("福岡県", "福岡市博多区", False), ("宮城県", "仙台市青葉区", False), ("京都府", "京都市中京区", False),
-    ("埼玉県", "さいたま市大宮区", False), ("千葉県", "千葉市中央区", False), ("広島県", "広島市中区", False),
-    ("茨城県", "つくば市", True), ("長野県", "上田市", True), ("岡山県", "倉敷市", True),
-    ("新潟県", "長岡市", True), ("熊本県", "阿蘇市", True), ("秋田県", "横手市", True),
-)  # fmt: skip
+    ("東京都", "港区", False),
+    ("東京都", "新宿区", False),
+    ("東京都", "世田谷区", False),
+    ("東京都", "八王子市", False),
+    ("大阪府", "大阪市北区", False),
+    ("大阪府", "堺市堺区", False),
+    ("北海道", "札幌市中央区", False),
+    ("神奈川県", "横浜市西区", False),
+    ("愛知県", "名古屋市中区", False),
+    ("福岡県", "福岡市博多区", False),
+    ("宮城県", "仙台市青葉区", False),
+    ("京都府", "京都市中京区", False),
+    ("埼玉県", "さいたま市大宮区", False),
+    ("千葉県", "千葉市中央区", False),
+    ("広島県", "広島市中区", False),
+    ("茨城県", "つくば市", True),
+    ("長野県", "上田市", True),
+    ("岡山県", "倉敷市", True),
+    ("新潟県", "長岡市", True),
+    ("熊本県", "阿蘇市", True),
+    ("秋田県", "横手市", True),
+)
 TOWN_HEADS = "東西南北中上下新本元大小若桜松竹梅青緑白赤金銀"
 TOWN_TAILS = ("町", "台", "原", "田", "山", "川", "沢", "野", "岡", "浜", "坂", "丘", "崎", "島", "谷")
 TOWN_MIDS = ("見", "里", "宮", "森", "泉", "川", "木", "石", "井", "尾", "ケ", "が")
@@ -229,13 +291,29 @@ def household(seed: int, index: int) -> Household:
     ben_variant = r.choice(variants) if variants and r.random() < 0.3 else None
     bank = (f"{r.choice((1, 5, 9, 10, 17, 33, 36, 9900)):04d}", f"{r.randint(1, 999):03d}")
     return Household(
-        index, s, given, dob, spouse, kids, pref, city, rural, town, nums, bank, f"{r.randrange(10**7):07d}", ben_variant
+        index,
+        s,
+        given,
+        dob,
+        spouse,
+        kids,
+        pref,
+        city,
+        rural,
+        town,
+        nums,
+        bank,
+        f"{r.randrange(10**7):07d}",
+        ben_variant,
     )
 
 
 def _full_width(s: str) -> str:
     return s.translate(
-        str.maketrans("0123456789-ABCDEFGHIJKLMNOPQRSTUVWXYZ", "０１２３４５６７８９－ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ")
+        str.maketrans(
+            "0123456789-ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+            "０１２３４５６７８９－ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ",
+        )
     )
 
 
@@ -260,7 +338,9 @@ def beneficiary_row(h: Household) -> dict[str, str]:
     }
 
 
-def application_row(h: Household, cfg: GenConfig, copy: int, nonresident: bool = False) -> tuple[dict[str, str], list[str]]:
+def application_row(
+    h: Household, cfg: GenConfig, copy: int, nonresident: bool = False
+) -> tuple[dict[str, str], list[str]]:
     """One application of household ``h`` with variants injected, and the variant tags."""
     r = _rng(cfg.seed, h.index, 7919 + copy)
     tags: list[str] = []
@@ -376,7 +456,7 @@ def application_row(h: Household, cfg: GenConfig, copy: int, nonresident: bool =
     return row, tags
 
 
-@lru_cache(maxsize=None)
+@cache
 def _to_half(kana: str) -> str:
     """Half-width kana as typed by residents: small kana kept (ｷｮｳｺ), ー → ｰ."""
     out: list[str] = []
@@ -413,9 +493,18 @@ def iter_applications(n: int, cfg: GenConfig) -> Iterator[tuple[int, int]]:
 
 
 APPLICATION_HEADER = (
-    "世帯主氏名", "住所", "生年月日", "世帯員", "銀行名", "支店名", "口座区分", "口座番号", "口座名義（カナ）",
-    "銀行コード", "支店コード",
-)  # fmt: skip
+    "世帯主氏名",
+    "住所",
+    "生年月日",
+    "世帯員",
+    "銀行名",
+    "支店名",
+    "口座区分",
+    "口座番号",
+    "口座名義（カナ）",
+    "銀行コード",
+    "支店コード",
+)
 BENEFICIARY_HEADER = ("No", "世帯主氏名", "世帯主氏名（カナ）", "住所", "生年月日", "世帯員")
 
 
@@ -437,7 +526,10 @@ def generate_files(
         w.writeheader()
         for i in range(n):
             w.writerow(fit(beneficiary_row(household(cfg.seed, i))))
-    with apath.open("w", encoding=encoding, newline="") as fa, tpath.open("w", encoding="utf-8", newline="") as ft:
+    with (
+        apath.open("w", encoding=encoding, newline="") as fa,
+        tpath.open("w", encoding="utf-8", newline="") as ft,
+    ):
         wa = csv.DictWriter(fa, APPLICATION_HEADER, lineterminator="\r\n")
         wt = csv.writer(ft, lineterminator="\n")
         wa.writeheader()
@@ -487,5 +579,8 @@ def read_truth(path: str | Path) -> dict[int, tuple[int | None, tuple[str, ...]]
     with Path(path).open(encoding="utf-8", newline="") as f:
         for row in csv.DictReader(f):
             b = row["beneficiary"]
-            out[int(row["application"])] = (int(b) if b else None, tuple(t for t in row["variants"].split(";") if t))
+            out[int(row["application"])] = (
+                int(b) if b else None,
+                tuple(t for t in row["variants"].split(";") if t),
+            )
     return out

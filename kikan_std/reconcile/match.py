@@ -13,7 +13,10 @@ application stays constant. Blocks larger than :data:`MAX_BLOCK` (e.g. a placeho
 not used for scoring, to keep the cost bounded.
 
 Scoring: a weighted sum of field similarities (name 0.40, birth date 0.30, address 0.25, members
-0.05), each 1.0 when the normalised values are equal. The pair is matched when the best score is at
+0.05), each 1.0 when the normalised values are equal. When the addresses are unrelated (similarity
+below 0.75) and no member is shared, the score is multiplied by 0.85: a person with the same name and
+birth date elsewhere in the municipality is more likely someone else than a typo. The pair is matched
+when the best score is at
 least the threshold (default 0.75) and no other candidate comes within :data:`AMBIGUITY_MARGIN`.
 """
 
@@ -52,6 +55,8 @@ DEFAULT_THRESHOLD = 0.75
 AMBIGUITY_MARGIN = 0.05
 
 W_NAME, W_DOB, W_ADDR, W_MEMBERS = 0.40, 0.30, 0.25, 0.05
+ADDRESS_AGREES = 0.75
+UNRELATED_ADDRESS_FACTOR = 0.85
 
 
 @dataclass(slots=True)
@@ -182,7 +187,12 @@ def _address_similarity(a: str, b: str) -> tuple[float, str | None]:
     short, long_ = (a, b) if len(a) <= len(b) else (b, a)
     if len(short) >= 4 and long_.endswith(short):
         return 0.95, "address_prefix"
-    if len(short) >= 4 and long_.startswith(short) and short[-1].isdigit() and not long_[len(short)].isdigit():
+    if (
+        len(short) >= 4
+        and long_.startswith(short)
+        and short[-1].isdigit()
+        and not long_[len(short)].isdigit()
+    ):
         return 0.95, "address_building"
     # Both differences at once: a prefix omitted and a building name added.
     i = long_.find(short[: max(4, len(short) // 2)]) if len(short) >= 4 else -1
@@ -213,10 +223,15 @@ def _members_similarity(a: tuple[str, ...], b: tuple[str, ...]) -> float:
 
 def score(app: Household, ben: Household) -> float:
     """Confidence in [0, 1] that ``app`` and ``ben`` are the same household."""
+    addr = _address_similarity(app.address, ben.address)[0]
+    members = _members_similarity(app.members, ben.members)
     s = W_NAME * similarity(app.head, ben.head)
     s += W_DOB * _dob_similarity(app.dob, ben.dob)
-    s += W_ADDR * _address_similarity(app.address, ben.address)[0]
-    s += W_MEMBERS * _members_similarity(app.members, ben.members)
+    s += W_ADDR * addr + W_MEMBERS * members
+    if addr < ADDRESS_AGREES and members < 0.5:
+        # Same name and birth date at an unrelated address, with no member in common: most likely a
+        # different person (同姓同名同生年月日), so keep it below the threshold.
+        s *= UNRELATED_ADDRESS_FACTOR
     return round(s, 3)
 
 
@@ -330,7 +345,9 @@ def _raw_members(h: Household) -> list[str]:
 def explain(app: Household, ben: Household) -> tuple[list[Reason], MemberDiff]:
     """All reasons why ``app`` and ``ben`` differ, field by field, and the member comparison."""
     reasons = _explain_text("世帯主氏名", app.head_raw, ben.head_raw, NAME_STEPS, app.head, ben.head)
-    reasons += _explain_text("住所", app.address_raw, ben.address_raw, ADDRESS_STEPS, app.address, ben.address)
+    reasons += _explain_text(
+        "住所", app.address_raw, ben.address_raw, ADDRESS_STEPS, app.address, ben.address
+    )
     if app.dob_raw != ben.dob_raw:
         na, nb = normalize_date(app.dob_raw), normalize_date(ben.dob_raw)
         for step in dict.fromkeys(na.steps + nb.steps):

@@ -170,25 +170,28 @@ def address_aza(s: str) -> str:
     return _AZA_RE.sub("", s)
 
 
-_NOTATION = (
-    (re.compile(r"(\d+)丁目"), r"\1-"),
-    (re.compile(r"(\d+)丁(?=\d)"), r"\1-"),
-    (re.compile(r"(\d+)番地の?(?=\d)"), r"\1-"),
-    (re.compile(r"(\d+)番地"), r"\1"),
-    (re.compile(r"(\d+)番(?=\d)"), r"\1-"),
-    (re.compile(r"(\d+)番(?!町|丁)"), r"\1"),
-    (re.compile(r"(\d+)号"), r"\1"),
-    (re.compile(r"(\d+)の(?=\d)"), r"\1-"),
-    (re.compile(r"-{2,}"), "-"),
-    (re.compile(r"(?<=\d)-(?=\D|$)"), ""),
-)
+_NOTATION_RE = re.compile(r"(?<=\d)(?:丁目|丁(?=\d)|番地の?(?=\d)|番地|番(?=\d)|番(?!町|丁)|号|の(?=\d))")
+_HYPHEN_RUN_RE = re.compile(r"-{2,}")
+_TRAILING_HYPHEN_RE = re.compile(r"(?<=\d)-(?=\D|$)")
+
+
+def _notation_sub(m: re.Match[str]) -> str:
+    t = m.group()
+    end = m.end()
+    s = m.string
+    # Separator when a number follows (1丁目2 → 1-2), nothing at the end of the number sequence.
+    if t in ("丁", "の", "番地の") or (end < len(s) and s[end].isdigit()):
+        return "-"
+    return ""
 
 
 def address_notation(s: str) -> str:
     """丁目/番/番地/号/の between numbers → hyphens (1丁目2番3号 → 1-2-3, 123番地4 → 123-4)."""
-    for rx, rep in _NOTATION:
-        s = rx.sub(rep, s)
-    return s
+    if not _NOTATION_RE.search(s) and "-" not in s:
+        return s
+    s = _NOTATION_RE.sub(_notation_sub, s)
+    s = _HYPHEN_RUN_RE.sub("-", s)
+    return _TRAILING_HYPHEN_RE.sub("", s)
 
 
 _KE_RE = re.compile(r"(?<=[\u4e00-\u9fff])[ヶヵケが](?=[\u4e00-\u9fff])")

@@ -23,9 +23,18 @@ def write_json(result: ReconcileResult, out: TextIO) -> None:
 
 
 CSV_HEADER = (
-    "判定", "申請No", "名簿レコード", "名簿No", "信頼度", "人数", "金額", "差異", "世帯員（申請なし）",
-    "世帯員（名簿になし）", "指摘",
-)  # fmt: skip
+    "判定",
+    "申請No",
+    "名簿レコード",
+    "名簿No",
+    "信頼度",
+    "人数",
+    "金額",
+    "差異",
+    "世帯員（申請なし）",
+    "世帯員（名簿になし）",
+    "指摘",
+)
 
 
 def write_csv(result: ReconcileResult, out: TextIO) -> None:
@@ -60,15 +69,43 @@ def write_csv(result: ReconcileResult, out: TextIO) -> None:
         for a in d.applications:
             if a != d.kept:
                 rows.append(
-                    (a, ["重複申請", str(a), str(d.beneficiary), "", "", "0", "0", f"申請No {d.kept} と重複", "", "",
-                         " / ".join(notes.get(a, []))])
-                )  # fmt: skip
+                    (
+                        a,
+                        [
+                            "重複申請",
+                            str(a),
+                            str(d.beneficiary),
+                            "",
+                            "",
+                            "0",
+                            "0",
+                            f"申請No {d.kept} と重複",
+                            "",
+                            "",
+                            " / ".join(notes.get(a, [])),
+                        ],
+                    )
+                )
     for amb in result.ambiguous:
         cands = " ".join(f"{c.beneficiary}({c.confidence:.3f})" for c in amb.candidates)
         rows.append(
-            (amb.application, ["要確認（候補複数）", str(amb.application), "", "", "", "", "", f"候補: {cands}", "", "",
-                               " / ".join(notes.get(amb.application, []))])
-        )  # fmt: skip
+            (
+                amb.application,
+                [
+                    "要確認（候補複数）",
+                    str(amb.application),
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    f"候補: {cands}",
+                    "",
+                    "",
+                    " / ".join(notes.get(amb.application, [])),
+                ],
+            )
+        )
     for a in result.unmatched_applications:
         rows.append((a, ["該当なし", str(a), "", "", "", "", "", "", "", "", " / ".join(notes.get(a, []))]))
     rows.sort(key=lambda t: t[0])
@@ -92,7 +129,9 @@ def _table(head: list[str], rows: list[list[str]], numeric: set[int] | None = No
     out = ["<table><thead><tr>", *(f"<th>{escape(h)}</th>" for h in head), "</tr></thead><tbody>"]
     for r in rows[:HTML_ROW_LIMIT]:
         out.append(
-            "<tr>" + "".join(f'<td{" class=n" if i in numeric else ""}>{escape(c)}</td>' for i, c in enumerate(r)) + "</tr>"
+            "<tr>"
+            + "".join(f"<td{' class=n' if i in numeric else ''}>{escape(c)}</td>" for i, c in enumerate(r))
+            + "</tr>"
         )
     out.append("</tbody></table>")
     if len(rows) > HTML_ROW_LIMIT:
@@ -133,7 +172,9 @@ def render_html(result: ReconcileResult, *, title: str = "突合結果") -> str:
         for k, v in sorted(kinds.items(), key=lambda t: -t[1])
     ]
     finding_rows = [
-        [f.code, f.severity, str(f.record or ""), f.item or "", f.message] for f in result.findings if f.severity != "info"
+        [f.code, f.severity, str(f.record or ""), f.item or "", f.message]
+        for f in result.findings
+        if f.severity != "info"
     ]
     parts = [
         "<!DOCTYPE html>",
@@ -156,7 +197,10 @@ def render_html(result: ReconcileResult, *, title: str = "突合結果") -> str:
         '<h2>重複申請 <span class="en">Duplicate applications</span></h2>',
         _table(
             ["名簿レコード", "申請No", "採用"],
-            [[str(d.beneficiary), " ".join(map(str, d.applications)), str(d.kept)] for d in result.duplicates],
+            [
+                [str(d.beneficiary), " ".join(map(str, d.applications)), str(d.kept)]
+                for d in result.duplicates
+            ],
         ),
         '<h2>該当なしの申請 <span class="en">Applications without a match</span></h2>',
         _table(["申請No"], [[str(a)] for a in result.unmatched_applications]),

@@ -70,7 +70,9 @@ HAND_MAP: dict[str, str] = {
 @cache
 def variant_map() -> dict[str, str]:
     """The full variant → canonical map (MJ-derived, then :data:`HAND_MAP`), resolved to fixed points."""
-    text = (Path(__file__).resolve().parent.parent / "data" / "kanji_variants.tsv").read_text(encoding="utf-8")
+    text = (Path(__file__).resolve().parent.parent / "data" / "kanji_variants.tsv").read_text(
+        encoding="utf-8"
+    )
     out: dict[str, str] = {}
     for line in text.splitlines():
         if not line or line.startswith("#"):

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from functools import lru_cache
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -42,9 +43,7 @@ __all__ = [
 RECORD_LENGTH = 120
 
 _KANA = "".join(chr(c) for c in range(0xFF71, 0xFF9E))  # ｱ … ﾝ
-ZENGIN_CHARS: frozenset[str] = frozenset(
-    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ" + _KANA + "ｦﾞﾟ" + " ().-/\\,｢｣"
-)
+ZENGIN_CHARS: frozenset[str] = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ" + _KANA + "ｦﾞﾟ" + " ().-/\\,｢｣")
 """Characters banks accept in 全銀 transfer data: digits, upper-case Latin, half-width kana (no small
 kana, no ｰ), ﾞ ﾟ, space and ( ) . - / ¥ , ｢ ｣ (¥ is byte 0x5C, written ``\\`` in Python)."""
 
@@ -74,12 +73,14 @@ class FieldSpec:
     blank_ok: bool = False
 
 
-def _layout(fields: list[tuple[str, int, Literal["N", "C"]]], **extra: dict[str, object]) -> tuple[FieldSpec, ...]:
+def _layout(
+    fields: list[tuple[str, int, Literal["N", "C"]]], extra: Mapping[str, Mapping[str, Any]] | None = None
+) -> tuple[FieldSpec, ...]:
     out: list[FieldSpec] = []
     pos = 1
     for name, length, kind in fields:
-        kw = extra.get(name, {})
-        out.append(FieldSpec(name, pos, length, kind, **kw))  # type: ignore[arg-type]
+        kw = (extra or {}).get(name, {})
+        out.append(FieldSpec(name, pos, length, kind, **kw))
         pos += length
     if pos - 1 != RECORD_LENGTH:
         raise AssertionError(f"layout length {pos - 1} != {RECORD_LENGTH}")
@@ -103,7 +104,7 @@ LAYOUT: dict[str, tuple[FieldSpec, ...]] = {
             ("口座番号（依頼人）", 7, "N"),
             ("ダミー", 17, "C"),
         ],
-        **{
+        {
             "データ区分": {"fixed": "1"},
             "種別コード": {"allowed": ("21", "11", "12")},
             "コード区分": {"allowed": ("0", "1")},
@@ -129,7 +130,7 @@ LAYOUT: dict[str, tuple[FieldSpec, ...]] = {
             ("識別表示", 1, "C"),
             ("ダミー", 7, "C"),
         ],
-        **{
+        {
             "データ区分": {"fixed": "2"},
             "手形交換所番号": {"blank_ok": True},
             "預金種目": {"allowed": ("1", "2", "4", "9")},
@@ -140,13 +141,18 @@ LAYOUT: dict[str, tuple[FieldSpec, ...]] = {
     ),
     "8": _layout(
         [("データ区分", 1, "N"), ("合計件数", 6, "N"), ("合計金額", 12, "N"), ("ダミー", 101, "C")],
-        **{"データ区分": {"fixed": "8"}},
+        {"データ区分": {"fixed": "8"}},
     ),
-    "9": _layout([("データ区分", 1, "N"), ("ダミー", 119, "C")], **{"データ区分": {"fixed": "9"}}),
+    "9": _layout([("データ区分", 1, "N"), ("ダミー", 119, "C")], {"データ区分": {"fixed": "9"}}),
 }
 """Record layouts by データ区分."""
 
-RECORD_NAMES = {"1": "ヘッダー・レコード", "2": "データ・レコード", "8": "トレーラ・レコード", "9": "エンド・レコード"}
+RECORD_NAMES = {
+    "1": "ヘッダー・レコード",
+    "2": "データ・レコード",
+    "8": "トレーラ・レコード",
+    "9": "エンド・レコード",
+}
 
 # --- 全銀 kana conversion ------------------------------------------------------------------------
 
@@ -168,8 +174,43 @@ def _full_to_half() -> dict[str, str]:
 _F2H = _full_to_half()
 _SMALL_TO_LARGE = str.maketrans("ァィゥェォッャュョヮヵヶヰヱ", "アイウエオツヤユヨワカケイエ")
 _HIRA_TO_KATA = {i: i + 0x60 for i in range(0x3041, 0x3097)}
-_SYMBOLS = str.maketrans({"ー": "-", "‐": "-", "−": "-", "—": "-", "―": "-", "・": " ", "、": ",", "。": ".",
-                          "「": "｢", "」": "｣", "¥": "\\", "￥": "\\", "　": " "})
+_SYMBOLS = str.maketrans(
+    {
+        "ー": "-",
+        "‐": "-",
+        "−": "-",
+        "—": "-",
+        "―": "-",
+        "・": " ",
+        "、": ",",
+        "。": ".",
+        "「": "｢",
+        "」": "｣",
+        "¥": "\\",
+        "￥": "\\",
+        "　": " ",
+    }
+)
+
+
+@lru_cache(maxsize=1 << 16)
+def _convert(text: str) -> tuple[str, tuple[str, ...]]:
+    s = unicodedata.normalize("NFKC", text).translate(_HIRA_TO_KATA)
+    s = s.translate(_SMALL_TO_LARGE).translate(_SYMBOLS).upper()
+    s = _WS_RE.sub(" ", s).strip()
+    out: list[str] = []
+    bad: list[str] = []
+    for ch in s:
+        h = ch if ch in ZENGIN_CHARS else _F2H.get(ch, ch)
+        h = h.translate(_HALF_SMALL)
+        if any(c not in ZENGIN_CHARS for c in h) and ch not in bad:
+            bad.append(ch)
+        out.append(h)
+    return "".join(out), tuple(bad)
+
+
+_WS_RE = re.compile(r"\s+")
+_HALF_SMALL = str.maketrans("ｧｨｩｪｫｯｬｭｮｰ", "ｱｲｳｴｵﾂﾔﾕﾖ-")
 
 
 def to_zengin_kana(text: str) -> tuple[str, list[str]]:
@@ -183,21 +224,8 @@ def to_zengin_kana(text: str) -> tuple[str, list[str]]:
         The converted text, and the characters that cannot be represented (kanji, lower-case
         symbols such as ``&``…), which are kept in the text unchanged.
     """
-    s = unicodedata.normalize("NFKC", text).translate(_HIRA_TO_KATA)
-    s = s.translate(_SMALL_TO_LARGE).translate(_SYMBOLS).upper()
-    s = re.sub(r"\s+", " ", s).strip()
-    out: list[str] = []
-    bad: list[str] = []
-    for ch in s:
-        h = ch if ch in ZENGIN_CHARS else _F2H.get(ch, ch)
-        if h == "ｰ":
-            h = "-"
-        h = h.translate(str.maketrans("ｧｨｩｪｫｯｬｭｮ", "ｱｲｳｴｵﾂﾔﾕﾖ"))
-        if any(c not in ZENGIN_CHARS for c in h):
-            if ch not in bad:
-                bad.append(ch)
-        out.append(h)
-    return "".join(out), bad
+    converted, bad = _convert(text)
+    return converted, list(bad)
 
 
 # --- writer -------------------------------------------------------------------------------------
@@ -380,11 +408,19 @@ def validate_transfer_file(data: bytes, *, file: str = "") -> list[Finding]:
         kind = rec[:1].decode("latin-1")
         if len(rec) != RECORD_LENGTH:
             findings.append(
-                Finding("ZGN001", file=file, record=no, offset=offset, params={"length": len(rec), "expected": 120})
+                Finding(
+                    "ZGN001",
+                    file=file,
+                    record=no,
+                    offset=offset,
+                    params={"length": len(rec), "expected": 120},
+                )
             )
         if kind not in LAYOUT:
             findings.append(
-                Finding("ZGN007", file=file, record=no, offset=offset, item="データ区分", value=kind or "(空)")
+                Finding(
+                    "ZGN007", file=file, record=no, offset=offset, item="データ区分", value=kind or "(空)"
+                )
             )
             continue
         if kind not in _NEXT[state]:
@@ -396,7 +432,10 @@ def validate_transfer_file(data: bytes, *, file: str = "") -> list[Finding]:
                     offset=offset,
                     item="データ区分",
                     value=kind,
-                    params={"expected": "/".join(_NEXT[state]) or "(ファイル終端)", "record_name": RECORD_NAMES[kind]},
+                    params={
+                        "expected": "/".join(_NEXT[state]) or "(ファイル終端)",
+                        "record_name": RECORD_NAMES[kind],
+                    },
                 )
             )
         state = kind
@@ -431,7 +470,10 @@ def validate_transfer_file(data: bytes, *, file: str = "") -> list[Finding]:
                 offset=len(data),
                 item="データ区分",
                 value="(ファイル終端)",
-                params={"expected": "9" if state == "8" else "/".join(_NEXT[state]) or "1", "record_name": "-"},
+                params={
+                    "expected": "9" if state == "8" else "/".join(_NEXT[state]) or "1",
+                    "record_name": "-",
+                },
             )
         )
     return findings
@@ -454,7 +496,14 @@ def _check_fields(
             if not all(0x30 <= b <= 0x39 for b in raw):
                 bad = next(i for i, b in enumerate(raw) if not 0x30 <= b <= 0x39)
                 findings.append(
-                    Finding("ZGN003", file=file, record=no, offset=offset + f.start - 1 + bad, item=f.name, value=text)
+                    Finding(
+                        "ZGN003",
+                        file=file,
+                        record=no,
+                        offset=offset + f.start - 1 + bad,
+                        item=f.name,
+                        value=text,
+                    )
                 )
                 values[f.name] = None
                 continue
@@ -473,7 +522,7 @@ def _check_fields(
                         params={"byte": f"0x{raw[bad_at]:02X}"},
                     )
                 )
-        if f.fixed is not None and text != f.fixed or f.allowed and text not in f.allowed:
+        if (f.fixed is not None and text != f.fixed) or (f.allowed and text not in f.allowed):
             findings.append(
                 Finding(
                     "ZGN008",
