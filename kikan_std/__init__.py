@@ -137,6 +137,10 @@ def check(
     return run_check(paths, sp, rules.record_rules, rules.dataset_rules, opts, progress)
 
 
+# The 突合 entry point shares its name with the subpackage; importing it here (after the
+# subpackage is loaded) makes ``kikan_std.reconcile(...)`` the function, as documented.
+from kikan_std.reconcile import reconcile  # noqa: E402
+
 __all__ = [
     "Baseline",
     "BaselineError",
@@ -163,4 +167,5 @@ __all__ = [
     "load_spec",
     "load_spec_file",
     "load_workbook",
+    "reconcile",
 ]

@@ -40,6 +40,7 @@ CATALOGUE_FILES: tuple[str, ...] = (
     "engine.toml",
     "chars.toml",
     "formats.toml",
+    "reconcile.toml",
 )
 """Catalogue files, in display order. Add a file here to add a family of codes."""
 

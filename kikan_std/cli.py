@@ -220,6 +220,17 @@ def _build_parser() -> argparse.ArgumentParser:
         add_help=False,
     )
 
+    sub.add_parser(
+        "reconcile",
+        help="申請データと対象者名簿の突合、振込ファイルの作成 / match applications to the beneficiary list",
+        add_help=False,
+    )
+    sub.add_parser(
+        "generate-reconcile",
+        help="突合用の合成データを生成 / write synthetic applications and beneficiaries",
+        add_help=False,
+    )
+
     g = sub.add_parser("generate", help="合成（架空）データを生成する / write synthetic sample data")
     g.add_argument("--spec", required=True, metavar="SPEC_ID",
                    help="仕様ID、または deliverable（成果物一式をフォルダ -o DIR に）/ spec id, or deliverable")
@@ -657,6 +668,16 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         from kikan_std.chars import chars_main
 
         return chars_main(args_list[1:], out, err)
+    if args_list[:1] in (["reconcile"], ["generate-reconcile"]):
+        # 突合 has its own parser (kikan_std.reconcile.cli); bad input is exit 2, never a traceback.
+        from kikan_std.reconcile.cli import generate_main, reconcile_main
+
+        run = reconcile_main if args_list[0] == "reconcile" else generate_main
+        try:
+            return run(args_list[1:], out, err)
+        except Exception as e:  # never a traceback for users, never exit 0
+            err.write(f"kikan-std: 内部エラー / internal error: {type(e).__name__}: {e}\n")
+            return EXIT_INTERNAL
     try:
         try:
             with contextlib.redirect_stdout(out):  # --help / --version print to the injected stream

@@ -1,0 +1,157 @@
+"""Account checks on applications (口座番号, 口座区分, 口座名義) and the transfer data they yield."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from kikan_std.findings import Finding
+from kikan_std.reconcile.normalize import normalize_kana
+from kikan_std.reconcile.zengin import to_zengin_kana
+
+__all__ = ["ERROR_CODES", "Account", "account_type_code", "check_account", "check_account_holder"]
+
+ERROR_CODES = frozenset({"RCN001", "RCN002", "RCN003", "RCN008"})
+"""Account findings that exclude an application from the transfer file."""
+
+_TYPES = {
+    "普通": "1",
+    "普通預金": "1",
+    "総合": "1",
+    "総合口座": "1",
+    "1": "1",
+    "当座": "2",
+    "当座預金": "2",
+    "2": "2",
+}
+
+
+def account_type_code(text: str) -> str | None:
+    """The 全銀 預金種目 code of a 口座区分 (普通 → "1", 当座 → "2"), or None if not 普通/当座."""
+    return _TYPES.get(re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)))
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """The transfer-relevant account data of one application (after conversion)."""
+
+    bank_code: str
+    branch_code: str
+    bank_name: str
+    branch_name: str
+    account_type: str
+    account_number: str
+    name: str
+    usable: bool
+
+
+def check_account(
+    record: int,
+    *,
+    bank_name: str,
+    branch_name: str,
+    account_type: str,
+    account_number: str,
+    account_name: str,
+    bank_code: str,
+    branch_code: str,
+    file: str = "",
+) -> tuple[Account, list[Finding]]:
+    """Check one application's account fields.
+
+    Returns:
+        The account (``usable`` False when an :data:`ERROR_CODES` finding was raised) and the findings:
+        RCN008 missing account, RCN001 口座番号 not 7 digits, RCN002 口座区分 not 普通/当座,
+        RCN003 口座名義 outside the 全銀 set, RCN004 口座名義 converted, RCN006 口座名義 over 30
+        characters, RCN007 銀行コード/支店コード missing or malformed.
+    """
+    out: list[Finding] = []
+    if not account_number and not account_name:
+        out.append(Finding("RCN008", file=file, record=record, item="口座番号"))
+    number = re.sub(r"[\s\-]", "", unicodedata.normalize("NFKC", account_number))
+    if account_number and not re.fullmatch(r"[0-9]{7}", number):
+        out.append(
+            Finding("RCN001", file=file, record=record, item="口座番号", value=account_number, personal=True)
+        )
+    type_code = account_type_code(account_type)
+    if type_code is None:
+        out.append(Finding("RCN002", file=file, record=record, item="口座区分", value=account_type))
+    name, bad = to_zengin_kana(account_name)
+    if account_name and bad:
+        out.append(
+            Finding(
+                "RCN003",
+                file=file,
+                record=record,
+                item="口座名義（カナ）",
+                value=account_name,
+                params={"chars": "".join(bad)},
+                personal=True,
+            )
+        )
+    elif account_name and name != account_name:
+        out.append(
+            Finding(
+                "RCN004",
+                file=file,
+                record=record,
+                item="口座名義（カナ）",
+                value=account_name,
+                params={"converted": name},
+                personal=True,
+            )
+        )
+    if len(name) > 30:
+        out.append(
+            Finding(
+                "RCN006", file=file, record=record, item="口座名義（カナ）", value=account_name, personal=True
+            )
+        )
+    bcode = unicodedata.normalize("NFKC", bank_code).strip()
+    scode = unicodedata.normalize("NFKC", branch_code).strip()
+    if not (re.fullmatch(r"[0-9]{4}", bcode) and re.fullmatch(r"[0-9]{3}", scode)):
+        out.append(
+            Finding(
+                "RCN007",
+                file=file,
+                record=record,
+                item="銀行コード" if not re.fullmatch(r"[0-9]{4}", bcode) else "支店コード",
+                value=f"{bank_code}/{branch_code}",
+            )
+        )
+    usable = not any(f.code in ERROR_CODES for f in out) and not any(f.code == "RCN007" for f in out)
+    bname, bbad = to_zengin_kana(bank_name)
+    sname, sbad = to_zengin_kana(branch_name)
+    return (
+        Account(
+            bank_code=bcode,
+            branch_code=scode,
+            bank_name="" if bbad else bname,
+            branch_name="" if sbad else sname,
+            account_type=type_code or "",
+            account_number=number,
+            name=name,
+            usable=usable,
+        ),
+        out,
+    )
+
+
+def check_account_holder(record: int, account_name: str, head_kana: str, *, file: str = "") -> Finding | None:
+    """RCN005 when the 口座名義 does not read as the 世帯主's kana name (after kana normalisation)."""
+    if not account_name or not head_kana:
+        return None
+    a = normalize_kana(to_zengin_kana(account_name)[0]).text
+    b = normalize_kana(to_zengin_kana(head_kana)[0]).text
+    if a == b:
+        return None
+    return Finding(
+        "RCN005",
+        file=file,
+        record=record,
+        item="口座名義（カナ）",
+        value=account_name,
+        params={"expected": head_kana},
+        personal=True,
+    )

@@ -1,0 +1,363 @@
+"""Blocking and scoring: which beneficiary household an application belongs to, and why.
+
+Blocking: every beneficiary household is indexed under three keys built from normalised values,
+
+* K1 = birth date + address block (the last two characters of the address before its first digit,
+  i.e. the end of the town name, so an omitted 都道府県/市区町村 prefix still blocks together);
+* K2 = birth date + head's name;
+* K3 = head's name + address block.
+
+An application is scored only against the households sharing at least one key, so any single field
+may be wrong (a typo, a move, a wrong date) and the pair is still found, while the work per
+application stays constant. Blocks larger than :data:`MAX_BLOCK` (e.g. a placeholder birth date) are
+not used for scoring, to keep the cost bounded.
+
+Scoring: a weighted sum of field similarities (name 0.40, birth date 0.30, address 0.25, members
+0.05), each 1.0 when the normalised values are equal. When the addresses are unrelated (similarity
+below 0.75) and no member is shared, the score is multiplied by 0.85: a person with the same name and
+birth date elsewhere in the municipality is more likely someone else than a typo. The pair is matched
+when the best score is at
+least the threshold (default 0.75) and no other candidate comes within :data:`AMBIGUITY_MARGIN`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from kikan_std.reconcile.normalize import (
+    ADDRESS_STEPS,
+    NAME_STEPS,
+    STEP_LABELS,
+    normalize_address,
+    normalize_date,
+    normalize_name,
+    run_steps,
+)
+from kikan_std.reconcile.variants import variant_pairs
+
+__all__ = [
+    "AMBIGUITY_MARGIN",
+    "DEFAULT_THRESHOLD",
+    "MAX_BLOCK",
+    "BlockIndex",
+    "Household",
+    "Reason",
+    "compare_members",
+    "explain",
+    "make_household",
+    "score",
+    "similarity",
+]
+
+MAX_BLOCK = 200
+DEFAULT_THRESHOLD = 0.75
+AMBIGUITY_MARGIN = 0.05
+
+W_NAME, W_DOB, W_ADDR, W_MEMBERS = 0.40, 0.30, 0.25, 0.05
+ADDRESS_AGREES = 0.75
+UNRELATED_ADDRESS_FACTOR = 0.85
+
+
+@dataclass(slots=True)
+class Household:
+    """One household as read from either file, raw and normalised.
+
+    Attributes:
+        record: 1-based data record number in its file.
+        head_raw / address_raw / dob_raw / members_raw: The values as written.
+        head / address / dob / members: Normalised values (dob ``YYYY-MM-DD`` or "" if unparseable;
+            members without the head).
+        block: Address block (see the module docstring).
+    """
+
+    record: int
+    head_raw: str
+    address_raw: str
+    dob_raw: str
+    members_raw: tuple[str, ...]
+    head: str
+    address: str
+    dob: str
+    members: tuple[str, ...]
+    block: str
+
+
+_BLOCK_RE = re.compile(r"^[^0-9]*")
+
+
+def address_block(address: str) -> str:
+    """The last two characters of the normalised address before its first digit."""
+    m = _BLOCK_RE.match(address)
+    return m.group()[-2:] if m else ""
+
+
+def make_household(record: int, head: str, address: str, dob: str, members: list[str]) -> Household:
+    """Normalise one household's values."""
+    h = normalize_name(head).text
+    a = normalize_address(address).text
+    mem: list[str] = []
+    for m in members:
+        n = normalize_name(m).text
+        if n and n != h and n not in mem:
+            mem.append(n)
+    return Household(
+        record=record,
+        head_raw=head,
+        address_raw=address,
+        dob_raw=dob,
+        members_raw=tuple(m for m in members if normalize_name(m).text != h),
+        head=h,
+        address=a,
+        dob=normalize_date(dob).text,
+        members=tuple(mem),
+        block=address_block(a),
+    )
+
+
+class BlockIndex:
+    """The three blocking indexes over beneficiary households (see the module docstring)."""
+
+    __slots__ = ("_index", "households")
+
+    def __init__(self) -> None:
+        self._index: dict[str, list[int]] = {}
+        self.households: list[Household] = []
+
+    @staticmethod
+    def keys(h: Household) -> list[str]:
+        """The blocking keys of ``h``."""
+        out: list[str] = []
+        if h.dob and h.block:
+            out.append(f"1\x1f{h.dob}\x1f{h.block}")
+        if h.dob and h.head:
+            out.append(f"2\x1f{h.dob}\x1f{h.head}")
+        if h.head and h.block:
+            out.append(f"3\x1f{h.head}\x1f{h.block}")
+        return out
+
+    def add(self, h: Household) -> None:
+        """Index ``h``."""
+        pos = len(self.households)
+        self.households.append(h)
+        for k in self.keys(h):
+            lst = self._index.get(k)
+            if lst is None:
+                self._index[k] = [pos]
+            elif len(lst) <= MAX_BLOCK:
+                lst.append(pos)
+
+    def candidates(self, h: Household) -> list[Household]:
+        """Beneficiary households sharing a usable block with ``h``."""
+        seen: set[int] = set()
+        out: list[Household] = []
+        for k in self.keys(h):
+            lst = self._index.get(k)
+            if lst is None or len(lst) > MAX_BLOCK:
+                continue
+            for pos in lst:
+                if pos not in seen:
+                    seen.add(pos)
+                    out.append(self.households[pos])
+        return out
+
+
+def similarity(a: str, b: str) -> float:
+    """1 − Levenshtein distance / longer length (1.0 for equal strings, 0.0 if one is empty)."""
+    if a == b:
+        return 1.0
+    if not a or not b:
+        return 0.0
+    if len(a) < len(b):
+        a, b = b, a
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return 1.0 - prev[-1] / len(a)
+
+
+def _address_similarity(a: str, b: str) -> tuple[float, str | None]:
+    if a == b:
+        return 1.0, None
+    if not a or not b:
+        return 0.0, None
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    if len(short) >= 4 and long_.endswith(short):
+        return 0.95, "address_prefix"
+    if (
+        len(short) >= 4
+        and long_.startswith(short)
+        and short[-1].isdigit()
+        and not long_[len(short)].isdigit()
+    ):
+        return 0.95, "address_building"
+    # Both differences at once: a prefix omitted and a building name added.
+    i = long_.find(short[: max(4, len(short) // 2)]) if len(short) >= 4 else -1
+    if i > 0 and long_[i:].startswith(short) and short[-1].isdigit():
+        return 0.9, "address_prefix"
+    return similarity(a, b), None
+
+
+def _dob_similarity(a: str, b: str) -> float:
+    if a == b:
+        return 1.0 if a else 0.3
+    if not a or not b:
+        return 0.3
+    same = sum(x == y for x, y in zip(a.split("-"), b.split("-"), strict=False))
+    if same == 2:
+        return 0.5
+    if sorted(a) == sorted(b):
+        return 0.5  # transposed digits
+    return 0.0
+
+
+def _members_similarity(a: tuple[str, ...], b: tuple[str, ...]) -> float:
+    if not a and not b:
+        return 1.0
+    sa, sb = set(a), set(b)
+    return len(sa & sb) / len(sa | sb)
+
+
+def score(app: Household, ben: Household) -> float:
+    """Confidence in [0, 1] that ``app`` and ``ben`` are the same household."""
+    addr = _address_similarity(app.address, ben.address)[0]
+    members = _members_similarity(app.members, ben.members)
+    s = W_NAME * similarity(app.head, ben.head)
+    s += W_DOB * _dob_similarity(app.dob, ben.dob)
+    s += W_ADDR * addr + W_MEMBERS * members
+    if addr < ADDRESS_AGREES and members < 0.5:
+        # Same name and birth date at an unrelated address, with no member in common: most likely a
+        # different person (同姓同名同生年月日), so keep it below the threshold.
+        s *= UNRELATED_ADDRESS_FACTOR
+    return round(s, 3)
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One difference between matched values, explained.
+
+    Attributes:
+        field: Column name (世帯主氏名, 住所, 生年月日, 世帯員).
+        step: Stable step/reason id (see :data:`~kikan_std.reconcile.normalize.STEP_LABELS`).
+        detail: Specifics, e.g. ``"邊→辺"``.
+    """
+
+    field: str
+    step: str
+    detail: str = ""
+
+    def text(self) -> str:
+        """Human-readable form: ``世帯主氏名: 異体字 邊→辺``."""
+        label = STEP_LABELS.get(self.step, self.step)
+        return f"{self.field}: {label}" + (f" {self.detail}" if self.detail else "")
+
+
+def _explain_text(
+    field_name: str, a: str, b: str, steps: tuple[tuple[str, object], ...], a_norm: str, b_norm: str
+) -> list[Reason]:
+    """Reasons why raw ``a`` and ``b`` differ, following the pipeline step by step."""
+    if a == b:
+        return []
+    out: list[Reason] = []
+    x, y = a, b
+    for name, fn in steps:
+        if x == y:
+            break
+        nx, ny = fn(x), fn(y)  # type: ignore[operator]
+        if (nx != x or ny != y) and _diff_core(nx, ny) != _diff_core(x, y):
+            detail = ""
+            if name == "kanji_variant":
+                pairs = variant_pairs(x, y)
+                detail = " ".join(f"{p}→{q}" for p, q in pairs)
+            elif name in ("address_notation", "address_numerals", "wareki", "date_format"):
+                detail = f"{a} / {b}"
+            out.append(Reason(field_name, name, detail))
+        x, y = nx, ny
+    if a_norm != b_norm:
+        if field_name == "住所":
+            _sim, why = _address_similarity(a_norm, b_norm)
+            if why:
+                out.append(Reason(field_name, why, f"{a} / {b}"))
+                return out
+        out.append(Reason(field_name, "typo", f"{a} / {b}"))
+    return out
+
+
+def _diff_core(a: str, b: str) -> tuple[str, str]:
+    """The differing middle parts of ``a`` and ``b`` (common prefix and suffix removed).
+
+    A step that changes both sides but leaves this unchanged only touched text common to both (大字
+    in both addresses), so it is not a reason for the difference.
+    """
+    n = min(len(a), len(b))
+    p = 0
+    while p < n and a[p] == b[p]:
+        p += 1
+    s = 0
+    while s < n - p and a[len(a) - 1 - s] == b[len(b) - 1 - s]:
+        s += 1
+    return a[p : len(a) - s], b[p : len(b) - s]
+
+
+@dataclass(slots=True)
+class MemberDiff:
+    """世帯員 comparison of a matched pair."""
+
+    found: int = 0
+    missing: list[str] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    reasons: list[Reason] = field(default_factory=list)
+
+
+def compare_members(app: Household, ben: Household) -> MemberDiff:
+    """Pair 世帯員 by normalised name, then by similarity ≥ 0.75 (typos); report the rest."""
+    out = MemberDiff()
+    ben_left = {n: raw for n, raw in zip(ben.members, _raw_members(ben), strict=False)}
+    app_left: dict[str, str] = dict(zip(app.members, _raw_members(app), strict=False))
+    for n in list(app_left):
+        if n in ben_left:
+            raw_a, raw_b = app_left.pop(n), ben_left.pop(n)
+            out.found += 1
+            out.reasons += _explain_text("世帯員", raw_a, raw_b, NAME_STEPS, n, n)
+    for n in list(app_left):
+        best = max(ben_left, key=lambda m: similarity(n, m), default=None)
+        if best is not None and similarity(n, best) >= 0.75:
+            out.found += 1
+            out.reasons.append(Reason("世帯員", "typo", f"{app_left.pop(n)} / {ben_left.pop(best)}"))
+    out.missing = list(ben_left.values())
+    out.added = list(app_left.values())
+    out.reasons += [Reason("世帯員", "member_missing", m) for m in out.missing]
+    out.reasons += [Reason("世帯員", "member_added", m) for m in out.added]
+    return out
+
+
+def _raw_members(h: Household) -> list[str]:
+    """Raw member names aligned with ``h.members`` (first raw spelling of each normalised name)."""
+    by_norm: dict[str, str] = {}
+    for raw in h.members_raw:
+        by_norm.setdefault(normalize_name(raw).text, raw)
+    return [by_norm.get(n, n) for n in h.members]
+
+
+def explain(app: Household, ben: Household) -> tuple[list[Reason], MemberDiff]:
+    """All reasons why ``app`` and ``ben`` differ, field by field, and the member comparison."""
+    reasons = _explain_text("世帯主氏名", app.head_raw, ben.head_raw, NAME_STEPS, app.head, ben.head)
+    reasons += _explain_text(
+        "住所", app.address_raw, ben.address_raw, ADDRESS_STEPS, app.address, ben.address
+    )
+    if app.dob_raw != ben.dob_raw:
+        na, nb = normalize_date(app.dob_raw), normalize_date(ben.dob_raw)
+        for step in dict.fromkeys(na.steps + nb.steps):
+            reasons.append(Reason("生年月日", step, f"{app.dob_raw} / {ben.dob_raw}"))
+        if na.text != nb.text:
+            reasons.append(Reason("生年月日", "typo", f"{app.dob_raw} / {ben.dob_raw}"))
+    members = compare_members(app, ben)
+    return list(dict.fromkeys(reasons + members.reasons)), members
+
+
+def normalized_steps(text: str) -> tuple[str, ...]:
+    """Address steps that change ``text`` (for diagnostics)."""
+    return run_steps(text, ADDRESS_STEPS).steps

@@ -1,0 +1,537 @@
+"""全銀協 総合振込 fixed-width transfer files: character set, layout, writer and validator.
+
+The layout is the 全銀協規定形式 for 総合振込 (種別コード 21): every record is 120 bytes, encoded as
+JIS X 0201 (half-width kana) in the single-byte part of cp932 (Shift_JIS), records optionally
+separated by CR LF. Record types (データ区分):
+
+* ``1`` ヘッダー・レコード — one per transfer request;
+* ``2`` データ・レコード — one per payee;
+* ``8`` トレーラ・レコード — totals of the data records since the header;
+* ``9`` エンド・レコード — end of file.
+
+:data:`LAYOUT` holds the layouts as plain data (field name, 1-based start, length, kind) so they can be
+rendered as a fixed-width spec for another reader. Kind ``"N"`` is numeric (half-width digits,
+right-aligned, zero-padded), ``"C"`` is characters from the 全銀 set (left-aligned, space-padded).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from kikan_std.findings import Finding
+
+__all__ = [
+    "LAYOUT",
+    "RECORD_LENGTH",
+    "ZENGIN_CHARS",
+    "FieldSpec",
+    "TransferConfig",
+    "TransferRecord",
+    "to_zengin_kana",
+    "validate_transfer_file",
+    "write_transfer_file",
+]
+
+RECORD_LENGTH = 120
+
+_KANA = "".join(chr(c) for c in range(0xFF71, 0xFF9E))  # ｱ … ﾝ
+ZENGIN_CHARS: frozenset[str] = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ" + _KANA + "ｦﾞﾟ" + " ().-/\\,｢｣")
+"""Characters banks accept in 全銀 transfer data: digits, upper-case Latin, half-width kana (no small
+kana, no ｰ), ﾞ ﾟ, space and ( ) . - / ¥ , ｢ ｣ (¥ is byte 0x5C, written ``\\`` in Python)."""
+
+_ZENGIN_BYTES: frozenset[int] = frozenset(ch.encode("cp932")[0] for ch in ZENGIN_CHARS)
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """One field of a fixed-width record.
+
+    Attributes:
+        name: Japanese field name.
+        start: 1-based byte position in the record.
+        length: Length in bytes.
+        kind: ``"N"`` numeric or ``"C"`` 全銀 characters.
+        fixed: The only allowed value, if any (e.g. データ区分).
+        allowed: Allowed values, if restricted (e.g. 預金種目).
+        blank_ok: A numeric field that may be all spaces.
+    """
+
+    name: str
+    start: int
+    length: int
+    kind: Literal["N", "C"]
+    fixed: str | None = None
+    allowed: tuple[str, ...] = ()
+    blank_ok: bool = False
+
+
+def _layout(
+    fields: list[tuple[str, int, Literal["N", "C"]]], extra: Mapping[str, Mapping[str, Any]] | None = None
+) -> tuple[FieldSpec, ...]:
+    out: list[FieldSpec] = []
+    pos = 1
+    for name, length, kind in fields:
+        kw = (extra or {}).get(name, {})
+        out.append(FieldSpec(name, pos, length, kind, **kw))
+        pos += length
+    if pos - 1 != RECORD_LENGTH:
+        raise AssertionError(f"layout length {pos - 1} != {RECORD_LENGTH}")
+    return tuple(out)
+
+
+LAYOUT: dict[str, tuple[FieldSpec, ...]] = {
+    "1": _layout(
+        [
+            ("データ区分", 1, "N"),
+            ("種別コード", 2, "N"),
+            ("コード区分", 1, "N"),
+            ("振込依頼人コード", 10, "N"),
+            ("振込依頼人名", 40, "C"),
+            ("取組日", 4, "N"),
+            ("仕向銀行番号", 4, "N"),
+            ("仕向銀行名", 15, "C"),
+            ("仕向支店番号", 3, "N"),
+            ("仕向支店名", 15, "C"),
+            ("預金種目（依頼人）", 1, "N"),
+            ("口座番号（依頼人）", 7, "N"),
+            ("ダミー", 17, "C"),
+        ],
+        {
+            "データ区分": {"fixed": "1"},
+            "種別コード": {"allowed": ("21", "11", "12")},
+            "コード区分": {"allowed": ("0", "1")},
+            "預金種目（依頼人）": {"allowed": ("1", "2", "4", "9")},
+        },
+    ),
+    "2": _layout(
+        [
+            ("データ区分", 1, "N"),
+            ("被仕向銀行番号", 4, "N"),
+            ("被仕向銀行名", 15, "C"),
+            ("被仕向支店番号", 3, "N"),
+            ("被仕向支店名", 15, "C"),
+            ("手形交換所番号", 4, "N"),
+            ("預金種目", 1, "N"),
+            ("口座番号", 7, "N"),
+            ("受取人名", 30, "C"),
+            ("振込金額", 10, "N"),
+            ("新規コード", 1, "N"),
+            ("顧客コード1", 10, "C"),
+            ("顧客コード2", 10, "C"),
+            ("振込指定区分", 1, "N"),
+            ("識別表示", 1, "C"),
+            ("ダミー", 7, "C"),
+        ],
+        {
+            "データ区分": {"fixed": "2"},
+            "手形交換所番号": {"blank_ok": True},
+            "預金種目": {"allowed": ("1", "2", "4", "9")},
+            "新規コード": {"allowed": ("0", "1", "2")},
+            "振込指定区分": {"blank_ok": True, "allowed": ("7", "8", " ")},
+            "識別表示": {"allowed": (" ", "Y")},
+        },
+    ),
+    "8": _layout(
+        [("データ区分", 1, "N"), ("合計件数", 6, "N"), ("合計金額", 12, "N"), ("ダミー", 101, "C")],
+        {"データ区分": {"fixed": "8"}},
+    ),
+    "9": _layout([("データ区分", 1, "N"), ("ダミー", 119, "C")], {"データ区分": {"fixed": "9"}}),
+}
+"""Record layouts by データ区分."""
+
+RECORD_NAMES = {
+    "1": "ヘッダー・レコード",
+    "2": "データ・レコード",
+    "8": "トレーラ・レコード",
+    "9": "エンド・レコード",
+}
+
+# --- 全銀 kana conversion ------------------------------------------------------------------------
+
+
+def _full_to_half() -> dict[str, str]:
+    table: dict[str, str] = {}
+    halves = [chr(c) for c in range(0xFF61, 0xFFA0)]
+    for h in halves:
+        table.setdefault(unicodedata.normalize("NFKC", h), h)
+    for h in halves:
+        for mark in "ﾞﾟ":
+            full = unicodedata.normalize("NFKC", h + mark)
+            if len(full) == 1:
+                table.setdefault(full, h + mark)
+    table["ヴ"] = "ｳﾞ"
+    return table
+
+
+_F2H = _full_to_half()
+_SMALL_TO_LARGE = str.maketrans("ァィゥェォッャュョヮヵヶヰヱ", "アイウエオツヤユヨワカケイエ")
+_HIRA_TO_KATA = {i: i + 0x60 for i in range(0x3041, 0x3097)}
+_SYMBOLS = str.maketrans(
+    {
+        "ー": "-",
+        "‐": "-",
+        "−": "-",
+        "—": "-",
+        "―": "-",
+        "・": " ",
+        "、": ",",
+        "。": ".",
+        "「": "｢",
+        "」": "｣",
+        "¥": "\\",
+        "￥": "\\",
+        "　": " ",
+    }
+)
+
+
+@lru_cache(maxsize=1 << 16)
+def _convert(text: str) -> tuple[str, tuple[str, ...]]:
+    s = unicodedata.normalize("NFKC", text).translate(_HIRA_TO_KATA)
+    s = s.translate(_SMALL_TO_LARGE).translate(_SYMBOLS).upper()
+    s = _WS_RE.sub(" ", s).strip()
+    out: list[str] = []
+    bad: list[str] = []
+    for ch in s:
+        h = ch if ch in ZENGIN_CHARS else _F2H.get(ch, ch)
+        h = h.translate(_HALF_SMALL)
+        if any(c not in ZENGIN_CHARS for c in h) and ch not in bad:
+            bad.append(ch)
+        out.append(h)
+    return "".join(out), tuple(bad)
+
+
+_WS_RE = re.compile(r"\s+")
+_HALF_SMALL = str.maketrans("ｧｨｩｪｫｯｬｭｮｰ", "ｱｲｳｴｵﾂﾔﾕﾖ-")
+
+
+def to_zengin_kana(text: str) -> tuple[str, list[str]]:
+    """Convert a name to the 全銀 character set.
+
+    Hiragana and full-width katakana → half-width katakana (ガ → ｶﾞ), small kana → full-size
+    (ｷｮｳｺ → ｷﾖｳｺ), long-vowel mark → ``-``, Latin → upper case, full-width → half-width,
+    ・ → space, runs of spaces collapsed.
+
+    Returns:
+        The converted text, and the characters that cannot be represented (kanji, lower-case
+        symbols such as ``&``…), which are kept in the text unchanged.
+    """
+    converted, bad = _convert(text)
+    return converted, list(bad)
+
+
+# --- writer -------------------------------------------------------------------------------------
+
+
+class TransferConfig(BaseModel):
+    """The 依頼人 (paying municipality) side of a 総合振込 file, read from ``--transfer-config``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    requester_code: str = Field(description="振込依頼人コード, up to 10 digits")
+    requester_name: str = Field(description="振込依頼人名 (converted to half-width kana, ≤ 40)")
+    transfer_date: date = Field(description="取組日 (振込指定日)")
+    bank_code: str = Field(description="仕向銀行番号, 4 digits")
+    bank_name: str = ""
+    branch_code: str = Field(description="仕向支店番号, 3 digits")
+    branch_name: str = ""
+    account_type: str = Field(default="1", description="預金種目 1 普通 / 2 当座")
+    account_number: str = Field(description="口座番号, 7 digits")
+    kind_code: str = Field(default="21", description="種別コード, 21 総合振込")
+
+    @field_validator("requester_code", "bank_code", "branch_code", "account_number", "account_type")
+    @classmethod
+    def _digits(cls, v: str) -> str:
+        v = unicodedata.normalize("NFKC", v).strip()
+        if not v.isascii() or not v.isdigit():
+            raise ValueError(f"digits expected: {v!r}")
+        return v
+
+
+@dataclass(frozen=True, slots=True)
+class TransferRecord:
+    """One payee of a 総合振込 file (one data record)."""
+
+    bank_code: str
+    branch_code: str
+    account_type: str
+    account_number: str
+    name: str
+    amount: int
+    bank_name: str = ""
+    branch_name: str = ""
+    customer_code1: str = ""
+    customer_code2: str = ""
+
+
+def _num(value: str | int, length: int) -> str:
+    s = str(value)
+    if not s.isdigit() or len(s) > length:
+        raise ValueError(f"numeric value {s!r} does not fit {length} digits")
+    return s.zfill(length)
+
+
+def _chars(value: str, length: int) -> str:
+    s, _bad = to_zengin_kana(value)
+    s = "".join(ch if ch in ZENGIN_CHARS else " " for ch in s)
+    return s[:length].ljust(length)
+
+
+def _record(kind: str, values: dict[str, str | int]) -> bytes:
+    parts: list[str] = []
+    for f in LAYOUT[kind]:
+        v = values.get(f.name, f.fixed if f.fixed is not None else "")
+        if f.kind == "N":
+            parts.append(" " * f.length if v == "" and f.blank_ok else _num(v if v != "" else 0, f.length))
+        else:
+            parts.append(_chars(str(v), f.length))
+    data = "".join(parts).encode("cp932")
+    if len(data) != RECORD_LENGTH:
+        raise AssertionError(f"record length {len(data)}")
+    return data
+
+
+def write_transfer_file(
+    records: Iterable[TransferRecord], config: TransferConfig, *, newline: bool = True
+) -> bytes:
+    """Build a 総合振込 file (header, data, trailer, end) as cp932 bytes.
+
+    Args:
+        records: The payees; names are converted with :func:`to_zengin_kana` (characters outside the
+            set become spaces, so check them first with the account checks).
+        config: The 依頼人 side.
+        newline: Separate records with CR LF (most banks' PC upload accepts both).
+
+    Raises:
+        ValueError: a numeric value does not fit its field (e.g. an 8-digit 口座番号).
+    """
+    sep = b"\r\n" if newline else b""
+    out = [
+        _record(
+            "1",
+            {
+                "種別コード": config.kind_code,
+                "コード区分": "0",
+                "振込依頼人コード": config.requester_code,
+                "振込依頼人名": config.requester_name,
+                "取組日": config.transfer_date.strftime("%m%d"),
+                "仕向銀行番号": config.bank_code,
+                "仕向銀行名": config.bank_name,
+                "仕向支店番号": config.branch_code,
+                "仕向支店名": config.branch_name,
+                "預金種目（依頼人）": config.account_type,
+                "口座番号（依頼人）": config.account_number,
+            },
+        )
+    ]
+    count = total = 0
+    for r in records:
+        count += 1
+        total += r.amount
+        out.append(
+            _record(
+                "2",
+                {
+                    "被仕向銀行番号": r.bank_code,
+                    "被仕向銀行名": r.bank_name,
+                    "被仕向支店番号": r.branch_code,
+                    "被仕向支店名": r.branch_name,
+                    "手形交換所番号": "",
+                    "預金種目": r.account_type,
+                    "口座番号": r.account_number,
+                    "受取人名": r.name,
+                    "振込金額": r.amount,
+                    "新規コード": "0",
+                    "顧客コード1": r.customer_code1,
+                    "顧客コード2": r.customer_code2,
+                    "振込指定区分": "7",
+                    "識別表示": " ",
+                },
+            )
+        )
+    out.append(_record("8", {"合計件数": count, "合計金額": total}))
+    out.append(_record("9", {}))
+    return sep.join(out) + sep
+
+
+# --- validator ----------------------------------------------------------------------------------
+
+
+def _split(data: bytes) -> list[tuple[int, bytes]]:
+    """(offset, record bytes) pairs; CR LF / LF separated, or fixed 120-byte blocks."""
+    if data.endswith(b"\x1a"):
+        data = data[:-1]
+    if b"\n" not in data:
+        return [(i, data[i : i + RECORD_LENGTH]) for i in range(0, len(data), RECORD_LENGTH)]
+    out: list[tuple[int, bytes]] = []
+    pos = 0
+    for line in data.split(b"\n"):
+        start = pos
+        pos += len(line) + 1
+        if line.endswith(b"\r"):
+            line = line[:-1]
+        if start >= len(data):
+            break
+        out.append((start, line))
+    if out and out[-1][1] == b"" and data.endswith(b"\n"):
+        out.pop()
+    return out
+
+
+_NEXT: dict[str, tuple[str, ...]] = {"": ("1",), "1": ("2", "8"), "2": ("2", "8"), "8": ("1", "9"), "9": ()}
+
+
+def validate_transfer_file(data: bytes, *, file: str = "") -> list[Finding]:
+    """Check a 総合振込 file; every finding carries record number, byte offset and field.
+
+    Checks: record length (ZGN001), record order 1 2… 8 (1 2… 8)… 9 (ZGN002), unknown データ区分
+    (ZGN007), numeric fields (ZGN003), characters outside the 全銀 set (ZGN004), trailer count and
+    amount against the data records (ZGN005, ZGN006), fixed and enumerated values (ZGN008).
+
+    Args:
+        data: The file's bytes.
+        file: File name for the findings.
+    """
+    findings: list[Finding] = []
+    state = ""
+    count = total = 0
+    records = _split(data)
+    for no, (offset, rec) in enumerate(records, start=1):
+        kind = rec[:1].decode("latin-1")
+        if len(rec) != RECORD_LENGTH:
+            findings.append(
+                Finding(
+                    "ZGN001",
+                    file=file,
+                    record=no,
+                    offset=offset,
+                    params={"length": len(rec), "expected": 120},
+                )
+            )
+        if kind not in LAYOUT:
+            findings.append(
+                Finding(
+                    "ZGN007", file=file, record=no, offset=offset, item="データ区分", value=kind or "(空)"
+                )
+            )
+            continue
+        if kind not in _NEXT[state]:
+            findings.append(
+                Finding(
+                    "ZGN002",
+                    file=file,
+                    record=no,
+                    offset=offset,
+                    item="データ区分",
+                    value=kind,
+                    params={
+                        "expected": "/".join(_NEXT[state]) or "(ファイル終端)",
+                        "record_name": RECORD_NAMES[kind],
+                    },
+                )
+            )
+        state = kind
+        values = _check_fields(rec, kind, no, offset, file, findings)
+        if kind == "1":
+            count = total = 0
+        elif kind == "2":
+            count += 1
+            total += int(values.get("振込金額") or 0)
+        elif kind == "8":
+            for name, expected, code in (("合計件数", count, "ZGN005"), ("合計金額", total, "ZGN006")):
+                got = values.get(name)
+                if got is not None and int(got) != expected:
+                    f = next(f for f in LAYOUT["8"] if f.name == name)
+                    findings.append(
+                        Finding(
+                            code,
+                            file=file,
+                            record=no,
+                            offset=offset + f.start - 1,
+                            item=name,
+                            value=str(int(got)),
+                            params={"expected": expected},
+                        )
+                    )
+    if state != "9":
+        findings.append(
+            Finding(
+                "ZGN002",
+                file=file,
+                record=len(records) + 1,
+                offset=len(data),
+                item="データ区分",
+                value="(ファイル終端)",
+                params={
+                    "expected": "9" if state == "8" else "/".join(_NEXT[state]) or "1",
+                    "record_name": "-",
+                },
+            )
+        )
+    return findings
+
+
+def _check_fields(
+    rec: bytes, kind: str, no: int, offset: int, file: str, findings: list[Finding]
+) -> dict[str, str | None]:
+    """Check the fields of one record; return numeric values (None when invalid)."""
+    values: dict[str, str | None] = {}
+    for f in LAYOUT[kind]:
+        raw = rec[f.start - 1 : f.start - 1 + f.length]
+        if len(raw) < f.length:
+            break  # short record, already reported
+        text = raw.decode("cp932", errors="replace")
+        if f.kind == "N":
+            if f.blank_ok and raw.strip(b" ") == b"":
+                values[f.name] = None
+                continue
+            if not all(0x30 <= b <= 0x39 for b in raw):
+                bad = next(i for i, b in enumerate(raw) if not 0x30 <= b <= 0x39)
+                findings.append(
+                    Finding(
+                        "ZGN003",
+                        file=file,
+                        record=no,
+                        offset=offset + f.start - 1 + bad,
+                        item=f.name,
+                        value=text,
+                    )
+                )
+                values[f.name] = None
+                continue
+            values[f.name] = text
+        else:
+            bad_at = next((i for i, b in enumerate(raw) if b not in _ZENGIN_BYTES), None)
+            if bad_at is not None:
+                findings.append(
+                    Finding(
+                        "ZGN004",
+                        file=file,
+                        record=no,
+                        offset=offset + f.start - 1 + bad_at,
+                        item=f.name,
+                        value=text.rstrip(),
+                        params={"byte": f"0x{raw[bad_at]:02X}"},
+                    )
+                )
+        if (f.fixed is not None and text != f.fixed) or (f.allowed and text not in f.allowed):
+            findings.append(
+                Finding(
+                    "ZGN008",
+                    file=file,
+                    record=no,
+                    offset=offset + f.start - 1,
+                    item=f.name,
+                    value=text,
+                    params={"allowed": f.fixed or "/".join(a.strip() or "空白" for a in f.allowed)},
+                )
+            )
+    return values
