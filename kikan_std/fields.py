@@ -180,6 +180,7 @@ class FieldChecker:
         "_dedupe",
         "_dedupe_skips",
         "_gj_table",
+        "_known",
         "_sjis_strict",
         "_value_checks",
         "_whole",
@@ -210,6 +211,7 @@ class FieldChecker:
         self._whole = _whole_column_re(item)
         self._dedupe = True
         self._dedupe_skips = 0
+        self._known: set[str] = set()
 
     # -- exact path ---------------------------------------------------------------------------
 
@@ -308,13 +310,27 @@ class FieldChecker:
         # Repetitive columns (codes, dates, prefectures) are checked once per distinct value;
         # near-unique ones (numbers, names) skip the set, which would cost more than it saves.
         values: Collection[str] = col
+        distinct: set[str] | None = None
         if self._dedupe:
-            values = set(col)
-            self._dedupe = len(values) * 2 < len(col)
+            distinct = set(col)
+            self._dedupe = len(distinct) * 2 < len(col)
+            # Values already proven clean in earlier chunks need no second look.
+            values = distinct - self._known
+            if not values:
+                return True
         else:
             self._dedupe_skips += 1
             if self._dedupe_skips % 16 == 0:
                 self._dedupe = True  # look again now and then: data changes along a file
+        if not self._clean(values):
+            return False
+        if distinct is not None:
+            if len(self._known) > 200_000:
+                self._known.clear()  # bounded: a high-cardinality column would grow it forever
+            self._known |= values  # type: ignore[arg-type]
+        return True
+
+    def _clean(self, values: Collection[str]) -> bool:
         if not self._whole.fullmatch("\n".join(values)):
             return False
         if self.item.type is DataType.N and not chars.fullwidth_column_clean("".join(values)):

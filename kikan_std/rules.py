@@ -137,6 +137,9 @@ def required_when(
     """
 
     memo: dict[Any, bool] = {}
+    # Trigger values already decided, remembered across chunks (bounded), as C-level sets.
+    hit_values: set[Any] = set()
+    miss_values: set[Any] = set()
 
     def check(view: ChunkView) -> Iterator[Finding]:
         blank = ("",) * len(view)
@@ -148,7 +151,19 @@ def required_when(
         # the values, and trigger columns repeat a lot), remembered across chunks.
         single = len(cols) == 1
         rows: Sequence[Any] = cols[0] if single else list(zip(*cols, strict=True))
-        hits = when_many(set(rows)) if when_many is not None and single else _hits(rows, single)
+        if when_many is not None and single:
+            distinct = set(rows)
+            new = distinct - hit_values - miss_values
+            if new:
+                if len(hit_values) + len(miss_values) > 200_000:
+                    hit_values.clear()
+                    miss_values.clear()
+                new_hits = when_many(new)
+                hit_values.update(new_hits)
+                miss_values.update(new - new_hits)
+            hits = distinct & hit_values
+        else:
+            hits = _hits(rows, single)
         if not hits:
             return
         for i in itertools.compress(itertools.count(), map(hits.__contains__, rows)):
