@@ -137,10 +137,6 @@ def check(
     return run_check(paths, sp, rules.record_rules, rules.dataset_rules, opts, progress)
 
 
-# The 突合 entry point shares its name with the subpackage; importing it here (after the
-# subpackage is loaded) makes ``kikan_std.reconcile(...)`` the function, as documented.
-from kikan_std.reconcile import reconcile  # noqa: E402
-
 __all__ = [
     "Baseline",
     "BaselineError",
@@ -169,3 +165,14 @@ __all__ = [
     "load_workbook",
     "reconcile",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # ``kikan_std.reconcile`` is the 突合 subpackage, imported on first use (it is not needed for
+    # ``check`` and costs ~0.1 s of start-up); the package itself is callable, so
+    # ``kikan_std.reconcile(applications, beneficiaries)`` runs :func:`kikan_std.reconcile.reconcile`.
+    if name == "reconcile":
+        import importlib
+
+        return importlib.import_module("kikan_std.reconcile")
+    raise AttributeError(f"module 'kikan_std' has no attribute {name!r}")

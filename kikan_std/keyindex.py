@@ -18,6 +18,10 @@ Ref = tuple[int, int]
 DEFAULT_SPILL_AT = 2_000_000
 
 
+def _unpack(p: int) -> Ref:
+    return p >> 32, p & 0xFFFFFFFF
+
+
 class KeyIndex:
     """First-occurrence index of string keys."""
 
@@ -25,7 +29,9 @@ class KeyIndex:
         env = os.environ.get("KIKAN_STD_SPILL_AT")
         self._spill_at = spill_at if spill_at is not None else int(env) if env else DEFAULT_SPILL_AT
         self._tmpdir = tmpdir
-        self._mem: dict[str, Ref] | None = {}
+        # In memory a ref is packed into one int (record << 32 | line): a tuple per key would cost
+        # about 60 more bytes each, a third of the index for a million keys.
+        self._mem: dict[str, int] | None = {}
         self._db: sqlite3.Connection | None = None
         self._path: str | None = None
 
@@ -45,17 +51,18 @@ class KeyIndex:
         dupes: list[tuple[int, Ref]] = []
         mem = self._mem
         if mem is not None:
+            packed = [r << 32 | ln for r, ln in refs]
             if len(set(keys)) == len(keys) and mem.keys().isdisjoint(keys):
                 # The common case, all new: C-level set operations instead of a Python loop.
-                mem.update(zip(keys, refs, strict=True))
+                mem.update(zip(keys, packed, strict=True))
                 if len(mem) > self._spill_at:
                     self._spill()
                 return dupes
             setdefault = mem.setdefault
-            for i, (k, r) in enumerate(zip(keys, refs, strict=True)):
-                first = setdefault(k, r)
-                if first is not r:
-                    dupes.append((i, first))
+            for i, (k, p) in enumerate(zip(keys, packed, strict=True)):
+                first = setdefault(k, p)
+                if first != p:
+                    dupes.append((i, _unpack(first)))
             if len(mem) > self._spill_at:
                 self._spill()
             return dupes
@@ -64,7 +71,8 @@ class KeyIndex:
     def get(self, key: str) -> Ref | None:
         """Where ``key`` was first seen, or None."""
         if self._mem is not None:
-            return self._mem.get(key)
+            p = self._mem.get(key)
+            return None if p is None else _unpack(p)
         assert self._db is not None
         row = self._db.execute("SELECT rec, line FROM k WHERE key = ?", (key,)).fetchone()
         return None if row is None else (int(row[0]), int(row[1]))
@@ -78,7 +86,7 @@ class KeyIndex:
             "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=FILE;"
             "CREATE TABLE k (key TEXT PRIMARY KEY, rec INTEGER, line INTEGER) WITHOUT ROWID;"
         )
-        db.executemany("INSERT INTO k VALUES (?, ?, ?)", ((k, r[0], r[1]) for k, r in self._mem.items()))
+        db.executemany("INSERT INTO k VALUES (?, ?, ?)", ((k, p >> 32, p & 0xFFFFFFFF) for k, p in self._mem.items()))
         db.commit()
         self._db = db
         self._mem = None

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
+import types
 from collections.abc import Mapping
 from typing import Any
 
@@ -412,3 +414,13 @@ def _matched(app: Household, ben: Household, conf: float, per_person: int, ben_n
         members_missing=members.missing,
         members_added=members.added,
     )
+
+
+class _CallablePackage(types.ModuleType):
+    """``kikan_std.reconcile`` is this package; calling it runs :func:`reconcile` (same name)."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> ReconcileResult:
+        return reconcile(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallablePackage
