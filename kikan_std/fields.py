@@ -391,12 +391,20 @@ def _number_check(
     return check
 
 
-def _zengin_position(value: str) -> tuple[int, str] | None:
-    """(1-based position, character) of the first character outside the 全銀 set, if any."""
+@functools.cache
+def _zengin_set() -> frozenset[str]:
+    # The set lives with the transfer-file writer (one definition); the 突合 package is loaded
+    # only when an item uses it.
     from kikan_std.reconcile.zengin import ZENGIN_CHARS
 
+    return ZENGIN_CHARS
+
+
+def _zengin_position(value: str) -> tuple[int, str] | None:
+    """(1-based position, character) of the first character outside the 全銀 set, if any."""
+    allowed = _zengin_set()
     for i, ch in enumerate(value):
-        if ch not in ZENGIN_CHARS:
+        if ch not in allowed:
             return i + 1, ch
     return None
 
@@ -423,9 +431,7 @@ def _zengin_numeric_for(width: int) -> Callable[[str], list[Problem]]:
 
 
 def _zengin_chars_column(col: Collection[str]) -> bool:
-    from kikan_std.reconcile.zengin import ZENGIN_CHARS
-
-    return set("".join(col)) <= ZENGIN_CHARS
+    return set("".join(col)) <= _zengin_set()
 
 
 _OWN_CHARSET = frozenset({Format.ZENGIN_CHARS, Format.ZENGIN_NUMERIC})

@@ -485,11 +485,8 @@ def validate_transfer_file(data: bytes, *, file: str = "") -> list[Finding]:
     return findings
 
 
-def _check_fields(
-    rec: bytes, kind: str, no: int, offset: int, file: str, findings: list[Finding]
-) -> dict[str, str | None]:
-    """Check the fields of one record; return numeric values (None when invalid)."""
-    values: dict[str, str | None] = {}
+def _check_fields(rec: bytes, kind: str, no: int, offset: int, file: str, findings: list[Finding]) -> None:
+    """Check the fields of one record (numbers, characters, fixed and enumerated values)."""
     for f in LAYOUT[kind]:
         raw = rec[f.start - 1 : f.start - 1 + f.length]
         if len(raw) < f.length:
@@ -497,7 +494,6 @@ def _check_fields(
         text = raw.decode("cp932", errors="replace")
         if f.kind == "N":
             if f.blank_ok and raw.strip(b" ") == b"":
-                values[f.name] = None
                 continue
             if not all(0x30 <= b <= 0x39 for b in raw):
                 bad = next(i for i, b in enumerate(raw) if not 0x30 <= b <= 0x39)
@@ -511,9 +507,7 @@ def _check_fields(
                         value=text,
                     )
                 )
-                values[f.name] = None
                 continue
-            values[f.name] = text
         else:
             bad_at = next((i for i, b in enumerate(raw) if b not in _ZENGIN_BYTES), None)
             if bad_at is not None:
@@ -540,4 +534,3 @@ def _check_fields(
                     params={"allowed": f.fixed or "/".join(a.strip() or "空白" for a in f.allowed)},
                 )
             )
-    return values

@@ -18,7 +18,6 @@ from functools import cache
 
 from kikan_std.findings import Finding
 from kikan_std.model import FixedWidthLayout
-from kikan_std.reconcile.zengin import FileStructure
 from kikan_std.rules import DatasetRule, FileRule, RecordRule
 
 
@@ -32,7 +31,9 @@ def _layout() -> FixedWidthLayout:
 
 
 def _structure(data: bytes, file: str) -> Iterator[Finding]:
+    # Imported here: the 突合 package is loaded only when a transfer file is checked.
     from kikan_std.readers.fixed_reader import split_records
+    from kikan_std.reconcile.zengin import FileStructure
 
     structure = FileStructure(file)
     no = last_line = 0
