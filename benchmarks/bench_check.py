@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _common import child_env
+
 from kikan_std.generate import iter_jutogai_atena, write_csv
 
 
@@ -27,7 +29,7 @@ def run_cli(path: Path) -> tuple[float, int, int]:
     t = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-m", "kikan_std", "check", str(path), "--spec", "jutogai_atena", "--no-progress"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False, env=child_env(),
     )
     elapsed = time.perf_counter() - t
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss

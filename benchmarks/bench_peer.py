@@ -21,6 +21,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _common import child_env
+
 import kikan_std
 from kikan_std.generate import iter_jutogai_atena, write_csv
 from kikan_std.model import DataType, Format
@@ -39,6 +41,7 @@ _TYPE_PATTERNS = {
     DataType.NUM: r"[0-9]+",
     DataType.X: r"[ -~]*",
 }
+
 
 
 def table_schema() -> dict[str, Any]:
@@ -73,7 +76,7 @@ def time_kikan(path: Path, jobs: int) -> tuple[float, int]:
     if jobs != 1:
         argv += ["--jobs", str(jobs)]
     t = time.perf_counter()
-    proc = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+    proc = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False, env=child_env())
     elapsed = time.perf_counter() - t
     if proc.returncode != 0:
         raise SystemExit(f"kikan-std exit {proc.returncode}: {proc.stderr.decode()[:300]}")
