@@ -14,7 +14,7 @@ import functools
 import gc
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -38,7 +38,7 @@ from kikan_std.report import (
     Status,
     finding_out,
 )
-from kikan_std.rules import ChunkView, DatasetRule, DatasetState, RecordRule, RuleNotRun
+from kikan_std.rules import ChunkView, DatasetRule, DatasetState, FileRule, RecordRule, RuleNotRun
 
 if TYPE_CHECKING:
     from kikan_std.baseline import Baseline, Classifier
@@ -548,6 +548,54 @@ def report_duplicates(
         sink.add(dup)
 
 
+def _skipped_file_rules(spec: Spec, file_rules: Sequence[FileRule] | None) -> Sequence[FileRule]:
+    """The whole-file rules a spec has but a single-group run does not apply."""
+    if file_rules is not None:
+        return file_rules
+    if not all(g.fixed_width is not None and g.fixed_width.record_type is not None for g in spec.groups):
+        return ()
+    from kikan_std.specs import rules_for
+
+    return rules_for(spec).file_rules
+
+
+def record_type_groups(spec: Spec, opts: Options) -> tuple[Group, ...]:
+    """The groups each fixed-width file is read as when the spec's groups are record types of one file.
+
+    That is when every group's layout has a ``record_type`` selector (e.g. 全銀 総合振込) and the run
+    names neither a group nor its own layout (which then say how to read the file).
+    """
+    if opts.group is not None or opts.layout is not None:
+        return ()
+    if all(g.fixed_width is not None and g.fixed_width.record_type is not None for g in spec.groups):
+        return spec.groups
+    return ()
+
+
+def _check_record_types(
+    spec: Spec,
+    path: Path,
+    display: str,
+    opts: Options,
+    sink: _Sink,
+    record_rules: Sequence[RecordRule],
+    dataset_rules: Sequence[DatasetRule],
+    file_rules: Sequence[FileRule],
+    not_run: list[_NotRun],
+    progress: ProgressFn | None,
+    groups: Sequence[Group],
+) -> InputInfo:
+    """One file holding several record types: one run per group (its records only), then the file rules once."""
+    runs = [_FileRun(spec, path, display, replace(opts, group=g.name), sink, record_rules, dataset_rules,
+                     not_run, progress) for g in groups]
+    infos = [fr.run() for fr in runs]
+    data = path.read_bytes()
+    for rule in file_rules:
+        runs[-1]._guard(rule.name, functools.partial(rule.check, data, display))
+    # Every run read the whole file (records counted over all types): one input, all its groups.
+    return infos[0].model_copy(update={"group": " / ".join(g.name for g in groups)})
+
+
 def run_check(
     paths: Sequence[str | Path],
     spec: Spec,
@@ -556,11 +604,16 @@ def run_check(
     options: Options | None = None,
     progress: ProgressFn | None = None,
     displays: Sequence[str] | None = None,
+    file_rules: Sequence[FileRule] | None = None,
 ) -> Report:
     """Check ``paths`` against ``spec`` and return the report.
 
     ``displays`` names the files in findings and the report instead of their paths (one per path),
     e.g. the member name of a file taken out of a zip archive into a temporary directory.
+
+    A fixed-width file of a spec whose groups are record types (:func:`record_type_groups`) is
+    checked once per group, then by ``file_rules`` once (None: the spec's built-in file rules, so
+    a caller cannot leave out the record-order and total checks by accident).
 
     Raises:
         InputError: a file cannot be opened or the encoding is unknown (usage problem).
@@ -585,6 +638,11 @@ def run_check(
     )
     not_run: list[_NotRun] = []
     inputs: list[InputInfo] = []
+    multi = record_type_groups(spec, opts)
+    if multi and file_rules is None:
+        from kikan_std.specs import rules_for
+
+        file_rules = rules_for(spec).file_rules
     for p, display in resolved:
         if not p.exists():
             raise InputError(f"file not found: {display}")
@@ -597,13 +655,24 @@ def run_check(
     try:
         for p, display in resolved:
             info = None
-            if opts.jobs > 1 and classifier is None:
+            # A spec that only describes one fixed-width file reads it as such unless told otherwise
+            # (a transfer file is usually .txt, which other specs read as CSV).
+            if multi and input_format_for(p, opts.input_format or "fixed") == "fixed":
+                info = _check_record_types(spec, p, display, replace(opts, input_format="fixed"), sink, record_rules, dataset_rules,
+                                           file_rules or (), not_run, progress, multi)
+            elif opts.jobs > 1 and classifier is None:
                 from kikan_std.parallel import check_in_parts
 
                 info = check_in_parts(spec, p, display, opts, sink, record_rules, dataset_rules, not_run)
             if info is None:
                 fr = _FileRun(spec, p, display, opts, sink, record_rules, dataset_rules, not_run, progress)
                 info = fr.run()
+                # A file read as one record type (--group / --layout) cannot be held to the spec's
+                # whole-file rules (record order, trailer totals): say so rather than pass it.
+                for rule in () if multi else _skipped_file_rules(spec, file_rules):
+                    reason = "the file was read as one group (--group/--layout); whole-file rules need every record type"
+                    not_run.append(_NotRun(rule.name, display, reason))
+                    sink.add(Finding("SYS002", file=display, params={"rule": rule.name, "reason": reason}))
             inputs.append(info)
     finally:
         if gc_was_enabled:
@@ -683,4 +752,4 @@ def build_report(
     )
 
 
-__all__ = ["InputError", "Options", "ProgressFn", "choose_group", "run_check"]
+__all__ = ["InputError", "Options", "ProgressFn", "choose_group", "record_type_groups", "run_check"]

@@ -231,7 +231,9 @@ class FieldChecker:
             checks.append(lambda v: [] if _YEAR_RE.fullmatch(v) else [("FLD013", {"expected": "YYYY"})])
         elif t is DataType.TIME:
             checks.append(_time_problems)
-        if item.format is not None:
+        if item.format is Format.ZENGIN_NUMERIC:
+            checks.append(_zengin_numeric_for(item.max_length))
+        elif item.format is not None:
             checks.append(_FORMAT_CHECKS[item.format])
         if self._code_values is not None:
             allowed = self._code_values
@@ -270,7 +272,9 @@ class FieldChecker:
             raw = bytes(ord(c) - 0xDC00 for c in value if 0xDC80 <= ord(c) <= 0xDCFF)
             return [("CSV001", {"bytes": raw.hex(" ").upper(), "position": char_length(value[: m.start()]) + 1})]
         t = self.item.type
-        if t is DataType.X:
+        if t is DataType.X and self.item.format in _OWN_CHARSET:
+            out = []  # the format's character set is the whole character rule (checked below)
+        elif t is DataType.X:
             out = _char_problems(chars.halfwidth_problems(value))
         elif t is DataType.N:
             out = _char_problems(chars.fullwidth_problems(value, gj_table=self._gj_table))
@@ -331,6 +335,12 @@ class FieldChecker:
         return True
 
     def _clean(self, values: Collection[str]) -> bool:
+        if self.item.format in _OWN_CHARSET:
+            n = self.max_length
+            own = (_fixed_digits_column(n) if self.item.format is Format.ZENGIN_NUMERIC
+                   else _FORMAT_COLUMN_CHECKS[self.item.format])
+            return all(len(v) <= n for v in values) and own(values) and (
+                self._code_values is None or set(values) <= self._code_values_or_blank)
         if not self._whole.fullmatch("\n".join(values)):
             return False
         if self.item.type is DataType.N and not chars.fullwidth_column_clean("".join(values)):
@@ -397,6 +407,52 @@ def _number_check(
     return check
 
 
+@functools.cache
+def _zengin_set() -> frozenset[str]:
+    # The set lives with the transfer-file writer (one definition); the 突合 package is loaded
+    # only when an item uses it.
+    from kikan_std.reconcile.zengin import ZENGIN_CHARS
+
+    return ZENGIN_CHARS
+
+
+def _zengin_position(value: str) -> tuple[int, str] | None:
+    """(1-based position, character) of the first character outside the 全銀 set, if any."""
+    allowed = _zengin_set()
+    for i, ch in enumerate(value):
+        if ch not in allowed:
+            return i + 1, ch
+    return None
+
+
+def _zengin_chars(value: str) -> list[Problem]:
+    bad = _zengin_position(value)
+    if bad is None:
+        return []
+    pos, ch = bad
+    try:
+        byte = "0x" + ch.encode("cp932", "surrogateescape").hex().upper()
+    except UnicodeEncodeError:  # a value read from a Unicode input (CSV/JSON) need not be cp932
+        byte = codepoints(ch)
+    return [("ZGN004", {"byte": byte, "char": ch, "codepoints": codepoints(ch), "position": pos})]
+
+
+def _zengin_numeric_for(width: int) -> Callable[[str], list[Problem]]:
+    def check(value: str) -> list[Problem]:
+        if len(value) == width and value.isascii() and value.isdigit():
+            return []
+        return [("ZGN003", {"expected": f"半角数字{width}桁"})]
+
+    return check
+
+
+def _zengin_chars_column(col: Collection[str]) -> bool:
+    return set("".join(col)) <= _zengin_set()
+
+
+_OWN_CHARSET = frozenset({Format.ZENGIN_CHARS, Format.ZENGIN_NUMERIC})
+"""Formats whose character set replaces the printable-ASCII check of an X item."""
+
 _FORMAT_CHECKS: dict[Format, Callable[[str], list[Problem]]] = {
     Format.INDIVIDUAL_NUMBER: _number_check(checkdigits.my_number_valid, "FLD016", 12, "個人番号"),
     Format.CORPORATE_NUMBER: _number_check(checkdigits.corporate_number_valid, "FLD017", 13, "法人番号"),
@@ -406,6 +462,7 @@ _FORMAT_CHECKS: dict[Format, Callable[[str], list[Problem]]] = {
     Format.POSTAL_CODE: _postal_code,
     Format.TOWN_CODE: _town_code,
     Format.DIGITS: _digits_only,
+    Format.ZENGIN_CHARS: _zengin_chars,
 }
 
 
@@ -443,4 +500,5 @@ _FORMAT_COLUMN_CHECKS: dict[Format, Callable[[Collection[str]], bool]] = {
     Format.POSTAL_CODE: _fixed_digits_column(7),
     Format.TOWN_CODE: _fixed_digits_column(7),
     Format.DIGITS: _digits_column,
+    Format.ZENGIN_CHARS: _zengin_chars_column,
 }

@@ -60,6 +60,10 @@ class Format(StrEnum):
     POSTAL_CODE = "postal_code"  # 郵便番号: 7 half-width digits, no hyphen (GIF)
     TOWN_CODE = "town_code"  # ABR 町字ID: 7 digits
     DIGITS = "digits"  # half-width digits only
+    # 全銀協 fixed-width transfer files (spec zengin_sogo_furikomi). On an X item they replace the
+    # printable-ASCII check: the field's own character set is the whole rule.
+    ZENGIN_CHARS = "zengin_chars"  # 全銀 character set (半角カナ・英大文字・数字・一部記号) → ZGN004
+    ZENGIN_NUMERIC = "zengin_numeric"  # half-width digits filling the whole field (zero-padded) → ZGN003
 
 
 class CodeValue(BaseModel):
@@ -171,6 +175,22 @@ class FixedField(BaseModel):
     length: int = Field(ge=1, description="length in bytes (a full-width character is 2 bytes in CP932)")
 
 
+class RecordType(BaseModel):
+    """Selects the records of one record type in a file holding several (e.g. 全銀 データ区分)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    start: int = Field(ge=1, description="1-based start byte of the selector within the record")
+    length: int = Field(ge=1, description="length of the selector in bytes")
+    value: str = Field(min_length=1, description="the selector's value for this layout's records (ASCII)")
+
+    @model_validator(mode="after")
+    def _value_fits(self) -> RecordType:
+        if len(self.value.encode("ascii", "replace")) != self.length:
+            raise ValueError(f"record_type value {self.value!r} is not {self.length} bytes")
+        return self
+
+
 class FixedWidthLayout(BaseModel):
     """The layout of a fixed-width legacy export (see docs/formats.md)."""
 
@@ -183,6 +203,11 @@ class FixedWidthLayout(BaseModel):
     )
     fields: tuple[FixedField, ...]
     group: str | None = Field(default=None, description="the group the file holds (default: the spec's only group)")
+    record_type: RecordType | None = Field(
+        default=None,
+        description="read only the records whose selector bytes equal this value (the others belong to other "
+        "groups of the same file)",
+    )
 
     @model_validator(mode="after")
     def _fields_fit(self) -> FixedWidthLayout:

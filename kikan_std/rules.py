@@ -119,6 +119,21 @@ class DatasetRule:
     groups: tuple[str, ...] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class FileRule:
+    """A rule over a whole file's bytes, run once per file (not per group).
+
+    For specs whose groups are record types of one fixed-width file (``FixedWidthLayout.record_type``,
+    e.g. 全銀 総合振込): what no group sees alone — record order, unknown record types, trailer totals.
+    ``check(data, display)`` yields located findings.
+    """
+
+    name: str
+    codes: tuple[str, ...]
+    clause: str
+    check: Callable[[bytes, str], Iterable[Finding]]
+
+
 def required_when(
     name: str,
     target: str,

@@ -67,9 +67,20 @@ def field_name(item: Item) -> str:
     return item.romaji or item.name
 
 
+def _zengin_chars_class() -> str:
+    """The 全銀 character set as one regex class (from ``zengin.ZENGIN_CHARS``, escaped for XSD and ECMA)."""
+    from kikan_std.reconcile.zengin import ZENGIN_CHARS
+
+    return "[" + "".join("\\" + c if c in "\\-[]^" else c for c in sorted(ZENGIN_CHARS)) + "]"
+
+
 def _pattern(item: Item, xsd: bool) -> str | None:
     t = item.type
     n = item.max_length
+    if item.format is Format.ZENGIN_NUMERIC:
+        return f"[0-9]{{{n}}}"
+    if item.format is Format.ZENGIN_CHARS:
+        return _zengin_chars_class() + "*"
     if item.format is not None:
         return _FORMAT_PATTERNS[item.format]
     if t is DataType.X:

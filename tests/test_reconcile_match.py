@@ -6,9 +6,11 @@ import csv
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+import kikan_std
 from kikan_std.reconcile import ReconcileInputError, ReconcileResult, reconcile
 from kikan_std.reconcile.cli import generate_main, reconcile_main
 from kikan_std.reconcile.generate import GenConfig, generate_files, read_truth
@@ -305,6 +307,39 @@ def test_cli(tmp_path: Path) -> None:
         assert rc == 0 and dest.stat().st_size > 0
     assert json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))["summary"]["applications"] > 0
     assert len((tmp_path / "t.txt").read_bytes()) % 122 == 0
+    # The written file was checked through the zengin_sogo_furikomi spec (said on stderr), and
+    # `kikan-std check` agrees.
+    assert "zengin_sogo_furikomi" in err.getvalue()
+    report = kikan_std.check(tmp_path / "t.txt", spec="zengin_sogo_furikomi", input_format="fixed")
+    assert report.valid and report.findings == []
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".t.txt")) == []
+
+
+def test_cli_transfer_file_failing_the_spec_is_not_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kikan_std.reconcile import zengin
+
+    out, err = io.StringIO(), io.StringIO()
+    assert generate_main(["30", str(tmp_path)], out, err) == 0
+    cfg = tmp_path / "cfg.json"
+    cfg.write_text(json.dumps({"requester_code": "1", "requester_name": "ﾐﾅﾄｸ", "transfer_date": "2020-06-01",
+                               "bank_code": "0001", "branch_code": "001", "account_number": "1234567"}),
+                   encoding="utf-8")
+    real = zengin.write_transfer_file
+
+    def broken(*args: Any, **kwargs: Any) -> bytes:
+        data = bytearray(real(*args, **kwargs))
+        data[122 + 80] = ord("X")  # 振込金額 of the first data record
+        return bytes(data)
+
+    monkeypatch.setattr(zengin, "write_transfer_file", broken)
+    err = io.StringIO()
+    rc = reconcile_main([str(tmp_path / "applications.csv"), str(tmp_path / "beneficiaries.csv"), "-o",
+                         str(tmp_path / "r.json"), "--transfer-file", str(tmp_path / "t.txt"),
+                         "--transfer-config", str(cfg)], io.StringIO(), err)
+    assert rc == 2
+    assert "ZGN003" in err.getvalue() and "レコード2" in err.getvalue()
+    assert not (tmp_path / "t.txt").exists()
+    assert not any(p.name.startswith(".t.txt") for p in tmp_path.iterdir())
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,11 @@ reported here, each once:
 * FIX002 — a multi-byte character cut by a field boundary. The broken character's bytes are left
   out of both fields, so neither field reports undecodable bytes for it again.
 
+With a ``record_type`` selector in the layout (a file holding several record types, e.g. the 全銀
+総合振込 データ区分), records whose selector bytes differ are skipped without a finding: another group
+of the same file reads them. Record numbers and lines stay the record's position in the whole file,
+and FIX001 is checked after the selector, so a short record is reported once, by its own group.
+
 Values are right-trimmed of padding (half-width and full-width spaces); everything else in a
 field (bytes that do not decode, wrong characters) goes to the usual field checks.
 """
@@ -27,7 +32,7 @@ from kikan_std.readers.csv_reader import CHUNK_ROWS, Chunk, CsvSource, normalise
 _PAD = " \u3000"
 
 
-def _records(data: bytes, layout: FixedWidthLayout) -> Iterator[tuple[int, int, bytes]]:
+def split_records(data: bytes, layout: FixedWidthLayout) -> Iterator[tuple[int, int, bytes]]:
     """(line, byte offset, record bytes) for each record; terminators removed."""
     if layout.line_terminator == "none":
         size = layout.record_length
@@ -81,8 +86,13 @@ def iter_fixed(source: CsvSource, f: BinaryIO, layout: FixedWidthLayout, item_na
     rows: list[list[str]] = []
     recs: list[int] = []
     lines: list[int] = []
-    for line, off, rec in _records(data, layout):
+    sel = layout.record_type
+    sel_span = (sel.start - 1, sel.start - 1 + sel.length) if sel is not None else (0, 0)
+    sel_value = sel.value.encode("ascii") if sel is not None else b""
+    for line, off, rec in split_records(data, layout):
         n += 1
+        if sel is not None and rec[sel_span[0] : sel_span[1]] != sel_value:
+            continue
         if len(rec) != layout.record_length:
             yield Finding("FIX001", file=name, record=n, line=line, offset=off,
                           params={"length": len(rec), "expected": layout.record_length})

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
@@ -62,12 +64,48 @@ def _load_json(path: str, what: str) -> Any:
         raise _UsageError(f"{what}を読めません: {path} ({e})") from None
 
 
+TRANSFER_SPEC = "zengin_sogo_furikomi"
+"""The built-in spec every transfer file written by ``reconcile --transfer-file`` is checked against."""
+
+
+def _write_validated(target: Path, data: bytes) -> int:
+    """Write ``data`` to ``target`` only after the written bytes pass :data:`TRANSFER_SPEC`.
+
+    The bytes go to a temporary file next to ``target`` and are checked there with the same
+    engine, spec and fixed-width reader as ``kikan-std check --spec zengin_sogo_furikomi``; the
+    file is moved into place only when the report is valid, so a bad file never appears.
+
+    Returns:
+        The number of records checked.
+
+    Raises:
+        _UsageError: the file does not pass (with the first finding's code and record).
+    """
+    import kikan_std
+
+    fd, tmp_name = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".", suffix=".tmp",
+                                    prefix=f".{target.name}.")
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        report = kikan_std.check(tmp, spec=TRANSFER_SPEC, input_format="fixed", max_findings=1)
+        if not report.valid:
+            first = report.findings[0] if report.findings else None
+            where = f"{first.code} レコード{first.record}" if first is not None else "規則を実行できません"
+            raise _UsageError(f"振込ファイルの検証に失敗しました（{TRANSFER_SPEC}）: {where}")
+        os.replace(tmp, target)
+        return report.inputs[0].records
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def reconcile_main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
     """``kikan-std reconcile APPLICATIONS BENEFICIARIES [-o OUT] [--output-format json|csv|html] …``."""
     from kikan_std.reconcile import ReconcileInputError, reconcile
     from kikan_std.reconcile.match import DEFAULT_THRESHOLD
     from kikan_std.reconcile.report import render_html, write_csv, write_json
-    from kikan_std.reconcile.zengin import TransferConfig, validate_transfer_file, write_transfer_file
+    from kikan_std.reconcile.zengin import TransferConfig, write_transfer_file
 
     try:
         args = _reconcile_parser().parse_args(argv)
@@ -118,15 +156,15 @@ def reconcile_main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
                 out.close()
         if config is not None:
             data = write_transfer_file(result.transfer_records(), config)
-            problems = validate_transfer_file(data, file=args.transfer_file)
-            if problems:
-                raise _UsageError(
-                    f"振込ファイルの検証に失敗しました: {problems[0].code} レコード{problems[0].record}"
-                )
-            Path(args.transfer_file).write_bytes(data)
+            records = _write_validated(Path(args.transfer_file), data)
             print(
                 f"振込ファイル: {args.transfer_file} ({result.summary.transferable:,}件"
                 f" {result.summary.transferable_amount:,}円)",
+                file=stderr,
+            )
+            print(
+                f"振込ファイルを仕様 {TRANSFER_SPEC} で検証しました: 適合（{records}レコード） / "
+                f"validated against spec {TRANSFER_SPEC}: valid ({records} records)",
                 file=stderr,
             )
     except (_UsageError, ReconcileInputError) as e:

@@ -33,6 +33,7 @@ __all__ = [
     "RECORD_LENGTH",
     "ZENGIN_CHARS",
     "FieldSpec",
+    "FileStructure",
     "TransferConfig",
     "TransferRecord",
     "to_zengin_kana",
@@ -389,6 +390,70 @@ def _split(data: bytes) -> list[tuple[int, bytes]]:
 _NEXT: dict[str, tuple[str, ...]] = {"": ("1",), "1": ("2", "8"), "2": ("2", "8"), "8": ("1", "9"), "9": ()}
 
 
+def _field(kind: str, name: str) -> FieldSpec:
+    return next(f for f in LAYOUT[kind] if f.name == name)
+
+
+def _number(rec: bytes, f: FieldSpec) -> int | None:
+    """The value of numeric field ``f`` of ``rec``; None if it is cut off or not all digits."""
+    raw = rec[f.start - 1 : f.start - 1 + f.length]
+    if len(raw) < f.length or not all(0x30 <= b <= 0x39 for b in raw):
+        return None  # the field check reports it; the totals compare only readable numbers
+    return int(raw)
+
+
+class FileStructure:
+    """The file-level rules of a 総合振込 file, fed one record at a time in file order.
+
+    Record order 1 2… 8 (1 2… 8)… 9 (ZGN002), unknown データ区分 (ZGN007), and the trailer's
+    合計件数 / 合計金額 against the data records since the header (ZGN005 / ZGN006). The per-field
+    checks are not here: :func:`validate_transfer_file` runs its own, and the
+    ``zengin_sogo_furikomi`` spec runs them through the fixed-width reader; both use this class for
+    what no single record shows.
+    """
+
+    def __init__(self, file: str = "") -> None:
+        self.file = file
+        self._state = ""
+        self._count = 0
+        self._total = 0
+
+    def feed(self, no: int, offset: int, rec: bytes, line: int | None = None) -> list[Finding]:
+        """Findings of record ``no`` (1-based position in the file) starting at byte ``offset``."""
+        out: list[Finding] = []
+        kind = rec[:1].decode("latin-1")
+        if kind not in LAYOUT:
+            out.append(Finding("ZGN007", file=self.file, record=no, line=line, offset=offset,
+                               item="データ区分", value=kind or "(空)"))
+            return out
+        if kind not in _NEXT[self._state]:
+            out.append(Finding("ZGN002", file=self.file, record=no, line=line, offset=offset, item="データ区分",
+                               value=kind, params={"expected": "/".join(_NEXT[self._state]) or "(ファイル終端)",
+                                                   "record_name": RECORD_NAMES[kind]}))
+        self._state = kind
+        if kind == "1":
+            self._count = self._total = 0
+        elif kind == "2":
+            self._count += 1
+            self._total += _number(rec, _field("2", "振込金額")) or 0
+        elif kind == "8":
+            for name, expected, code in (("合計件数", self._count, "ZGN005"), ("合計金額", self._total, "ZGN006")):
+                f = _field("8", name)
+                got = _number(rec, f)
+                if got is not None and got != expected:
+                    out.append(Finding(code, file=self.file, record=no, line=line, offset=offset + f.start - 1,
+                                       item=name, value=str(got), params={"expected": expected}))
+        return out
+
+    def finish(self, no: int, offset: int, line: int | None = None) -> list[Finding]:
+        """ZGN002 at the end of the file (record ``no`` = one past the last) unless it ended with 9."""
+        if self._state == "9":
+            return []
+        expected = "9" if self._state == "8" else "/".join(_NEXT[self._state]) or "1"
+        return [Finding("ZGN002", file=self.file, record=no, line=line, offset=offset, item="データ区分",
+                        value="(ファイル終端)", params={"expected": expected, "record_name": "-"})]
+
+
 def validate_transfer_file(data: bytes, *, file: str = "") -> list[Finding]:
     """Check a 総合振込 file; every finding carries record number, byte offset and field.
 
@@ -396,94 +461,32 @@ def validate_transfer_file(data: bytes, *, file: str = "") -> list[Finding]:
     (ZGN007), numeric fields (ZGN003), characters outside the 全銀 set (ZGN004), trailer count and
     amount against the data records (ZGN005, ZGN006), fixed and enumerated values (ZGN008).
 
+    The same file is checked by ``kikan-std check --spec zengin_sogo_furikomi`` through the
+    fixed-width reader (see docs/reconcile.md); the file-level rules are shared
+    (:class:`FileStructure`).
+
     Args:
         data: The file's bytes.
         file: File name for the findings.
     """
     findings: list[Finding] = []
-    state = ""
-    count = total = 0
+    structure = FileStructure(file)
     records = _split(data)
     for no, (offset, rec) in enumerate(records, start=1):
-        kind = rec[:1].decode("latin-1")
         if len(rec) != RECORD_LENGTH:
-            findings.append(
-                Finding(
-                    "ZGN001",
-                    file=file,
-                    record=no,
-                    offset=offset,
-                    params={"length": len(rec), "expected": 120},
-                )
-            )
-        if kind not in LAYOUT:
-            findings.append(
-                Finding(
-                    "ZGN007", file=file, record=no, offset=offset, item="データ区分", value=kind or "(空)"
-                )
-            )
-            continue
-        if kind not in _NEXT[state]:
-            findings.append(
-                Finding(
-                    "ZGN002",
-                    file=file,
-                    record=no,
-                    offset=offset,
-                    item="データ区分",
-                    value=kind,
-                    params={
-                        "expected": "/".join(_NEXT[state]) or "(ファイル終端)",
-                        "record_name": RECORD_NAMES[kind],
-                    },
-                )
-            )
-        state = kind
-        values = _check_fields(rec, kind, no, offset, file, findings)
-        if kind == "1":
-            count = total = 0
-        elif kind == "2":
-            count += 1
-            total += int(values.get("振込金額") or 0)
-        elif kind == "8":
-            for name, expected, code in (("合計件数", count, "ZGN005"), ("合計金額", total, "ZGN006")):
-                got = values.get(name)
-                if got is not None and int(got) != expected:
-                    f = next(f for f in LAYOUT["8"] if f.name == name)
-                    findings.append(
-                        Finding(
-                            code,
-                            file=file,
-                            record=no,
-                            offset=offset + f.start - 1,
-                            item=name,
-                            value=str(int(got)),
-                            params={"expected": expected},
-                        )
-                    )
-    if state != "9":
-        findings.append(
-            Finding(
-                "ZGN002",
-                file=file,
-                record=len(records) + 1,
-                offset=len(data),
-                item="データ区分",
-                value="(ファイル終端)",
-                params={
-                    "expected": "9" if state == "8" else "/".join(_NEXT[state]) or "1",
-                    "record_name": "-",
-                },
-            )
-        )
+            findings.append(Finding("ZGN001", file=file, record=no, offset=offset,
+                                    params={"length": len(rec), "expected": 120}))
+        found = structure.feed(no, offset, rec)
+        kind = rec[:1].decode("latin-1")
+        if kind in LAYOUT:
+            _check_fields(rec, kind, no, offset, file, findings)
+        findings += found
+    findings += structure.finish(len(records) + 1, len(data))
     return findings
 
 
-def _check_fields(
-    rec: bytes, kind: str, no: int, offset: int, file: str, findings: list[Finding]
-) -> dict[str, str | None]:
-    """Check the fields of one record; return numeric values (None when invalid)."""
-    values: dict[str, str | None] = {}
+def _check_fields(rec: bytes, kind: str, no: int, offset: int, file: str, findings: list[Finding]) -> None:
+    """Check the fields of one record (numbers, characters, fixed and enumerated values)."""
     for f in LAYOUT[kind]:
         raw = rec[f.start - 1 : f.start - 1 + f.length]
         if len(raw) < f.length:
@@ -491,7 +494,6 @@ def _check_fields(
         text = raw.decode("cp932", errors="replace")
         if f.kind == "N":
             if f.blank_ok and raw.strip(b" ") == b"":
-                values[f.name] = None
                 continue
             if not all(0x30 <= b <= 0x39 for b in raw):
                 bad = next(i for i, b in enumerate(raw) if not 0x30 <= b <= 0x39)
@@ -505,9 +507,7 @@ def _check_fields(
                         value=text,
                     )
                 )
-                values[f.name] = None
                 continue
-            values[f.name] = text
         else:
             bad_at = next((i for i, b in enumerate(raw) if b not in _ZENGIN_BYTES), None)
             if bad_at is not None:
@@ -534,4 +534,3 @@ def _check_fields(
                     params={"allowed": f.fixed or "/".join(a.strip() or "空白" for a in f.allowed)},
                 )
             )
-    return values

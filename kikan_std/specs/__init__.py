@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 
 from kikan_std.model import Spec
-from kikan_std.rules import DatasetRule, RecordRule, RuleOption
+from kikan_std.rules import DatasetRule, FileRule, RecordRule, RuleOption
 
 BUILTIN: tuple[str, ...] = (
     "jutogai_atena",
@@ -25,6 +25,7 @@ BUILTIN: tuple[str, ...] = (
     "jido_teate",
     "kaigo_hoken",
     "kokumin_kenko_hoken",
+    "zengin_sogo_furikomi",
 )
 """Ids of the built-in specs, in listing order."""
 
@@ -55,6 +56,7 @@ class RuleSet:
     record_rules: tuple[RecordRule, ...] = ()
     dataset_rules: tuple[DatasetRule, ...] = ()
     options: tuple[RuleOption, ...] = ()
+    file_rules: tuple[FileRule, ...] = ()  # once per file (multi-record fixed-width specs)
 
     def resolve_options(self, given: Mapping[str, str] | None) -> dict[str, str]:
         """Every option of this rule set with its value for a run (defaults filled in).
@@ -121,7 +123,8 @@ def rules_for(spec: Spec) -> RuleSet:
     if module is None:
         return RuleSet()
     mod = importlib.import_module(f"kikan_std.specs.{module}")
-    return RuleSet(tuple(mod.RECORD_RULES), tuple(mod.DATASET_RULES), tuple(getattr(mod, "RULE_OPTIONS", ())))
+    return RuleSet(tuple(mod.RECORD_RULES), tuple(mod.DATASET_RULES), tuple(getattr(mod, "RULE_OPTIONS", ())),
+                   tuple(getattr(mod, "FILE_RULES", ())))
 
 
 def list_specs() -> list[Spec]:
