@@ -19,6 +19,9 @@ from kikan_std._version import __version__
 from kikan_std.report import MASK_KEY_ENV
 
 if TYPE_CHECKING:
+    from kikan_std.report import Report
+
+if TYPE_CHECKING:
     from kikan_std.model import Spec
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -341,7 +344,6 @@ def _cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from kikan_std.readers.csv_reader import InputError
     from kikan_std.specs import RuleOptionError, UnknownSpecError, load_spec, rules_for
     from kikan_std.waivers import WaiverError, Waivers
-    from kikan_std.writers import render
 
     lang = _lang(args)
     if args.spec is None and args.spec_file is None:
@@ -432,9 +434,7 @@ def _cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     finally:
         if progress is not None:
             progress.done()
-    for fmt, path in outputs:
-        _write_output(render(report, fmt, lang), path, stdout)  # type: ignore[arg-type]
-    return EXIT_INVALID if report.failed else EXIT_OK
+    return _emit(report, outputs, lang, stdout)
 
 
 def _ensure_not_output(path: str, outputs: list[tuple[str, str | None]]) -> None:
@@ -511,7 +511,6 @@ def _cmd_check_deliverable(args: argparse.Namespace, stdout: TextIO, stderr: Tex
     from kikan_std.deliverable import UnsafeArchiveError, check_deliverable
     from kikan_std.readers.csv_reader import InputError
     from kikan_std.specs import RuleOptionError
-    from kikan_std.writers import render
 
     lang = _lang(args)
     if len(args.paths) != 1 or not (Path(args.paths[0]).is_dir() or args.paths[0].lower().endswith(".zip")):
@@ -560,6 +559,13 @@ def _cmd_check_deliverable(args: argparse.Namespace, stdout: TextIO, stderr: Tex
     finally:
         if progress is not None:
             progress.done()
+    return _emit(report, outputs, lang, stdout)
+
+
+def _emit(report: Report, outputs: list[tuple[str, str | None]], lang: str, stdout: TextIO) -> int:
+    """Write the report in every requested format; the exit code follows the report's gate."""
+    from kikan_std.writers import render
+
     for fmt, path in outputs:
         _write_output(render(report, fmt, lang), path, stdout)  # type: ignore[arg-type]
     return EXIT_INVALID if report.failed else EXIT_OK
