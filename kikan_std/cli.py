@@ -239,6 +239,9 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="仕様ID、または deliverable（成果物一式をフォルダ -o DIR に）/ spec id, or deliverable")
     g.add_argument("--defects", action="store_true",
                    help="deliverable に意図した不備を3件入れる（デモ用）/ plant three defects (deliverable, demo)")
+    g.add_argument("--defect-rate", type=float, default=0.0, metavar="R",
+                   help="各レコードに確率 R で1つの不備を入れ、期待される指摘を FILE.expected.json に書く"
+                   " / plant one defect per record with probability R; expected findings go to FILE.expected.json")
     g.add_argument("--rows", type=int, default=100, metavar="N")
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("--encoding", default="utf-8", metavar="ENC")
@@ -636,9 +639,32 @@ def _cmd_generate(args: argparse.Namespace, stdout: TextIO) -> int:
         enc = normalise_encoding(args.encoding)
     except InputError as e:
         raise UsageError(_input_error_ja(str(e))) from None
+    if not 0.0 <= args.defect_rate <= 1.0:
+        raise UsageError("--defect-rate は 0〜1 / must be between 0 and 1")
     if Path(args.output).exists():
         raise UsageError(f"既にあるファイルは上書きしません / will not overwrite: {args.output}")
-    write_csv(args.output, gen(args.rows, args.seed), encoding=enc)
+    rows = gen(args.rows, args.seed)
+    if args.defect_rate > 0:
+        import json
+
+        from kikan_std.mutate import with_defects
+        from kikan_std.specs import load_spec
+
+        rows, expected = with_defects(rows, load_spec(args.spec), args.defect_rate, args.seed)
+        write_csv(args.output, rows, encoding=enc)
+        exp_path = Path(args.output + ".expected.json")
+        # Exact when the spec declares which items trigger its cross-field rules (those are left
+        # alone); otherwise a planted defect may also fire such a rule: the list is then included.
+        from kikan_std.mutate import TRIGGERS
+
+        match = "exact" if args.spec in TRIGGERS else "includes"
+        exp_path.write_text(json.dumps({"spec": args.spec, "file": Path(args.output).name, "match": match,
+                                        "expected": [list(e) for e in expected]}, ensure_ascii=False, indent=1) + "\n",
+                            encoding="utf-8")
+        stdout.write(f"{args.output}: {args.rows:,} rows ({args.spec}, {enc}, synthetic), "
+                     f"{len(expected):,} planted defects listed in {exp_path}\n")
+        return EXIT_OK
+    write_csv(args.output, rows, encoding=enc)
     stdout.write(f"{args.output}: {args.rows:,} rows ({args.spec}, {enc}, synthetic)\n")
     return EXIT_OK
 

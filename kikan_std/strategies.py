@@ -36,6 +36,7 @@ from kikan_std.checkdigits import (
     my_number_check_digit,
 )
 from kikan_std.model import DataType, Format, Group, Item, Spec
+from kikan_std.mutate import TRIGGERS, break_value
 from kikan_std.specs import load_spec
 
 Record = dict[str, str]
@@ -108,11 +109,6 @@ def _jutogai_atena_fixup(r: Record) -> Record:
 FIXUPS: dict[str, Callable[[Record], Record]] = {"jutogai_atena": _jutogai_atena_fixup}
 """Per spec: make a field-valid record satisfy the spec's cross-field rules."""
 
-# Items whose value triggers a cross-field rule: broken_records leaves them alone so that a
-# mutation breaks exactly one rule.
-TRIGGERS: dict[str, frozenset[str]] = {"jutogai_atena": frozenset({"生年月日", "住所_町字コード", "代表宛名フラグ"})}
-
-
 def _spec_group(spec: str | Spec, group: str | None) -> tuple[Spec, Group]:
     sp = load_spec(spec) if isinstance(spec, str) else spec
     return sp, (sp.groups[0] if group is None else sp.group(group))
@@ -133,53 +129,6 @@ def _identity(r: Record) -> Record:
     return r
 
 
-def _break(item: Item, spec: Spec, value: str) -> tuple[str, str] | None:
-    """A value for ``item`` that breaks exactly one rule, and that rule's code."""
-    n = item.max_length
-    if item.required and value:
-        return "", "FLD001"
-    if item.code_list is not None and not spec.code_list(item.code_list).open:
-        return ("Z" if item.type is not DataType.NUM else "8"), "FLD015"
-    fmt = item.format
-    if fmt in _BAD_NUMBERS and not value:
-        return _BAD_NUMBERS[fmt]
-    if fmt in (Format.INDIVIDUAL_NUMBER, Format.CORPORATE_NUMBER, Format.LOCAL_GOVERNMENT_CODE) and value:
-        pos = 0 if fmt is Format.CORPORATE_NUMBER else -1
-        digits = list(value)
-        digits[pos] = str((int(digits[pos]) + 1) % 10)
-        code = {Format.INDIVIDUAL_NUMBER: "FLD016", Format.CORPORATE_NUMBER: "FLD017",
-                Format.LOCAL_GOVERNMENT_CODE: "FLD018"}[fmt]
-        return "".join(digits), code
-    if fmt is Format.POSTAL_CODE:
-        return "100-0014", "FLD019"
-    if fmt is Format.TOWN_CODE:
-        return "12345", "FLD020"
-    if fmt is Format.DIGITS:
-        return "A" * min(n, 3), "FLD021"
-    t = item.type
-    if t is DataType.X:
-        return "a" * (n + 1), "FLD002"
-    if t is DataType.N:
-        return "ア" * (n + 1), "FLD002"
-    if t is DataType.NUM:
-        return "１", "FLD008"
-    if t is DataType.DATE:
-        return ("2023/02/01", "FLD011") if item.allows_unknown_date else ("2023-02-30", "FLD012")
-    if t is DataType.TIME:
-        return "24:00:00", "FLD014"
-    if t is DataType.YEAR:
-        return "R6", "FLD013"
-    return None
-
-
-# Well-shaped numbers with a wrong check digit (SPEC_FACTS §5 examples).
-_BAD_NUMBERS = {
-    Format.INDIVIDUAL_NUMBER: ("123456789010", "FLD016"),
-    Format.CORPORATE_NUMBER: ("1000020131016", "FLD017"),
-    Format.LOCAL_GOVERNMENT_CODE: ("131017", "FLD018"),
-}
-
-
 def broken_records(spec: str | Spec, group: str | None = None) -> st.SearchStrategy[tuple[Record, str, str]]:
     """(record, expected code, item): a valid record with one item changed to break one rule."""
     sp, g = _spec_group(spec, group)
@@ -188,7 +137,7 @@ def broken_records(spec: str | Spec, group: str | None = None) -> st.SearchStrat
 
     def mutate(args: tuple[Record, Item]) -> tuple[Record, str, str] | None:
         record, it = args
-        broken = _break(it, sp, record[it.name])
+        broken = break_value(it, sp, record[it.name])
         if broken is None:
             return None
         out: dict[str, Any] = dict(record)

@@ -102,3 +102,16 @@ def test_chars_subcommand() -> None:
     code, out, _ = run_cli("chars", "渡邊")
     assert code == 0 and "U+908A" in out
     assert run_cli("chars", "ｱ")[0] == 1
+
+
+def test_generate_with_defect_rate_lists_the_exact_findings(tmp_path: Path) -> None:
+    target = tmp_path / "d.csv"
+    assert run_cli("generate", "--spec", "jutogai_atena", "--rows", "800", "--defect-rate", "0.1", "--seed", "3",
+                   "-o", str(target))[0] == 0
+    exp = json.loads((tmp_path / "d.csv.expected.json").read_text(encoding="utf-8"))
+    assert exp["match"] == "exact" and len(exp["expected"]) > 40
+    code, out, _ = run_cli("check", str(target), "--spec", "jutogai_atena", "--output-format", "json",
+                           "--max-findings", "0")
+    found = sorted([f["code"], f["record"], f["item"]] for f in json.loads(out)["findings"])
+    assert code == 1 and found == sorted(exp["expected"])
+    assert run_cli("generate", "--spec", "jutogai_atena", "--defect-rate", "2", "-o", str(tmp_path / "x.csv"))[0] == 2
