@@ -233,9 +233,11 @@ def load_workbook(path: str | Path) -> Spec:
         data = p.read_bytes()
     except OSError as e:
         raise WorkbookError(f"ワークブックを開けません / cannot open workbook {p}: {e.strerror}") from None
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
         wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as e:
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, InvalidFileException) as e:
         raise WorkbookError(
             f"xlsx ワークブックとして読めません / not an xlsx workbook: {p.name} ({type(e).__name__})"
         ) from None

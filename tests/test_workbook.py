@@ -185,3 +185,12 @@ def test_furigana_runs_are_not_part_of_the_text(tmp_path: Path) -> None:
             zout.writestr(info, data)
     spec = load_workbook(dst)
     assert spec.groups[0].items[0].name == "番号"
+
+
+def test_file_that_is_not_a_workbook_is_a_usage_error(tmp_path: Path) -> None:
+    from tests.conftest import run_cli
+
+    p = tmp_path / "passwd"
+    p.write_text("root:x:0:0\n", encoding="utf-8")
+    code, _, err = run_cli("spec", "import", str(p))
+    assert code == 2 and "Traceback" not in err and err.count("\n") == 1
