@@ -112,6 +112,8 @@ def test_large_blocks_and_quoted_field_across_block_boundary(monkeypatch) -> Non
 def test_arbitrary_bytes_never_crash_the_reader(data: bytes) -> None:
     read(b"a,b\n" + data)
     read(data, "cp932")
+    read(data, "shift_jis")  # the CP932-fallback error handler, incl. a lone lead byte at the end
+    read(b"a,b\n1," + data + b"\x81", "shift_jis")
 
 
 def test_valid_data_in_every_encoding_and_line_end(write_csv) -> None:  # type: ignore[no-untyped-def]

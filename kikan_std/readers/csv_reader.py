@@ -106,6 +106,8 @@ def _sjis_fallback(exc: UnicodeError) -> tuple[str, int]:
     if not isinstance(exc, UnicodeDecodeError):
         raise exc
     data = exc.object[exc.start : exc.start + 2]
+    if len(data) < 2:  # a lone lead byte at the very end
+        return chr(0xDC00 + exc.object[exc.start]), exc.start + 1
     try:
         ch = bytes(data).decode("cp932")
     except UnicodeDecodeError:
