@@ -171,7 +171,7 @@ def _list_zip(archive: Path, tmp: Path, limits: Limits, found: list[Finding]) ->
     name = archive.name
     try:
         zf = zipfile.ZipFile(archive)
-    except (zipfile.BadZipFile, OSError, EOFError) as e:
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, ValueError) as e:
         found.append(Finding("DLV005", file=name, params={"reason": f"{type(e).__name__}: {e}"}))
         return []
     with zf:

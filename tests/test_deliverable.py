@@ -254,3 +254,22 @@ def test_cli_deliverable_and_usage(clean: Path, tmp_path: Path) -> None:
     assert code == 0 and (tmp_path / "g" / "kikan-manifest.json").exists()
     code, _, err = run_cli("generate", "--spec", "deliverable", "--rows", "50", "-o", str(tmp_path / "g"))
     assert code == 2 and "non-empty" in err
+
+
+def test_zip_needing_an_unknown_version_is_a_corrupt_archive_finding(tmp_path: Path) -> None:
+    import io
+    import zipfile
+
+    from kikan_std.deliverable import check_deliverable
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("jutogai_atena.csv", "宛名番号\n1\n")
+    raw = bytearray(buf.getvalue())
+    cd = raw.rfind(b"PK\x01\x02")
+    raw[cd + 6] = 77  # "version needed to extract" 7.7: zipfile raises NotImplementedError
+    p = tmp_path / "odd.zip"
+    p.write_bytes(bytes(raw))
+    report = check_deliverable(p)
+    assert not report.valid
+    assert "DLV005" in report.stats.findings_by_code
