@@ -47,7 +47,7 @@ _EPILOG = """\
   kikan-std explain FLD002
   kikan-std chars 渡邊　髙橋
   kikan-std check out/deliverable/                      # 成果物一式（フォルダ・zip）/ a whole deliverable
-  kikan-std check big.csv --spec jumin_kiroku --jobs 2
+  kikan-std check big.csv --spec jutogai_atena --jobs 2
   kikan-std check transfer.txt --spec zengin_sogo_furikomi
   kikan-std reconcile applications.csv beneficiaries.csv -o result.json
   kikan-std generate --spec jutogai_atena --rows 1000 --defect-rate 0.05 -o sample.csv
