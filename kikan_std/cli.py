@@ -528,6 +528,8 @@ def _cmd_check_deliverable(args: argparse.Namespace, stdout: TextIO, stderr: Tex
         )
     if args.max_findings < 0:
         raise UsageError("--max-findings は 0 以上 / must be >= 0")
+    if args.jobs < 1:
+        raise UsageError("--jobs は 1 以上 / must be >= 1")
     unsupported = [flag for flag, given in (("--group", args.group is not None), ("--baseline", args.baseline is not None),
                                             ("--waivers", args.waivers is not None), ("--layout", args.layout is not None),
                                             ("--input-format", args.input_format is not None)) if given]
@@ -557,6 +559,7 @@ def _cmd_check_deliverable(args: argparse.Namespace, stdout: TextIO, stderr: Tex
             max_findings=args.max_findings or None,
             progress=progress,
             rule_options=per_spec,
+            jobs=args.jobs,
         )
     except UnsafeArchiveError as e:
         raise UsageError(f"安全でない ZIP 書庫のため検査を中止しました（何も展開していません）/ unsafe archive refused: {e}") from None

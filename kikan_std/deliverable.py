@@ -33,6 +33,7 @@ from __future__ import annotations
 import datetime as _dt
 import fnmatch
 import json
+import multiprocessing
 import shutil
 import sqlite3
 import stat
@@ -41,6 +42,7 @@ import tomllib
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -377,8 +379,62 @@ class _People:
                               keys={aitem: atena}, related=[(orec, oline)],
                               params={"atena": atena, "other_file": ofile, "other_record": orec, "other_line": oline})
 
+    def merge(self, path: Path) -> None:
+        """Add the rows a worker process collected in its own database."""
+        self.db.execute("ATTACH DATABASE ? AS part", (str(path),))
+        self.db.execute("INSERT INTO refs SELECT * FROM part.refs")
+        self.db.commit()
+        self.db.execute("DETACH DATABASE part")
+
     def close(self) -> None:
         self.db.close()
+
+
+def _check_file(spec_id: str, local: Path, display: str, opts: Options, people_path: Path | None,
+                people: _People | None = None, progress: ProgressFn | None = None) -> Report | str:
+    """Check one file of the deliverable, collecting who it refers to; an input error as text."""
+    spec = load_spec(spec_id)
+    rules = rules_for(spec)
+    own = people is None
+    if people is None:
+        assert people_path is not None
+        people = _People(people_path)
+    try:
+        return run_check([local], spec, rules.record_rules, (*rules.dataset_rules, people.rule(spec_id)), opts,
+                         progress, displays=[display])
+    except InputError as err:
+        return str(err)
+    finally:
+        if own:
+            people.db.commit()
+            people.close()
+
+
+def _local(e: _Entry) -> Path:
+    assert e.local is not None  # entries without a readable file never become tasks
+    return e.local
+
+
+def _run_files(tasks: list[tuple[_Entry, str, Options]], people: _People, tmp: Path, jobs: int,
+               progress: ProgressFn | None) -> list[Report | str]:
+    """Each file's report (or input error) in task order, checked in ``jobs`` processes at once.
+
+    Workers collect into databases of their own, merged afterwards in task order, so the
+    cross-file findings do not depend on how the work was split.
+    """
+    if jobs <= 1 or len(tasks) <= 1:
+        return [_check_file(spec_id, _local(e), e.display, opts, None, people, progress) for e, spec_id, opts in tasks]
+    ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    paths = [tmp / f"people-{n:05d}.sqlite" for n in range(len(tasks))]
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+        futures = [pool.submit(_check_file, spec_id, _local(e), e.display, opts, path)
+                   for (e, spec_id, opts), path in zip(tasks, paths, strict=True)]
+        results = [f.result() for f in futures]
+    for path in paths:
+        if path.exists():
+            people.merge(path)
+            path.unlink()
+    return results
 
 
 # -- the run ------------------------------------------------------------------------------------
@@ -427,6 +483,7 @@ def check_deliverable(
     limits: Limits | None = None,
     progress: ProgressFn | None = None,
     rule_options: Mapping[str, Mapping[str, str]] | None = None,
+    jobs: int = 1,
 ) -> Report:
     """Check a whole deliverable (a folder or a .zip) and return one report.
 
@@ -439,6 +496,7 @@ def check_deliverable(
         limits: Bounds on a zip's expansion (:class:`Limits`).
         progress: Called with (file, records so far).
         rule_options: Per-spec rule options, ``{spec_id: {name: value}}``.
+        jobs: Files checked at once in separate processes; the report is the same as with 1.
 
     Raises:
         InputError: the path does not exist or is neither a folder nor a zip; a bad manifest.
@@ -472,6 +530,7 @@ def check_deliverable(
             people = _People(tmp / "people.sqlite")
             try:
                 registry_files: list[str] = []
+                tasks: list[tuple[_Entry, str, Options]] = []
                 for e in entries:
                     if PurePosixPath(e.display).name in MANIFEST_NAMES or e.local is None:
                         continue  # the manifest itself; an unreadable entry (DLV005 already)
@@ -479,24 +538,23 @@ def check_deliverable(
                         csv_like = e.display.lower().endswith((".csv", ".tsv"))
                         found.append(Finding("DLV004" if csv_like else "DLV008", file=e.display))
                         continue
-                    spec = load_spec(e.spec)
-                    rules = rules_for(spec)
+                    rules = rules_for(load_spec(e.spec))
                     opts = Options(encoding=e.encoding or encoding, lang=lang, show_values=show_values,
                                    max_findings=max_findings, group=e.group,
                                    rule_options=rules.resolve_options(options_by_spec.get(e.spec)))
-                    try:
-                        rep = run_check([e.local], spec, rules.record_rules,
-                                        (*rules.dataset_rules, people.rule(e.spec)), opts, progress,
-                                        displays=[e.display])
-                    except InputError as err:
-                        if str(err).startswith("unknown encoding"):
-                            raise
-                        found.append(Finding("DLV005", file=e.display, params={"reason": str(err)}))
+                    tasks.append((e, e.spec, opts))
+                results = _run_files(tasks, people, tmp, jobs, progress)
+                for (e, spec_id, _), result in zip(tasks, results, strict=True):
+                    if isinstance(result, str):
+                        if result.startswith("unknown encoding"):
+                            raise InputError(result)
+                        found.append(Finding("DLV005", file=e.display, params={"reason": result}))
                         continue
+                    rep = result
                     acc.add_report(rep)
-                    info = rep.inputs[0].model_copy(update={"spec": e.spec})
+                    info = rep.inputs[0].model_copy(update={"spec": spec_id})
                     inputs.append(info)
-                    if e.spec in REGISTRY_SPECS:
+                    if spec_id in REGISTRY_SPECS:
                         registry_files.append(e.display)
                     if e.expected_records is not None and info.records != e.expected_records:
                         found.append(Finding("DLV006", file=e.display,

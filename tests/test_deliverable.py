@@ -273,3 +273,16 @@ def test_zip_needing_an_unknown_version_is_a_corrupt_archive_finding(tmp_path: P
     report = check_deliverable(p)
     assert not report.valid
     assert "DLV005" in report.stats.findings_by_code
+
+
+def test_jobs_give_the_same_deliverable_report(tmp_path: Path) -> None:
+    from kikan_std.deliverable import check_deliverable
+    from kikan_std.generators.deliverable import write_deliverable
+
+    out = tmp_path / "d"
+    write_deliverable(out, 300, 4, defects=True)
+    one = check_deliverable(out, max_findings=None).model_dump()
+    two = check_deliverable(out, max_findings=None, jobs=2).model_dump()
+    one.pop("generated_at"), two.pop("generated_at")
+    assert one["stats"]["findings_by_code"].get("DLV001")  # cross-file findings present in both runs
+    assert one == two
