@@ -34,7 +34,9 @@ try:
 except ImportError as e:  # pragma: no cover - exercised only without the extra
     raise ImportError("kikan_std.dask needs the dask extra: pip install 'kikan-std[dask]' / dask が必要です") from e
 
+from kikan_std.deliverable import PEOPLE_COLUMNS, Task, check_file_rows
 from kikan_std.engine import Options, Part, _FileRun, _NotRun, _Sink, build_report, choose_group, report_duplicates
+from kikan_std.findings import Finding
 from kikan_std.model import Spec
 from kikan_std.parallel import _check_part, _header, _PartResult, plan_parts
 from kikan_std.readers import input_format_for
@@ -167,4 +169,74 @@ def _cores(client: Client) -> int:
     return sum(int(w.get("nthreads", 1)) for w in info.get("workers", {}).values()) or 1
 
 
-__all__ = ["check"]
+__all__ = ["DaskBackend", "check", "check_deliverable", "cross_file_with_dask"]
+
+
+# -- whole deliverables ---------------------------------------------------------------------------
+
+
+class DaskBackend:
+    """Deliverable files checked on Dask workers; cross-file rules by Dask merges (not SQLite)."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self.rows: list[list[tuple[Any, ...]]] = []
+
+    def run_files(self, tasks: list[Task], people: Any, tmp: Path, progress: Any) -> list[Report | str]:
+        futures = [
+            self.client.submit(check_file_rows, spec_id, e.local, e.display, opts, pure=False)
+            for e, spec_id, opts in tasks
+        ]
+        out: list[tuple[Report | str, list[tuple[Any, ...]]]] = self.client.gather(futures)
+        self.rows = [rows for _, rows in out]
+        return [result for result, _ in out]
+
+    def cross_file(self, people: Any, registry_files: list[str]) -> list[Finding]:
+        return cross_file_with_dask(self.rows, registry_files, npartitions=max(1, _cores(self.client)))
+
+
+def cross_file_with_dask(rows: list[list[tuple[Any, ...]]], registry_files: list[str], npartitions: int = 2) -> list[Finding]:
+    """DLV001–DLV003 as the SQLite path finds them, with Dask DataFrame merges (shuffles) instead."""
+    pdf = pd.DataFrame([r for part in rows for r in part], columns=list(PEOPLE_COLUMNS))
+    if pdf.empty:
+        return []
+    ddf = dd.from_pandas(pdf, npartitions=npartitions)
+    users = ddf[ddf["registry"] == 0]
+    reg = ddf[ddf["registry"] == 1]
+    registry = ", ".join(registry_files)
+    out: list[Finding] = []
+
+    known = reg[["atena"]].drop_duplicates().assign(_known=1)
+    orphans = users.merge(known, on="atena", how="left")
+    orphans = orphans[orphans["_known"].isna()].compute().sort_values(["file", "record", "atena_item"], kind="stable")
+    for r in orphans.itertuples(index=False):
+        out.append(Finding("DLV001", file=r.file, record=int(r.record), line=int(r.line), item=r.atena_item,
+                           value=r.atena, keys={r.atena_item: r.atena}, params={"registry": registry}))
+
+    for code, col, item_col, skip in (("DLV002", "birth", "birth_item", ("",)), ("DLV003", "sex", "sex_item", ("", "0"))):
+        u = users[~users[col].isin(list(skip))]
+        theirs = reg[~reg[col].isin(list(skip))][["atena", col, "file", "record", "line"]].rename(
+            columns={col: "value_r", "file": "file_r", "record": "record_r", "line": "line_r"}
+        )
+        joined = u.merge(theirs, on="atena", how="inner").compute()
+        if joined.empty:
+            continue
+        key = ["file", "record", "atena_item"]
+        agreeing = joined[joined[col] == joined["value_r"]][key].drop_duplicates()
+        joined = joined.merge(agreeing.assign(_agree=1), on=key, how="left")
+        differing = joined[joined["_agree"].isna()].sort_values([*key, "record_r", "file_r"], kind="stable")
+        for r in differing.groupby(key, sort=True).head(1).itertuples(index=False):
+            out.append(Finding(code, file=r.file, record=int(r.record), line=int(r.line), item=getattr(r, item_col),
+                               value=getattr(r, col), personal=True, keys={r.atena_item: r.atena},
+                               related=[(int(r.record_r), int(r.line_r))],
+                               params={"atena": r.atena, "other_file": r.file_r, "other_record": int(r.record_r),
+                                       "other_line": int(r.line_r)}))
+    return out
+
+
+def check_deliverable(path: str | Path, *, client: Client, **options: Any) -> Report:
+    """:func:`kikan_std.deliverable.check_deliverable` with the files checked on the Dask cluster of
+    ``client`` and the cross-file rules computed with Dask merges; the report is the same."""
+    from kikan_std.deliverable import check_deliverable as _check
+
+    return _check(path, backend=DaskBackend(client), **options)

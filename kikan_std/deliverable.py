@@ -45,7 +45,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Protocol
 
 from kikan_std._version import __version__
 from kikan_std.catalogue import Lang, entry
@@ -311,6 +311,11 @@ def _assign(entries: list[_Entry], manifest: list[_ManifestEntry], base: str) ->
 # -- the cross-file collector -------------------------------------------------------------------
 
 
+PEOPLE_COLUMNS = ("atena", "birth", "sex", "registry", "spec", "file", "record", "line", "atena_item", "birth_item",
+                  "sex_item")
+"""What the deliverable collects about each reference to a person (one row per record and 宛名番号 item)."""
+
+
 class _People:
     """A temporary SQLite database of who each file refers to (on disk: large deliverables fit)."""
 
@@ -410,6 +415,50 @@ def _check_file(spec_id: str, local: Path, display: str, opts: Options, people_p
             people.close()
 
 
+Task = tuple["_Entry", str, Options]
+"""(entry, spec id, options) of one file to check."""
+
+
+class Backend(Protocol):
+    """Where the files of a deliverable are checked and its cross-file rules run."""
+
+    def run_files(self, tasks: list[Task], people: _People, tmp: Path, progress: ProgressFn | None) -> list[Report | str]:
+        """Each file's report (or input error text), in task order; who they refer to goes to ``people``
+        (or wherever :meth:`cross_file` finds it)."""
+        ...
+
+    def cross_file(self, people: _People, registry_files: list[str]) -> Iterable[Finding]:
+        """DLV001–DLV003 over everything the files referred to."""
+        ...
+
+
+@dataclass(slots=True)
+class LocalBackend:
+    """This machine: ``jobs`` processes, the cross-file rules in SQLite."""
+
+    jobs: int = 1
+
+    def run_files(self, tasks: list[Task], people: _People, tmp: Path, progress: ProgressFn | None) -> list[Report | str]:
+        return _run_files(tasks, people, tmp, self.jobs, progress)
+
+    def cross_file(self, people: _People, registry_files: list[str]) -> Iterable[Finding]:
+        return people.cross_file(registry_files)
+
+
+def check_file_rows(spec_id: str, local: Path, display: str, opts: Options) -> tuple[Report | str, list[tuple[Any, ...]]]:
+    """Check one file in this process (e.g. on a Dask worker); return its report and the rows of
+    who it refers to (the columns of :data:`PEOPLE_COLUMNS`)."""
+    with tempfile.TemporaryDirectory(prefix="kikan-people-") as d:
+        path = Path(d) / "people.sqlite"
+        result = _check_file(spec_id, local, display, opts, path)
+        db = sqlite3.connect(path)
+        try:
+            rows = db.execute("SELECT * FROM refs").fetchall()
+        finally:
+            db.close()
+    return result, rows
+
+
 def _local(e: _Entry) -> Path:
     assert e.local is not None  # entries without a readable file never become tasks
     return e.local
@@ -484,6 +533,7 @@ def check_deliverable(
     progress: ProgressFn | None = None,
     rule_options: Mapping[str, Mapping[str, str]] | None = None,
     jobs: int = 1,
+    backend: Backend | None = None,
 ) -> Report:
     """Check a whole deliverable (a folder or a .zip) and return one report.
 
@@ -497,6 +547,8 @@ def check_deliverable(
         progress: Called with (file, records so far).
         rule_options: Per-spec rule options, ``{spec_id: {name: value}}``.
         jobs: Files checked at once in separate processes; the report is the same as with 1.
+        backend: Where files are checked and the cross-file rules run (default: this machine,
+            ``jobs`` processes, SQLite); :func:`kikan_std.dask.check_deliverable` passes a Dask one.
 
     Raises:
         InputError: the path does not exist or is neither a folder nor a zip; a bad manifest.
@@ -509,6 +561,7 @@ def check_deliverable(
     if not root.is_dir() and not zipfile.is_zipfile(root) and root.suffix.lower() != ".zip":
         raise InputError(f"not a folder or zip archive: {path}")
     lim = limits or Limits()
+    backend = backend or LocalBackend(jobs)
     cap = max_findings
     found: list[Finding] = []
     acc = _Acc()
@@ -543,7 +596,7 @@ def check_deliverable(
                                    max_findings=max_findings, group=e.group,
                                    rule_options=rules.resolve_options(options_by_spec.get(e.spec)))
                     tasks.append((e, e.spec, opts))
-                results = _run_files(tasks, people, tmp, jobs, progress)
+                results = backend.run_files(tasks, people, tmp, progress)
                 for (e, spec_id, _), result in zip(tasks, results, strict=True):
                     if isinstance(result, str):
                         if result.startswith("unknown encoding"):
@@ -570,7 +623,7 @@ def check_deliverable(
                     found.append(Finding("SYS002", file=root.name,
                                          params={"rule": "deliverable_cross_file", "reason": reason}))
                 elif users:
-                    found.extend(people.cross_file(registry_files))
+                    found.extend(backend.cross_file(people, registry_files))
             finally:
                 if "people" in locals():
                     people.close()

@@ -38,3 +38,44 @@ def test_dask_matches_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert one.stats.findings_by_code["KEY001"] > 7
     assert _comparable(one) == _comparable(on_dask)
     assert calls == [3]  # the big file went through 3 parts and Dask's groupby/merge
+
+
+def test_dask_deliverable_matches_the_local_run(tmp_path: Path, client) -> None:  # type: ignore[no-untyped-def]
+    import kikan_std.dask as kd
+    from kikan_std.deliverable import check_deliverable
+    from kikan_std.generators.deliverable import write_deliverable
+
+    out = tmp_path / "d"
+    write_deliverable(out, 400, 6, defects=True)
+    local = check_deliverable(out, max_findings=None).model_dump()
+    on_dask = kd.check_deliverable(out, client=client, max_findings=None).model_dump()
+    local.pop("generated_at"), on_dask.pop("generated_at")
+    assert {"DLV001", "DLV002"} <= set(local["stats"]["findings_by_code"])
+    assert local == on_dask
+
+
+def test_dask_cross_file_equals_sqlite_on_random_references(tmp_path: Path) -> None:
+    import random
+
+    from kikan_std.dask import cross_file_with_dask
+    from kikan_std.deliverable import _People
+
+    rng = random.Random(8)
+    rows = []
+    for i in range(600):
+        registry = 1 if rng.random() < 0.4 else 0
+        file = rng.choice(["jumin.csv", "atena.csv"]) if registry else rng.choice(["tax.csv", "child.csv", "kaigo.csv"])
+        rows.append((f"{rng.randrange(80):015d}", rng.choice(["", "1980-01-01", "1980-01-02", "1990-05-05"]),
+                     rng.choice(["", "0", "1", "2"]), registry, "x", file, i + 1, i + 2, "宛名番号", "生年月日", "性別"))
+    people = _People(tmp_path / "p.sqlite")
+    people.db.executemany("INSERT INTO refs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    registry_files = ["jumin.csv", "atena.csv"]
+
+    def key(f):  # type: ignore[no-untyped-def]
+        return (f.code, f.file, f.record, f.item, f.value, tuple(f.related), tuple(sorted(f.params.items())))
+
+    sqlite_found = sorted(map(key, people.cross_file(registry_files)))
+    people.close()
+    dask_found = sorted(map(key, cross_file_with_dask([rows], registry_files, npartitions=3)))
+    assert {k[0] for k in sqlite_found} == {"DLV001", "DLV002", "DLV003"}
+    assert sqlite_found == dask_found
