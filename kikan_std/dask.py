@@ -20,8 +20,6 @@ file system or object storage mounted alike).
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import itertools
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -35,12 +33,11 @@ except ImportError as e:  # pragma: no cover - exercised only without the extra
     raise ImportError("kikan_std.dask needs the dask extra: pip install 'kikan-std[dask]' / dask が必要です") from e
 
 from kikan_std.deliverable import PEOPLE_COLUMNS, Task, check_file_rows
-from kikan_std.engine import Options, Part, _FileRun, _NotRun, _Sink, build_report, choose_group, report_duplicates
+from kikan_std.engine import Options, _FileRun, _NotRun, _Sink, add_not_run, build_report, report_duplicates
 from kikan_std.findings import Finding
 from kikan_std.model import Spec
-from kikan_std.parallel import _check_part, _header, _PartResult, plan_parts
-from kikan_std.readers import input_format_for
-from kikan_std.readers.csv_reader import InputError, normalise_encoding
+from kikan_std.parallel import FilePlan, Offsets, _check_part, _PartResult, merge_parts, plan_file
+from kikan_std.readers.csv_reader import InputError
 from kikan_std.report import InputInfo, Report
 from kikan_std.specs import load_spec, rules_for
 
@@ -96,47 +93,23 @@ def check(
     inputs: list[InputInfo] = []
 
     for p, display in resolved:
-        plan = None
-        header: list[str] = []
-        if input_format_for(p, opts.input_format) == "csv" and opts.encoding != "auto":
-            plan = plan_parts(p, opts.encoding, max(2, _cores(client)))
-        group = None
-        if plan is not None:
-            header, bom, header_lines = _header(p, plan[0], opts.encoding)
-            group = choose_group(sp, p, header, opts.group) if header else None
-            if group is None or any(dr.groups is None or group.name in dr.groups for dr in rules.dataset_rules):
-                plan = None
+        plan = plan_file(sp, p, display, opts, sink, rules.dataset_rules, not_run, max(2, _cores(client)))
         if plan is None:
             future = client.submit(_whole_file, sp, p, display, opts, pure=False)
             result, info = future.result()
             sink.merge(result.sink, 0, 0)
-            _add_not_run(not_run, result.not_run)
+            add_not_run(not_run, result.not_run)
             inputs.append(info)
             continue
-
-        assert group is not None
-        parts = [Part(a, b, header) for a, b in itertools.pairwise(plan[1])]
-        head = _FileRun(sp, p, display, opts, sink, rules.record_rules, rules.dataset_rules, not_run, None)
-        _, col_of = head._map_header(header, 1)
-        key_items = tuple(k for k in group.primary_key if k in col_of)
-        futures = client.map(_check_part, [sp] * len(parts), [p] * len(parts), [display] * len(parts),
-                             [opts] * len(parts), parts, pure=False)
+        n = len(plan.parts)
+        futures = client.map(_check_part, [sp] * n, [p] * n, [display] * n, [opts] * n, plan.parts, pure=False)
         results: list[_PartResult] = client.gather(futures)
 
-        records, lines = 0, header_lines
-        frames = []
-        for r in results:
-            sink.merge(r.sink, records, lines)
-            _add_not_run(not_run, r.not_run)
-            frames.append(delayed(_keys_frame)(r, records, lines))
-            records += r.records
-            lines += r.lines
-        if key_items and len(key_items) == len(group.primary_key):
-            _duplicates_with_dask(sink, display, frames, key_items)
-        with p.open("rb") as f:
-            digest = hashlib.file_digest(f, "sha256").hexdigest()
-        inputs.append(InputInfo(file=display, format="csv", group=group.name, encoding=normalise_encoding(opts.encoding),
-                                bom=bom, records=records, bytes=p.stat().st_size, sha256=digest))
+        def duplicates(parts: Sequence[_PartResult], offsets: Offsets, plan: FilePlan = plan, display: str = display) -> None:
+            frames = [delayed(_keys_frame)(r, rec, ln) for r, (rec, ln) in zip(parts, offsets, strict=True)]
+            _duplicates_with_dask(sink, display, frames, plan.key_items)
+
+        inputs.append(merge_parts(plan, results, p, display, opts, sink, not_run, duplicates))
 
     return build_report(sp, opts, sink, inputs, not_run)
 
@@ -156,12 +129,6 @@ def _duplicates_with_dask(sink: _Sink, display: str, frames: list[Any], key_item
     refs = [(int(r), int(ln)) for r, ln in zip(dupes["record"], dupes["line"], strict=True)]
     firsts_ = [(int(r), int(ln)) for r, ln in zip(dupes["first_record"], dupes["first_line"], strict=True)]
     report_duplicates(sink, display, list(zip(range(len(keys)), firsts_, strict=True)), keys, refs, key_items)
-
-
-def _add_not_run(not_run: list[_NotRun], more: list[_NotRun]) -> None:
-    for n in more:
-        if not any(m.rule == n.rule and m.file == n.file for m in not_run):
-            not_run.append(n)
 
 
 def _cores(client: Client) -> int:

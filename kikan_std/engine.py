@@ -314,12 +314,8 @@ class _FileRun:
                 if pk_index is not None:
                     pk_index.close()
         stats = source.stats
-        if stats.encoding == "utf-8" and self.part is None:
-            bom = self.options.bom
-            if bom == "forbid" and stats.bom:
-                sink.add(Finding("ENC002", file=self.display, line=1, params={"codepoints": "U+FEFF"}))
-            elif bom == "require" and not stats.bom and stats.bytes:
-                sink.add(Finding("ENC003", file=self.display, line=1, params={"encoding": stats.encoding}))
+        if self.part is None:
+            sink.extend(bom_contract_findings(self.display, self.options.bom, stats.encoding, stats.bom, stats.bytes))
         return InputInfo(
             file=self.display,
             format=source.input_format,
@@ -514,6 +510,24 @@ class _FileRun:
             keys = [keys[i] for i in idx]
             refs = [refs[i] for i in idx]
         return keys, refs
+
+
+def bom_contract_findings(display: str, contract: str, encoding: str, bom: bool, nbytes: int) -> list[Finding]:
+    """ENC002 / ENC003 when a UTF-8 input breaks the BOM contract (``--bom``)."""
+    if encoding != "utf-8":
+        return []
+    if contract == "forbid" and bom:
+        return [Finding("ENC002", file=display, line=1, params={"codepoints": "U+FEFF"})]
+    if contract == "require" and not bom and nbytes:
+        return [Finding("ENC003", file=display, line=1, params={"encoding": encoding})]
+    return []
+
+
+def add_not_run(not_run: list[_NotRun], more: Iterable[_NotRun]) -> None:
+    """Add rules that could not run, once per (rule, file)."""
+    for n in more:
+        if not any(m.rule == n.rule and m.file == n.file for m in not_run):
+            not_run.append(n)
 
 
 KEY_SEP = "\x1f"

@@ -25,15 +25,25 @@ import io
 import itertools
 import mmap
 import multiprocessing
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from kikan_std.engine import Options, Part, _FileRun, _NotRun, _Sink, choose_group, report_duplicates
+from kikan_std.engine import (
+    Options,
+    Part,
+    _FileRun,
+    _NotRun,
+    _Sink,
+    add_not_run,
+    bom_contract_findings,
+    choose_group,
+    report_duplicates,
+)
 from kikan_std.findings import Finding
 from kikan_std.keyindex import KeyIndex
-from kikan_std.model import Spec
+from kikan_std.model import Group, Spec
 from kikan_std.readers import input_format_for
 from kikan_std.readers.csv_reader import normalise_encoding
 from kikan_std.report import InputInfo
@@ -124,6 +134,88 @@ def _header(path: Path, end: int, encoding: str) -> tuple[list[str], bool, int]:
     return row, bom, text.count("\n")
 
 
+@dataclass(slots=True)
+class FilePlan:
+    """How one CSV file is cut into parts, with what the caller needs to merge their results."""
+
+    parts: list[Part]
+    group: Group
+    key_items: tuple[str, ...]
+    bom: bool
+    header_lines: int
+
+
+def plan_file(
+    spec: Spec,
+    path: Path,
+    display: str,
+    opts: Options,
+    sink: _Sink,
+    dataset_rules: Sequence[DatasetRule],
+    not_run: list[_NotRun],
+    jobs: int,
+) -> FilePlan | None:
+    """Cut ``path`` into parts for ``jobs`` workers, or None when it is better checked whole.
+
+    The header's findings (unknown or missing columns …) go to ``sink`` here, once for the file.
+    """
+    if input_format_for(path, opts.input_format) != "csv" or opts.encoding == "auto":
+        return None
+    plan = plan_parts(path, opts.encoding, jobs)
+    if plan is None:
+        return None
+    header_end, cuts = plan
+    header, bom, header_lines = _header(path, header_end, opts.encoding)
+    if not header:
+        return None
+    group = choose_group(spec, path, header, opts.group)
+    if any(dr.groups is None or group.name in dr.groups for dr in dataset_rules):
+        return None
+    rules = rules_for(spec)
+    head = _FileRun(spec, path, display, opts, sink, rules.record_rules, dataset_rules, not_run, None)
+    _, col_of = head._map_header(header, 1)
+    key_items = tuple(k for k in group.primary_key if k in col_of)
+    if len(key_items) != len(group.primary_key):
+        key_items = ()  # a key column is missing (CSV004): no uniqueness check, as in one process
+    return FilePlan([Part(a, b, header) for a, b in itertools.pairwise(cuts)], group, key_items, bom, header_lines)
+
+
+Offsets = list[tuple[int, int]]
+"""(records, lines) before each part: what its record and line numbers are shifted by."""
+
+
+def merge_parts(
+    plan: FilePlan,
+    results: Sequence[_PartResult],
+    path: Path,
+    display: str,
+    opts: Options,
+    sink: _Sink,
+    not_run: list[_NotRun],
+    duplicates: Callable[[Sequence[_PartResult], Offsets], None],
+) -> InputInfo:
+    """Merge the parts' results in file order; ``duplicates`` adds KEY001 over all parts' keys."""
+    records, lines = 0, plan.header_lines
+    offsets: Offsets = []
+    for r in results:
+        sink.merge(r.sink, records, lines)
+        add_not_run(not_run, r.not_run)
+        offsets.append((records, lines))
+        records += r.records
+        lines += r.lines
+    if plan.key_items:
+        duplicates(results, offsets)
+    if records == 0:
+        sink.add(Finding("CSV008", file=display, line=1))
+    encoding = normalise_encoding(opts.encoding)
+    size = path.stat().st_size
+    sink.extend(bom_contract_findings(display, opts.bom, encoding, plan.bom, size))
+    with path.open("rb") as f:
+        digest = hashlib.file_digest(f, "sha256").hexdigest()
+    return InputInfo(file=display, format="csv", group=plan.group.name, encoding=encoding, bom=plan.bom,
+                     records=records, bytes=size, sha256=digest)
+
+
 def check_in_parts(
     spec: Spec,
     path: Path,
@@ -139,64 +231,20 @@ def check_in_parts(
     Used only with the spec's own built-in rules (workers rebuild them by spec id) and without
     dataset rules for the file's group (their state must see every record in order).
     """
-    if input_format_for(path, opts.input_format) != "csv" or opts.encoding == "auto":
-        return None
     builtin = rules_for(spec)
     if tuple(record_rules) != builtin.record_rules or tuple(dataset_rules) != builtin.dataset_rules:
         return None
-    plan = plan_parts(path, opts.encoding, opts.jobs)
+    plan = plan_file(spec, path, display, opts, sink, dataset_rules, not_run, opts.jobs)
     if plan is None:
         return None
-    header_end, cuts = plan
-    header, bom, header_lines = _header(path, header_end, opts.encoding)
-    if not header:
-        return None
-    group = choose_group(spec, path, header, opts.group)
-    if any(dr.groups is None or group.name in dr.groups for dr in dataset_rules):
-        return None
-    parts = [Part(a, b, header) for a, b in itertools.pairwise(cuts)]
-
-    # Header findings once, for the whole file.
-    head = _FileRun(spec, path, display, opts, sink, record_rules, dataset_rules, not_run, None)
-    _, col_of = head._map_header(header, 1)
-    key_items = tuple(k for k in group.primary_key if k in col_of)
-
     ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-    with ProcessPoolExecutor(max_workers=len(parts), mp_context=ctx) as pool:
-        results = list(pool.map(_check_part, *zip(*[(spec, path, display, opts, p) for p in parts], strict=True)))
+    with ProcessPoolExecutor(max_workers=len(plan.parts), mp_context=ctx) as pool:
+        results = list(pool.map(_check_part, *zip(*[(spec, path, display, opts, p) for p in plan.parts], strict=True)))
 
-    records = 0
-    lines = header_lines
-    index = KeyIndex() if group.primary_key and len(key_items) == len(group.primary_key) else None
-    try:
-        for r in results:
-            sink.merge(r.sink, records, lines)
-            for n in r.not_run:
-                if not any(m.rule == n.rule and m.file == n.file for m in not_run):
-                    not_run.append(n)
-            if index is not None:
-                refs = [(rec + records, ln + lines) for rec, ln in r.refs]
-                report_duplicates(sink, display, index.add_many(r.keys, refs), r.keys, refs, key_items)
-            records += r.records
-            lines += r.lines
-    finally:
-        if index is not None:
-            index.close()
-    if records == 0:
-        sink.add(Finding("CSV008", file=display, line=1))
-    if bom and opts.bom == "forbid":
-        sink.add(Finding("ENC002", file=display, line=1, params={"codepoints": "U+FEFF"}))
-    elif not bom and opts.bom == "require" and normalise_encoding(opts.encoding) == "utf-8":
-        sink.add(Finding("ENC003", file=display, line=1, params={"encoding": "utf-8"}))
-    with path.open("rb") as f:
-        digest = hashlib.file_digest(f, "sha256").hexdigest()
-    return InputInfo(
-        file=display,
-        format="csv",
-        group=group.name,
-        encoding=normalise_encoding(opts.encoding),
-        bom=bom,
-        records=records,
-        bytes=path.stat().st_size,
-        sha256=digest,
-    )
+    def duplicates(parts: Sequence[_PartResult], offsets: Offsets) -> None:
+        with KeyIndex() as index:
+            for r, (rec_off, line_off) in zip(parts, offsets, strict=True):
+                refs = [(rec + rec_off, ln + line_off) for rec, ln in r.refs]
+                report_duplicates(sink, display, index.add_many(r.keys, refs), r.keys, refs, plan.key_items)
+
+    return merge_parts(plan, results, path, display, opts, sink, not_run, duplicates)

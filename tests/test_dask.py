@@ -26,7 +26,7 @@ def test_dask_matches_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     import kikan_std.dask as kd
 
     monkeypatch.setattr(parallel, "MIN_PART_BYTES", 64 * 1024)
-    monkeypatch.setattr(kd, "plan_parts", lambda p, enc, jobs: parallel.plan_parts(p, enc, 3))
+    monkeypatch.setattr(kd, "_cores", lambda client: 3)  # three parts for the big file
     calls: list[int] = []
     real = kd._duplicates_with_dask
     monkeypatch.setattr(kd, "_duplicates_with_dask", lambda *a: (calls.append(len(a[2])), real(*a))[1])

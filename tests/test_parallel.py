@@ -78,3 +78,13 @@ def test_cli_jobs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     r1.pop("generated_at"), r2.pop("generated_at")
     assert c1 == c2 == 1 and r1 == r2
     assert run_cli("check", str(p), "--spec", "jutogai_atena", "--jobs", "0")[0] == 2
+
+
+def test_bom_contract_is_checked_once_with_jobs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "MIN_PART_BYTES", 64 * 1024)
+    p = _defective(tmp_path)
+    p.write_bytes(b"\xef\xbb\xbf" + p.read_bytes())
+    one = kikan_std.check(p, spec="jutogai_atena", bom="forbid")
+    two = kikan_std.check(p, spec="jutogai_atena", bom="forbid", jobs=2)
+    assert one.stats.findings_by_code["ENC002"] == 1
+    assert _comparable(one) == _comparable(two)
