@@ -344,8 +344,6 @@ def _mask_key(args: argparse.Namespace) -> tuple[bytes, bool]:
 
 
 def _cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    import dataclasses
-
     from kikan_std.baseline import Baseline, BaselineError
     from kikan_std.engine import Options, run_check
     from kikan_std.readers import load_layout
@@ -406,28 +404,25 @@ def _cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     progress = None
     if not args.no_progress and stderr.isatty():
         progress = _Progress(stderr, lang)
-    rules = rules_for(spec)
-    options = Options(
-        encoding=args.encoding,
-        bom=args.bom,
-        gj_table=gj_table,
-        lang=lang,  # type: ignore[arg-type]
-        show_values=args.show_values,
-        max_findings=args.max_findings or None,
-        max_findings_total=args.max_findings_total or None,
-        group=args.group,
-        mask_key=mask_key,
-        mask_key_custom=custom_key,
-        baseline=baseline,
-        waivers=waivers,
-        fail_on=args.fail_on,
-        jobs=args.jobs,
-    )
     if args.jobs < 1:
         raise UsageError("--jobs は 1 以上 / must be >= 1")
+    rules = rules_for(spec)
     try:
-        options = dataclasses.replace(
-            options,
+        options = Options(
+            encoding=args.encoding,
+            bom=args.bom,
+            gj_table=gj_table,
+            lang=lang,  # type: ignore[arg-type]
+            show_values=args.show_values,
+            max_findings=args.max_findings or None,
+            max_findings_total=args.max_findings_total or None,
+            group=args.group,
+            mask_key=mask_key,
+            mask_key_custom=custom_key,
+            baseline=baseline,
+            waivers=waivers,
+            fail_on=args.fail_on,
+            jobs=args.jobs,
             input_format=args.input_format,
             layout=None if args.layout is None else load_layout(args.layout),
             rule_options=rules.resolve_options(rule_options),

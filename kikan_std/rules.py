@@ -151,10 +151,14 @@ def required_when(
     at once (a C-level filter instead of a Python call per value).
     """
 
-    memo: dict[Any, bool] = {}
     # Trigger values already decided, remembered across chunks (bounded), as C-level sets.
     hit_values: set[Any] = set()
     miss_values: set[Any] = set()
+
+    def decide(new: set[Any], single: bool) -> set[Any]:
+        if when_many is not None and single:
+            return when_many(new)
+        return {v for v in new if (when(v) if single else when(*v))}
 
     def check(view: ChunkView) -> Iterator[Finding]:
         blank = ("",) * len(view)
@@ -166,36 +170,20 @@ def required_when(
         # the values, and trigger columns repeat a lot), remembered across chunks.
         single = len(cols) == 1
         rows: Sequence[Any] = cols[0] if single else list(zip(*cols, strict=True))
-        if when_many is not None and single:
-            distinct = set(rows)
-            new = distinct - hit_values - miss_values
-            if new:
-                if len(hit_values) + len(miss_values) > 200_000:
-                    hit_values.clear()
-                    miss_values.clear()
-                new_hits = when_many(new)
-                hit_values.update(new_hits)
-                miss_values.update(new - new_hits)
-            hits = distinct & hit_values
-        else:
-            hits = _hits(rows, single)
+        distinct = set(rows)
+        new = distinct - hit_values - miss_values
+        if new:
+            if len(hit_values) + len(miss_values) > 200_000:
+                hit_values.clear()
+                miss_values.clear()
+            new_hits = decide(new, single)
+            hit_values.update(new_hits)
+            miss_values.update(new - new_hits)
+        hits = distinct & hit_values
         if not hits:
             return
         for i in itertools.compress(itertools.count(), map(hits.__contains__, rows)):
             if tcol[i] == "":
                 yield view.finding("REC001", i, item=target, condition=condition)
-
-    def _hits(rows: Sequence[Any], single: bool) -> set[Any]:
-        hits = set()
-        for v in set(rows):
-            hit = memo.get(v)
-            if hit is None:
-                hit = when(v) if single else when(*v)
-                if len(memo) > 200_000:
-                    memo.clear()
-                memo[v] = hit
-            if hit:
-                hits.add(v)
-        return hits
 
     return RecordRule(name=name, codes=("REC001",), clause=clause, check=check)
