@@ -46,19 +46,14 @@ _UNKNOWN_DATE_RE_TEXT = r"\d{4}-(?:0\d|1[0-2])-(?:[0-2]\d|3[01])"
 _TIME_RE_TEXT = r"(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d)?"
 
 
-# Characters a value of each type may hold, for the whole-column patterns. Selectors are left
-# out of Ｎ so that IVS values (whose length counts differently) take the exact path.
-_X_CHAR = r"[ -~]"
-_N_CHAR = r"[^\x00-\x7f\x80-\x9f\uff61-\uff9f\uffe8-\uffee\ud800-\udfff\ufe00-\ufe0f\U000e0100-\U000e01ef]"
+_PREDICATE_TYPES = frozenset({DataType.X, DataType.N, DataType.NUM})
+"""Types whose column check uses C-level string predicates instead of a whole-column pattern."""
 
 
 @functools.cache
 def _whole_pattern(t: DataType, length: str, unknown_date: bool) -> re.Pattern[str]:
     n = int(length.split(",")[0])
     value_re = {
-        DataType.X: f"{_X_CHAR}{{1,{n}}}",
-        DataType.N: f"{_N_CHAR}{{1,{n}}}",
-        DataType.NUM: rf"\d{{1,{n}}}",
         DataType.SIGNED: rf"-?\d{{1,{n}}}",
         DataType.DECIMAL: rf"\d{{1,{n}}}(?:\.\d{{1,{length.split(',')[-1]}}})?",
         DataType.DATE: _UNKNOWN_DATE_RE_TEXT if unknown_date else _DATE_RE_TEXT,
@@ -66,12 +61,13 @@ def _whole_pattern(t: DataType, length: str, unknown_date: bool) -> re.Pattern[s
         DataType.YEAR: r"\d{4}",
         DataType.BLOB: r"(?!)",
     }[t]
-    flags = 0 if t is DataType.N else re.ASCII
-    return re.compile(rf"(?:(?:{value_re})?\n)*(?:{value_re})?", flags)
+    return re.compile(rf"(?:(?:{value_re})?\n)*(?:{value_re})?", re.ASCII)
 
 
-def _whole_column_re(item: Item) -> re.Pattern[str]:
-    """One pattern matching the column's values joined by "\\n" iff each is a valid non-control value."""
+def _whole_column_re(item: Item) -> re.Pattern[str] | None:
+    """One pattern matching the column's values joined by "\\n" iff each is valid (None for X, Ｎ, 9)."""
+    if item.type in _PREDICATE_TYPES:
+        return None
     return _whole_pattern(item.type, item.length, item.allows_unknown_date)
 
 
@@ -335,23 +331,36 @@ class FieldChecker:
         return True
 
     def _clean(self, values: Collection[str]) -> bool:
-        if self.item.format in _OWN_CHARSET:
-            n = self.max_length
-            own = (_fixed_digits_column(n) if self.item.format is Format.ZENGIN_NUMERIC
-                   else _FORMAT_COLUMN_CHECKS[self.item.format])
-            return all(len(v) <= n for v in values) and own(values) and (
-                self._code_values is None or set(values) <= self._code_values_or_blank)
-        if not self._whole.fullmatch("\n".join(values)):
+        joined = "".join(values)
+        if not self._shape_clean(values, joined):
             return False
-        if self.item.type is DataType.N and not chars.fullwidth_column_clean("".join(values)):
-            return False
-        if self._sjis_strict and not _shift_jis_encodable("".join(values)):
+        if self._sjis_strict and not _shift_jis_encodable(joined):
             return False
         if self._code_values is not None and not set(values) <= self._code_values_or_blank:
             return False
-        if self.item.format is not None:
-            return _FORMAT_COLUMN_CHECKS[self.item.format](values)
+        fmt = self.item.format
+        if fmt is not None:
+            own = _fixed_digits_column(self.max_length) if fmt is Format.ZENGIN_NUMERIC else _FORMAT_COLUMN_CHECKS[fmt]
+            return own(values)
         return True
+
+    def _shape_clean(self, values: Collection[str], joined: str) -> bool:
+        """Character class, type shape and length of every value (blank values pass)."""
+        t = self.item.type
+        # C-level string predicates on the joined values where they say exactly what the type
+        # allows: one pass per column, and no separator that a value could itself contain.
+        if t is DataType.X:
+            chars_ok = self.item.format in _OWN_CHARSET or (joined.isascii() and joined.isprintable())
+        elif t is DataType.N:
+            chars_ok = chars.fullwidth_column_clean(joined)  # clean Ｎ has no selector or mark: len() counts
+        elif t is DataType.NUM:
+            chars_ok = not joined or (joined.isascii() and joined.isdigit())
+        else:
+            # Dates, times and signed or decimal numbers: one pattern over the values joined by LF
+            # (a value holding an LF itself would split in two, so such a column is looked at closely).
+            assert self._whole is not None
+            return "\n" not in joined and self._whole.fullmatch("\n".join(values)) is not None
+        return chars_ok and max(map(len, values), default=0) <= self.max_length
 
 
 def _shift_jis_encodable(text: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 from pathlib import Path
 
@@ -9,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import kikan_std
-from kikan_std.readers.csv_reader import Chunk, CsvSource, iter_csv
+from kikan_std.readers.csv_reader import Chunk, CsvSource, _fast_columns, iter_csv
 from tests.conftest import atena_rows, run_cli
 
 
@@ -202,3 +203,35 @@ def test_bad_inputs_never_traceback_and_never_exit_0(tmp_path: Path) -> None:
         assert code == 2, argv
         assert err.startswith("kikan-std: エラー:") and err.count("\n") == 1, err
         assert "Traceback" not in err
+
+
+_PLAIN = st.text(alphabet="ab あ", max_size=3)
+_ANY = st.text(alphabet='ab,"\r\n あ', max_size=3)
+
+
+@st.composite
+def _blocks(draw: st.DrawFn) -> tuple[str, int]:
+    """CSV-ish blocks: mostly well-formed rows, some with stray separators, quotes or line ends."""
+    ncols = draw(st.integers(min_value=1, max_value=4))
+    field = st.one_of(*[_PLAIN] * 12, _ANY)
+    row = st.one_of(*[st.lists(field, min_size=ncols, max_size=ncols)] * 6,
+                    st.lists(field, min_size=ncols - 1, max_size=ncols + 1))
+    rows = draw(st.lists(row, min_size=1, max_size=5))
+    eol = draw(st.sampled_from(["\n", "\r\n", "\r"]))
+    text = eol.join(",".join(r) for r in rows) + draw(st.sampled_from(["", eol, "\n"]))
+    return text, ncols
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_blocks())
+def test_fast_split_declines_or_agrees_with_the_csv_module(block: tuple[str, int]) -> None:
+    """The block splitter either hands the block to csv.reader or gives exactly its rows."""
+    text, ncols = block
+    fast = _fast_columns(text, ncols)
+    if fast is None:
+        return
+    columns, n = fast
+    rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    assert n == len(rows)
+    assert all(len(r) == ncols for r in rows)
+    assert [list(r) for r in zip(*columns, strict=True)] == rows

@@ -188,38 +188,52 @@ def _fast_columns(text: str, ncols: int) -> tuple[list[Sequence[str]], int] | No
 
     Two shapes qualify: no quote character at all, or every field quoted with no other quotes
     (so no field holds a quote, a line break or needs unquoting beyond the outer quotes).
-
-    Each line end becomes a field of its own ("\\n") so one ``str.split`` yields every field; the
-    line-end fields must then sit exactly every ``ncols + 1`` places, which proves each line has
-    exactly ``ncols`` fields without looking at lines one by one.
     """
+    if ncols < 2 or not text:
+        return None
     lf = text.count("\n")
-    if "\r" in text:
-        if text.count("\r") != lf or text.count("\r\n") != lf:
-            return None  # mixed or lone CR line ends are line breaks for csv: slow path
-        eol = "\r\n"
-    else:
-        eol = "\n"
+    eol = "\r\n" if "\r" in text else "\n"
+    if eol == "\r\n" and text.count("\r") != lf:
+        return None  # a lone CR is a line break for csv (or a CR inside a value): slow path
     n = lf + 1
     if text.endswith(eol):
         text = text[: -len(eol)]
         n -= 1
     if not text:
         return None
-    if eol + eol in text or text.startswith(eol):
-        return None  # blank lines: the slow path reports them
-    quotes = text.count('"') if '"' in text else 0
-    if quotes == 0:
-        flat = text.replace(eol, ",\n,").split(",")
-    else:
-        if (
-            quotes != 2 * ncols * n
-            or text[0] != '"'
-            or text[-1] != '"'
-            or text.count(f'"{eol}"') != n - 1
-        ):
-            return None
-        flat = text[1:-1].replace(f'"{eol}"', '","\n","').split('","')
+    if '"' in text:
+        return _quoted_columns(text, ncols, n, eol)
+    # One split at the commas (the cheapest way to get every field as a str); the field at each
+    # row boundary then holds "last<eol>first" and sits every ncols - 1 places.
+    flat = text.split(",")
+    step = ncols - 1
+    if len(flat) != n * step + 1:
+        return None
+    if n == 1:
+        return [[v] for v in flat], 1
+    lasts, seps, firsts = zip(*map(str.partition, flat[step:-1:step], itertools.repeat(eol)), strict=True)
+    # Each of the n - 1 boundary fields holds a line end, and the block has exactly n - 1 line
+    # feeds (and as many CRs for CRLF): so no other field holds a CR or LF, no boundary field
+    # holds two, and every row has exactly ncols fields.
+    if len("".join(seps)) != len(eol) * (n - 1):
+        return None
+    return [[flat[0], *firsts], *(flat[c::step] for c in range(1, step)), [*lasts, flat[-1]]], n
+
+
+def _quoted_columns(text: str, ncols: int, n: int, eol: str) -> tuple[list[Sequence[str]], int] | None:
+    """Columns of a block of ``n`` rows in which every field is quoted and no field holds a quote.
+
+    Each ``"<eol>"`` becomes a field of its own so one split yields every field; those fields
+    must then sit exactly every ``ncols + 1`` places, which proves each line has ``ncols`` fields.
+    """
+    if (
+        text.count('"') != 2 * ncols * n
+        or text[0] != '"'
+        or text[-1] != '"'
+        or text.count(f'"{eol}"') != n - 1
+    ):
+        return None
+    flat = text[1:-1].replace(f'"{eol}"', '","\n","').split('","')
     width = ncols + 1
     if len(flat) != n * width - 1 or flat[ncols::width].count("\n") != n - 1:
         return None
