@@ -22,7 +22,7 @@ from kikan_std._version import __version__
 from kikan_std.catalogue import Lang, entry
 from kikan_std.fields import FieldChecker
 from kikan_std.findings import Finding
-from kikan_std.keyindex import KeyIndex
+from kikan_std.keyindex import KeyIndex, Refs
 from kikan_std.model import FixedWidthLayout, Group, Item, Spec
 from kikan_std.readers import input_format_for, open_input
 from kikan_std.readers.csv_reader import Chunk, CsvSource, InputError, RangeFile, iter_csv, open_source
@@ -301,7 +301,7 @@ class _FileRun:
                     elif self.part is not None and key_cols:
                         keys, refs = self._keys_of(x, key_cols)
                         self.part_keys += keys
-                        self.part_refs += refs
+                        self.part_refs += zip(refs.records, refs.lines, strict=True)
                     self._locate = None
                     if self.progress is not None:
                         self.progress(self.display, source.stats.records)
@@ -495,20 +495,21 @@ class _FileRun:
                           self._locate)
 
     @staticmethod
-    def _keys_of(chunk: Chunk, key_cols: list[int]) -> tuple[list[str], list[tuple[int, int]]]:
+    def _keys_of(chunk: Chunk, key_cols: list[int]) -> tuple[Sequence[str], Refs]:
         """Primary keys of a chunk's records with their (record, line); records with a blank key part
         are left out (the field checks report them as required-missing, not as duplicates)."""
         cols = chunk.columns
         key_columns = [cols[c] for c in key_cols]
+        keys: Sequence[str]
         if len(key_columns) == 1:
-            keys: list[str] = list(key_columns[0])
+            keys = key_columns[0]
         else:
             keys = [KEY_SEP.join(vals) for vals in zip(*key_columns, strict=True)]
-        refs = list(zip(chunk.records, chunk.lines, strict=True))
+        refs = Refs(chunk.records, chunk.lines)
         if any("" in kc for kc in key_columns):
             idx = [i for i in range(len(keys)) if all(kc[i] for kc in key_columns)]
             keys = [keys[i] for i in idx]
-            refs = [refs[i] for i in idx]
+            refs = Refs([refs.records[i] for i in idx], [refs.lines[i] for i in idx])
         return keys, refs
 
 

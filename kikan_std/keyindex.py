@@ -11,6 +11,7 @@ import os
 import sqlite3
 import tempfile
 from collections.abc import Sequence
+from typing import overload
 
 Ref = tuple[int, int]
 """(record, line) of a key's first occurrence."""
@@ -20,6 +21,39 @@ DEFAULT_SPILL_AT = 2_000_000
 
 def _unpack(p: int) -> Ref:
     return p >> 32, p & 0xFFFFFFFF
+
+
+class Refs(Sequence[Ref]):
+    """(record, line) pairs kept as two parallel sequences: no tuple per key.
+
+    A chunk's records and lines are usually ranges; their packed refs then form a range too.
+    """
+
+    __slots__ = ("lines", "records")
+
+    def __init__(self, records: Sequence[int], lines: Sequence[int]) -> None:
+        self.records = records
+        self.lines = lines
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    @overload
+    def __getitem__(self, i: int) -> Ref: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[Ref]: ...
+    def __getitem__(self, i: int | slice) -> Ref | Sequence[Ref]:
+        if isinstance(i, slice):
+            return Refs(self.records[i], self.lines[i])
+        return self.records[i], self.lines[i]
+
+    def packed(self) -> Sequence[int]:
+        """Each ref as ``record << 32 | line``."""
+        r, ln = self.records, self.lines
+        if isinstance(r, range) and isinstance(ln, range) and r.step == ln.step == 1 and len(r):
+            first, last = r[0] << 32 | ln[0], r[-1] << 32 | ln[-1]
+            return range(first, last + 1, (1 << 32) + 1)
+        return [a << 32 | b for a, b in zip(r, ln, strict=True)]
 
 
 class KeyIndex:
@@ -51,10 +85,19 @@ class KeyIndex:
         dupes: list[tuple[int, Ref]] = []
         mem = self._mem
         if mem is not None:
-            packed = [r << 32 | ln for r, ln in refs]
-            if len(set(keys)) == len(keys) and mem.keys().isdisjoint(keys):
-                # The common case, all new: C-level set operations instead of a Python loop.
+            packed = refs.packed() if isinstance(refs, Refs) else [r << 32 | ln for r, ln in refs]
+            if mem.keys().isdisjoint(keys):
+                # The common case, all new: C-level dict operations instead of a Python loop. A key
+                # repeated inside the batch keeps its last ref there: put the first ones back.
+                n0 = len(mem)
                 mem.update(zip(keys, packed, strict=True))
+                if len(mem) != n0 + len(keys):
+                    seen: dict[str, int] = {}
+                    for i, (k, p) in enumerate(zip(keys, packed, strict=True)):
+                        f = seen.setdefault(k, p)
+                        if f != p:
+                            dupes.append((i, _unpack(f)))
+                    mem.update(seen)
                 if len(mem) > self._spill_at:
                     self._spill()
                 return dupes

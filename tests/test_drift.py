@@ -132,3 +132,21 @@ def test_not_reachable_codes_really_are_unreachable() -> None:
     assert Format.CORPORATE_NUMBER not in formats or "FLD017" not in NOT_REACHABLE
     # The spec path maps these two to FIX001 / FLD015; a spec path emitting them must drop them here.
     assert not {"ZGN001", "ZGN008"} & {c for c, *_ in _spec_path_codes()}
+
+
+def test_parsed_catalogue_is_current_and_a_stale_copy_is_never_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kikan_std import catalogue as cat
+
+    parsed = ROOT / "kikan_std" / "data" / cat.PARSED_FILE
+    assert parsed.read_text(encoding="utf-8") == cat.parsed_sources(), "run `make docs-gen`"
+    # A TOML file edited after the JSON was written: the digest no longer matches, so the
+    # catalogue comes from the TOML text itself.
+    real = cat._sources
+
+    def edited() -> tuple[str, dict[str, str]]:
+        _, texts = real()
+        texts["field.toml"] = texts["field.toml"].replace('severity = "error"', 'severity = "warning"', 1)
+        return "edited", texts
+
+    monkeypatch.setattr(cat, "_sources", edited)
+    assert cat._parsed()["field.toml"] != json.loads(parsed.read_text(encoding="utf-8"))["files"]["field.toml"]

@@ -9,7 +9,7 @@ import pytest
 import kikan_std
 from kikan_std.engine import run_check
 from kikan_std.generate import csv_text, iter_jutogai_atena
-from kikan_std.keyindex import KeyIndex
+from kikan_std.keyindex import KeyIndex, Refs
 from kikan_std.rules import ChunkView, RecordRule, RuleNotRun
 
 
@@ -52,6 +52,17 @@ def test_key_index_spills_and_still_finds_duplicates() -> None:
         assert dupes == [(500, (4, 5)), (501, (1000, 1001))]
         assert len(idx) == 1000
         assert idx.get("k10") == (11, 12)
+
+
+def test_key_index_repeats_inside_one_batch_keep_the_first_ref() -> None:
+    with KeyIndex() as idx:
+        refs = Refs(range(1, 6), range(2, 7))
+        assert list(refs.packed()) == [r << 32 | ln for r, ln in zip(range(1, 6), range(2, 7), strict=True)]
+        # None of these exist yet: the all-new fast path must still report the repeats in order.
+        assert idx.add_many(["a", "b", "a", "c", "a"], refs) == [(2, (1, 2)), (4, (1, 2))]
+        assert idx.get("a") == (1, 2) and idx.get("c") == (4, 5)
+        assert idx.add_many(["c", "d"], Refs([9, 12], [20, 30])) == [(0, (4, 5))]
+        assert idx.get("d") == (12, 30)
 
 
 def test_duplicate_keys_across_chunks_with_spilling(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import kikan_std.catalogue
 from kikan_std.catalogue import catalogue, explain
 from kikan_std.specs import list_specs, rules_for
 
@@ -103,6 +104,9 @@ def all_pages() -> dict[Path, str]:
 
 
 def main() -> None:
+    # The parsed catalogue first: every page below is rendered from the catalogue.
+    parsed = Path(kikan_std.catalogue.__file__).parent / "data" / kikan_std.catalogue.PARSED_FILE
+    parsed.write_text(kikan_std.catalogue.parsed_sources(), encoding="utf-8")
     pages = all_pages()
     for path, text in pages.items():
         path.parent.mkdir(parents=True, exist_ok=True)
