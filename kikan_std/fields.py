@@ -111,6 +111,10 @@ _UNKNOWN_SHAPE_RE = re.compile(r"\d{4}-(?:0\d|1[0-2])-(?:[0-2]\d|3[01])", re.ASC
 
 def unknown_dates(values: Collection[str]) -> set[str]:
     """The 不詳日 among ``values`` (same meaning as :func:`is_unknown_date`, for many at once)."""
+    # 不詳日 are rare: one pattern over all the values joined by LF usually proves there is none.
+    # (A value holding an LF cannot fool it: it is not YYYY-MM-DD shaped, so no 不詳日 either.)
+    if _whole_pattern(DataType.DATE, "10", False).fullmatch("\n".join(values)) is not None:
+        return set()
     shape, calendar = _UNKNOWN_SHAPE_RE.fullmatch, _CALENDAR_DATE_RE.fullmatch
     return {v for v in values if shape(v) and not calendar(v)}
 
@@ -331,7 +335,9 @@ class FieldChecker:
         return True
 
     def _clean(self, values: Collection[str]) -> bool:
-        joined = "".join(values)
+        if not values:
+            return True
+        joined = "".join(values) if self._whole is None or self._sjis_strict else ""
         if not self._shape_clean(values, joined):
             return False
         if self._sjis_strict and not _shift_jis_encodable(joined):
@@ -359,7 +365,8 @@ class FieldChecker:
             # Dates, times and signed or decimal numbers: one pattern over the values joined by LF
             # (a value holding an LF itself would split in two, so such a column is looked at closely).
             assert self._whole is not None
-            return "\n" not in joined and self._whole.fullmatch("\n".join(values)) is not None
+            lines = "\n".join(values)
+            return lines.count("\n") == len(values) - 1 and self._whole.fullmatch(lines) is not None
         return chars_ok and max(map(len, values), default=0) <= self.max_length
 
 
@@ -485,7 +492,7 @@ def _fixed_digits_column(width: int) -> Callable[[Collection[str]], bool]:
 
 def _batch_check_digit_column(kind: str) -> Callable[[Collection[str]], bool]:
     def clean(col: Collection[str]) -> bool:
-        return checkdigits.all_valid([v for v in col if v], kind)
+        return checkdigits.all_valid(list(filter(None, col)), kind)
 
     return clean
 

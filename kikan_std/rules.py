@@ -171,7 +171,9 @@ def required_when(
         single = len(cols) == 1
         rows: Sequence[Any] = cols[0] if single else list(zip(*cols, strict=True))
         distinct = set(rows)
-        new = distinct - hit_values - miss_values
+        new = distinct - miss_values  # misses are the many: one pass, and hits only when there are any
+        if hit_values:
+            new -= hit_values
         if new:
             if len(hit_values) + len(miss_values) > 200_000:
                 hit_values.clear()
