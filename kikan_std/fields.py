@@ -329,8 +329,12 @@ class FieldChecker:
         if not self._clean(values):
             return False
         if distinct is not None:
-            if len(self._known) > 200_000:
-                self._known.clear()  # bounded: a high-cardinality column would grow it forever
+            # Bounded: a high-cardinality column would grow it forever. Past 20,000 values it is
+            # kept only while it pays: values that repeat within a chunk but rarely across chunks
+            # (household numbers, say) would otherwise fill it to the hard cap for nothing.
+            hits = len(distinct) - len(values)
+            if len(self._known) > 200_000 or (len(self._known) > 20_000 and hits * 4 < len(distinct)):
+                self._known.clear()
             self._known |= values  # type: ignore[arg-type]
         return True
 

@@ -130,3 +130,18 @@ def test_fast_path_never_hides_a_problem(it: Item, values: list[str]) -> None:
 @given(st.dates().map(lambda d: d.isoformat()), st.sampled_from(TYPES[6:8]))
 def test_valid_dates_take_the_fast_path(value: str, it: Item) -> None:
     assert FieldChecker(it, None).column_clean([value, ""])
+
+
+def test_cache_of_clean_values_stays_small_when_values_never_come_back() -> None:
+    # Household numbers: each repeats inside its chunk, never in a later one. The per-column
+    # cache of values proven clean must not grow towards its hard cap for them...
+    checker = FieldChecker(item("X", "15"), None)
+    for chunk in range(200):
+        col = [f"{chunk * 1000 + i // 3:015d}" for i in range(3000)]
+        assert checker.column_clean(col)
+    assert len(checker._known) <= 21_000
+    # ...while values that do come back (codes, prefectures) stay known across chunks.
+    checker = FieldChecker(item("X", "15"), None)
+    for _ in range(50):
+        assert checker.column_clean([f"{i:05d}" for i in range(30_000)] * 2)
+    assert len(checker._known) == 30_000
