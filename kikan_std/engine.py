@@ -308,6 +308,8 @@ class _FileRun:
                 if mapped is None and source.header:
                     # Header but no records: still report header problems.
                     mapped, col_of = self._map_header(source.header, source.header_line)
+                if pk_index is not None:
+                    report_late_duplicates(self.sink, self.display, pk_index, key_items)
                 for dr, state in states:
                     self._guard(dr.name, state.finish)
             finally:
@@ -533,6 +535,14 @@ def add_not_run(not_run: list[_NotRun], more: Iterable[_NotRun]) -> None:
 
 KEY_SEP = "\x1f"
 """Joins the parts of a composite key (a control character cannot appear in a valid value)."""
+
+
+def report_late_duplicates(sink: _Sink, file: str, index: KeyIndex, key_items: tuple[str, ...]) -> None:
+    """KEY001 for the repeats a spilled index finds at the end (see :meth:`KeyIndex.finish`)."""
+    late = index.finish()
+    keys = [k for k, _, _ in late]
+    refs = [ref for _, ref, _ in late]
+    report_duplicates(sink, file, [(i, first) for i, (_, _, first) in enumerate(late)], keys, refs, key_items)
 
 
 def report_duplicates(

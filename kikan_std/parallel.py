@@ -40,6 +40,7 @@ from kikan_std.engine import (
     bom_contract_findings,
     choose_group,
     report_duplicates,
+    report_late_duplicates,
 )
 from kikan_std.findings import Finding
 from kikan_std.keyindex import KeyIndex
@@ -246,5 +247,6 @@ def check_in_parts(
             for r, (rec_off, line_off) in zip(parts, offsets, strict=True):
                 refs = [(rec + rec_off, ln + line_off) for rec, ln in r.refs]
                 report_duplicates(sink, display, index.add_many(r.keys, refs), r.keys, refs, plan.key_items)
+            report_late_duplicates(sink, display, index, plan.key_items)
 
     return merge_parts(plan, results, path, display, opts, sink, not_run, duplicates)

@@ -42,16 +42,24 @@ def test_a_rule_that_cannot_run_makes_the_report_invalid(tmp_path: Path) -> None
         ChunkView("f", spec.groups[0], {}, [1], [2]).need("a")
 
 
-def test_key_index_spills_and_still_finds_duplicates() -> None:
-    with KeyIndex(spill_at=100) as idx:
+def test_key_index_spills_and_still_finds_duplicates(tmp_path: Path) -> None:
+    def tmp_dir_entries() -> list[Path]:
+        return list(tmp_path.iterdir())
+
+    with KeyIndex(spill_at=100, tmpdir=str(tmp_path)) as idx:
         keys = [f"k{i}" for i in range(1000)]
         refs = [(i, i + 1) for i in range(1, 1001)]
         assert idx.add_many(keys[:500], refs[:500]) == []
         assert idx.spilled
-        dupes = idx.add_many([*keys[500:], "k3", "k999"], [*refs[500:], (2000, 2001), (2001, 2002)])
-        assert dupes == [(500, (4, 5)), (501, (1000, 1001))]
+        # Once spilled, repeats come from finish(), with where each key was first seen, in order.
+        assert idx.add_many([*keys[500:], "k3", "k999", "k3"], [*refs[500:], (2000, 2001), (2001, 2002), (2002, 2003)]) == []
         assert len(idx) == 1000
-        assert idx.get("k10") == (11, 12)
+        assert idx.get("k10") == (11, 12) and idx.get("k999") == (1000, 1001) and idx.get("nope") is None
+        assert idx.finish() == [("k3", (2000, 2001), (4, 5)), ("k999", (2001, 2002), (1000, 1001)),
+                                ("k3", (2002, 2003), (4, 5))]
+        assert idx.add_many(["k3"], [(3000, 3001)]) == []  # still usable after a look
+        assert idx.finish()[-1] == ("k3", (3000, 3001), (4, 5))
+    assert not list(tmp_dir_entries())
 
 
 def test_key_index_repeats_inside_one_batch_keep_the_first_ref() -> None:

@@ -88,3 +88,16 @@ def test_bom_contract_is_checked_once_with_jobs(tmp_path: Path, monkeypatch: pyt
     two = kikan_std.check(p, spec="jutogai_atena", bom="forbid", jobs=2)
     assert one.stats.findings_by_code["ENC002"] == 1
     assert _comparable(one) == _comparable(two)
+
+
+def test_spilled_key_index_gives_the_same_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past KIKAN_STD_SPILL_AT keys repeats are found at the end, from the partition files: the
+    report must not change, with one job or several."""
+    monkeypatch.setattr(parallel, "MIN_PART_BYTES", 64 * 1024)
+    p = _defective(tmp_path)
+    in_memory = kikan_std.check(p, spec="jutogai_atena", max_findings=None)
+    assert in_memory.stats.findings_by_code["KEY001"] > 5
+    monkeypatch.setenv("KIKAN_STD_SPILL_AT", "100")
+    for jobs in (1, 2):
+        spilled = kikan_std.check(p, spec="jutogai_atena", max_findings=None, jobs=jobs)
+        assert _comparable(spilled) == _comparable(in_memory), jobs
