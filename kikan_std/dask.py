@@ -36,7 +36,7 @@ from kikan_std.deliverable import PEOPLE_COLUMNS, Task, check_file_rows
 from kikan_std.engine import Options, _FileRun, _NotRun, _Sink, add_not_run, build_report, report_duplicates
 from kikan_std.findings import Finding
 from kikan_std.model import Spec
-from kikan_std.parallel import FilePlan, Offsets, _check_part, _PartResult, merge_parts, plan_file
+from kikan_std.parallel import FilePlan, Offsets, _check_part, _dataset_pass, _PartResult, merge_parts, plan_file
 from kikan_std.readers.csv_reader import InputError
 from kikan_std.report import InputInfo, Report
 from kikan_std.specs import load_spec, rules_for
@@ -93,7 +93,8 @@ def check(
     inputs: list[InputInfo] = []
 
     for p, display in resolved:
-        plan = plan_file(sp, p, display, opts, sink, rules.dataset_rules, not_run, max(2, _cores(client)))
+        plan = plan_file(sp, p, display, opts, sink, rules.dataset_rules, not_run, max(2, _cores(client)),
+                         dataset_pass=True)
         if plan is None:
             future = client.submit(_whole_file, sp, p, display, opts, pure=False)
             result, info = future.result()
@@ -102,8 +103,12 @@ def check(
             inputs.append(info)
             continue
         n = len(plan.parts)
+        # Dataset rules (households, histories) see the whole file in order: one more task reads it for them.
+        whole = client.submit(_dataset_pass, sp, p, display, opts, pure=False) if plan.dataset_rules else None
         futures = client.map(_check_part, [sp] * n, [p] * n, [display] * n, [opts] * n, plan.parts, pure=False)
         results: list[_PartResult] = client.gather(futures)
+        if whole is not None:
+            results.append(whole.result())
 
         def duplicates(parts: Sequence[_PartResult], offsets: Offsets, plan: FilePlan = plan, display: str = display) -> None:
             frames = [delayed(_keys_frame)(r, rec, ln) for r, (rec, ln) in zip(parts, offsets, strict=True)]

@@ -238,6 +238,10 @@ class _FileRun:
         # Parallel part of a CSV file: the byte range of records and the file's header. The
         # primary-key check needs the whole file, so a part collects its keys for the caller.
         self.part: Part | None = None
+        # A dataset pass (``--jobs`` with dataset rules): the whole file read only to feed the
+        # dataset rules, whose findings go to ``rule_sink``; field checks run in the parts.
+        self.fields = True
+        self.rule_sink: _Sink | None = None
         self.part_keys: list[str] = []
         self.part_refs: list[tuple[int, int]] = []
 
@@ -284,7 +288,7 @@ class _FileRun:
                         key_items = tuple(k for k in group.primary_key if k in col_of)
                         if group.primary_key and len(key_items) == len(group.primary_key):
                             key_cols = [col_of[k] for k in group.primary_key]
-                            if self.part is None:
+                            if self.part is None and self.fields:
                                 pk_index = KeyIndex()
                         rules = [r for r in self.record_rules if r.groups is None or group.name in r.groups]
                         for dr in self.dataset_rules:
@@ -346,23 +350,24 @@ class _FileRun:
 
     def _guard(self, rule: str, fn: Callable[[], Iterable[Finding]]) -> None:
         """Run a rule; a rule that cannot run or crashes is reported, never silently skipped."""
+        sink = self.rule_sink or self.sink
         try:
             if self._locate is not None:
                 found = list(fn())
                 for f in found:
                     self._locate(f)
-                self.sink.extend(found)
+                sink.extend(found)
                 return
-            self.sink.extend(fn())
+            sink.extend(fn())
         except RuleNotRun as e:
             if not any(n.rule == rule and n.file == self.display for n in self.not_run):
                 self.not_run.append(_NotRun(rule, self.display, str(e)))
-                self.sink.add(Finding("SYS002", file=self.display, params={"rule": rule, "reason": str(e)}))
+                sink.add(Finding("SYS002", file=self.display, params={"rule": rule, "reason": str(e)}))
         except Exception as e:  # a bug in a rule must not pass as "valid"
             if not any(n.rule == rule and n.file == self.display for n in self.not_run):
                 reason = f"{type(e).__name__}: {e}"
                 self.not_run.append(_NotRun(rule, self.display, reason))
-                self.sink.add(Finding("SYS001", file=self.display, params={"rule": rule, "reason": reason}))
+                sink.add(Finding("SYS001", file=self.display, params={"rule": rule, "reason": reason}))
 
     def _map_header(
         self, header: list[str], header_line: int
@@ -432,7 +437,7 @@ class _FileRun:
         columns = chunk.columns
         found: list[tuple[int, int, Finding]] = []
         key_cols = [(k, col_of[k]) for k in key_items]
-        for pos, item, checker in mapped:
+        for pos, item, checker in mapped if self.fields else ():
             col = columns[pos]
             if checker.column_clean(col):
                 continue

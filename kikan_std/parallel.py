@@ -11,8 +11,9 @@ doubled), so a line start is a record start when the number of quote bytes befor
 byte ``"`` (0x22) never occurs inside a multi-byte character in UTF-8 or CP932/Shift_JIS.
 
 Files that cannot be split this way are checked in one process: inputs other than CSV, files
-smaller than a few megabytes, line ends without ``\\n``, other encodings, and groups with dataset
-rules (their state must see the whole file in order).
+smaller than a few megabytes, line ends without ``\\n`` and other encodings. Dataset rules (whose
+state must see the whole file in order) run in one more process that reads the whole file for them
+alone, while the parts do the field checks and record rules.
 """
 
 from __future__ import annotations
@@ -113,16 +114,36 @@ class _PartResult:
 
 
 def _check_part(spec: Spec, path: Path, display: str, opts: Options, part: Part) -> _PartResult:
-    """Run in a worker process: check one part with the spec's built-in rules."""
+    """Run in a worker process: check one part with the spec's built-in record rules.
+
+    Dataset rules never run in a part: they need every record in order (see :func:`_dataset_pass`).
+    """
     rules = rules_for(spec)
     sink = _Sink(cap=opts.max_findings, file_order={display: 0})
     not_run: list[_NotRun] = []
     gc.disable()  # as in run_check: chunk rows are short-lived containers
-    fr = _FileRun(spec, path, display, opts, sink, rules.record_rules, rules.dataset_rules, not_run, None)
+    fr = _FileRun(spec, path, display, opts, sink, rules.record_rules, (), not_run, None)
     fr.part = part
     info = fr.run()
     assert fr.source is not None
     return _PartResult(sink, fr.part_keys, fr.part_refs, info.records, fr.source.stats.lines, not_run)
+
+
+def _dataset_pass(spec: Spec, path: Path, display: str, opts: Options) -> _PartResult:
+    """Run in a worker process: feed the whole file, in order, to the spec's dataset rules only.
+
+    Beside the parts: the reader's and the header's findings are the parts' (dropped here), the
+    field checks and record rules run in the parts; only the dataset rules' findings are kept.
+    """
+    rules = rules_for(spec)
+    kept = _Sink(cap=opts.max_findings, file_order={display: 0})
+    not_run: list[_NotRun] = []
+    gc.disable()
+    fr = _FileRun(spec, path, display, opts, _Sink(cap=0), (), rules.dataset_rules, not_run, None)
+    fr.fields = False
+    fr.rule_sink = kept
+    fr.run()
+    return _PartResult(kept, [], [], 0, 0, not_run)
 
 
 def _header(path: Path, end: int, encoding: str) -> tuple[list[str], bool, int]:
@@ -144,6 +165,8 @@ class FilePlan:
     key_items: tuple[str, ...]
     bom: bool
     header_lines: int
+    dataset_rules: tuple[DatasetRule, ...] = ()
+    """The group's dataset rules: they run in one more process over the whole file."""
 
 
 def plan_file(
@@ -155,10 +178,12 @@ def plan_file(
     dataset_rules: Sequence[DatasetRule],
     not_run: list[_NotRun],
     jobs: int,
+    dataset_pass: bool = False,
 ) -> FilePlan | None:
     """Cut ``path`` into parts for ``jobs`` workers, or None when it is better checked whole.
 
     The header's findings (unknown or missing columns …) go to ``sink`` here, once for the file.
+    A group with dataset rules is split only if the caller runs them in a ``dataset_pass``.
     """
     if input_format_for(path, opts.input_format) != "csv" or opts.encoding == "auto":
         return None
@@ -170,7 +195,8 @@ def plan_file(
     if not header:
         return None
     group = choose_group(spec, path, header, opts.group)
-    if any(dr.groups is None or group.name in dr.groups for dr in dataset_rules):
+    group_rules = tuple(dr for dr in dataset_rules if dr.groups is None or group.name in dr.groups)
+    if group_rules and not dataset_pass:
         return None
     rules = rules_for(spec)
     head = _FileRun(spec, path, display, opts, sink, rules.record_rules, dataset_rules, not_run, None)
@@ -178,7 +204,8 @@ def plan_file(
     key_items = tuple(k for k in group.primary_key if k in col_of)
     if len(key_items) != len(group.primary_key):
         key_items = ()  # a key column is missing (CSV004): no uniqueness check, as in one process
-    return FilePlan([Part(a, b, header) for a, b in itertools.pairwise(cuts)], group, key_items, bom, header_lines)
+    return FilePlan([Part(a, b, header) for a, b in itertools.pairwise(cuts)], group, key_items, bom, header_lines,
+                    group_rules)
 
 
 Offsets = list[tuple[int, int]]
@@ -195,9 +222,16 @@ def merge_parts(
     not_run: list[_NotRun],
     duplicates: Callable[[Sequence[_PartResult], Offsets], None],
 ) -> InputInfo:
-    """Merge the parts' results in file order; ``duplicates`` adds KEY001 over all parts' keys."""
+    """Merge the parts' results in file order; ``duplicates`` adds KEY001 over all parts' keys.
+
+    With dataset rules, the last result is the dataset pass: whole-file numbering, no records.
+    """
     records, lines = 0, plan.header_lines
     offsets: Offsets = []
+    if plan.dataset_rules:
+        *results, whole = results
+        sink.merge(whole.sink, 0, 0)
+        add_not_run(not_run, whole.not_run)
     for r in results:
         sink.merge(r.sink, records, lines)
         add_not_run(not_run, r.not_run)
@@ -229,18 +263,23 @@ def check_in_parts(
 ) -> InputInfo | None:
     """Check one CSV file in ``opts.jobs`` processes; None when it is better checked in one.
 
-    Used only with the spec's own built-in rules (workers rebuild them by spec id) and without
-    dataset rules for the file's group (their state must see every record in order).
+    Used only with the spec's own built-in rules (workers rebuild them by spec id). Dataset rules
+    for the file's group (their state must see every record in order) run in one more process
+    that reads the whole file for them alone, beside the parts.
     """
     builtin = rules_for(spec)
     if tuple(record_rules) != builtin.record_rules or tuple(dataset_rules) != builtin.dataset_rules:
         return None
-    plan = plan_file(spec, path, display, opts, sink, dataset_rules, not_run, opts.jobs)
+    plan = plan_file(spec, path, display, opts, sink, dataset_rules, not_run, opts.jobs, dataset_pass=True)
     if plan is None:
         return None
     ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-    with ProcessPoolExecutor(max_workers=len(plan.parts), mp_context=ctx) as pool:
+    with ProcessPoolExecutor(max_workers=len(plan.parts) + bool(plan.dataset_rules), mp_context=ctx) as pool:
+        # The dataset pass is submitted first: it reads the whole file, so it is the longest task.
+        whole = pool.submit(_dataset_pass, spec, path, display, opts) if plan.dataset_rules else None
         results = list(pool.map(_check_part, *zip(*[(spec, path, display, opts, p) for p in plan.parts], strict=True)))
+        if whole is not None:
+            results.append(whole.result())
 
     def duplicates(parts: Sequence[_PartResult], offsets: Offsets) -> None:
         with KeyIndex() as index:

@@ -8,7 +8,7 @@ import pytest
 
 import kikan_std
 from kikan_std import parallel
-from tests.test_parallel import _comparable, _defective
+from tests.test_parallel import _comparable, _defective, _jumin_defective
 
 distributed = pytest.importorskip("dask.distributed", reason="the dask extra is installed by `make test`")
 
@@ -38,6 +38,21 @@ def test_dask_matches_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert one.stats.findings_by_code["KEY001"] > 7
     assert _comparable(one) == _comparable(on_dask)
     assert calls == [3]  # the big file went through 3 parts and Dask's groupby/merge
+
+
+def test_dask_with_dataset_rules_matches_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, client) -> None:  # type: ignore[no-untyped-def]
+    import kikan_std.dask as kd
+
+    monkeypatch.setattr(parallel, "MIN_PART_BYTES", 64 * 1024)
+    calls: list[str] = []
+    real_submit = client.submit
+    monkeypatch.setattr(client, "submit", lambda fn, *a, **k: (calls.append(fn.__name__), real_submit(fn, *a, **k))[1])
+    p = _jumin_defective(tmp_path)
+    one = kikan_std.check(p, spec="jumin_kiroku", max_findings=5)
+    on_dask = kd.check([p], spec="jumin_kiroku", client=client, max_findings=5)
+    assert {"JUM009", "JUM011", "FLD015"} <= set(one.stats.findings_by_code)
+    assert _comparable(one) == _comparable(on_dask)
+    assert calls == ["_dataset_pass"]  # split into parts, with the dataset rules in one more task
 
 
 def test_dask_deliverable_matches_the_local_run(tmp_path: Path, client) -> None:  # type: ignore[no-untyped-def]
