@@ -12,11 +12,12 @@ import datetime as _dt
 import difflib
 import functools
 import gc
+import marshal
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, BinaryIO, Literal
 
 from kikan_std._version import __version__
 from kikan_std.catalogue import Lang, entry
@@ -244,6 +245,9 @@ class _FileRun:
         self.rule_sink: _Sink | None = None
         self.part_keys: list[str] = []
         self.part_refs: list[tuple[int, int]] = []
+        # Or, to keep a big part's memory flat, its keys go to this file as length-prefixed
+        # marshal batches of (keys, packed refs) — see kikan_std.parallel.iter_part_keys.
+        self.part_keys_file: BinaryIO | None = None
 
     def run(self) -> InputInfo:
         opts = self.options
@@ -304,8 +308,12 @@ class _FileRun:
                         self._check_keys(x, pk_index, key_cols, key_items)
                     elif self.part is not None and key_cols:
                         keys, refs = self._keys_of(x, key_cols)
-                        self.part_keys += keys
-                        self.part_refs += zip(refs.records, refs.lines, strict=True)
+                        if self.part_keys_file is not None:
+                            data = marshal.dumps((list(keys), list(refs.packed())))
+                            self.part_keys_file.write(len(data).to_bytes(8, "little") + data)
+                        else:
+                            self.part_keys += keys
+                            self.part_refs += zip(refs.records, refs.lines, strict=True)
                     self._locate = None
                     if self.progress is not None:
                         self.progress(self.display, source.stats.records)

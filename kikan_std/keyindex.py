@@ -66,6 +66,39 @@ class Refs(Sequence[Ref]):
         return [a << 32 | b for a, b in zip(r, ln, strict=True)]
 
 
+class PackedRefs(Sequence[Ref]):
+    """Refs already packed (``record << 32 | line``), all shifted by ``offset`` (a packed ref too).
+
+    What a part of a file split for ``--jobs`` hands back: its numbering, shifted by what the
+    earlier parts held (no carry: a line number stays below 2**32).
+    """
+
+    __slots__ = ("_offset", "_packed")
+
+    def __init__(self, packed: Sequence[int], offset: int = 0) -> None:
+        self._packed = packed
+        self._offset = offset
+
+    def __len__(self) -> int:
+        return len(self._packed)
+
+    @overload
+    def __getitem__(self, i: int) -> Ref: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[Ref]: ...
+    def __getitem__(self, i: int | slice) -> Ref | Sequence[Ref]:
+        if isinstance(i, slice):
+            return PackedRefs(self._packed[i], self._offset)
+        return _unpack(self._packed[i] + self._offset)
+
+    def packed(self) -> Sequence[int]:
+        """Each ref as ``record << 32 | line``."""
+        if not self._offset:
+            return self._packed
+        off = self._offset
+        return [p + off for p in self._packed]
+
+
 class KeyIndex:
     """First-occurrence index of string keys.
 
@@ -105,7 +138,7 @@ class KeyIndex:
         Once spilled, nothing is returned: :meth:`finish` reports the repeats.
         """
         dupes: list[tuple[int, Ref]] = []
-        packed = refs.packed() if isinstance(refs, Refs) else [r << 32 | ln for r, ln in refs]
+        packed = refs.packed() if isinstance(refs, (Refs, PackedRefs)) else [r << 32 | ln for r, ln in refs]
         mem = self._mem
         if mem is None:
             self._append(keys, packed)

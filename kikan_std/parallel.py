@@ -19,17 +19,21 @@ alone, while the parts do the field checks and record rules.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import gc
 import hashlib
 import io
 import itertools
-import mmap
+import marshal
 import multiprocessing
-from collections.abc import Callable, Sequence
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from kikan_std.engine import (
     Options,
@@ -44,7 +48,7 @@ from kikan_std.engine import (
     report_late_duplicates,
 )
 from kikan_std.findings import Finding
-from kikan_std.keyindex import KeyIndex
+from kikan_std.keyindex import KeyIndex, PackedRefs
 from kikan_std.model import Group, Spec
 from kikan_std.readers import input_format_for
 from kikan_std.readers.csv_reader import normalise_encoding
@@ -56,14 +60,37 @@ MIN_PART_BYTES = 4 << 20
 _SPLITTABLE_ENCODINGS = ("utf-8", "utf_8", "utf-8-sig", "cp932", "shift_jis", "ms932", "sjis")
 
 
-def _record_start_after(data: mmap.mmap, pos: int, quotes_before: int, last: int) -> tuple[int, int] | None:
+def _count_quotes(f: BinaryIO, start: int, end: int) -> int:
+    """Quote bytes in ``[start, end)``, read in blocks (a slice of a mapped file would copy it, and
+    mapped pages count toward the process's memory)."""
+    f.seek(start)
+    n, left = 0, end - start
+    while left > 0:
+        b = f.read(min(1 << 20, left))
+        if not b:
+            break
+        n += b.count(b'"')
+        left -= len(b)
+    return n
+
+
+def _line_start_after(f: BinaryIO, pos: int) -> int | None:
+    f.seek(pos)
+    while b := f.read(1 << 16):
+        i = b.find(b"\n")
+        if i >= 0:
+            return pos + i + 1
+        pos += len(b)
+    return None
+
+
+def _record_start_after(f: BinaryIO, pos: int, quotes_before: int, last: int) -> tuple[int, int] | None:
     """The first line start at or after ``pos`` outside quotes, and the quote count before it."""
     while True:
-        nl = data.find(b"\n", pos)
-        if nl < 0:
+        cut = _line_start_after(f, pos)
+        if cut is None:
             return None
-        cut = nl + 1
-        quotes = quotes_before + data[last:cut].count(b'"')
+        quotes = quotes_before + _count_quotes(f, last, cut)
         if quotes % 2 == 0:
             return cut, quotes
         pos, last, quotes_before = cut, cut, quotes
@@ -77,7 +104,7 @@ def plan_parts(path: Path, encoding: str, jobs: int) -> tuple[int, list[int]] | 
     size = path.stat().st_size
     if size < 2 * MIN_PART_BYTES:
         return None
-    with path.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+    with path.open("rb") as data:
         first = _record_start_after(data, 0, 0, 0)  # the header record ends at the first such line end
         if first is None:
             return None
@@ -111,12 +138,18 @@ class _PartResult:
     records: int
     lines: int
     not_run: list[_NotRun]
+    keys_file: str | None = None
+    """With ``keys_to_file``: where the part's keys are (and ``keys`` / ``refs`` stay empty)."""
 
 
-def _check_part(spec: Spec, path: Path, display: str, opts: Options, part: Part) -> _PartResult:
+def _check_part(spec: Spec, path: Path, display: str, opts: Options, part: Part,
+                keys_to_file: bool = False) -> _PartResult:
     """Run in a worker process: check one part with the spec's built-in record rules.
 
     Dataset rules never run in a part: they need every record in order (see :func:`_dataset_pass`).
+    With ``keys_to_file`` (local workers) the part's primary keys go to a temporary file as they
+    come, so neither the worker nor the caller holds a big part's keys in memory; a Dask worker
+    may be on another machine, so there they come back in the result.
     """
     rules = rules_for(spec)
     sink = _Sink(cap=opts.max_findings, file_order={display: 0})
@@ -124,9 +157,33 @@ def _check_part(spec: Spec, path: Path, display: str, opts: Options, part: Part)
     gc.disable()  # as in run_check: chunk rows are short-lived containers
     fr = _FileRun(spec, path, display, opts, sink, rules.record_rules, (), not_run, None)
     fr.part = part
-    info = fr.run()
+    keys_file = None
+    if keys_to_file:
+        fd, keys_file = tempfile.mkstemp(prefix="kikan-part-keys-")
+        fr.part_keys_file = os.fdopen(fd, "wb")
+    try:
+        info = fr.run()
+    finally:
+        if fr.part_keys_file is not None:
+            fr.part_keys_file.close()
     assert fr.source is not None
-    return _PartResult(sink, fr.part_keys, fr.part_refs, info.records, fr.source.stats.lines, not_run)
+    return _PartResult(sink, fr.part_keys, fr.part_refs, info.records, fr.source.stats.lines, not_run, keys_file)
+
+
+def iter_part_keys(result: _PartResult, offset: int) -> Iterator[tuple[Sequence[str], Sequence[tuple[int, int]]]]:
+    """A part's (keys, refs) in order, shifted by ``offset`` (a packed ref); removes its key file."""
+    if result.keys_file is None:
+        refs = PackedRefs([r << 32 | ln for r, ln in result.refs], offset)
+        yield result.keys, refs
+        return
+    try:
+        with open(result.keys_file, "rb") as f:
+            while size := f.read(8):
+                keys, packed = marshal.loads(f.read(int.from_bytes(size, "little")))
+                yield keys, PackedRefs(packed, offset)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(result.keys_file)
 
 
 def _dataset_pass(spec: Spec, path: Path, display: str, opts: Options) -> _PartResult:
@@ -277,15 +334,22 @@ def check_in_parts(
     with ProcessPoolExecutor(max_workers=len(plan.parts) + bool(plan.dataset_rules), mp_context=ctx) as pool:
         # The dataset pass is submitted first: it reads the whole file, so it is the longest task.
         whole = pool.submit(_dataset_pass, spec, path, display, opts) if plan.dataset_rules else None
-        results = list(pool.map(_check_part, *zip(*[(spec, path, display, opts, p) for p in plan.parts], strict=True)))
+        results = list(pool.map(_check_part, *zip(*[(spec, path, display, opts, p, True) for p in plan.parts],
+                                                  strict=True)))
         if whole is not None:
             results.append(whole.result())
 
     def duplicates(parts: Sequence[_PartResult], offsets: Offsets) -> None:
         with KeyIndex() as index:
             for r, (rec_off, line_off) in zip(parts, offsets, strict=True):
-                refs = [(rec + rec_off, ln + line_off) for rec, ln in r.refs]
-                report_duplicates(sink, display, index.add_many(r.keys, refs), r.keys, refs, plan.key_items)
+                for keys, refs in iter_part_keys(r, rec_off << 32 | line_off):
+                    report_duplicates(sink, display, index.add_many(keys, refs), keys, refs, plan.key_items)
             report_late_duplicates(sink, display, index, plan.key_items)
 
-    return merge_parts(plan, results, path, display, opts, sink, not_run, duplicates)
+    try:
+        return merge_parts(plan, results, path, display, opts, sink, not_run, duplicates)
+    finally:
+        for r in results:  # key files not read (no primary key, or an error on the way)
+            if r.keys_file is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(r.keys_file)

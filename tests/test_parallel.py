@@ -138,3 +138,26 @@ def test_jobs_with_dataset_rules_give_identical_reports(tmp_path: Path, monkeypa
     assert _comparable(one) == _comparable(two)
     capped = kikan_std.check(p, spec="jumin_kiroku", max_findings=3, jobs=2)
     assert _comparable(capped) == _comparable(kikan_std.check(p, spec="jumin_kiroku", max_findings=3))
+
+
+def test_part_keys_go_through_files_that_are_removed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Local workers write their keys to temporary files (flat memory); none is left behind."""
+    import tempfile
+
+    monkeypatch.setattr(parallel, "MIN_PART_BYTES", 64 * 1024)
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
+    seen: list[str] = []
+    real = parallel.iter_part_keys
+
+    def spy(result, offset):  # type: ignore[no-untyped-def]
+        seen.append(result.keys_file)
+        return real(result, offset)
+
+    monkeypatch.setattr(parallel, "iter_part_keys", spy)
+    p = _defective(tmp_path)
+    two = kikan_std.check(p, spec="jutogai_atena", max_findings=None, jobs=2)
+    assert len(seen) == 2 and all(f and f.startswith(str(tmp)) for f in seen)
+    assert _comparable(two) == _comparable(kikan_std.check(p, spec="jutogai_atena", max_findings=None))
+    assert list(tmp.iterdir()) == []
