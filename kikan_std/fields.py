@@ -309,20 +309,22 @@ class FieldChecker:
         """True only if no value of ``col`` has any problem (conservative: False means 'look closer')."""
         if not col:
             return True
-        if self.required and "" in col:
-            return False
         # Repetitive columns (codes, dates, prefectures) are checked once per distinct value;
         # near-unique ones (numbers, names) skip the set, which would cost more than it saves.
         values: Collection[str] = col
         distinct: set[str] | None = None
         if self._dedupe:
             distinct = set(col)
+            if self.required and "" in distinct:
+                return False
             self._dedupe = len(distinct) * 2 < len(col)
             # Values already proven clean in earlier chunks need no second look.
             values = distinct - self._known
             if not values:
                 return True
         else:
+            if self.required and "" in col:
+                return False
             self._dedupe_skips += 1
             if self._dedupe_skips % 16 == 0:
                 self._dedupe = True  # look again now and then: data changes along a file
