@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import kikan_std
 from kikan_std.engine import run_check
@@ -121,3 +123,27 @@ def test_official_items_match_the_reference(shared_reference: Path) -> None:
     for it, r in zip(items, rows, strict=True):
         assert (it.id, it.name, it.romaji, it.type.value, it.length, it.obligation.value) == (
             r["データ項目ID(8桁)"], r["データ項目"], r["データ項目_ローマ字"], r["データ型"], r["桁数"], r["データ出力条件"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["a", "b", "c", "d", "e", "f", "g", "あ", "\x1f"]), min_size=0, max_size=3)
+                .map("".join), max_size=60),
+       st.integers(min_value=0, max_value=70), st.integers(min_value=1, max_value=9))
+def test_key_index_reports_what_a_plain_dict_does(keys: list[str], spill_at: int, batch: int) -> None:
+    """In memory or spilled at any point, in batches of any size: every repeat with its first ref."""
+    expected, first = [], {}
+    for i, k in enumerate(keys):
+        ref = (i + 1, i + 2)
+        if k in first:
+            expected.append((k, ref, first[k]))
+        else:
+            first[k] = ref
+    got = []
+    with KeyIndex(spill_at=spill_at) as idx:
+        for start in range(0, len(keys), batch):
+            part = keys[start : start + batch]
+            refs = Refs(range(start + 1, start + 1 + len(part)), range(start + 2, start + 2 + len(part)))
+            got += [(part[j], refs[j], f) for j, f in idx.add_many(part, refs)]
+        got += idx.finish()
+        assert len(idx) == len(first)
+    assert got == expected
