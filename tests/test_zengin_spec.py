@@ -95,6 +95,20 @@ def test_valid_file_has_no_findings(tmp_path: Path) -> None:
     assert report["inputs"][0]["records"] == 6 and report["inputs"][0]["format"] == "fixed"
 
 
+def test_records_back_to_back_without_line_breaks(tmp_path: Path) -> None:
+    """全銀 files may have no CR LF between records: with 'auto', a file without any line break
+    that is a whole number of records is read record by record, and checked just the same."""
+    assert _check(tmp_path, b"".join(_lines())) == (True, [])
+    lines = _lines()
+    _bad_amount(lines)
+    valid, found = _check(tmp_path, b"".join(lines))
+    assert not valid and {(code, record) for code, record, _, _ in found} == {
+        (code, record) for code, record, _, _ in _check(tmp_path, _join(lines))[1]}
+    # Not a whole number of records: read as one line, which has the wrong length.
+    valid, found = _check(tmp_path, b"".join(_lines())[:-1])
+    assert not valid and ("FIX001", 1) in {(code, record) for code, record, _, _ in found}
+
+
 def _bad_char(lines: list[bytes]) -> None:
     lines[1] = lines[1][:52] + "ｮ".encode("cp932") + lines[1][53:]  # 受取人名 (bytes 51–80), 3rd char
 

@@ -32,9 +32,24 @@ from kikan_std.readers.csv_reader import CHUNK_ROWS, Chunk, CsvSource, normalise
 _PAD = " \u3000"
 
 
+def back_to_back(data: bytes, layout: FixedWidthLayout) -> bool:
+    """True when the records follow each other without line breaks.
+
+    Always for ``line_terminator: none``; for ``auto`` when the data holds no CR or LF at all and
+    is a whole number (two or more) of records, as 全銀 files often are (whether records end with
+    CR LF is agreed with the bank). Anything else is read by line, so a stray break still shows
+    as a record of the wrong length (FIX001).
+    """
+    if layout.line_terminator == "none":
+        return True
+    size = layout.record_length
+    return (layout.line_terminator == "auto" and len(data) > size and len(data) % size == 0
+            and b"\n" not in data and b"\r" not in data)
+
+
 def split_records(data: bytes, layout: FixedWidthLayout) -> Iterator[tuple[int, int, bytes]]:
     """(line, byte offset, record bytes) for each record; terminators removed."""
-    if layout.line_terminator == "none":
+    if back_to_back(data, layout):
         size = layout.record_length
         for i, off in enumerate(range(0, len(data), size)):
             yield i + 1, off, data[off : off + size]
