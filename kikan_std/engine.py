@@ -313,7 +313,7 @@ class _FileRun:
                             self.part_keys_file.write(len(data).to_bytes(8, "little") + data)
                         else:
                             self.part_keys += keys
-                            self.part_refs += zip(refs.records, refs.lines, strict=True)
+                            self.part_refs += refs
                     self._locate = None
                     if self.progress is not None:
                         self.progress(self.display, source.stats.records)
@@ -520,11 +520,12 @@ class _FileRun:
             keys = key_columns[0]
         else:
             keys = [KEY_SEP.join(vals) for vals in zip(*key_columns, strict=True)]
-        refs = Refs(chunk.records, chunk.lines)
+        refs = Refs.of(chunk.records, chunk.lines)
         if any("" in kc for kc in key_columns):
             idx = [i for i in range(len(keys)) if all(kc[i] for kc in key_columns)]
             keys = [keys[i] for i in idx]
-            refs = Refs([refs.records[i] for i in idx], [refs.lines[i] for i in idx])
+            packed = refs.packed()
+            refs = Refs([packed[i] for i in idx])
         return keys, refs
 
 

@@ -34,43 +34,11 @@ def _unpack(p: int) -> Ref:
 
 
 class Refs(Sequence[Ref]):
-    """(record, line) pairs kept as two parallel sequences: no tuple per key.
+    """(record, line) refs kept packed (``record << 32 | line``): no tuple per key.
 
-    A chunk's records and lines are usually ranges; their packed refs then form a range too.
-    """
-
-    __slots__ = ("lines", "records")
-
-    def __init__(self, records: Sequence[int], lines: Sequence[int]) -> None:
-        self.records = records
-        self.lines = lines
-
-    def __len__(self) -> int:
-        return len(self.records)
-
-    @overload
-    def __getitem__(self, i: int) -> Ref: ...
-    @overload
-    def __getitem__(self, i: slice) -> Sequence[Ref]: ...
-    def __getitem__(self, i: int | slice) -> Ref | Sequence[Ref]:
-        if isinstance(i, slice):
-            return Refs(self.records[i], self.lines[i])
-        return self.records[i], self.lines[i]
-
-    def packed(self) -> Sequence[int]:
-        """Each ref as ``record << 32 | line``."""
-        r, ln = self.records, self.lines
-        if isinstance(r, range) and isinstance(ln, range) and r.step == ln.step == 1 and len(r):
-            first, last = r[0] << 32 | ln[0], r[-1] << 32 | ln[-1]
-            return range(first, last + 1, (1 << 32) + 1)
-        return [a << 32 | b for a, b in zip(r, ln, strict=True)]
-
-
-class PackedRefs(Sequence[Ref]):
-    """Refs already packed (``record << 32 | line``), all shifted by ``offset`` (a packed ref too).
-
-    What a part of a file split for ``--jobs`` hands back: its numbering, shifted by what the
-    earlier parts held (no carry: a line number stays below 2**32).
+    All are shifted by ``offset`` (a packed ref too): what a part of a file split for ``--jobs``
+    hands back is its own numbering, shifted by what the earlier parts held (no carry: a line
+    number stays below 2**32).
     """
 
     __slots__ = ("_offset", "_packed")
@@ -78,6 +46,14 @@ class PackedRefs(Sequence[Ref]):
     def __init__(self, packed: Sequence[int], offset: int = 0) -> None:
         self._packed = packed
         self._offset = offset
+
+    @classmethod
+    def of(cls, records: Sequence[int], lines: Sequence[int]) -> Refs:
+        """The refs of parallel records and lines; a chunk's are ranges, and then so are its refs."""
+        if isinstance(records, range) and isinstance(lines, range) and records.step == lines.step == 1 and records:
+            first, last = records[0] << 32 | lines[0], records[-1] << 32 | lines[-1]
+            return cls(range(first, last + 1, (1 << 32) + 1))
+        return cls([r << 32 | ln for r, ln in zip(records, lines, strict=True)])
 
     def __len__(self) -> int:
         return len(self._packed)
@@ -88,7 +64,7 @@ class PackedRefs(Sequence[Ref]):
     def __getitem__(self, i: slice) -> Sequence[Ref]: ...
     def __getitem__(self, i: int | slice) -> Ref | Sequence[Ref]:
         if isinstance(i, slice):
-            return PackedRefs(self._packed[i], self._offset)
+            return Refs(self._packed[i], self._offset)
         return _unpack(self._packed[i] + self._offset)
 
     def packed(self) -> Sequence[int]:
@@ -138,7 +114,7 @@ class KeyIndex:
         Once spilled, nothing is returned: :meth:`finish` reports the repeats.
         """
         dupes: list[tuple[int, Ref]] = []
-        packed = refs.packed() if isinstance(refs, (Refs, PackedRefs)) else [r << 32 | ln for r, ln in refs]
+        packed = refs.packed() if isinstance(refs, Refs) else [r << 32 | ln for r, ln in refs]
         mem = self._mem
         if mem is None:
             self._append(keys, packed)

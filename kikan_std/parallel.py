@@ -48,7 +48,7 @@ from kikan_std.engine import (
     report_late_duplicates,
 )
 from kikan_std.findings import Finding
-from kikan_std.keyindex import KeyIndex, PackedRefs
+from kikan_std.keyindex import KeyIndex, Refs
 from kikan_std.model import Group, Spec
 from kikan_std.readers import input_format_for
 from kikan_std.readers.csv_reader import normalise_encoding
@@ -173,14 +173,14 @@ def _check_part(spec: Spec, path: Path, display: str, opts: Options, part: Part,
 def iter_part_keys(result: _PartResult, offset: int) -> Iterator[tuple[Sequence[str], Sequence[tuple[int, int]]]]:
     """A part's (keys, refs) in order, shifted by ``offset`` (a packed ref); removes its key file."""
     if result.keys_file is None:
-        refs = PackedRefs([r << 32 | ln for r, ln in result.refs], offset)
+        refs = Refs([r << 32 | ln for r, ln in result.refs], offset)
         yield result.keys, refs
         return
     try:
         with open(result.keys_file, "rb") as f:
             while size := f.read(8):
                 keys, packed = marshal.loads(f.read(int.from_bytes(size, "little")))
-                yield keys, PackedRefs(packed, offset)
+                yield keys, Refs(packed, offset)
     finally:
         with contextlib.suppress(OSError):
             os.unlink(result.keys_file)

@@ -66,12 +66,12 @@ def test_key_index_spills_and_still_finds_duplicates(tmp_path: Path) -> None:
 
 def test_key_index_repeats_inside_one_batch_keep_the_first_ref() -> None:
     with KeyIndex() as idx:
-        refs = Refs(range(1, 6), range(2, 7))
+        refs = Refs.of(range(1, 6), range(2, 7))
         assert list(refs.packed()) == [r << 32 | ln for r, ln in zip(range(1, 6), range(2, 7), strict=True)]
         # None of these exist yet: the all-new fast path must still report the repeats in order.
         assert idx.add_many(["a", "b", "a", "c", "a"], refs) == [(2, (1, 2)), (4, (1, 2))]
         assert idx.get("a") == (1, 2) and idx.get("c") == (4, 5)
-        assert idx.add_many(["c", "d"], Refs([9, 12], [20, 30])) == [(0, (4, 5))]
+        assert idx.add_many(["c", "d"], Refs.of([9, 12], [20, 30])) == [(0, (4, 5))]
         assert idx.get("d") == (12, 30)
 
 
@@ -142,7 +142,7 @@ def test_key_index_reports_what_a_plain_dict_does(keys: list[str], spill_at: int
     with KeyIndex(spill_at=spill_at) as idx:
         for start in range(0, len(keys), batch):
             part = keys[start : start + batch]
-            refs = Refs(range(start + 1, start + 1 + len(part)), range(start + 2, start + 2 + len(part)))
+            refs = Refs.of(range(start + 1, start + 1 + len(part)), range(start + 2, start + 2 + len(part)))
             got += [(part[j], refs[j], f) for j, f in idx.add_many(part, refs)]
         got += idx.finish()
         assert len(idx) == len(first)
