@@ -17,10 +17,11 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO, overload
 
+from kikan_std import spill
+
 Ref = tuple[int, int]
 """(record, line) of a key's first occurrence."""
 
-DEFAULT_SPILL_AT = 2_000_000
 
 PARTITIONS = 256
 """Spill partitions: 10^8 keys make ~400,000 per partition, a dict of ~40 MB at the end."""
@@ -85,10 +86,7 @@ class KeyIndex:
     """
 
     def __init__(self, spill_at: int | None = None, tmpdir: str | None = None) -> None:
-        import os
-
-        env = os.environ.get("KIKAN_STD_SPILL_AT")
-        self._spill_at = spill_at if spill_at is not None else int(env) if env else DEFAULT_SPILL_AT
+        self._spill_at = spill_at if spill_at is not None else spill.spill_threshold()
         self._tmpdir = tmpdir
         # In memory a ref is packed into one int (record << 32 | line): a tuple per key would cost
         # about 60 more bytes each, a third of the index for a million keys.

@@ -430,10 +430,10 @@ def test_spilled_state_gives_the_same_findings(tmp_path: Path, monkeypatch: pyte
 def test_store_spills_to_a_file_and_removes_it(monkeypatch: pytest.MonkeyPatch) -> None:
     import os
 
-    from kikan_std.specs.jumin_kiroku import _Store
+    from kikan_std.spill import SpillTable
 
     monkeypatch.setenv("KIKAN_STD_SPILL_AT", "10")
-    s = _Store("CREATE TABLE t (a INTEGER);")
+    s = SpillTable("CREATE TABLE t (a INTEGER);")
     s.insert("INSERT INTO t VALUES (?)", [(i,) for i in range(5)])
     assert not s.spilled
     s.insert("INSERT INTO t VALUES (?)", [(i,) for i in range(20)])

@@ -7,16 +7,11 @@ these rules skip them rather than report the same value twice.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
-import os
 import re
-import sqlite3
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 
 from kikan_std.findings import Finding
-from kikan_std.keyindex import DEFAULT_SPILL_AT
 from kikan_std.rules import ChunkView, RecordRule
 
 _YM = re.compile(r"^(\d{4})-(\d{2})$")
@@ -104,44 +99,3 @@ def exact_length_rule(name: str, code: str, item: str, length: int, clause: str,
 def columns(view: ChunkView, names: Sequence[str]) -> list[Sequence[str]]:
     """The columns ``names`` (RuleNotRun naming the missing ones)."""
     return view.need(*names)
-
-
-class SpillTable:
-    """Rows in an in-memory SQLite table that moves to a temporary file past ``spill_at`` rows.
-
-    For dataset rules whose state grows with the data (e.g. the co-ownership shares of every
-    property): bounded memory on large files, same results either way.
-    """
-
-    def __init__(self, schema: str, spill_at: int | None = None) -> None:
-        env = os.environ.get("KIKAN_STD_SPILL_AT")
-        self.spill_at = spill_at if spill_at is not None else int(env) if env else DEFAULT_SPILL_AT
-        self.db = sqlite3.connect(":memory:")
-        self.db.executescript(schema)
-        self.rows = 0
-        self.path: str | None = None
-
-    @property
-    def spilled(self) -> bool:
-        """True once the table lives on disk."""
-        return self.path is not None
-
-    def insert(self, sql: str, rows: Sequence[tuple[object, ...]]) -> None:
-        """Insert ``rows``; spill to disk when past the threshold."""
-        self.db.executemany(sql, rows)
-        self.rows += len(rows)
-        if self.path is None and self.rows > self.spill_at:
-            fd, path = tempfile.mkstemp(prefix="kikan-taxwel-", suffix=".sqlite")
-            os.close(fd)
-            disk = sqlite3.connect(path)
-            self.db.commit()
-            self.db.backup(disk)
-            self.db.close()
-            self.db, self.path = disk, path
-
-    def close(self) -> None:
-        """Close and delete the spill file."""
-        self.db.close()
-        if self.path is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(self.path)

@@ -11,31 +11,26 @@ what it does when a column it needs is missing:
   without them: nothing to compare, and the missing column is itself reported (CSV005 warning).
 
 Cross-record rules (history, households) keep per-record facts in SQLite tables that start in memory
-and move to a temporary file past ``KIKAN_STD_SPILL_AT`` rows (default as :mod:`kikan_std.keyindex`),
+and move to a temporary file past ``KIKAN_STD_SPILL_AT`` rows (default as :mod:`kikan_std.spill`),
 so memory stays bounded for any number of rows. Their findings name every record involved
 (``related``) and carry 宛名番号 and 世帯番号.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
 import itertools
-import os
 import re
-import sqlite3
-import tempfile
-import weakref
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from kikan_std.checkdigits import modulus11_w2_7_check_digit
 from kikan_std.fields import _DATE_RE_TEXT, is_calendar_date
 from kikan_std.findings import Finding
-from kikan_std.keyindex import DEFAULT_SPILL_AT
 from kikan_std.lgcodes import local_government_codes
 from kikan_std.model import Format, Group
 from kikan_std.rules import ChunkView, DatasetRule, DatasetState, RecordRule, RuleNotRun, RuleOption
+from kikan_std.spill import SpillTable
 from kikan_std.wareki import ERAS, era_by_code, is_valid_era_for_date
 
 _STD = "住民記録システム標準仕様書 第1.0版 第3章"
@@ -524,60 +519,6 @@ def _check_lg_membership(view: ChunkView) -> Iterator[Finding]:
     yield from (f for _, f in found)
 
 
-# -- spillable SQLite table ---------------------------------------------------------------------
-
-
-def _spill_at() -> int:
-    env = os.environ.get("KIKAN_STD_SPILL_AT")
-    return int(env) if env else DEFAULT_SPILL_AT
-
-
-class _Store:
-    """A SQLite database in memory that moves to a temporary file once it holds ``spill_at`` rows."""
-
-    def __init__(self, schema: str) -> None:
-        self.db = sqlite3.connect(":memory:")
-        self.db.executescript(schema)
-        self.rows = 0
-        self.spill_at = _spill_at()
-        self.path: str | None = None
-        self._cleanup: Callable[[], None] | None = None
-
-    @property
-    def spilled(self) -> bool:
-        return self.path is not None
-
-    def insert(self, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
-        self.db.executemany(sql, rows)
-        self.rows += len(rows)
-        if self.path is None and self.rows > self.spill_at:
-            self._spill()
-
-    def _spill(self) -> None:
-        fd, path = tempfile.mkstemp(prefix="kikan-jumin-", suffix=".sqlite")
-        os.close(fd)
-        disk = sqlite3.connect(path)
-        self.db.commit()
-        self.db.backup(disk)
-        self.db.close()
-        disk.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=FILE;")
-        self.db, self.path = disk, path
-        # Remove the file even if finish() is never reached (a crash elsewhere in the run).
-        self._cleanup = weakref.finalize(self, _remove, disk, path)
-
-    def close(self) -> None:
-        if self._cleanup is not None:
-            self._cleanup()
-        else:
-            self.db.close()
-
-
-def _remove(db: sqlite3.Connection, path: str) -> None:
-    db.close()
-    with contextlib.suppress(OSError):
-        os.unlink(path)
-
-
 # -- JUM010 / JUM011 / JUM012 履歴 (1.2.1) ------------------------------------------------------
 
 
@@ -586,7 +527,7 @@ class _HistoryState:
 
     def __init__(self, group: Group) -> None:
         self.file = ""
-        self.store = _Store(
+        self.store = SpillTable(
             "CREATE TABLE h (atena TEXT, no INTEGER, latest INTEGER, rec INTEGER, line INTEGER, setai TEXT);"
         )
 
@@ -666,7 +607,7 @@ class _HouseholdState:
 
     def __init__(self, group: Group) -> None:
         self.file = ""
-        self.store = _Store(
+        self.store = SpillTable(
             "CREATE TABLE m (setai TEXT, atena TEXT, rec INTEGER, line INTEGER, head INTEGER, "
             "name TEXT, alt_name TEXT, head_name TEXT);"
         )

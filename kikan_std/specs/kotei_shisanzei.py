@@ -13,7 +13,8 @@ from fractions import Fraction
 from kikan_std.findings import Finding
 from kikan_std.model import Group
 from kikan_std.rules import ChunkView, DatasetRule, RecordRule
-from kikan_std.specs._taxwel import SpillTable, to_int
+from kikan_std.specs._taxwel import to_int
+from kikan_std.spill import SpillTable
 
 _CAP = {"1": Fraction(1, 6), "2": Fraction(1, 3)}
 
