@@ -12,7 +12,6 @@ import datetime as _dt
 import difflib
 import functools
 import gc
-import marshal
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -40,6 +39,7 @@ from kikan_std.report import (
     finding_out,
 )
 from kikan_std.rules import ChunkView, DatasetRule, DatasetState, FileRule, RecordRule, RuleNotRun
+from kikan_std.spill import write_batch
 
 if TYPE_CHECKING:
     from kikan_std.baseline import Baseline, Classifier
@@ -246,7 +246,7 @@ class _FileRun:
         self.part_keys: list[str] = []
         self.part_refs: list[tuple[int, int]] = []
         # Or, to keep a big part's memory flat, its keys go to this file as length-prefixed
-        # marshal batches of (keys, packed refs) — see kikan_std.parallel.iter_part_keys.
+        # batches of (keys, packed refs) — see kikan_std.parallel.iter_part_keys.
         self.part_keys_file: BinaryIO | None = None
 
     def run(self) -> InputInfo:
@@ -309,8 +309,7 @@ class _FileRun:
                     elif self.part is not None and key_cols:
                         keys, refs = self._keys_of(x, key_cols)
                         if self.part_keys_file is not None:
-                            data = marshal.dumps((list(keys), list(refs.packed())))
-                            self.part_keys_file.write(len(data).to_bytes(8, "little") + data)
+                            write_batch(self.part_keys_file, (list(keys), list(refs.packed())))
                         else:
                             self.part_keys += keys
                             self.part_refs += refs

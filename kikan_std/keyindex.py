@@ -10,7 +10,6 @@ size checks in bounded memory at a steady rate. A B-tree on disk (SQLite, used h
 from __future__ import annotations
 
 import itertools
-import marshal
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -188,11 +187,7 @@ class KeyIndex:
     def _flush(self) -> None:
         for f, b in zip(self._files, self._buffers, strict=True):
             if b:
-                # Length-prefixed: marshal.load on a file reads item by item through Python calls
-                # (slow); marshal.loads on the read bytes is one C call.
-                data = marshal.dumps(b)
-                f.write(len(data).to_bytes(8, "little"))
-                f.write(data)
+                spill.write_batch(f, b)
                 b.clear()
         self._buffered = 0
 
@@ -203,8 +198,7 @@ class KeyIndex:
         firsts: dict[str, int] = {}
         repeats: list[tuple[str, int]] = []
         setdefault = firsts.setdefault
-        while size := f.read(8):
-            batch = marshal.loads(f.read(int.from_bytes(size, "little")))
+        for batch in spill.read_batches(f):
             for k, p in zip(batch[0::2], batch[1::2], strict=True):
                 if setdefault(k, p) != p:
                     repeats.append((k, p))

@@ -25,7 +25,6 @@ import gc
 import hashlib
 import io
 import itertools
-import marshal
 import multiprocessing
 import os
 import tempfile
@@ -55,6 +54,7 @@ from kikan_std.readers.csv_reader import normalise_encoding
 from kikan_std.report import InputInfo
 from kikan_std.rules import DatasetRule, RecordRule
 from kikan_std.specs import rules_for
+from kikan_std.spill import read_batches
 
 MIN_PART_BYTES = 4 << 20
 _SPLITTABLE_ENCODINGS = ("utf-8", "utf_8", "utf-8-sig", "cp932", "shift_jis", "ms932", "sjis")
@@ -178,8 +178,7 @@ def iter_part_keys(result: _PartResult, offset: int) -> Iterator[tuple[Sequence[
         return
     try:
         with open(result.keys_file, "rb") as f:
-            while size := f.read(8):
-                keys, packed = marshal.loads(f.read(int.from_bytes(size, "little")))
+            for keys, packed in read_batches(f):
                 yield keys, Refs(packed, offset)
     finally:
         with contextlib.suppress(OSError):

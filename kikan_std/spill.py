@@ -9,12 +9,13 @@ files, the same results either way.
 from __future__ import annotations
 
 import contextlib
+import marshal
 import os
 import sqlite3
 import tempfile
 import weakref
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import IO, Any
 
 DEFAULT_SPILL_AT = 2_000_000
 """Rows or keys kept in memory before spilling, unless ``KIKAN_STD_SPILL_AT`` says otherwise."""
@@ -24,6 +25,22 @@ def spill_threshold() -> int:
     """``KIKAN_STD_SPILL_AT`` if set, else :data:`DEFAULT_SPILL_AT`."""
     env = os.environ.get("KIKAN_STD_SPILL_AT")
     return int(env) if env else DEFAULT_SPILL_AT
+
+
+def write_batch(f: IO[bytes], batch: Any) -> None:
+    """Append ``batch`` (lists, tuples, str, int …) to ``f`` as a length-prefixed marshal record.
+
+    Length-prefixed because ``marshal.load`` on a file reads item by item through Python calls
+    (slow), while ``marshal.loads`` on the bytes read at once is one C call.
+    """
+    data = marshal.dumps(batch)
+    f.write(len(data).to_bytes(8, "little") + data)
+
+
+def read_batches(f: IO[bytes]) -> Iterator[Any]:
+    """The batches :func:`write_batch` appended to ``f``, from its current position, in order."""
+    while size := f.read(8):
+        yield marshal.loads(f.read(int.from_bytes(size, "little")))
 
 
 class SpillTable:
