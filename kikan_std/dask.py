@@ -104,17 +104,16 @@ def check(
             continue
         n = len(plan.parts)
         # Dataset rules (households, histories) see the whole file in order: one more task reads it for them.
-        whole = client.submit(_dataset_pass, sp, p, display, opts, pure=False) if plan.dataset_rules else None
+        pending = client.submit(_dataset_pass, sp, p, display, opts, pure=False) if plan.dataset_rules else None
         futures = client.map(_check_part, [sp] * n, [p] * n, [display] * n, [opts] * n, plan.parts, pure=False)
         results: list[_PartResult] = client.gather(futures)
-        if whole is not None:
-            results.append(whole.result())
+        whole = pending.result() if pending is not None else None
 
         def duplicates(parts: Sequence[_PartResult], offsets: Offsets, plan: FilePlan = plan, display: str = display) -> None:
             frames = [delayed(_keys_frame)(r, rec, ln) for r, (rec, ln) in zip(parts, offsets, strict=True)]
             _duplicates_with_dask(sink, display, frames, plan.key_items)
 
-        inputs.append(merge_parts(plan, results, p, display, opts, sink, not_run, duplicates))
+        inputs.append(merge_parts(plan, results, p, display, opts, sink, not_run, duplicates, whole))
 
     return build_report(sp, opts, sink, inputs, not_run)
 

@@ -185,7 +185,7 @@ def iter_part_keys(result: _PartResult, offset: int) -> Iterator[tuple[Sequence[
             os.unlink(result.keys_file)
 
 
-def _dataset_pass(spec: Spec, path: Path, display: str, opts: Options) -> _PartResult:
+def _dataset_pass(spec: Spec, path: Path, display: str, opts: Options) -> tuple[_Sink, list[_NotRun]]:
     """Run in a worker process: feed the whole file, in order, to the spec's dataset rules only.
 
     Beside the parts: the reader's and the header's findings are the parts' (dropped here), the
@@ -199,7 +199,7 @@ def _dataset_pass(spec: Spec, path: Path, display: str, opts: Options) -> _PartR
     fr.fields = False
     fr.rule_sink = kept
     fr.run()
-    return _PartResult(kept, [], [], 0, 0, not_run)
+    return kept, not_run
 
 
 def _header(path: Path, end: int, encoding: str) -> tuple[list[str], bool, int]:
@@ -277,17 +277,17 @@ def merge_parts(
     sink: _Sink,
     not_run: list[_NotRun],
     duplicates: Callable[[Sequence[_PartResult], Offsets], None],
+    whole: tuple[_Sink, list[_NotRun]] | None = None,
 ) -> InputInfo:
     """Merge the parts' results in file order; ``duplicates`` adds KEY001 over all parts' keys.
 
-    With dataset rules, the last result is the dataset pass: whole-file numbering, no records.
+    ``whole`` is what the dataset pass found (:func:`_dataset_pass`), numbered in the whole file.
     """
     records, lines = 0, plan.header_lines
     offsets: Offsets = []
-    if plan.dataset_rules:
-        *results, whole = results
-        sink.merge(whole.sink, 0, 0)
-        add_not_run(not_run, whole.not_run)
+    if whole is not None:
+        sink.merge(whole[0], 0, 0)
+        add_not_run(not_run, whole[1])
     for r in results:
         sink.merge(r.sink, records, lines)
         add_not_run(not_run, r.not_run)
@@ -332,11 +332,10 @@ def check_in_parts(
     ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     with ProcessPoolExecutor(max_workers=len(plan.parts) + bool(plan.dataset_rules), mp_context=ctx) as pool:
         # The dataset pass is submitted first: it reads the whole file, so it is the longest task.
-        whole = pool.submit(_dataset_pass, spec, path, display, opts) if plan.dataset_rules else None
+        pending = pool.submit(_dataset_pass, spec, path, display, opts) if plan.dataset_rules else None
         results = list(pool.map(_check_part, *zip(*[(spec, path, display, opts, p, True) for p in plan.parts],
                                                   strict=True)))
-        if whole is not None:
-            results.append(whole.result())
+        whole = pending.result() if pending is not None else None
 
     def duplicates(parts: Sequence[_PartResult], offsets: Offsets) -> None:
         with KeyIndex() as index:
@@ -346,7 +345,7 @@ def check_in_parts(
             report_late_duplicates(sink, display, index, plan.key_items)
 
     try:
-        return merge_parts(plan, results, path, display, opts, sink, not_run, duplicates)
+        return merge_parts(plan, results, path, display, opts, sink, not_run, duplicates, whole)
     finally:
         for r in results:  # key files not read (no primary key, or an error on the way)
             if r.keys_file is not None:
