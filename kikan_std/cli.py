@@ -588,6 +588,7 @@ def _input_error_ja(msg: str) -> str:
         ("layout item not in group", "レイアウトの項目が仕様にありません"),
         ("fixed-width input needs a layout", "固定長の入力にはレイアウトが必要です（--layout）"),
         ("unknown group", "グループが見つかりません"),
+        ("KIKAN_STD_SPILL_AT must be", "環境変数 KIKAN_STD_SPILL_AT は 0 以上の整数で指定してください"),
         ("the layout does not name its group", "レイアウトにグループ（group）の指定がありません"),
     )
     for en, ja in pairs:

@@ -22,9 +22,19 @@ DEFAULT_SPILL_AT = 2_000_000
 
 
 def spill_threshold() -> int:
-    """``KIKAN_STD_SPILL_AT`` if set, else :data:`DEFAULT_SPILL_AT`."""
+    """``KIKAN_STD_SPILL_AT`` if set, else :data:`DEFAULT_SPILL_AT`.
+
+    Raises:
+        InputError: the variable is not a whole number >= 0 (a usage problem, exit 2).
+    """
     env = os.environ.get("KIKAN_STD_SPILL_AT")
-    return int(env) if env else DEFAULT_SPILL_AT
+    if not env:
+        return DEFAULT_SPILL_AT
+    if not (env.isascii() and env.isdigit()):
+        from kikan_std.readers.csv_reader import InputError
+
+        raise InputError(f"KIKAN_STD_SPILL_AT must be a whole number >= 0: {env!r}")
+    return int(env)
 
 
 def write_batch(f: IO[bytes], batch: Any) -> None:

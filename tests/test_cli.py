@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT, run_cli
 
 VIOLATIONS = ROOT / "conformance" / "jutogai_atena" / "violations.csv"
@@ -115,3 +117,12 @@ def test_generate_with_defect_rate_lists_the_exact_findings(tmp_path: Path) -> N
     found = sorted([f["code"], f["record"], f["item"]] for f in json.loads(out)["findings"])
     assert code == 1 and found == sorted(exp["expected"])
     assert run_cli("generate", "--spec", "jutogai_atena", "--defect-rate", "2", "-o", str(tmp_path / "x.csv"))[0] == 2
+
+
+@pytest.mark.parametrize("spec", ["jutogai_atena", "jumin_kiroku"])  # key index; dataset-rule state
+def test_bad_spill_threshold_is_a_usage_error(monkeypatch: pytest.MonkeyPatch, spec: str) -> None:
+    monkeypatch.setenv("KIKAN_STD_SPILL_AT", "2M")
+    path = ROOT / "conformance" / spec / ("valid_utf8_lf.csv" if spec == "jutogai_atena" else "valid.csv")
+    code, out, err = run_cli("check", str(path), "--spec", spec)
+    assert code == 2 and out == ""
+    assert "KIKAN_STD_SPILL_AT" in err and "Traceback" not in err
