@@ -6,11 +6,13 @@ tools check the same file against equivalent constraints — kikan-std checks mo
 (character set, calendar validity, check digits, cross-field conditions).
 
 Both tools run as whole processes (start-up included) on the same file, and are also timed inside
-their check call alone (imports excluded); single-process runs are pinned to one CPU. kikan-std runs ``--repeat`` times (best and median printed); frictionless, which
-takes ~10x longer and varies less, once.
+their check call alone (imports excluded); single-process runs are pinned to one CPU. The comparison runs
+``--peer-repeat`` interleaved rounds (kikan-std whole, kikan-std inner, frictionless) so both tools see the same host
+load; it prints best against best, the median of the per-round ratios, each tool's fixed start-up, and the file size
+from which the whole-process ratio reaches 10x by those medians. Each size is its own generated file.
 
 Needs the ``bench`` extra (frictionless). Usage:
-    python benchmarks/bench_peer.py [--rows 200000] [--peer-rows N (default: --rows)] [--jobs 1,2] [--repeat 3]
+    python benchmarks/bench_peer.py [--rows 200000[,1000000]] [--jobs 1,2] [--repeat 3] [--peer-repeat 3]
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import csv
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -132,36 +135,76 @@ def time_csv_reader(path: Path) -> float:
     return time.perf_counter() - t
 
 
+def _best_median(xs: list[float]) -> tuple[float, float]:
+    ys = sorted(xs)
+    return ys[0], ys[len(ys) // 2]
+
+
+def compare(path: Path, rows: int, repeat: int) -> None:
+    """Both tools on the same file, ``repeat`` rounds, each round running every measurement once.
+
+    Interleaving the rounds makes both tools see the same host load (which moves a run by 20–40% here);
+    ratios are printed best against best and as the median of the per-round ratios.
+    """
+    k_whole: list[float] = []
+    k_inner: list[float] = []
+    f_whole: list[float] = []
+    f_inner: list[float] = []
+    for _ in range(repeat):
+        k_whole.append(time_kikan(path, 1)[0])
+        k_inner.append(time_kikan_inner(path))
+        total, inner, valid = time_frictionless(path)
+        if not valid:
+            raise SystemExit("frictionless found the benchmark file invalid: the schemas are not equivalent")
+        f_whole.append(total)
+        f_inner.append(inner)
+    pair_whole = statistics.median(f / k for f, k in zip(f_whole, k_whole, strict=True))
+    pair_inner = statistics.median(f / k for f, k in zip(f_inner, k_inner, strict=True))
+    kw, kw_med = _best_median(k_whole)
+    fw, fw_med = _best_median(f_whole)
+    ki, ki_med = _best_median(k_inner)
+    fi, fi_med = _best_median(f_inner)
+    print(f"  whole process (start-up included), one core, {repeat} interleaved rounds: kikan-std "
+          f"{rows / kw:,.0f} rows/s (median {rows / kw_med:,.0f}), frictionless {rows / fw:,.0f} rows/s "
+          f"(median {rows / fw_med:,.0f}); ratio best/best {fw / kw:.1f}x, median of rounds {pair_whole:.1f}x")
+    print(f"  inside the check call only (imports excluded): kikan_std.check() {rows / ki:,.0f} rows/s "
+          f"(median {rows / ki_med:,.0f}), frictionless validate() {rows / fi:,.0f} rows/s (median "
+          f"{rows / fi_med:,.0f}); ratio best/best {fi / ki:.1f}x, median of rounds {pair_inner:.1f}x")
+    # Fixed start-up against per-row cost, from the medians: where the whole-process ratio reaches 10x.
+    k_start, f_start = _fixed_cost(k_whole, k_inner), _fixed_cost(f_whole, f_inner)
+    k_row, f_row = ki_med / rows, fi_med / rows
+    line = (f"  start-up and other fixed cost (median whole minus inner): kikan-std {k_start:.2f} s, "
+            f"frictionless {f_start:.2f} s")
+    if f_row > 10 * k_row:
+        n10 = max(0.0, (10 * k_start - f_start) / (f_row - 10 * k_row))
+        line += f"; by these medians the whole-process ratio reaches 10x from about {n10:,.0f} rows"
+    print(line)
+
+
+def _fixed_cost(whole: list[float], inner: list[float]) -> float:
+    return statistics.median(w - i for w, i in zip(whole, inner, strict=True))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--rows", type=int, default=200_000)
-    ap.add_argument("--peer-rows", type=int, default=0, help="rows for the frictionless comparison (default: --rows)")
+    ap.add_argument("--rows", default="200000", help="rows, or a comma-separated list of sizes")
     ap.add_argument("--jobs", default="1")
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=3, help="runs of kikan-std alone per --jobs value")
+    ap.add_argument("--peer-repeat", type=int, default=3, help="interleaved rounds of both tools")
     args = ap.parse_args()
-    peer_rows = args.peer_rows or args.rows
-    with tempfile.TemporaryDirectory() as d:
-        big = write_csv(Path(d) / "big.csv", iter_jutogai_atena(args.rows, 1))
-        bare = min(time_csv_reader(big) for _ in range(args.repeat))
-        print(f"csv.reader only (parse, no checks, in-process, best of {args.repeat}): {args.rows / bare:>10,.0f} rows/s")
-        for jobs in [int(j) for j in args.jobs.split(",")]:
-            runs = sorted(time_kikan(big, jobs) for _ in range(args.repeat))
-            (best, rss), (median, _) = runs[0], runs[len(runs) // 2]
-            print(f"kikan-std --jobs {jobs}: best {args.rows / best:>9,.0f} rows/s ({best:.2f} s), median "
-                  f"{args.rows / median:>9,.0f} rows/s ({median:.2f} s), end to end, peak RSS {rss / 1024:.0f} MiB = "
-                  f"{bare / best:.0%} (median {bare / median:.0%}) of the bare csv.reader rate")
-        peer = big if peer_rows == args.rows else write_csv(Path(d) / "peer.csv", iter_jutogai_atena(peer_rows, 1))
-        k_runs = sorted(time_kikan(peer, 1)[0] for _ in range(args.repeat))
-        k_best, k_median = k_runs[0], k_runs[len(k_runs) // 2]
-        k_inner = sorted(time_kikan_inner(peer) for _ in range(args.repeat))
-        f_total, f_inner, f_valid = time_frictionless(peer)
-        print(f"same {peer_rows:,} rows, each tool as a whole process on one core: kikan-std {peer_rows / k_best:,.0f} "
-              f"rows/s (median {peer_rows / k_median:,.0f}), frictionless {peer_rows / f_total:,.0f} rows/s "
-              f"(valid={f_valid}); ratio {f_total / k_best:.1f}x (median {f_total / k_median:.1f}x)")
-        ki_best, ki_median = k_inner[0], k_inner[len(k_inner) // 2]
-        print(f"inside the check call only (imports excluded, first call in a fresh process): kikan_std.check() "
-              f"{peer_rows / ki_best:,.0f} rows/s (median {peer_rows / ki_median:,.0f}), frictionless validate() "
-              f"{peer_rows / f_inner:,.0f} rows/s; ratio {f_inner / ki_best:.1f}x (median {f_inner / ki_median:.1f}x)")
+    for rows in [int(r) for r in args.rows.split(",")]:
+        with tempfile.TemporaryDirectory() as d:
+            big = write_csv(Path(d) / "big.csv", iter_jutogai_atena(rows, 1))
+            print(f"{rows:,} rows (jutogai_atena, 29 items, {big.stat().st_size / 2**20:.1f} MiB)")
+            bare = min(time_csv_reader(big) for _ in range(args.repeat))
+            print(f"  csv.reader only (parse, no checks, in-process, best of {args.repeat}): {rows / bare:>10,.0f} rows/s")
+            for jobs in [int(j) for j in args.jobs.split(",")]:
+                runs = sorted(time_kikan(big, jobs) for _ in range(args.repeat))
+                (best, rss), (median, _) = runs[0], runs[len(runs) // 2]
+                print(f"  kikan-std --jobs {jobs}: best {rows / best:>9,.0f} rows/s ({best:.2f} s), median "
+                      f"{rows / median:>9,.0f} rows/s ({median:.2f} s), end to end, peak RSS {rss / 1024:.0f} MiB = "
+                      f"{bare / best:.0%} (median {bare / median:.0%}) of the bare csv.reader rate")
+            compare(big, rows, args.peer_repeat)
 
 
 if __name__ == "__main__":
