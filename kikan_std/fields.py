@@ -49,6 +49,9 @@ _TIME_RE_TEXT = r"(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d)?"
 _PREDICATE_TYPES = frozenset({DataType.X, DataType.N, DataType.NUM})
 """Types whose column check uses C-level string predicates instead of a whole-column pattern."""
 
+_LONGEST_SHAPE = {DataType.DATE: 10, DataType.TIME: 8, DataType.YEAR: 4}
+"""The longest value the whole-column pattern of these types accepts."""
+
 
 @functools.cache
 def _whole_pattern(t: DataType, length: str, unknown_date: bool) -> re.Pattern[str]:
@@ -181,6 +184,7 @@ class FieldChecker:
         "_dedupe_skips",
         "_gj_table",
         "_known",
+        "_pattern_needs_length",
         "_sjis_strict",
         "_value_checks",
         "_whole",
@@ -209,6 +213,9 @@ class FieldChecker:
         self._value_checks = self._build_value_checks()
         self._cache: dict[str, list[Problem]] = {}
         self._whole = _whole_column_re(item)
+        # A spec may declare such an item shorter than its pattern (a DATE of length 8, say): the
+        # pattern alone would then pass values that the exact path reports as too long (FLD002).
+        self._pattern_needs_length = _LONGEST_SHAPE.get(item.type, 0) > self.max_length
         self._dedupe = True
         self._dedupe_skips = 0
         self._known: set[str] = set()
@@ -372,7 +379,9 @@ class FieldChecker:
             # (a value holding an LF itself would split in two, so such a column is looked at closely).
             assert self._whole is not None
             lines = "\n".join(values)
-            return lines.count("\n") == len(values) - 1 and self._whole.fullmatch(lines) is not None
+            if lines.count("\n") != len(values) - 1 or self._whole.fullmatch(lines) is None:
+                return False
+            return not self._pattern_needs_length or max(map(len, values), default=0) <= self.max_length
         return chars_ok and max(map(len, values), default=0) <= self.max_length
 
 

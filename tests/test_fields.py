@@ -114,6 +114,8 @@ TYPES = [
     item("S9", "3"), item("DATE", "10"), item("DATE", "10", unknown=True), item("YEAR", "4"), item("TIME", "8"),
     item("X", "12", fmt=Format.INDIVIDUAL_NUMBER), item("X", "7", fmt=Format.POSTAL_CODE),
     item("X", "1", code_list="1"),
+    # Declared shorter than their pattern (custom specs): the column check must still see FLD002.
+    item("DATE", "8"), item("TIME", "5"), item("YEAR", "2"),
 ]
 ALPHABET = st.sampled_from([*"0123456789-:.a Aｱ佐藤　１\t\x00", "\U000e0100", "\udc8d"])
 
@@ -130,6 +132,14 @@ def test_fast_path_never_hides_a_problem(it: Item, values: list[str]) -> None:
 @given(st.dates().map(lambda d: d.isoformat()), st.sampled_from(TYPES[6:8]))
 def test_valid_dates_take_the_fast_path(value: str, it: Item) -> None:
     assert FieldChecker(it, None).column_clean([value, ""])
+
+
+@pytest.mark.parametrize("type_,length,value", [("DATE", "8", "2024-01-01"), ("TIME", "5", "12:00:00"),
+                                               ("YEAR", "2", "2024")])
+def test_column_check_keeps_a_declared_length_shorter_than_the_pattern(type_: str, length: str, value: str) -> None:
+    it = item(type_, length)
+    assert codes(it, value) == ["FLD002"]
+    assert not FieldChecker(it, None).column_clean([value, ""])
 
 
 def test_cache_of_clean_values_stays_small_when_values_never_come_back() -> None:
