@@ -7,8 +7,6 @@ with a correct check digit. The formulas are the statutory ones; python-stdnum i
 from __future__ import annotations
 
 import functools
-import sys
-from array import array
 from collections.abc import Callable, Iterable, Sequence
 
 # 個人番号: weights for the 11 base digits, from the left (総務省令第85号 第5条: Q_n = n+1 for n ≤ 6,
@@ -105,12 +103,19 @@ def modulus11_w2_7_check_digit(body: str, *, remainder_one: int = 0) -> int | No
 
 
 @functools.cache
-def _lane_table(weights: tuple[int, ...], expected_of: Callable[[int], int]) -> bytes:
+def _lane_tables(weights: tuple[int, ...], expected_of: Callable[[int], int], modulus: int) -> tuple[bytes, bytes, bytes]:
+    """Translate tables that turn a lane's sum, given as its low and high byte, into the expected digit.
+
+    ``expected_of`` depends only on the digit sum modulo ``modulus``, and a lane's sum is
+    ``low + 256 * high``: so ``low mod m`` and ``256 * high mod m`` (each below m) are added lane by lane
+    with one big-int addition, and a last table maps each lane's ``(sum - offset) mod m`` to the ASCII
+    check digit.
+    """
     offset = 48 * sum(weights)  # every digit arrives as its ASCII code
-    top = 57 * sum(weights)
-    return bytes(
-        (48 + expected_of(s - offset)) if s >= offset else 0 for s in range(top + 1)
-    )
+    low = bytes(b % modulus for b in range(256))
+    high = bytes(256 * b % modulus for b in range(256))
+    final = bytes(48 + expected_of((v - offset) % modulus) if v < 2 * modulus else 0 for v in range(256))
+    return low, high, final
 
 
 def _batch_invalid(
@@ -119,6 +124,7 @@ def _batch_invalid(
     weights: tuple[int, ...],
     check_pos: int,
     expected_of: Callable[[int], int],
+    modulus: int,
 ) -> list[int]:
     """Positions in ``values`` (each exactly ``width`` ASCII digits) whose check digit is wrong."""
     k = len(values)
@@ -131,12 +137,11 @@ def _batch_invalid(
         if w:
             wide[0::2] = data[p::width]
             total += w * int.from_bytes(wide, "little")
-    lanes = array("H")
-    lanes.frombytes(total.to_bytes(2 * k, "little"))
-    if sys.byteorder == "big":
-        lanes.byteswap()
-    table = _lane_table(weights, expected_of)
-    expected = bytes(map(table.__getitem__, lanes))
+    lanes = total.to_bytes(2 * k, "little")
+    low, high, final = _lane_tables(weights, expected_of, modulus)
+    # Each lane's (low mod m) + (256 * high mod m) is below 2m < 256: no carry between lanes.
+    residues = int.from_bytes(lanes[0::2].translate(low), "little") + int.from_bytes(lanes[1::2].translate(high), "little")
+    expected = residues.to_bytes(k, "little").translate(final)
     actual = data[check_pos::width]
     if expected == actual:
         return []
@@ -171,7 +176,7 @@ def all_valid(values: Iterable[str], kind: str) -> bool:
     if len(joined) != width * len(vals) or not (joined.isascii() and joined.isdigit()):
         return False
     if kind == "individual_number":
-        bad = _batch_invalid(vals, 12, _MY_NUMBER_LANES, 11, _my_number_expected)
+        bad = _batch_invalid(vals, 12, _MY_NUMBER_LANES, 11, _my_number_expected, 11)
     else:
-        bad = _batch_invalid(vals, 13, _CORPORATE_LANES, 0, _corporate_expected)
+        bad = _batch_invalid(vals, 13, _CORPORATE_LANES, 0, _corporate_expected, 9)
     return not bad

@@ -108,18 +108,21 @@ def is_calendar_date(value: str) -> bool:
     return True
 
 
-_CALENDAR_DATE_RE = re.compile(_DATE_RE_TEXT, re.ASCII)
 _UNKNOWN_SHAPE_RE = re.compile(r"\d{4}-(?:0\d|1[0-2])-(?:[0-2]\d|3[01])", re.ASCII)
+_UNKNOWN_LINE_RE = re.compile(rf"^(?!(?:{_DATE_RE_TEXT})$){_UNKNOWN_SHAPE_RE.pattern}$", re.ASCII | re.MULTILINE)
 
 
 def unknown_dates(values: Collection[str]) -> set[str]:
     """The 不詳日 among ``values`` (same meaning as :func:`is_unknown_date`, for many at once)."""
     # 不詳日 are rare: one pattern over all the values joined by LF usually proves there is none.
     # (A value holding an LF cannot fool it: it is not YYYY-MM-DD shaped, so no 不詳日 either.)
-    if _whole_pattern(DataType.DATE, "10", False).fullmatch("\n".join(values)) is not None:
+    joined = "\n".join(values)
+    if _whole_pattern(DataType.DATE, "10", False).fullmatch(joined) is not None:
         return set()
-    shape, calendar = _UNKNOWN_SHAPE_RE.fullmatch, _CALENDAR_DATE_RE.fullmatch
-    return {v for v in values if shape(v) and not calendar(v)}
+    # The lines that are 不詳日-shaped but not calendar dates, found in one C-level pass. A line can
+    # be a piece of a value holding an LF: only lines that are whole values are kept.
+    found = {m[0] for m in _UNKNOWN_LINE_RE.finditer(joined)}
+    return found & (values if isinstance(values, (set, frozenset)) else set(values))
 
 
 def is_unknown_date(value: str) -> bool:
@@ -369,7 +372,7 @@ class FieldChecker:
         # C-level string predicates on the joined values where they say exactly what the type
         # allows: one pass per column, and no separator that a value could itself contain.
         if t is DataType.X:
-            chars_ok = self.item.format in _OWN_CHARSET or (joined.isascii() and joined.isprintable())
+            chars_ok = self.item.format in _OWN_CHARSET or _printable_ascii(joined)
         elif t is DataType.N:
             chars_ok = chars.fullwidth_column_clean(joined)  # clean Ｎ has no selector or mark: len() counts
         elif t is DataType.NUM:
@@ -377,12 +380,66 @@ class FieldChecker:
         else:
             # Dates, times and signed or decimal numbers: one pattern over the values joined by LF
             # (a value holding an LF itself would split in two, so such a column is looked at closely).
-            assert self._whole is not None
-            lines = "\n".join(values)
-            if lines.count("\n") != len(values) - 1 or self._whole.fullmatch(lines) is None:
-                return False
-            return not self._pattern_needs_length or max(map(len, values), default=0) <= self.max_length
+            ok = _times_clean(values) if t is DataType.TIME else None
+            if ok is None:
+                assert self._whole is not None
+                lines = "\n".join(values)
+                ok = lines.count("\n") == len(values) - 1 and self._whole.fullmatch(lines) is not None
+            return ok and (not self._pattern_needs_length or max(map(len, values), default=0) <= self.max_length)
         return chars_ok and max(map(len, values), default=0) <= self.max_length
+
+
+_PRINTABLE_ASCII = bytes(range(0x20, 0x7F))
+
+
+def _printable_ascii(text: str) -> bool:
+    """``text.isascii() and text.isprintable()``, twice as fast: bytes.translate deletes with a table
+    lookup per byte, where str.isprintable looks each character up in the Unicode database."""
+    return text.isascii() and not text.encode("ascii").translate(None, _PRINTABLE_ASCII)
+
+
+_IS_TWO = bytes(int(b == 0x32) for b in range(256))
+_OVER_THREE = bytes(int(0x34 <= b <= 0x39) for b in range(256))
+
+
+def _times_clean(values: Collection[str]) -> bool | None:
+    """Whether every non-blank value is a valid ``HH:MM:SS`` (or every one ``HH:MM``), from slices.
+
+    Each position of a fixed-width value is one strided slice of the values joined by LF, checked
+    with C-level bytes methods (about four times faster than the whole-column pattern). None when
+    the values are not all of one of those two lengths: the caller then uses the pattern.
+    """
+    vals = list(filter(None, values))
+    k = len(vals)
+    if k == 0:
+        return True
+    width = len(vals[0]) + 1
+    if width not in (6, 9):
+        return None
+    joined = "\n".join(vals)
+    # One length for all: the k - 1 line feeds sit exactly at every width-th place.
+    if (
+        not joined.isascii()
+        or len(joined) != k * width - 1
+        or joined.count("\n") != k - 1
+        or joined[width - 1 :: width] != "\n" * (k - 1)
+    ):
+        return None
+    b = joined.encode("ascii")
+    colons = b":" * k
+    if b[2::width] != colons or (width == 9 and b[5::width] != colons):
+        return False
+    if not all(b[p::width].isdigit() for p in ((0, 1, 3, 4, 6, 7) if width == 9 else (0, 1, 3, 4))):
+        return False
+    tens = b[0::width]
+    if tens.translate(None, b"012") or b[3::width].translate(None, b"012345"):
+        return False
+    if width == 9 and b[6::width].translate(None, b"012345"):
+        return False
+    # Hours 20-23 only: a tens digit 2 with a units digit over 3 (24-29) sets a bit in both masks.
+    return b"2" not in tens or not (
+        int.from_bytes(tens.translate(_IS_TWO), "big") & int.from_bytes(b[1::width].translate(_OVER_THREE), "big")
+    )
 
 
 def _shift_jis_encodable(text: str) -> bool:

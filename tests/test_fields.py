@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kikan_std.fields import FieldChecker, char_length, is_calendar_date, is_unknown_date
+from kikan_std.fields import FieldChecker, char_length, is_calendar_date, is_unknown_date, unknown_dates
 from kikan_std.model import CodeList, CodeValue, DataType, Format, Item, Obligation
 
 
@@ -126,6 +126,38 @@ def test_fast_path_never_hides_a_problem(it: Item, values: list[str]) -> None:
     checker = FieldChecker(it, SEX if it.code_list else None)
     if checker.column_clean(values):
         assert all(not FieldChecker(it, SEX if it.code_list else None).check_value(v) for v in values)
+
+
+DATE_VALUES = (
+    st.dates().map(lambda d: d.isoformat())
+    | st.from_regex(r"[0-9]{4}-[0-1][0-9]-[0-3][0-9]", fullmatch=True)
+    | st.sampled_from(["", "0000-01-01", "0000-00-00", "1900-02-29", "2000-02-29", "1950-00-00\n1950-00-00", "1950-00-00\r"])
+    | st.text("0123456789-\n", max_size=12)
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(DATE_VALUES, max_size=30))
+def test_unknown_dates_of_many_values_agree_with_one_by_one(values: list[str]) -> None:
+    assert unknown_dates(values) == {v for v in values if is_unknown_date(v)}
+    assert unknown_dates(set(values)) == {v for v in values if is_unknown_date(v)}
+
+
+TIME_VALUES = (
+    st.from_regex(r"[0-2][0-9]:[0-6][0-9](:[0-6][0-9])?", fullmatch=True)
+    | st.text("0123456789:２", min_size=5, max_size=5)
+    | st.text("0123456789:", min_size=8, max_size=8)
+    | st.sampled_from(["", "23:59:59", "24:00:00", "19:60", "20:00", "1:00:00", "12:00\n"])
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(TIME_VALUES, min_size=1, max_size=40))
+def test_time_column_check_is_exact(values: list[str]) -> None:
+    # The strided time check is exact: clean iff no value has a problem (not merely never lenient).
+    it = item("TIME", "8")
+    expected = all(not FieldChecker(it, None).check_value(v) for v in values)
+    assert FieldChecker(it, None).column_clean(values) == expected
 
 
 @settings(max_examples=200, deadline=None)
