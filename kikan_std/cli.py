@@ -47,7 +47,7 @@ _EPILOG = """\
   kikan-std explain FLD002
   kikan-std chars 渡邊　髙橋
   kikan-std check out/deliverable/                      # 成果物一式（フォルダ・zip）/ a whole deliverable
-  kikan-std check big.csv --spec jutogai_atena --jobs 2
+  kikan-std check big.csv --spec jutogai_atena --jobs auto          # 使える CPU をすべて使う / on every CPU
   kikan-std check transfer.txt --spec zengin_sogo_furikomi
   kikan-std reconcile applications.csv beneficiaries.csv -o result.json
   kikan-std generate --spec jutogai_atena --rows 1000 --defect-rate 0.05 -o sample.csv
@@ -57,6 +57,22 @@ _EPILOG = """\
 
 class UsageError(Exception):
     """A usage problem: one line on stderr, exit 2."""
+
+
+def _jobs(value: str) -> int:
+    """``--jobs``: a whole number of processes from 1, or ``auto`` for the CPUs this process may use."""
+    if value.strip().lower() == "auto":
+        # The CPUs this process may run on (a container or taskset may allow fewer than the machine has).
+        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(
+            f"--jobs は 1 以上の整数か auto で指定してください / must be a whole number from 1, or auto: {value}"
+        )
+    return n
 
 
 class _Parser(argparse.ArgumentParser):
@@ -140,10 +156,11 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     c.add_argument(
         "--jobs",
-        type=int,
+        type=_jobs,
         default=1,
         metavar="N",
-        help="大きな CSV を N プロセスで検査（結果は 1 プロセスと同一）/ check a big CSV file on N processes",
+        help="大きな CSV・成果物を N プロセスで検査（auto = 使える CPU の数。結果は 1 プロセスと同一）"
+        " / check big CSV files and deliverables on N processes (auto = the CPUs this process may use)",
     )
     c.add_argument(
         "--max-findings-total",
@@ -404,8 +421,6 @@ def _cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     progress = None
     if not args.no_progress and stderr.isatty():
         progress = _Progress(stderr, lang)
-    if args.jobs < 1:
-        raise UsageError("--jobs は 1 以上 / must be >= 1")
     rules = rules_for(spec)
     try:
         options = Options(
@@ -523,8 +538,6 @@ def _cmd_check_deliverable(args: argparse.Namespace, stdout: TextIO, stderr: Tex
         )
     if args.max_findings < 0:
         raise UsageError("--max-findings は 0 以上 / must be >= 0")
-    if args.jobs < 1:
-        raise UsageError("--jobs は 1 以上 / must be >= 1")
     unsupported = [flag for flag, given in (("--group", args.group is not None), ("--baseline", args.baseline is not None),
                                             ("--waivers", args.waivers is not None), ("--layout", args.layout is not None),
                                             ("--input-format", args.input_format is not None)) if given]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 
 import kikan_std
-from kikan_std import parallel
+from kikan_std import cli, parallel
 from kikan_std.engine import Options, _Sink
 from kikan_std.generate import csv_text, iter_jutogai_atena
 from tests.conftest import run_cli
@@ -78,6 +79,24 @@ def test_cli_jobs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     r1.pop("generated_at"), r2.pop("generated_at")
     assert c1 == c2 == 1 and r1 == r2
     assert run_cli("check", str(p), "--spec", "jutogai_atena", "--jobs", "0")[0] == 2
+    # auto: as many processes as this process may use CPUs; the report is the same again.
+    c3, o3, _ = run_cli("check", str(p), "--spec", "jutogai_atena", "--output-format", "json", "--jobs", "auto")
+    r3 = json.loads(o3)
+    r3.pop("generated_at")
+    assert c3 == 1 and r3 == r1
+
+
+@pytest.mark.parametrize("value,expected", [("auto", len(os.sched_getaffinity(0))), ("AUTO", len(os.sched_getaffinity(0))),
+                                            ("3", 3)])
+def test_jobs_values(value: str, expected: int) -> None:
+    assert cli._jobs(value) == expected
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "two", ""])
+def test_bad_jobs_is_a_usage_error(tmp_path: Path, value: str) -> None:
+    p = _defective(tmp_path)
+    code, _, err = run_cli("check", str(p), "--spec", "jutogai_atena", "--jobs", value)
+    assert code == 2 and "--jobs" in err and "Traceback" not in err
 
 
 def test_bom_contract_is_checked_once_with_jobs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
