@@ -56,9 +56,11 @@ _LONGEST_SHAPE = {DataType.DATE: 10, DataType.TIME: 8, DataType.YEAR: 4}
 @functools.cache
 def _whole_pattern(t: DataType, length: str, unknown_date: bool) -> re.Pattern[str]:
     n = int(length.split(",")[0])
+    frac = int(length.split(",")[-1]) if "," in length else 0
     value_re = {
         DataType.SIGNED: rf"-?\d{{1,{n}}}",
-        DataType.DECIMAL: rf"\d{{1,{n}}}(?:\.\d{{1,{length.split(',')[-1]}}})?",
+        # "n,0" allows no fraction at all (and \d{1,0} would not even compile).
+        DataType.DECIMAL: rf"\d{{1,{n}}}" + (rf"(?:\.\d{{1,{frac}}})?" if frac else ""),
         DataType.DATE: _UNKNOWN_DATE_RE_TEXT if unknown_date else _DATE_RE_TEXT,
         DataType.TIME: _TIME_RE_TEXT,
         DataType.YEAR: r"\d{4}",

@@ -92,7 +92,8 @@ def _pattern(item: Item, xsd: bool) -> str | None:
     if t is DataType.SIGNED:
         return f"-?[0-9]{{1,{n}}}"
     if t is DataType.DECIMAL:
-        return f"[0-9]{{1,{n}}}(\\.[0-9]{{1,{item.fraction_digits}}})?"
+        frac = item.fraction_digits  # "n,0": no fraction (and {1,0} is no valid quantifier)
+        return f"[0-9]{{1,{n}}}" + (f"(\\.[0-9]{{1,{frac}}})?" if frac else "")
     if t is DataType.DATE:
         return _UNKNOWN_DATE if item.allows_unknown_date else _DATE
     if t is DataType.TIME:

@@ -113,3 +113,25 @@ def test_export_cli_writes_the_same_files(tmp_path: Path) -> None:
     assert main(["export", "--out-dir", str(tmp_path)], stdout=out, stderr=io.StringIO()) == 0
     for rel, text in all_schema_files().items():
         assert (tmp_path / rel).read_text(encoding="utf-8") == text
+
+
+def test_decimal_without_fraction_digits() -> None:
+    # A 9V item of 桁数 "3,0" (a custom spec may say so): no fraction allowed, and no {1,0} quantifier
+    # in any pattern (it compiles nowhere: Python re, ECMA-262, XSD).
+    from kikan_std.fields import FieldChecker
+    from kikan_std.model import Item, Obligation
+    from kikan_std.schemas import json_schema, xsd
+
+    it = Item(name="金額", romaji="kingaku", type="9V", length="3,0", obligation=Obligation.OPTIONAL,
+              provenance="modeled")
+    assert FieldChecker(it, None).column_clean(["12", "999", ""])
+    assert not FieldChecker(it, None).column_clean(["1.5"])
+    assert [c for c, _ in FieldChecker(it, None).check_value("1.5")] == ["FLD009"]
+    spec = load_spec("jutogai_atena")
+    group = spec.groups[0].model_copy(update={"items": (it,), "primary_key": ()})
+    schema = json_schema(spec, group)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    key = field_name(it)
+    assert validator.is_valid({key: "12"}) and not validator.is_valid({key: "1.5"})
+    etree.XMLSchema(etree.fromstring(xsd(spec, group).encode("utf-8")))
