@@ -7,7 +7,7 @@ with a correct check digit. The formulas are the statutory ones; python-stdnum i
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 
 # 個人番号: weights for the 11 base digits, from the left (総務省令第85号 第5条: Q_n = n+1 for n ≤ 6,
 # n-5 for n ≥ 7, counting n from the rightmost base digit).
@@ -69,8 +69,13 @@ def local_government_code_check_digit(base5: str) -> int:
     return (11 - s % 11) % 10
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def local_government_code_valid(value: str) -> bool:
-    """True if ``value`` is 6 half-width digits with a correct 全国地方公共団体コード check digit."""
+    """True if ``value`` is 6 half-width digits with a correct 全国地方公共団体コード check digit.
+
+    Cached: a column of municipality codes holds at most a few thousand distinct values, checked
+    chunk after chunk.
+    """
     if len(value) != 6 or not (value.isascii() and value.isdigit()):
         return False
     return int(value[5]) == local_government_code_check_digit(value[:5])
@@ -160,6 +165,41 @@ def _corporate_expected(digit_sum: int) -> int:
 _MY_NUMBER_LANES = (*_MY_NUMBER_WEIGHTS, 0)
 # 法人番号: position 0 is the check digit; base digit at position p (1..12) is n = 13 - p from the right.
 _CORPORATE_LANES = (0, *(2 if (13 - p) % 2 == 0 else 1 for p in range(1, 13)))
+
+
+def _m11_expected(digit_sum: int) -> int:
+    r = digit_sum % 11
+    return 0 if r <= 1 else 11 - r
+
+
+def _m11_expected_reject_one(digit_sum: int) -> int:
+    r = digit_sum % 11
+    return -48 if r == 1 else 0 if r == 0 else 11 - r  # -48: byte 0, which no digit matches
+
+
+# 宛名番号・世帯番号: 14 body digits weighted 2–7 from the right, then the check digit.
+_M11_15_LANES = (*(2 + (13 - p) % 6 for p in range(14)), 0)
+
+
+def m11_w2_7_suspects(values: Collection[str], remainder_one: int = 0) -> list[str]:
+    """The values that may fail the モジュラス11 ウェイト2～7 check digit, for a close look.
+
+    15-digit numbers (宛名番号・世帯番号) are checked in one batch and only those that fail are
+    returned; values of any other shape are all returned (:func:`modulus11_w2_7_check_digit`
+    says what is wrong with them). ``remainder_one`` as in that function.
+    """
+    vals = list(values)
+    if not vals or remainder_one > 0:
+        return vals  # a non-zero digit for remainder 1 has no lane table: every value is looked at
+    if set(map(len, vals)) == {15} and (joined := "".join(vals)).isascii() and joined.isdigit():
+        fifteen, others = vals, []
+    else:
+        shaped = [len(v) == 15 and v.isascii() and v.isdigit() for v in vals]
+        fifteen = [v for v, ok in zip(vals, shaped, strict=True) if ok]
+        others = [v for v, ok in zip(vals, shaped, strict=True) if not ok]
+    expected = _m11_expected_reject_one if remainder_one < 0 else _m11_expected
+    bad = _batch_invalid(fifteen, 15, _M11_15_LANES, 14, expected, 11)
+    return [fifteen[i] for i in bad] + others
 
 
 def all_valid(values: Iterable[str], kind: str) -> bool:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from stdnum.jp import cn, in_
 
@@ -74,3 +74,27 @@ def test_batch_check_rejects_malformed() -> None:
 @pytest.mark.parametrize("body,expected", [("0000001", 9), ("0000100", 7), ("1234567", 4)])
 def test_modulus11_w2_7(body: str, expected: int) -> None:
     assert cd.modulus11_w2_7_check_digit(body) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet="0123456789", min_size=15, max_size=15) | st.text(alphabet="0123456789a１", max_size=16),
+                max_size=40), st.sampled_from([0, -1]))
+def test_m11_batch_suspects_cover_every_failure(values: list[str], r1: int) -> None:
+    # The batch may only skip values that pass one by one (宛名番号・世帯番号, JUM005).
+    def fails(v: str) -> bool:
+        if len(v) < 2 or not (v.isascii() and v.isdigit()):
+            return True
+        return cd.modulus11_w2_7_check_digit(v[:-1], remainder_one=r1) != int(v[-1])
+
+    suspects = set(cd.m11_w2_7_suspects(values, r1))
+    assert {v for v in values if fails(v)} <= suspects
+    # ...and well-formed valid numbers are not sent for a close look.
+    assert not {v for v in suspects if len(v) == 15 and not fails(v)}
+
+
+def test_m11_batch_with_valid_numbers_only() -> None:
+    bodies = [f"{n:014d}" for n in range(0, 3000, 7)]
+    valid = [b + str(d) for b in bodies if (d := cd.modulus11_w2_7_check_digit(b, remainder_one=-1)) is not None]
+    assert cd.m11_w2_7_suspects(valid, -1) == []
+    bad = valid[5][:-1] + str((int(valid[5][-1]) + 1) % 10)
+    assert cd.m11_w2_7_suspects([*valid, bad], -1) == [bad]

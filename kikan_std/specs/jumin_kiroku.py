@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from kikan_std.checkdigits import modulus11_w2_7_check_digit
+from kikan_std.checkdigits import m11_w2_7_suspects, modulus11_w2_7_check_digit
 from kikan_std.fields import _DATE_RE_TEXT, is_calendar_date
 from kikan_std.findings import Finding
 from kikan_std.lgcodes import local_government_codes
@@ -280,34 +280,11 @@ def _check_era(view: ChunkView) -> Iterator[Finding]:
 # -- JUM005 宛名番号・世帯番号の検査数字 (1.1.13) --------------------------------------------------
 
 
-_M11_TABLES: list[dict[str, int]] = []
-
-
-def _m11_sum15(value: str) -> int:
-    """Weighted digit sum of the 14-digit body of a 15-digit number (weights 2–7 from the right).
-
-    Five dict lookups instead of fourteen multiplications: this runs once per 宛名番号 (hot path).
-    """
-    if not _M11_TABLES:
-        for start, width in ((0, 3), (3, 3), (6, 3), (9, 3), (12, 2)):
-            weights = [2 + (13 - p) % 6 for p in range(start, start + width)]
-            _M11_TABLES.append({
-                f"{n:0{width}d}": sum(int(c) * w for c, w in zip(f"{n:0{width}d}", weights, strict=True))
-                for n in range(10**width)
-            })
-    t0, t1, t2, t3, t4 = _M11_TABLES
-    return t0[value[0:3]] + t1[value[3:6]] + t2[value[6:9]] + t3[value[9:12]] + t4[value[12:14]]
-
-
 def _check_digit_problem(value: str, remainder_one: int) -> str | None:
     """Why ``value`` fails the M11 W2–7 check digit, or None if it passes."""
     if len(value) < 2 or not (value.isascii() and value.isdigit()):
         return "shape"
-    if len(value) == 15:
-        r = _m11_sum15(value) % 11
-        cd: int | None = 0 if r == 0 else (None if remainder_one < 0 else remainder_one) if r == 1 else 11 - r
-    else:
-        cd = modulus11_w2_7_check_digit(value[:-1], remainder_one=remainder_one)
+    cd = modulus11_w2_7_check_digit(value[:-1], remainder_one=remainder_one)
     if cd is None:
         return "remainder_one"
     return None if int(value[-1]) == cd else str(cd)
@@ -323,11 +300,13 @@ def _check_atena_digits(view: ChunkView) -> Iterator[Finding]:
         if col is None:
             continue  # both are 必須: a missing column is CSV004
         bad = {}
-        for v in set(col):
-            if v:
-                why = _check_digit_problem(v, r1)
-                if why is not None:
-                    bad[v] = why
+        distinct = set(col)
+        distinct.discard("")
+        # One batch proves the well-formed valid numbers; only the rest are looked at one by one.
+        for v in m11_w2_7_suspects(distinct, r1):
+            why = _check_digit_problem(v, r1)
+            if why is not None:
+                bad[v] = why
         if not bad:
             continue
         for i, v in enumerate(col):
