@@ -127,6 +127,21 @@ def unknown_dates(values: Collection[str]) -> set[str]:
     return found & (values if isinstance(values, (set, frozenset)) else set(values))
 
 
+_NON_CALENDAR_LINE_RE = re.compile(rf"^(?!(?:{_DATE_RE_TEXT})$).+$", re.ASCII | re.MULTILINE)
+
+
+def non_calendar_values(values: Collection[str]) -> set[str]:
+    """The non-blank values that are not calendar dates: ``{v for v in values if v and not is_calendar_date(v)}``.
+
+    Found in one C-level pass over the values joined by LF (values holding a line break are taken
+    one by one, as a line would then be only a piece of a value).
+    """
+    joined = "\n".join(values)
+    if joined.count("\n") != len(values) - 1:
+        return {v for v in values if v and not is_calendar_date(v)}
+    return {m[0] for m in _NON_CALENDAR_LINE_RE.finditer(joined)}
+
+
 def is_unknown_date(value: str) -> bool:
     """True for a 不詳日: ``YYYY-MM-DD`` shaped (month 00–12, day 00–31) but not a calendar date."""
     m = _DATE_SHAPE_RE.fullmatch(value)

@@ -7,7 +7,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kikan_std import checkdigits as cd
-from kikan_std.fields import FieldChecker, char_length, is_calendar_date, is_unknown_date, unknown_dates
+from kikan_std.fields import (
+    FieldChecker,
+    char_length,
+    is_calendar_date,
+    is_unknown_date,
+    non_calendar_values,
+    unknown_dates,
+)
 from kikan_std.model import CodeList, CodeValue, DataType, Format, Item, Obligation
 
 
@@ -190,6 +197,8 @@ DATE_VALUES = (
 def test_unknown_dates_of_many_values_agree_with_one_by_one(values: list[str]) -> None:
     assert unknown_dates(values) == {v for v in values if is_unknown_date(v)}
     assert unknown_dates(set(values)) == {v for v in values if is_unknown_date(v)}
+    assert non_calendar_values(set(values)) == {v for v in values if v and not is_calendar_date(v)}
+    assert non_calendar_values(values) == {v for v in values if v and not is_calendar_date(v)}
 
 
 TIME_VALUES = (

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from kikan_std.checkdigits import m11_w2_7_suspects, modulus11_w2_7_check_digit
-from kikan_std.fields import _DATE_RE_TEXT, is_calendar_date
+from kikan_std.fields import _DATE_RE_TEXT, is_calendar_date, non_calendar_values
 from kikan_std.findings import Finding
 from kikan_std.lgcodes import local_government_codes
 from kikan_std.model import Format, Group
@@ -182,7 +182,7 @@ def _check_unknown_date_flag(view: ChunkView) -> Iterator[Finding]:
         col = view.col(date_item)
         if col is None or _all_calendar(col):
             continue  # vacuous: no dates, or no non-calendar date
-        non_calendar = {v for v in set(col) if v and not is_calendar_date(v)}
+        non_calendar = non_calendar_values(set(col))
         if not non_calendar:
             continue
         # A file without the flag column cannot flag anything: its non-calendar dates are unflagged.
