@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as _dt
 import itertools
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from typing import Any
 
 from kikan_std.checkdigits import m11_w2_7_suspects, modulus11_w2_7_check_digit
@@ -163,8 +163,8 @@ _CALENDAR_OR_BLANK_COLUMN = re.compile(rf"(?:(?:{_DATE_RE_TEXT})?\n)*(?:{_DATE_R
 _CALENDAR = re.compile(_DATE_RE_TEXT, re.ASCII)
 
 
-def _all_calendar(col: Sequence[str]) -> bool:
-    return _CALENDAR_OR_BLANK_COLUMN.fullmatch("\n".join(col)) is not None
+def _all_calendar(values: Collection[str]) -> bool:
+    return _CALENDAR_OR_BLANK_COLUMN.fullmatch("\n".join(values)) is not None
 
 
 def _unknown_date_pairs(group: Group) -> list[tuple[str, str]]:
@@ -180,9 +180,12 @@ def _check_unknown_date_flag(view: ChunkView) -> Iterator[Finding]:
     found: list[tuple[int, Finding]] = []
     for date_item, flag_item in _unknown_date_pairs(view.group):
         col = view.col(date_item)
-        if col is None or _all_calendar(col):
-            continue  # vacuous: no dates, or no non-calendar date
-        non_calendar = non_calendar_values(set(col))
+        if col is None:
+            continue  # vacuous: no dates
+        distinct = set(col)  # dates repeat: the pattern then reads each one once
+        if _all_calendar(distinct):
+            continue  # no non-calendar date
+        non_calendar = non_calendar_values(distinct)
         if not non_calendar:
             continue
         # A file without the flag column cannot flag anything: its non-calendar dates are unflagged.
