@@ -218,6 +218,16 @@ def test_time_column_check_is_exact(values: list[str]) -> None:
     assert FieldChecker(it, None).column_clean(values) == expected
 
 
+@settings(max_examples=500, deadline=None)
+@given(st.lists(DATE_VALUES | st.from_regex(r"(0000|19[0-9][0-9]|2[0-9]00)-(0[0-2]|1[0-3])-(0[0-1]|2[89]|3[0-2])", fullmatch=True),
+                min_size=1, max_size=40), st.booleans())
+def test_date_column_check_is_exact(values: list[str], unknown: bool) -> None:
+    # The position-by-position date check is exact: clean iff no value has a problem.
+    it = item("DATE", "10", unknown=unknown)
+    expected = all(not FieldChecker(it, None).check_value(v) for v in values)
+    assert FieldChecker(it, None).column_clean(values) == expected
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.dates().map(lambda d: d.isoformat()), st.sampled_from(TYPES[6:8]))
 def test_valid_dates_take_the_fast_path(value: str, it: Item) -> None:
