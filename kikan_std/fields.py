@@ -396,8 +396,9 @@ class FieldChecker:
         elif t is DataType.NUM:
             chars_ok = not joined or (joined.isascii() and joined.isdigit())
         else:
-            # Dates, times and signed or decimal numbers: one pattern over the values joined by LF
-            # (a value holding an LF itself would split in two, so such a column is looked at closely).
+            # Times and dates of one length: position by position. Otherwise (and for signed or
+            # decimal numbers) one pattern over the values joined by LF; a value holding an LF
+            # itself would split in two, so such a column is looked at closely.
             if t is DataType.TIME:
                 ok = _times_clean(values)
             elif t is DataType.DATE:
