@@ -115,17 +115,31 @@ _UNKNOWN_SHAPE_RE = re.compile(r"\d{4}-(?:0\d|1[0-2])-(?:[0-2]\d|3[01])", re.ASC
 _UNKNOWN_LINE_RE = re.compile(rf"^(?!(?:{_DATE_RE_TEXT})$){_UNKNOWN_SHAPE_RE.pattern}$", re.ASCII | re.MULTILINE)
 
 
-def unknown_dates(values: Collection[str]) -> set[str]:
-    """The 不詳日 among ``values`` (same meaning as :func:`is_unknown_date`, for many at once)."""
-    # 不詳日 are rare: one pattern over all the values joined by LF usually proves there is none.
-    # (A value holding an LF cannot fool it: it is not YYYY-MM-DD shaped, so no 不詳日 either.)
-    joined = "\n".join(values)
-    if _whole_pattern(DataType.DATE, "10", False).fullmatch(joined) is not None:
-        return set()
-    # The lines that are 不詳日-shaped but not calendar dates, found in one C-level pass. A line can
-    # be a piece of a value holding an LF: only lines that are whole values are kept.
-    found = {m[0] for m in _UNKNOWN_LINE_RE.finditer(joined)}
-    return found & (values if isinstance(values, (set, frozenset)) else set(values))
+def unknown_date_rows(values: Sequence[str]) -> list[int]:
+    """Positions of the 不詳日 in ``values``, ascending (same meaning as :func:`is_unknown_date`).
+
+    A 10-character value can only be a 不詳日 with month or day 00, day 29–31 or year 0000; those
+    candidates are picked by position (see :func:`_dates_clean`) and only they go through the
+    pattern. Columns of other lengths go through the pattern whole.
+    """
+    positions = list(itertools.compress(itertools.count(), values))  # the non-blank values
+    fixed = _fixed_width(values, (10,))
+    if fixed is None:
+        found = {m[0] for m in _UNKNOWN_LINE_RE.finditer("\n".join(values))} & set(values)
+        return list(itertools.compress(itertools.count(), map(found.__contains__, values)))
+    vals, b, _ = fixed
+    if not vals:
+        return []
+    m10, m1, d10, d1 = b[5::11], b[6::11], b[8::11], b[9::11]
+    cand = _mask(m10, b"0") & _mask(m1, b"0") | _mask(d10, b"0") & _mask(d1, b"0") | _mask(d10, b"3")
+    cand |= _mask(d10, b"2") & _mask(d1, b"9")
+    if b"0" in b[0::11]:
+        cand |= _mask(b[0::11], b"0") & _mask(b[1::11], b"0") & _mask(b[2::11], b"0") & _mask(b[3::11], b"0")
+    if not cand:
+        return []
+    picked = list(itertools.compress(positions, cand.to_bytes(len(vals), "big")))
+    found = {m[0] for m in _UNKNOWN_LINE_RE.finditer("\n".join(values[i] for i in picked))}
+    return [i for i in picked if values[i] in found]
 
 
 _NON_CALENDAR_LINE_RE = re.compile(rf"^(?!(?:{_DATE_RE_TEXT})$).+$", re.ASCII | re.MULTILINE)

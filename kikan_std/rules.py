@@ -14,7 +14,8 @@ A rule that cannot run raises :class:`RuleNotRun`; the engine reports it and the
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+import operator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -141,23 +142,24 @@ def required_when(
     when: Callable[..., bool],
     clause: str,
     condition: str,
-    when_many: Callable[[Collection[str]], set[str]] | None = None,
+    rows_where: Callable[[Sequence[str]], Iterable[int]] | None = None,
 ) -> RecordRule:
     """A 条件付き必須 rule: ``target`` must not be blank where ``when(*trigger_values)`` holds.
 
     A missing column counts as blank in every record: the file is what is judged, and a file
     without the column has no value there (the missing column is itself a finding).
-    ``when_many`` (one trigger only) gives the values for which ``when`` holds, for many values
-    at once (a C-level filter instead of a Python call per value).
+    ``rows_where`` (one trigger only) gives the positions in a trigger column where ``when``
+    holds, in ascending order, for a whole column at once (C-level instead of a Python call or a
+    set lookup per value).
     """
+    if rows_where is not None and len(triggers) != 1:
+        raise ValueError("rows_where needs exactly one trigger")
 
     # Trigger values already decided, remembered across chunks (bounded), as C-level sets.
     hit_values: set[Any] = set()
     miss_values: set[Any] = set()
 
     def decide(new: set[Any], single: bool) -> set[Any]:
-        if when_many is not None and single:
-            return when_many(new)
         return {v for v in new if (when(v) if single else when(*v))}
 
     def check(view: ChunkView) -> Iterator[Finding]:
@@ -165,6 +167,11 @@ def required_when(
         tcol = view.col(target) or blank
         cols = [view.col(t) or blank for t in triggers]
         if "" not in tcol:
+            return
+        if rows_where is not None:
+            for i in rows_where(cols[0]):
+                if tcol[i] == "":
+                    yield view.finding("REC001", i, item=target, condition=condition)
             return
         # Decide the condition once per distinct trigger value (conditions are pure functions of
         # the values, and trigger columns repeat a lot), remembered across chunks.
@@ -183,6 +190,12 @@ def required_when(
             miss_values.update(new - new_hits)
         hits = distinct & hit_values
         if not hits:
+            return
+        # Walk the fewer records: those whose condition holds, or those whose target is blank.
+        if tcol.count("") * 4 < len(tcol):
+            for i in itertools.compress(itertools.count(), map(operator.not_, tcol)):
+                if rows[i] in hits:
+                    yield view.finding("REC001", i, item=target, condition=condition)
             return
         for i in itertools.compress(itertools.count(), map(hits.__contains__, rows)):
             if tcol[i] == "":

@@ -13,7 +13,7 @@ from kikan_std.fields import (
     is_calendar_date,
     is_unknown_date,
     non_calendar_values,
-    unknown_dates,
+    unknown_date_rows,
 )
 from kikan_std.model import CodeList, CodeValue, DataType, Format, Item, Obligation
 
@@ -195,8 +195,15 @@ DATE_VALUES = (
 @settings(max_examples=300, deadline=None)
 @given(st.lists(DATE_VALUES, max_size=30))
 def test_unknown_dates_of_many_values_agree_with_one_by_one(values: list[str]) -> None:
-    assert unknown_dates(values) == {v for v in values if is_unknown_date(v)}
-    assert unknown_dates(set(values)) == {v for v in values if is_unknown_date(v)}
+    assert unknown_date_rows(values) == [i for i, v in enumerate(values) if is_unknown_date(v)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.from_regex(r"(0000|19[0-9]{2}|2[0-9]00)-(0[0-9]|1[0-3])-([0-2][0-9]|3[0-2])", fullmatch=True)
+                | st.just(""), max_size=40))
+def test_unknown_dates_of_ten_character_values_agree_with_one_by_one(values: list[str]) -> None:
+    # All ten characters long: the candidates are picked by position.
+    assert unknown_date_rows(values) == [i for i, v in enumerate(values) if is_unknown_date(v)]
     assert non_calendar_values(set(values)) == {v for v in values if v and not is_calendar_date(v)}
     assert non_calendar_values(values) == {v for v in values if v and not is_calendar_date(v)}
 

@@ -9,7 +9,7 @@ a name), 住所_番地号表記 / 住所_方書 (whether the address has one), �
 
 from __future__ import annotations
 
-from kikan_std.fields import is_unknown_date, unknown_dates
+from kikan_std.fields import is_unknown_date, unknown_date_rows
 from kikan_std.rules import DatasetRule, RecordRule, required_when
 
 RECORD_RULES: tuple[RecordRule, ...] = (
@@ -18,7 +18,7 @@ RECORD_RULES: tuple[RecordRule, ...] = (
         target="生年月日_不詳表記",
         triggers=("生年月日",),
         when=is_unknown_date,
-        when_many=unknown_dates,
+        rows_where=unknown_date_rows,
         clause="03100013 生年月日_不詳表記 ※※生年月日が不詳の場合は出力必須",
         condition="生年月日が不詳（暦にない日付）の場合",
     ),
