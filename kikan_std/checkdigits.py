@@ -7,7 +7,7 @@ with a correct check digit. The formulas are the statutory ones; python-stdnum i
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable
 
 # 個人番号: weights for the 11 base digits, from the left (総務省令第85号 第5条: Q_n = n+1 for n ≤ 6,
 # n-5 for n ≥ 7, counting n from the rightmost base digit).
@@ -124,18 +124,18 @@ def _lane_tables(weights: tuple[int, ...], expected_of: Callable[[int], int], mo
 
 
 def _batch_invalid(
-    values: Sequence[str],
+    data: bytes,
     width: int,
     weights: tuple[int, ...],
     check_pos: int,
     expected_of: Callable[[int], int],
     modulus: int,
 ) -> list[int]:
-    """Positions in ``values`` (each exactly ``width`` ASCII digits) whose check digit is wrong."""
-    k = len(values)
+    """Positions of the numbers in ``data`` (numbers of exactly ``width`` ASCII digits, back to back)
+    whose check digit is wrong."""
+    k = len(data) // width
     if k == 0:
         return []
-    data = "".join(values).encode("ascii")
     wide = bytearray(2 * k)
     total = 0
     for p, w in enumerate(weights):
@@ -197,8 +197,9 @@ def m11_w2_7_suspects(values: Collection[str], remainder_one: int = 0) -> list[s
         shaped = [len(v) == 15 and v.isascii() and v.isdigit() for v in vals]
         fifteen = [v for v, ok in zip(vals, shaped, strict=True) if ok]
         others = [v for v, ok in zip(vals, shaped, strict=True) if not ok]
+        joined = "".join(fifteen)
     expected = _m11_expected_reject_one if remainder_one < 0 else _m11_expected
-    bad = _batch_invalid(fifteen, 15, _M11_15_LANES, 14, expected, 11)
+    bad = _batch_invalid(joined.encode("ascii"), 15, _M11_15_LANES, 14, expected, 11)
     return [fifteen[i] for i in bad] + others
 
 
@@ -212,11 +213,16 @@ def all_valid(values: Iterable[str], kind: str) -> bool:
     if not vals:
         return True
     width = 12 if kind == "individual_number" else 13
-    joined = "".join(vals)
-    if len(joined) != width * len(vals) or not (joined.isascii() and joined.isdigit()):
+    # Every value exactly ``width`` long (a total of width × n is not enough: 11 + 13 digits would be
+    # read as two misaligned numbers), then all ASCII digits.
+    if set(map(len, vals)) != {width}:
         return False
+    joined = "".join(vals)
+    if not (joined.isascii() and joined.isdigit()):
+        return False
+    data = joined.encode("ascii")
     if kind == "individual_number":
-        bad = _batch_invalid(vals, 12, _MY_NUMBER_LANES, 11, _my_number_expected, 11)
+        bad = _batch_invalid(data, 12, _MY_NUMBER_LANES, 11, _my_number_expected, 11)
     else:
-        bad = _batch_invalid(vals, 13, _CORPORATE_LANES, 0, _corporate_expected, 9)
+        bad = _batch_invalid(data, 13, _CORPORATE_LANES, 0, _corporate_expected, 9)
     return not bad

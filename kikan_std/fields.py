@@ -217,6 +217,7 @@ class FieldChecker:
         "_code_values_or_blank",
         "_dedupe",
         "_dedupe_skips",
+        "_format_fixes_shape",
         "_gj_table",
         "_known",
         "_pattern_needs_length",
@@ -251,6 +252,12 @@ class FieldChecker:
         # A spec may declare such an item shorter than its pattern (a DATE of length 8, say): the
         # pattern alone would then pass values that the exact path reports as too long (FLD002).
         self._pattern_needs_length = _LONGEST_SHAPE.get(item.type, 0) > self.max_length
+        # An X item whose content format fixes every value to digits of one width (個人番号, 郵便番号…)
+        # within its 桁数: the format's column check (exact on width and digits) says all the type
+        # check would, so the character and length passes are skipped.
+        self._format_fixes_shape = item.type is DataType.X and _FORMAT_WIDTH.get(item.format, 0) in range(
+            1, self.max_length + 1
+        )
         self._dedupe = True
         self._dedupe_skips = 0
         self._known: set[str] = set()
@@ -385,8 +392,9 @@ class FieldChecker:
     def _clean(self, values: Collection[str]) -> bool:
         if not values:
             return True
-        joined = "".join(values) if self._whole is None or self._sjis_strict else ""
-        if not self._shape_clean(values, joined):
+        fixed = self._format_fixes_shape
+        joined = "".join(values) if (self._whole is None and not fixed) or self._sjis_strict else ""
+        if not fixed and not self._shape_clean(values, joined):
             return False
         if self._sjis_strict and not _shift_jis_encodable(joined):
             return False
@@ -677,6 +685,15 @@ def _digits_column(col: Collection[str]) -> bool:
     joined = "".join(col)
     return not joined or (joined.isascii() and joined.isdigit())
 
+
+# Formats whose column check proves every non-blank value is ASCII digits of exactly this width.
+_FORMAT_WIDTH: dict[Format | None, int] = {
+    Format.INDIVIDUAL_NUMBER: 12,
+    Format.CORPORATE_NUMBER: 13,
+    Format.LOCAL_GOVERNMENT_CODE: 6,
+    Format.POSTAL_CODE: 7,
+    Format.TOWN_CODE: 7,
+}
 
 _FORMAT_COLUMN_CHECKS: dict[Format, Callable[[Collection[str]], bool]] = {
     Format.INDIVIDUAL_NUMBER: _batch_check_digit_column("individual_number"),

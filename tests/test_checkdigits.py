@@ -98,3 +98,9 @@ def test_m11_batch_with_valid_numbers_only() -> None:
     assert cd.m11_w2_7_suspects(valid, -1) == []
     bad = valid[5][:-1] + str((int(valid[5][-1]) + 1) % 10)
     assert cd.m11_w2_7_suspects([*valid, bad], -1) == [bad]
+
+
+def test_batch_check_rejects_numbers_of_other_lengths_that_add_up() -> None:
+    # 11 + 13 digits are 24 = 2 × 12, and may even read as two valid misaligned numbers: still malformed.
+    assert cd.all_valid(["54766744227", "2036847410471"], "individual_number") is False
+    assert cd.all_valid(["0" * 12, "0" * 14], "corporate_number") is False

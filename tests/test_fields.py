@@ -249,6 +249,14 @@ def test_column_check_keeps_a_declared_length_shorter_than_the_pattern(type_: st
     assert not FieldChecker(it, None).column_clean([value, ""])
 
 
+def test_misaligned_numbers_are_not_clean() -> None:
+    # 11 + 13 digits read back to back are two 12-digit numbers, here both with a valid check digit:
+    # on a 個人番号 item of 桁数 13 (a custom spec) the column check must still look closer.
+    it = item("X", "13", fmt=Format.INDIVIDUAL_NUMBER)
+    assert not FieldChecker(it, None).column_clean(["54766744227", "2036847410471"])
+    assert [c for c, _ in FieldChecker(it, None).check_value("54766744227")] == ["FLD016"]
+
+
 def test_cache_of_clean_values_stays_small_when_values_never_come_back() -> None:
     # Household numbers: each repeats inside its chunk, never in a later one. The per-column
     # cache of values proven clean must not grow towards its hard cap for them...
