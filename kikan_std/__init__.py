@@ -21,7 +21,7 @@ from typing import Literal
 from kikan_std._version import __version__
 from kikan_std.baseline import Baseline, BaselineError
 from kikan_std.catalogue import Lang, explain
-from kikan_std.engine import Options, ProgressFn, run_check
+from kikan_std.engine import Options, ProgressFn, resolve_jobs, run_check
 from kikan_std.findings import Finding
 from kikan_std.model import CodeList, DataType, FixedWidthLayout, Group, Item, Obligation, Spec
 from kikan_std.readers import load_layout
@@ -58,7 +58,7 @@ def check(
     mask_key: str | bytes | None = None,
     input_format: str | None = None,
     layout: str | Path | FixedWidthLayout | None = None,
-    jobs: int = 1,
+    jobs: int | Literal["auto"] = 1,
     rule_options: Mapping[str, str] | None = None,
 ) -> Report:
     """Check data files against a spec and return the report.
@@ -86,7 +86,8 @@ def check(
         input_format: ``csv``, ``json``, ``xml`` or ``fixed``; default by extension
             (``.json``, ``.xml``, ``.dat``/``.fix``/``.fixed``; anything else is CSV).
         jobs: Processes for one big CSV file (findings identical to one process; see
-            :mod:`kikan_std.parallel` for when a file is checked in one process anyway).
+            :mod:`kikan_std.parallel` for when a file is checked in one process anyway);
+            ``"auto"``: as many as this process may use CPUs.
         layout: Fixed-width layout (a JSON file or a :class:`FixedWidthLayout`); default the
             spec group's own layout.
         rule_options: Per-run switches of the spec's rules, e.g. ``{"atena_check_digit": "off"}``
@@ -99,7 +100,7 @@ def check(
             fixed-width file has no usable layout.
         RuleOptionError: an unknown rule option or a value outside its choices (a ValueError).
         BaselineError / WaiverError: the baseline or waiver file is unreadable or malformed.
-        ValueError: ``fail_on="new"`` without a baseline.
+        ValueError: ``fail_on="new"`` without a baseline; ``jobs`` neither a whole number from 1 nor ``"auto"``.
     """
     sp = load_spec(spec) if isinstance(spec, str) else spec
     rules = rules_for(sp)
@@ -131,7 +132,7 @@ def check(
         fail_on=fail_on,
         input_format=input_format,
         layout=lay,
-        jobs=jobs,
+        jobs=resolve_jobs(jobs),
         rule_options=rules.resolve_options(rule_options),
     )
     return run_check(paths, sp, rules.record_rules, rules.dataset_rules, opts, progress)

@@ -61,18 +61,14 @@ class UsageError(Exception):
 
 def _jobs(value: str) -> int:
     """``--jobs``: a whole number of processes from 1, or ``auto`` for the CPUs this process may use."""
-    if value.strip().lower() == "auto":
-        # The CPUs this process may run on (a container or taskset may allow fewer than the machine has).
-        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    from kikan_std.engine import resolve_jobs
+
     try:
-        n = int(value)
+        return resolve_jobs(value)
     except ValueError:
-        n = 0
-    if n < 1:
         raise argparse.ArgumentTypeError(
             f"--jobs は 1 以上の整数か auto で指定してください / must be a whole number from 1, or auto: {value}"
-        )
-    return n
+        ) from None
 
 
 class _Parser(argparse.ArgumentParser):

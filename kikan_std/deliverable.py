@@ -45,11 +45,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from kikan_std._version import __version__
 from kikan_std.catalogue import Lang, entry
-from kikan_std.engine import Options, ProgressFn, run_check
+from kikan_std.engine import Options, ProgressFn, resolve_jobs, run_check
 from kikan_std.findings import Finding
 from kikan_std.model import Group, Spec
 from kikan_std.readers.csv_reader import InputError
@@ -532,7 +532,7 @@ def check_deliverable(
     limits: Limits | None = None,
     progress: ProgressFn | None = None,
     rule_options: Mapping[str, Mapping[str, str]] | None = None,
-    jobs: int = 1,
+    jobs: int | Literal["auto"] = 1,
     backend: Backend | None = None,
 ) -> Report:
     """Check a whole deliverable (a folder or a .zip) and return one report.
@@ -546,7 +546,8 @@ def check_deliverable(
         limits: Bounds on a zip's expansion (:class:`Limits`).
         progress: Called with (file, records so far).
         rule_options: Per-spec rule options, ``{spec_id: {name: value}}``.
-        jobs: Files checked at once in separate processes; the report is the same as with 1.
+        jobs: Files checked at once in separate processes (``"auto"``: as many as this process may use
+            CPUs); the report is the same as with 1.
         backend: Where files are checked and the cross-file rules run (default: this machine,
             ``jobs`` processes, SQLite); :func:`kikan_std.dask.check_deliverable` passes a Dask one.
 
@@ -561,7 +562,7 @@ def check_deliverable(
     if not root.is_dir() and not zipfile.is_zipfile(root) and root.suffix.lower() != ".zip":
         raise InputError(f"not a folder or zip archive: {path}")
     lim = limits or Limits()
-    backend = backend or LocalBackend(jobs)
+    backend = backend or LocalBackend(resolve_jobs(jobs))
     cap = max_findings
     found: list[Finding] = []
     acc = _Acc()

@@ -12,6 +12,7 @@ import datetime as _dt
 import difflib
 import functools
 import gc
+import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -632,6 +633,24 @@ def _check_record_types(
         runs[-1]._guard(rule.name, functools.partial(rule.check, data, display))
     # Every run read the whole file (records counted over all types): one input, all its groups.
     return infos[0].model_copy(update={"group": " / ".join(g.name for g in groups)})
+
+
+def resolve_jobs(jobs: int | str) -> int:
+    """``jobs`` as a number of processes: a whole number from 1, or ``"auto"`` for the CPUs this
+    process may use (fewer than the machine has when a container or ``taskset`` limits it).
+
+    Raises:
+        ValueError: anything else (0, a negative number, another word).
+    """
+    if isinstance(jobs, str) and jobs.strip().lower() == "auto":
+        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    try:
+        n = int(jobs) if not isinstance(jobs, bool) else 0
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise ValueError(f"jobs must be a whole number from 1, or 'auto': {jobs!r}")
+    return n
 
 
 def run_check(

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import kikan_std
 from kikan_std import cli, parallel
-from kikan_std.engine import Options, _Sink
+from kikan_std.engine import Options, _Sink, resolve_jobs
 from kikan_std.generate import csv_text, iter_jutogai_atena
 from tests.conftest import run_cli
 from tests.test_fields import ANY_VALUES
@@ -90,9 +90,24 @@ def test_cli_jobs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize("value,expected", [("auto", len(os.sched_getaffinity(0))), ("AUTO", len(os.sched_getaffinity(0))),
-                                            ("3", 3)])
-def test_jobs_values(value: str, expected: int) -> None:
-    assert cli._jobs(value) == expected
+                                            ("3", 3), (2, 2)])
+def test_jobs_values(value: str | int, expected: int) -> None:
+    assert resolve_jobs(value) == expected
+    if isinstance(value, str):
+        assert cli._jobs(value) == expected
+
+
+@pytest.mark.parametrize("value", [0, -2, "two", "", True])
+def test_bad_jobs_in_the_library_is_a_value_error(tmp_path: Path, value: object) -> None:
+    p = _defective(tmp_path, rows=50)
+    with pytest.raises(ValueError, match="jobs"):
+        kikan_std.check(p, spec="jutogai_atena", jobs=value)  # type: ignore[arg-type]
+
+
+def test_jobs_auto_in_the_library(tmp_path: Path) -> None:
+    p = _defective(tmp_path, rows=50)
+    assert _comparable(kikan_std.check(p, spec="jutogai_atena", jobs="auto")) == _comparable(
+        kikan_std.check(p, spec="jutogai_atena"))
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "two", ""])
