@@ -130,11 +130,7 @@ def unknown_date_rows(values: Sequence[str]) -> list[int]:
     vals, b, _ = fixed
     if not vals:
         return []
-    m10, m1, d10, d1 = b[5::11], b[6::11], b[8::11], b[9::11]
-    cand = _mask(m10, b"0") & _mask(m1, b"0") | _mask(d10, b"0") & _mask(d1, b"0") | _mask(d10, b"3")
-    cand |= _mask(d10, b"2") & _mask(d1, b"9")
-    if b"0" in b[0::11]:
-        cand |= _mask(b[0::11], b"0") & _mask(b[1::11], b"0") & _mask(b[2::11], b"0") & _mask(b[3::11], b"0")
+    cand = _zero_month_or_day(b) | _undecided_by_position(b)
     if not cand:
         return []
     picked = list(itertools.compress(positions, cand.to_bytes(len(vals), "big")))
@@ -154,6 +150,8 @@ def non_calendar_values(values: Collection[str]) -> set[str]:
     joined = "\n".join(values)
     if joined.count("\n") != len(values) - 1:
         return {v for v in values if v and not is_calendar_date(v)}
+    if _whole_pattern(DataType.DATE, "10", False).fullmatch(joined) is not None:
+        return set()  # the common case, proven by one plain match
     return {m[0] for m in _NON_CALENDAR_LINE_RE.finditer(joined)}
 
 
@@ -506,9 +504,6 @@ def _times_clean(values: Collection[str]) -> bool | None:
     return b"2" not in tens or not _mask(tens, b"2") & _mask(b[1::step], b"456789")
 
 
-_CALENDAR_LINES_RE = re.compile(rf"(?:{_DATE_RE_TEXT})(?:\n(?:{_DATE_RE_TEXT}))*", re.ASCII)
-
-
 def _dates_clean(values: Collection[str], unknown_allowed: bool) -> bool | None:
     """Whether every non-blank value is a calendar ``YYYY-MM-DD`` (or a 不詳日 where allowed).
 
@@ -535,16 +530,29 @@ def _dates_clean(values: Collection[str], unknown_allowed: bool) -> bool | None:
         return False  # months 13-19, days 32-39
     if unknown_allowed:
         return True  # 不詳日: any month 00-12 and day 00-31
-    if _mask(m10, b"0") & _mask(m1, b"0") or _mask(d10, b"0") & _mask(d1, b"0"):
-        return False  # month or day 00
-    # Days 29-31 depend on the month (and the year), year 0000 is 0000-01-01 only: those values
-    # alone go through the calendar pattern.
-    year0 = _mask(b[0::11], b"0") & _mask(b[1::11], b"0") & _mask(b[2::11], b"0") & _mask(b[3::11], b"0")
-    suspects = year0 | _mask(d10, b"3") | _mask(d10, b"2") & _mask(d1, b"9")
+    if _zero_month_or_day(b):
+        return False
+    suspects = _undecided_by_position(b)
     if not suspects:
         return True
     picked = list(itertools.compress(vals, suspects.to_bytes(k, "big")))
-    return _CALENDAR_LINES_RE.fullmatch("\n".join(picked)) is not None
+    return _whole_pattern(DataType.DATE, "10", False).fullmatch("\n".join(picked)) is not None
+
+
+def _zero_month_or_day(b: bytes) -> int:
+    """Bit mask of the ``YYYY-MM-DD`` values (ASCII, joined by LF) with month or day 00."""
+    m10, m1, d10, d1 = b[5::11], b[6::11], b[8::11], b[9::11]
+    return _mask(m10, b"0") & _mask(m1, b"0") | _mask(d10, b"0") & _mask(d1, b"0")
+
+
+def _undecided_by_position(b: bytes) -> int:
+    """Bit mask of the ``YYYY-MM-DD`` values whose calendar validity a position cannot settle:
+    days 29-31 depend on the month (and the year), year 0000 is valid as 0000-01-01 only."""
+    d10 = b[8::11]
+    mask = _mask(d10, b"3") | _mask(d10, b"2") & _mask(b[9::11], b"9")
+    if b"0" in b[0::11]:
+        mask |= _mask(b[0::11], b"0") & _mask(b[1::11], b"0") & _mask(b[2::11], b"0") & _mask(b[3::11], b"0")
+    return mask
 
 
 def _shift_jis_encodable(text: str) -> bool:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as _dt
 import itertools
 import re
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from kikan_std.checkdigits import m11_w2_7_suspects, modulus11_w2_7_check_digit
@@ -157,14 +157,7 @@ def _check_juminhyo_code(view: ChunkView) -> Iterator[Finding]:
 # -- JUM003 不詳日は不詳フラグが 1 のときだけ (1.1.8, 1.1.9) ---------------------------------------
 
 
-# One C-level match proves a whole column holds only calendar dates or blanks (the engine's fast
-# path uses the same pattern); then no value needs a closer look.
-_CALENDAR_OR_BLANK_COLUMN = re.compile(rf"(?:(?:{_DATE_RE_TEXT})?\n)*(?:{_DATE_RE_TEXT})?", re.ASCII)
 _CALENDAR = re.compile(_DATE_RE_TEXT, re.ASCII)
-
-
-def _all_calendar(values: Collection[str]) -> bool:
-    return _CALENDAR_OR_BLANK_COLUMN.fullmatch("\n".join(values)) is not None
 
 
 def _unknown_date_pairs(group: Group) -> list[tuple[str, str]]:
@@ -182,10 +175,7 @@ def _check_unknown_date_flag(view: ChunkView) -> Iterator[Finding]:
         col = view.col(date_item)
         if col is None:
             continue  # vacuous: no dates
-        distinct = set(col)  # dates repeat: the pattern then reads each one once
-        if _all_calendar(distinct):
-            continue  # no non-calendar date
-        non_calendar = non_calendar_values(distinct)
+        non_calendar = non_calendar_values(set(col))  # dates repeat: each is read once
         if not non_calendar:
             continue
         # A file without the flag column cannot flag anything: its non-calendar dates are unflagged.
