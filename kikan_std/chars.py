@@ -358,6 +358,7 @@ def _re_char(cp: int) -> str:
 
 
 _CLEAN_X_RE = re.compile(r"[^\x20-\x7e]")
+_PRINTABLE_ASCII = bytes(range(0x20, 0x7F))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -385,7 +386,9 @@ def halfwidth_column_clean(joined: str) -> bool:
 
     Join the values with ``""``. True means the text is printable ASCII (U+0020–U+007E) only.
     """
-    return _CLEAN_X_RE.search(joined) is None
+    # bytes.translate deletes with a table lookup per byte: about twice as fast as a regex search
+    # or str.isprintable (a Unicode database lookup per character).
+    return joined.isascii() and not joined.encode("ascii").translate(None, _PRINTABLE_ASCII)
 
 
 # ---------------------------------------------------------------------------------------------
