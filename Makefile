@@ -5,15 +5,24 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+# Every direct and transitive dependency of our dev/test/docs environment, pinned with hashes (made by
+# `make lock`). pyproject.toml keeps ranges: the lock is for our environments, not for users of the library.
+LOCK   := requirements/dev.lock
 
-.PHONY: demo test lint typecheck unit docs docs-gen schemas browser-deps bench clean
+.PHONY: demo test lint typecheck unit docs docs-gen schemas browser-deps bench clean lock
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "kikan-std needs Python 3.11 or newer")'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,docs,testing,dask,bench]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
+
+## make lock: refresh requirements/dev.lock to the newest versions pyproject.toml allows (then run make test)
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml requirements/tools.in --all-extras --universal --python-version 3.11 \
+	  --generate-hashes --upgrade --quiet -o $(LOCK)
+	@echo "== $(LOCK) refreshed; now run: make test, and commit the lock if it passes"
 
 ## make demo: validate the bundled synthetic sample, print the report, write it to out/
 demo: $(STAMP)

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import kikan_std
 from kikan_std.cli import main
@@ -139,31 +141,68 @@ def _run_cli_subprocess(path: Path) -> tuple[int, str, str, float]:
     return p.returncode, p.stdout, p.stderr, time.monotonic() - t
 
 
-@pytest.mark.parametrize("name", ["xxe.xml", "billion_laughs.xml"])
-def test_hostile_xml_is_refused_without_expansion(name: str) -> None:
-    code, out, err, _ = _run_cli_subprocess(CASES_DIR / name)
+def _assert_refused_unexpanded(code: int, out: str, err: str) -> dict[str, Any]:
+    """What a user must see for hostile XML, whichever layer stopped it: refused, nothing expanded or read."""
     assert code == 1 and "Traceback" not in err and err == ""
     rep = json.loads(out)
-    assert [f["code"] for f in rep["findings"]] == ["XML002"]
+    assert rep["valid"] is False
     assert "root:" not in out and "/bin/" not in out  # nothing from /etc/passwd
     assert "haha" not in out  # no entity expanded
+    return rep
 
 
-def test_doctype_beyond_the_sniff_window_is_refused_by_the_parser_check(tmp_path: Path) -> None:
-    from kikan_std.readers.xml_reader import SNIFF_BYTES
+_LOL = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
+_HOSTILE_DOCTYPE = (f'<!DOCTYPE jutogaisha_atena_kihon_joho_list [<!ENTITY l0 "ha">{_LOL}'
+                    '<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n')
+_HOSTILE_BODY = ("<jutogaisha_atena_kihon_joho_list><jutogaisha_atena_kihon_joho><shimei>&l9;&xxe;</shimei>"
+                 "</jutogaisha_atena_kihon_joho></jutogaisha_atena_kihon_joho_list>\n")
 
-    lol = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
-    text = ('<?xml version="1.0"?>\n<!--' + "x" * (SNIFF_BYTES + 10) + '-->\n'
-            f'<!DOCTYPE jutogaisha_atena_kihon_joho_list [<!ENTITY l0 "ha">{lol}'
-            '<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'
-            "<jutogaisha_atena_kihon_joho_list><jutogaisha_atena_kihon_joho><shimei>&l9;&xxe;</shimei>"
-            "</jutogaisha_atena_kihon_joho></jutogaisha_atena_kihon_joho_list>\n")
+
+@pytest.mark.parametrize("name", ["xxe.xml", "billion_laughs.xml"])
+def test_hostile_xml_is_refused_without_expansion(name: str) -> None:
+    rep = _assert_refused_unexpanded(*_run_cli_subprocess(CASES_DIR / name)[:3])
+    assert [f["code"] for f in rep["findings"]] == ["XML002"]
+
+
+@pytest.mark.parametrize(("prolog", "encoding"), [
+    ("<!--" + "x" * 1_100_000 + "-->\n", "utf-8"),  # a megabyte of comment before the DOCTYPE
+    ("<?pi " + "y" * 200_000 + "?>\n<!-- a -->\n", "utf-8"),
+    ("<!--" + "x" * 70_000 + "-->\n", "utf-16"),
+    ("<!--" + "漢" * 40_000 + "-->\n", "cp932"),
+])
+def test_doctype_anywhere_in_the_prolog_is_refused(tmp_path: Path, prolog: str, encoding: str) -> None:
+    decl = '<?xml version="1.0"?>\n' if encoding != "cp932" else '<?xml version="1.0" encoding="Shift_JIS"?>\n'
     p = tmp_path / "late_doctype.xml"
-    p.write_text(text, encoding="utf-8")
-    code, out, err, _ = _run_cli_subprocess(p)
-    assert code == 1 and err == ""
-    assert [f["code"] for f in json.loads(out)["findings"]] == ["XML002"]
-    assert "root:" not in out and "haha" not in out
+    p.write_bytes((decl + prolog + _HOSTILE_DOCTYPE + _HOSTILE_BODY).encode(encoding))
+    rep = _assert_refused_unexpanded(*_run_cli_subprocess(p)[:3])
+    # Our own streaming prolog scan refuses it, so the code does not depend on libxml2's limits.
+    assert [(f["code"], f["line"]) for f in rep["findings"]] == [("XML002", decl.count("\n") + prolog.count("\n") + 1)]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(parts=st.lists(st.one_of(
+    st.builds(lambda t: f"<!--{t}-->", st.text(st.characters(codec="utf-8", exclude_characters="-\x00"), max_size=40)),
+    st.builds(lambda n, t: f"<?p{n} {t}?>", st.integers(0, 9), st.text(st.characters(codec="utf-8",
+                                                                                     exclude_characters="?\x00"),
+                                                                       max_size=40)),
+    st.sampled_from([" ", "\n", "\r\n", "\t"]),
+    st.integers(0, 70_000).map(lambda n: "<!--" + "z" * n + "-->"),
+), max_size=6), encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16-le", "utf-16-be", "utf-16"]))
+def test_property_a_doctype_after_any_prolog_is_refused(tmp_path: Path, parts: list[str], encoding: str) -> None:
+    bom = "\ufeff" if encoding in ("utf-16-le", "utf-16-be") else ""
+    p = tmp_path / "prolog.xml"
+    p.write_bytes((bom + "".join(parts) + _HOSTILE_DOCTYPE + _HOSTILE_BODY).encode(encoding))
+    r = kikan_std.check(p, spec="jutogai_atena", show_values=True)
+    assert not r.valid and [f.code for f in r.findings] == ["XML002"]
+    assert all("ha" * 10 not in (f.value or "") for f in r.findings)
+
+
+@pytest.mark.parametrize("declared", ["UTF-7", "ISO-2022-JP", "x-unknown"])
+def test_xml_in_an_encoding_that_could_hide_markup_is_refused(tmp_path: Path, declared: str) -> None:
+    p = tmp_path / "enc.xml"
+    p.write_text(f'<?xml version="1.0" encoding="{declared}"?>\n' + _HOSTILE_DOCTYPE.replace("<!DOCTYPE", "+ADw-!DOCTYPE")
+                 + _HOSTILE_BODY, encoding="ascii")
+    _assert_refused_unexpanded(*_run_cli_subprocess(p)[:3])
 
 
 def test_deep_nesting_and_undeclared_entities_are_findings(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ then checked by the same field rules as CSV; each record carries its XPath and s
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import re
 from collections.abc import Iterator
@@ -23,11 +24,6 @@ from kikan_std.findings import Finding
 from kikan_std.model import Group, Spec
 from kikan_std.readers.csv_reader import CHUNK_ROWS, Chunk, CsvSource, InputError
 from kikan_std.schemas import field_name, record_name, root_name, xsd
-
-SNIFF_BYTES = 1 << 16
-_DOCTYPE_RE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
-_DOCTYPE_U16_RE = re.compile("<!DOCTYPE".encode("utf-16-le"), re.IGNORECASE)
-_DOCTYPE_U16BE_RE = re.compile("<!DOCTYPE".encode("utf-16-be"), re.IGNORECASE)
 
 PARSER_OPTIONS: dict[str, Any] = {
     "resolve_entities": False,
@@ -42,24 +38,153 @@ PARSER_OPTIONS: dict[str, Any] = {
 
 
 class _HashingReader:
-    """A file wrapper that hashes and counts what the parser reads, starting with a sniffed prefix."""
+    """A file wrapper that hashes and counts every byte it hands on."""
 
-    def __init__(self, f: BinaryIO, prefix: bytes, hasher: Any) -> None:
+    def __init__(self, f: BinaryIO, hasher: Any) -> None:
         self.f = f
-        self.prefix = prefix
         self.hasher = hasher
         self.bytes = 0
-        hasher.update(prefix)
-        self.bytes += len(prefix)
 
     def read(self, n: int = -1) -> bytes:
-        if self.prefix:
-            out, self.prefix = self.prefix, b""
-            return out
         b = self.f.read(n if n and n > 0 else 1 << 16)
         self.hasher.update(b)
         self.bytes += len(b)
         return b
+
+
+# Encodings whose markup characters (< ! - ? > and ASCII letters) are single ASCII bytes that never occur
+# inside a multi-byte character, so scanning the prolog byte by byte as Latin-1 sees what libxml2 sees.
+# Anything else declared (UTF-7, ISO-2022-JP, EBCDIC …) could hide a DOCTYPE from such a scan: refused.
+_ASCII_SAFE = frozenset({
+    "ascii", "utf-8", "cp932", "shift_jis", "shift_jis_2004", "shift_jisx0213", "euc_jp", "euc_jis_2004",
+    "euc_jisx0213", "latin-1", "cp1252", *(f"iso8859-{i}" for i in range(2, 17)),
+})
+_ENCODING_DECL_RE = re.compile(r"""encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+
+
+def _scan_encoding(head: bytes) -> tuple[str, int]:
+    """How to decode the prolog, from the first bytes (XML 1.0 Appendix F), and the BOM's length."""
+    for bom, enc in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
+                     (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if head.startswith(bom):
+            return enc, len(bom)
+    for start, enc in ((b"<\x00\x00\x00", "utf-32-le"), (b"\x00\x00\x00<", "utf-32-be"), (b"<\x00", "utf-16-le"),
+                       (b"\x00<", "utf-16-be")):
+        if head.startswith(start):
+            return enc, 0
+    if head.startswith(b"\x4c\x6f\xa7\x94"):  # '<?xm' in EBCDIC
+        return "ebcdic", 0
+    return "latin-1", 0
+
+
+class _PrologGuard:
+    """Hands the parser the file block by block, having read each block's prolog first.
+
+    Everything before the root element (XML declaration, comments, processing instructions, white
+    space) is scanned as a stream, however long it is; a DOCTYPE there stops the hand-over *before*
+    the block that holds it, so libxml2 never sees an entity declaration whatever its own limits are.
+    Memory is one block; no sniff window an attacker could step over.
+    """
+
+    def __init__(self, f: _HashingReader) -> None:
+        self.f = f
+        self.doctype_line: int | None = None
+        self.refused_encoding: str | None = None
+        self.bom = False
+        self._scanning = True
+        self._decoder: Any = None
+        self._buf = ""
+        self._state = "prolog"
+        self._line = 1
+        self._decl: str | None = ""  # text of a leading XML declaration, while it is being read
+        self._ascii_compatible = True
+
+    def read(self, n: int = -1) -> bytes:
+        b = self.f.read(n)
+        if not self._scanning or self.doctype_line is not None or self.refused_encoding is not None:
+            return b"" if self._scanning else b
+        if self._decoder is None:
+            while len(b) < 4:  # the encoding is told by the first four bytes
+                more = self.f.read(4 - len(b))
+                if not more:
+                    break
+                b += more
+            enc, bom = _scan_encoding(b)
+            self.bom = bom > 0
+            if enc == "ebcdic":
+                self.refused_encoding = "EBCDIC"
+                return b""
+            self._decoder = codecs.getincrementaldecoder(enc)(errors="replace")
+            self._ascii_compatible = enc in ("latin-1", "utf-8")
+        self._buf += self._decoder.decode(b, final=not b)
+        self._scan(eof=not b)
+        if self.doctype_line is not None or self.refused_encoding is not None:
+            return b""
+        return b
+
+    def _consume(self, k: int) -> None:
+        text = self._buf[:k]
+        self._line += text.count("\n") + text.count("\r") - text.count("\r\n")
+        self._buf = self._buf[k:]
+
+    def _scan(self, eof: bool) -> None:
+        while self._scanning:
+            buf = self._buf
+            if self._state in ("comment", "pi", "decl"):
+                close = "-->" if self._state == "comment" else "?>"
+                end = buf.find(close)
+                upto = end if end >= 0 else max(0, len(buf) - len(close) + 1)
+                if self._state == "decl" and self._decl is not None and len(self._decl) < 1024:
+                    self._decl += buf[:upto]
+                if end < 0:
+                    self._consume(upto)
+                    return
+                self._consume(end + len(close))
+                if self._state == "decl" and self._decl is not None:
+                    self._check_declared_encoding(self._decl)
+                    if self.refused_encoding is not None:
+                        return
+                self._state = "prolog"
+                continue
+            if self._decl == "" and buf.startswith("\ufeff"):
+                self._consume(1)  # the BOM decoded by a plain (non -sig) decoder
+                buf = self._buf
+            at_start = self._decl == "" and not buf.startswith((" ", "\t", "\r", "\n"))
+            stripped = buf.lstrip(" \t\r\n\ufeff")
+            self._consume(len(buf) - len(stripped))
+            buf = self._buf
+            if len(buf) < 9 and not eof:
+                return  # too short to tell "<!--", "<?xml " and "<!DOCTYPE" apart: wait for the next block
+            if at_start and buf.startswith("<?xml") and buf[5:6] in (" ", "\t", "\r", "\n", "?"):
+                self._consume(5)
+                self._state = "decl"
+                continue
+            self._decl = None  # the XML declaration may only stand first
+            if buf.startswith("<?"):
+                self._consume(2)
+                self._state = "pi"
+            elif buf.startswith("<!--"):
+                self._consume(4)
+                self._state = "comment"
+            elif buf[:9].upper() == "<!DOCTYPE":
+                self.doctype_line = self._line
+                return
+            elif not buf and not eof:
+                return
+            else:  # the root element (or text the parser will refuse): the prolog is over
+                self._scanning = False
+                self._buf = ""
+
+    def _check_declared_encoding(self, decl: str) -> None:
+        m = _ENCODING_DECL_RE.search(decl)
+        if m is None or not self._ascii_compatible:
+            return
+        try:
+            name = codecs.lookup(m.group(1)).name
+        except LookupError:
+            name = m.group(1)
+        if name not in _ASCII_SAFE:
+            self.refused_encoding = m.group(1)
 
 
 @cache
@@ -83,15 +208,6 @@ def _group_for_root(spec: Spec, tag: str, wanted: str | None) -> Group | None:
     return None
 
 
-def _doctype_line(prefix: bytes) -> int | None:
-    for rx in (_DOCTYPE_RE, _DOCTYPE_U16_RE, _DOCTYPE_U16BE_RE):
-        m = rx.search(prefix)
-        if m is not None:
-            nl = b"\n" if rx is _DOCTYPE_RE else "\n".encode("utf-16-le" if rx is _DOCTYPE_U16_RE else "utf-16-be")
-            return prefix[: m.start()].count(nl) + 1
-    return None
-
-
 def iter_xml(source: CsvSource, f: BinaryIO, spec: Spec, wanted_group: str | None) -> Iterator[Chunk | Finding]:
     """Read an XML file of one group; set ``source.header`` / ``group_hint`` and yield chunks."""
     from lxml import etree
@@ -99,28 +215,23 @@ def iter_xml(source: CsvSource, f: BinaryIO, spec: Spec, wanted_group: str | Non
     name = source.display_name
     stats = source.stats
     hasher = hashlib.sha256()
-    prefix = f.read(SNIFF_BYTES)
-    reader = _HashingReader(f, prefix, hasher)
+    reader = _HashingReader(f, hasher)
+    guard = _PrologGuard(reader)
     stats.encoding = "xml"
-    stats.bom = prefix.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"))
 
     def finish() -> None:
+        stats.bom = guard.bom
         while reader.read(1 << 16):  # hash the whole file even when reading stopped early
             pass
         stats.bytes = reader.bytes
         stats.sha256 = hasher.hexdigest()
 
-    line = _doctype_line(prefix)
-    if line is not None:
-        yield Finding("XML002", file=name, line=line)
-        finish()
-        return
     try:
         wanted = spec.group(wanted_group) if wanted_group is not None else None
     except KeyError:
         raise InputError(f"unknown group: {wanted_group}") from None
 
-    ctx = etree.iterparse(reader, events=("start", "end"), **PARSER_OPTIONS)
+    ctx = etree.iterparse(guard, events=("start", "end"), **PARSER_OPTIONS)
     group: Group | None = None
     schema: Any = None
     depth = 0
@@ -139,7 +250,7 @@ def iter_xml(source: CsvSource, f: BinaryIO, spec: Spec, wanted_group: str | Non
                 depth += 1
                 if depth == 1:
                     doctype = elem.getroottree().docinfo.doctype
-                    if doctype:  # a DOCTYPE the sniff window did not reach: refuse just the same
+                    if doctype:  # defence in depth: the prolog guard stops every DOCTYPE before this
                         yield Finding("XML002", file=name, line=1)
                         break
                     root_tag = elem.tag if isinstance(elem.tag, str) else ""
@@ -195,7 +306,14 @@ def iter_xml(source: CsvSource, f: BinaryIO, spec: Spec, wanted_group: str | Non
         if rows:
             yield Chunk([list(c) for c in zip(*rows, strict=True)], recs, lines, locs)
             rows = []
-        yield Finding("XML001", file=name, line=e.lineno, params={"detail": str(e.msg)})
+        if guard.doctype_line is None and guard.refused_encoding is None:
+            yield Finding("XML001", file=name, line=e.lineno, params={"detail": str(e.msg)})
+    # The guard cut the file short before its DOCTYPE or an encoding it cannot read safely; whatever the
+    # parser then said about the truncated prolog, this is the reason.
+    if guard.doctype_line is not None:
+        yield Finding("XML002", file=name, line=guard.doctype_line)
+    elif guard.refused_encoding is not None:
+        yield Finding("XML001", file=name, line=1, params={"detail": f"unsupported encoding: {guard.refused_encoding}"})
     if rows:
         yield Chunk([list(c) for c in zip(*rows, strict=True)], recs, lines, locs)
     stats.records = n
