@@ -14,7 +14,7 @@ import random
 import time
 from collections.abc import Callable
 
-from kikan_std import chars
+from kikan_std.jp import chars
 
 _FAMILY = [
     "佐藤",

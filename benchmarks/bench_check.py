@@ -22,7 +22,7 @@ from pathlib import Path
 
 from _common import child_env
 
-from kikan_std.generate import iter_jutogai_atena, write_csv
+from kikan_std.testing.generate import iter_jutogai_atena, write_csv
 
 
 def run_cli(path: Path) -> tuple[float, int, int]:
@@ -45,7 +45,7 @@ def run_cli(path: Path) -> tuple[float, int, int]:
 def char_share(path: Path, repeat: int) -> tuple[float, float]:
     """(total seconds, seconds inside the 文字要件 character checks) for an in-process check.
 
-    Every character-check function of kikan_std.chars is wrapped with a timer for this measure.
+    Every character-check function of kikan_std.jp.chars is wrapped with a timer for this measure.
     """
     import kikan_std
     from kikan_std import chars

@@ -33,8 +33,8 @@ from typing import Any
 from _common import child_env
 
 import kikan_std
-from kikan_std.generate import iter_jutogai_atena, write_csv
-from kikan_std.model import DataType, Format
+from kikan_std.model.spec import DataType, Format
+from kikan_std.testing.generate import iter_jutogai_atena, write_csv
 
 _PATTERNS = {
     Format.INDIVIDUAL_NUMBER: r"[0-9]{12}",

@@ -19,14 +19,16 @@ from pathlib import Path
 from typing import Literal
 
 from kikan_std._version import __version__
-from kikan_std.baseline import Baseline, BaselineError
 from kikan_std.catalogue import Lang, explain
-from kikan_std.engine import Options, ProgressFn, resolve_jobs, run_check
+from kikan_std.engine.run import Options, ProgressFn, resolve_jobs, run_check
 from kikan_std.findings import Finding
-from kikan_std.model import CodeList, DataType, FixedWidthLayout, Group, Item, Obligation, Spec
+from kikan_std.model.spec import CodeList, DataType, FixedWidthLayout, Group, Item, Obligation, Spec
+from kikan_std.model.workbook import WorkbookError, load_workbook
 from kikan_std.readers import load_layout
 from kikan_std.readers.csv_reader import InputError
-from kikan_std.report import DEFAULT_MASK_KEY, MASK_KEY_ENV, FailOn, FindingOut, Report
+from kikan_std.report.baseline import Baseline, BaselineError
+from kikan_std.report.model import DEFAULT_MASK_KEY, MASK_KEY_ENV, FailOn, FindingOut, Report
+from kikan_std.report.waivers import WaiverError, Waivers
 from kikan_std.specs import (
     RuleOptionError,
     UnknownSpecError,
@@ -35,8 +37,6 @@ from kikan_std.specs import (
     load_spec_file,
     rules_for,
 )
-from kikan_std.waivers import WaiverError, Waivers
-from kikan_std.workbook import WorkbookError, load_workbook
 
 
 def check(
@@ -70,7 +70,7 @@ def check(
             ``shift_jis`` to hold a file to strict Shift_JIS (CP932-only characters are findings),
             ``auto`` to detect (the report says which was chosen; weak evidence is a warning).
         bom: The BOM contract for UTF-8 input: ``allow`` (default), ``require`` or ``forbid``.
-        gj_table: 追加文字 (GJ) characters (see :func:`kikan_std.chars.parse_gj_table`).
+        gj_table: 追加文字 (GJ) characters (see :func:`kikan_std.jp.chars.parse_gj_table`).
         lang: Message language, ``ja`` (default) or ``en``.
         show_values: Show personal values unmasked in findings (off by default).
         max_findings: Findings stored per code (statistics stay complete); None keeps all.
@@ -79,14 +79,14 @@ def check(
         max_findings_total: Findings stored overall; None keeps all.
         baseline: A previous JSON report (path or loaded): findings become new / existing, and the
             report lists the fixed ones.
-        waivers: A waiver file (TOML, see :mod:`kikan_std.waivers`) or loaded waivers.
+        waivers: A waiver file (TOML, see :mod:`kikan_std.report.waivers`) or loaded waivers.
         fail_on: ``error`` (any unwaived error fails) or ``new`` (only new ones; needs ``baseline``).
         mask_key: Key of the masking hashes; default: ``$KIKAN_STD_MASK_KEY``, else the built-in key.
 
         input_format: ``csv``, ``json``, ``xml`` or ``fixed``; default by extension
             (``.json``, ``.xml``, ``.dat``/``.fix``/``.fixed``; anything else is CSV).
         jobs: Processes for one big CSV file (findings identical to one process; see
-            :mod:`kikan_std.parallel` for when a file is checked in one process anyway);
+            :mod:`kikan_std.engine.parallel` for when a file is checked in one process anyway);
             ``"auto"``: as many as this process may use CPUs.
         layout: Fixed-width layout (a JSON file or a :class:`FixedWidthLayout`); default the
             spec group's own layout.

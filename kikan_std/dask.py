@@ -1,6 +1,6 @@
 """Checking files beyond one machine with Dask (extra ``dask``: ``pip install 'kikan-std[dask]'``).
 
-Each CSV file is cut into parts exactly as for ``--jobs`` (:mod:`kikan_std.parallel`); every part
+Each CSV file is cut into parts exactly as for ``--jobs`` (:mod:`kikan_std.engine.parallel`); every part
 is checked on a Dask worker (field checks and record rules), and the primary-key uniqueness across
 parts is computed with Dask's own shuffle: a Dask DataFrame of (key, record, line) is grouped by
 key to find each key's first occurrence and merged back to find the repeats. The merged report is
@@ -33,12 +33,12 @@ except ImportError as e:  # pragma: no cover - exercised only without the extra
     raise ImportError("kikan_std.dask needs the dask extra: pip install 'kikan-std[dask]' / dask が必要です") from e
 
 from kikan_std.deliverable import PEOPLE_COLUMNS, Task, check_file_rows
-from kikan_std.engine import Options, _FileRun, _NotRun, _Sink, add_not_run, build_report, report_duplicates
+from kikan_std.engine.parallel import FilePlan, Offsets, _check_part, _dataset_pass, _PartResult, merge_parts, plan_file
+from kikan_std.engine.run import Options, _FileRun, _NotRun, _Sink, add_not_run, build_report, report_duplicates
 from kikan_std.findings import Finding
-from kikan_std.model import Spec
-from kikan_std.parallel import FilePlan, Offsets, _check_part, _dataset_pass, _PartResult, merge_parts, plan_file
+from kikan_std.model.spec import Spec
 from kikan_std.readers.csv_reader import InputError
-from kikan_std.report import InputInfo, Report
+from kikan_std.report.model import InputInfo, Report
 from kikan_std.specs import load_spec, rules_for
 
 

@@ -10,7 +10,7 @@ module
 2. assigns each CSV file a spec and group from the manifest (``kikan-manifest.json`` or
    ``kikan-manifest.toml`` at the top level) or the naming convention ``<spec_id>__<group>.csv``
    (group = the group's name or romaji; ``<spec_id>.csv`` for a single-group spec);
-3. checks every file with the ordinary engine (:func:`kikan_std.engine.run_check`), while a
+3. checks every file with the ordinary engine (:func:`kikan_std.engine.run.run_check`), while a
    collector rule writes (宛名番号, 生年月日, 性別, file, record, line) to a temporary SQLite database;
 4. runs the cross-file rules in SQL: every 宛名番号 used by a tax or welfare file exists in the
    住民記録 or 住登外者宛名 files (DLV001), and 生年月日 / 性別 agree with them (DLV002 / DLV003);
@@ -49,11 +49,12 @@ from typing import Any, Literal, Protocol
 
 from kikan_std._version import __version__
 from kikan_std.catalogue import Lang, entry
-from kikan_std.engine import Options, ProgressFn, resolve_jobs, run_check
+from kikan_std.engine.run import Options, ProgressFn, resolve_jobs, run_check
 from kikan_std.findings import Finding
-from kikan_std.model import Group, Spec
+from kikan_std.model.rules import ChunkView, DatasetRule
+from kikan_std.model.spec import Group, Spec
 from kikan_std.readers.csv_reader import InputError
-from kikan_std.report import (
+from kikan_std.report.model import (
     BusinessResult,
     FileResult,
     FindingOut,
@@ -64,7 +65,6 @@ from kikan_std.report import (
     Stats,
     finding_out,
 )
-from kikan_std.rules import ChunkView, DatasetRule
 from kikan_std.specs import BUILTIN, load_spec, rules_for
 
 MANIFEST_NAMES = ("kikan-manifest.json", "kikan-manifest.toml")

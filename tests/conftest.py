@@ -13,8 +13,8 @@ import jsonschema
 import pytest
 
 from kikan_std.cli import main
-from kikan_std.generate import csv_text, iter_jutogai_atena
-from kikan_std.report import Report
+from kikan_std.report.model import Report
+from kikan_std.testing.generate import csv_text, iter_jutogai_atena
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT_SCHEMA = ROOT / "schemas" / "report.schema.json"

@@ -1,6 +1,6 @@
 """A synthetic 住登外者宛名 file with many kinds of defects, shared by the report tests.
 
-All values are synthetic (kikan_std.generate); the 個人番号 values are random numbers with valid
+All values are synthetic (kikan_std.testing.generate); the 個人番号 values are random numbers with valid
 check digits. ``build`` returns the path plus the full 個人番号 values present in the file, so
 tests can search every output for them.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from kikan_std.generate import csv_text, iter_jutogai_atena
+from kikan_std.testing.generate import csv_text, iter_jutogai_atena
 
 _FW_DIGITS = str.maketrans("0123456789", "０１２３４５６７８９")
 

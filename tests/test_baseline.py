@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 import kikan_std
-from kikan_std.baseline import Baseline
 from kikan_std.cli import main
-from kikan_std.engine import Options, run_check
-from kikan_std.generate import csv_text, iter_jutogai_atena
+from kikan_std.engine.run import Options, run_check
+from kikan_std.report.baseline import Baseline
+from kikan_std.report.waivers import Waivers
 from kikan_std.specs import load_spec, rules_for
-from kikan_std.waivers import Waivers
+from kikan_std.testing.generate import csv_text, iter_jutogai_atena
 from tests.conftest import validate_report_json
 from tests.defects import DefectFile, build
 

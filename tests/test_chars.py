@@ -17,8 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kikan_std import chars
-from kikan_std.chars import (
+from kikan_std.jp import chars
+from kikan_std.jp.chars import (
     CharProblem,
     control_problems,
     count_chars,
@@ -31,11 +31,11 @@ from kikan_std.chars import (
     parse_gj_table,
     split_chars,
 )
-from kikan_std.encodings import cp932_only_chars, detect_encoding
+from kikan_std.readers.encodings import cp932_only_chars, detect_encoding
 
 VS17 = "\U000e0100"
 VS18 = "\U000e0101"
-CATALOGUE = Path(chars.__file__).parent / "data" / "catalogue" / "chars.toml"
+CATALOGUE = Path(chars.__file__).parent.parent / "data" / "catalogue" / "chars.toml"
 
 
 def codes(problems: list[CharProblem]) -> list[tuple[str, int]]:
@@ -468,7 +468,7 @@ def test_import_loads_no_table() -> None:
     import sys
 
     code = (
-        "import sys, kikan_std.chars as c, kikan_std.encodings;"
+        "import sys, kikan_std.jp.chars as c, kikan_std.readers.encodings;"
         "print(c._mj.cache_info().currsize, c._jis.cache_info().currsize,"
         " 'charset_normalizer' in sys.modules)"
     )
@@ -477,6 +477,6 @@ def test_import_loads_no_table() -> None:
 
 
 def test_stored_fast_path_class_matches_the_table() -> None:
-    from kikan_std import chars
+    from kikan_std.jp import chars
 
     assert chars.CLEAN_N_FILE.read_text(encoding="utf-8").strip() == chars.clean_n_class()

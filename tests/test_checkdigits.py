@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from stdnum.jp import cn, in_
 
-from kikan_std import checkdigits as cd
+from kikan_std.jp import checkdigits as cd
 
 
 @pytest.mark.parametrize("number,valid", [

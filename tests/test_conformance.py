@@ -10,8 +10,8 @@ import jsonschema
 import pytest
 
 import kikan_std
-from kikan_std.chars import parse_gj_table
 from kikan_std.deliverable import check_deliverable
+from kikan_std.jp.chars import parse_gj_table
 from tests.conftest import ROOT, run_cli
 
 SUITE = ROOT / "conformance"

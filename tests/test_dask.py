@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import kikan_std
-from kikan_std import parallel
+from kikan_std.engine import parallel
 from tests.test_parallel import _comparable, _defective, _jumin_defective
 
 distributed = pytest.importorskip("dask.distributed", reason="the dask extra is installed by `make test`")
@@ -58,7 +58,7 @@ def test_dask_with_dataset_rules_matches_one_process(tmp_path: Path, monkeypatch
 def test_dask_deliverable_matches_the_local_run(tmp_path: Path, client) -> None:  # type: ignore[no-untyped-def]
     import kikan_std.dask as kd
     from kikan_std.deliverable import check_deliverable
-    from kikan_std.generators.deliverable import write_deliverable
+    from kikan_std.testing.generators.deliverable import write_deliverable
 
     out = tmp_path / "d"
     write_deliverable(out, 400, 6, defects=True)

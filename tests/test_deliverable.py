@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from kikan_std.deliverable import Limits, UnsafeArchiveError, assign_by_name, check_deliverable
-from kikan_std.generators.deliverable import write_deliverable
 from kikan_std.readers.csv_reader import InputError
+from kikan_std.testing.generators.deliverable import write_deliverable
 from tests.conftest import run_cli
 
 ALL_FILES = 12  # 住民記録 + 11 tax/welfare files written by the generator
@@ -277,7 +277,7 @@ def test_zip_needing_an_unknown_version_is_a_corrupt_archive_finding(tmp_path: P
 
 def test_jobs_give_the_same_deliverable_report(tmp_path: Path) -> None:
     from kikan_std.deliverable import check_deliverable
-    from kikan_std.generators.deliverable import write_deliverable
+    from kikan_std.testing.generators.deliverable import write_deliverable
 
     out = tmp_path / "d"
     write_deliverable(out, 300, 4, defects=True)

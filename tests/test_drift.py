@@ -21,13 +21,13 @@ import pytest
 
 from kikan_std.catalogue import catalogue, explain
 from kikan_std.cli import main
-from kikan_std.model import DataType, Format
+from kikan_std.model.spec import DataType, Format
 from kikan_std.specs import list_specs
 from tests.conftest import ROOT
 
 _RECONCILE = "突合 (kikan-std reconcile) account finding, not a `check` finding; covered by tests/test_reconcile_*.py"
 _ZENGIN = (
-    "only kikan_std.reconcile.zengin.validate_transfer_file reports it; the zengin_sogo_furikomi spec reports "
+    "only kikan_std.jp.zengin.validate_transfer_file reports it; the zengin_sogo_furikomi spec reports "
     "{} instead (tests/test_zengin_spec.py, tests/test_reconcile_zengin.py)"
 )
 

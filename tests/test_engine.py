@@ -9,10 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import kikan_std
-from kikan_std.engine import run_check
-from kikan_std.generate import csv_text, iter_jutogai_atena
-from kikan_std.keyindex import KeyIndex, Refs
-from kikan_std.rules import ChunkView, RecordRule, RuleNotRun
+from kikan_std.engine.keys import KeyIndex, Refs
+from kikan_std.engine.run import run_check
+from kikan_std.model.rules import ChunkView, RecordRule, RuleNotRun
+from kikan_std.testing.generate import csv_text, iter_jutogai_atena
 
 
 def _file(tmp_path: Path, rows: int = 20) -> Path:

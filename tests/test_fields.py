@@ -6,8 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kikan_std import checkdigits as cd
-from kikan_std.fields import (
+from kikan_std.engine.fields import (
     FieldChecker,
     char_length,
     is_calendar_date,
@@ -15,7 +14,8 @@ from kikan_std.fields import (
     non_calendar_values,
     unknown_date_rows,
 )
-from kikan_std.model import CodeList, CodeValue, DataType, Format, Item, Obligation
+from kikan_std.jp import checkdigits as cd
+from kikan_std.model.spec import CodeList, CodeValue, DataType, Format, Item, Obligation
 
 
 def item(type_: str, length: str, *, required: bool = False, fmt: Format | None = None,

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import kikan_std
 from kikan_std.cli import main
-from kikan_std.model import FixedWidthLayout
+from kikan_std.model.spec import FixedWidthLayout
 from kikan_std.specs import load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -223,7 +223,7 @@ def test_deep_nesting_and_undeclared_entities_are_findings(tmp_path: Path) -> No
 
 
 def test_xml_from_generated_rows_is_valid(tmp_path: Path) -> None:
-    from kikan_std.generate import iter_jutogai_atena
+    from kikan_std.testing.generate import iter_jutogai_atena
 
     g = load_spec("jutogai_atena").groups[0]
     it = iter_jutogai_atena(50, seed=2)
@@ -238,7 +238,7 @@ def test_xml_from_generated_rows_is_valid(tmp_path: Path) -> None:
     p = tmp_path / "ok.xml"
     p.write_text("\n".join(parts), encoding="utf-8")
     csv = tmp_path / "ok.csv"
-    from kikan_std.generate import write_csv
+    from kikan_std.testing.generate import write_csv
 
     write_csv(csv, iter_jutogai_atena(50, seed=2))
     a, b = kikan_std.check(p), kikan_std.check(csv)

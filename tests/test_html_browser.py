@@ -197,7 +197,7 @@ def _report_html(tmp: Path) -> tuple[Path, str]:
                  "-o", str(baseline)], io.StringIO(), io.StringIO()) == 1
     col = d.header.index("生年月日")
     d.rows[20][col] = "2001/1/1"  # one new defect since the baseline
-    from kikan_std.generate import csv_text
+    from kikan_std.testing.generate import csv_text
 
     d.path.write_text(csv_text(iter([d.header, *d.rows])), encoding="utf-8", newline="")
     waivers = tmp / "waivers.toml"

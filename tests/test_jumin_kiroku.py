@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 
 import kikan_std
 from kikan_std.cli import main
-from kikan_std.generate import csv_text, iter_jumin_kiroku
-from kikan_std.lgcodes import local_government_codes
-from kikan_std.report import Report
+from kikan_std.jp.lgcodes import local_government_codes
+from kikan_std.report.model import Report
 from kikan_std.specs import RuleOptionError, load_spec, rules_for
 from kikan_std.specs.jumin_kiroku import era_fits, parse_zokugara, zokugara_problem
+from kikan_std.testing.generate import csv_text, iter_jumin_kiroku
 
 SPEC = "jumin_kiroku"
 Rows = list[dict[str, str]]
@@ -203,7 +203,7 @@ def test_jum005_check_digit_warning_and_switch(tmp_path: Path, base: tuple[list[
 def test_jum005_remainder_one_option(tmp_path: Path, base: tuple[list[str], Rows]) -> None:
     header, rows = base[0], [dict(r) for r in base[1]]
     # Body 00000000000001 + weights 2.. : find a body whose remainder is 1 and give it CD 0.
-    from kikan_std.checkdigits import modulus11_w2_7_check_digit
+    from kikan_std.jp.checkdigits import modulus11_w2_7_check_digit
 
     body = next(f"{n:014d}" for n in range(1, 10_000) if modulus11_w2_7_check_digit(f"{n:014d}", remainder_one=-1)
                 is None)
@@ -430,7 +430,7 @@ def test_spilled_state_gives_the_same_findings(tmp_path: Path, monkeypatch: pyte
 def test_store_spills_to_a_file_and_removes_it(monkeypatch: pytest.MonkeyPatch) -> None:
     import os
 
-    from kikan_std.spill import SpillTable
+    from kikan_std.model.spill import SpillTable
 
     monkeypatch.setenv("KIKAN_STD_SPILL_AT", "10")
     s = SpillTable("CREATE TABLE t (a INTEGER);")
@@ -447,7 +447,7 @@ def test_store_spills_to_a_file_and_removes_it(monkeypatch: pytest.MonkeyPatch) 
 @settings(max_examples=200, deadline=None)
 @given(body=st.text(alphabet="0123456789", min_size=14, max_size=14), r1=st.sampled_from([0, -1]))
 def test_fast_m11_agrees_with_checkdigits(body: str, r1: int) -> None:
-    from kikan_std.checkdigits import modulus11_w2_7_check_digit
+    from kikan_std.jp.checkdigits import modulus11_w2_7_check_digit
     from kikan_std.specs.jumin_kiroku import _check_digit_problem
 
     cd = modulus11_w2_7_check_digit(body, remainder_one=r1)
@@ -459,8 +459,8 @@ def test_fast_m11_agrees_with_checkdigits(body: str, r1: int) -> None:
 @settings(max_examples=300, deadline=None)
 @given(d=st.dates(min_value=__import__("datetime").date(1868, 1, 25)), era=st.sampled_from("12345"))
 def test_fast_era_path_agrees_with_wareki(tmp_path_factory: pytest.TempPathFactory, d: object, era: str) -> None:
+    from kikan_std.jp.wareki import is_valid_era_for_date
     from kikan_std.specs.jumin_kiroku import _ERA_SPANS
-    from kikan_std.wareki import is_valid_era_for_date
 
     iso = d.isoformat()  # type: ignore[attr-defined]
     lo, hi = _ERA_SPANS[era]

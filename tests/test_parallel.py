@@ -11,9 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import kikan_std
-from kikan_std import cli, parallel
-from kikan_std.engine import Options, _Sink, resolve_jobs
-from kikan_std.generate import csv_text, iter_jutogai_atena
+from kikan_std import cli
+from kikan_std.engine import parallel
+from kikan_std.engine.run import Options, _Sink, resolve_jobs
+from kikan_std.testing.generate import csv_text, iter_jutogai_atena
 from tests.conftest import run_cli
 from tests.test_fields import ANY_VALUES
 
@@ -142,7 +143,7 @@ def test_spilled_key_index_gives_the_same_report(tmp_path: Path, monkeypatch: py
 
 def _jumin_defective(tmp_path: Path) -> Path:
     """A 住民記録 export breaking dataset rules (households JUM009, histories JUM011) and a field check."""
-    from kikan_std.generate import iter_jumin_kiroku
+    from kikan_std.testing.generate import iter_jumin_kiroku
 
     it = iter_jumin_kiroku(4000, 3)
     header = next(it)

@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import kikan_std
-from kikan_std.generate import csv_text, iter_jutogai_atena
-from kikan_std.model import DataType
+from kikan_std.model.spec import DataType
+from kikan_std.testing.generate import csv_text, iter_jutogai_atena
 
 SPEC = kikan_std.load_spec("jutogai_atena")
 ITEMS = SPEC.groups[0].items

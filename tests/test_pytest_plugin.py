@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from kikan_std.generate import iter_jutogai_atena, write_csv
-from kikan_std.pytest_plugin import ConformanceError, Kikan
+from kikan_std.testing.generate import iter_jutogai_atena, write_csv
+from kikan_std.testing.pytest_plugin import ConformanceError, Kikan
 from tests.conftest import ROOT
 
 

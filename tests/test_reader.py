@@ -119,7 +119,7 @@ def test_arbitrary_bytes_never_crash_the_reader(data: bytes) -> None:
 
 def test_valid_data_in_every_encoding_and_line_end(write_csv) -> None:  # type: ignore[no-untyped-def]
     header, rows = atena_rows(50)
-    from kikan_std.generate import csv_text
+    from kikan_std.testing.generate import csv_text
 
     text = csv_text(iter([header, *rows]))
     variants = {
@@ -139,7 +139,7 @@ def test_shift_jis_contract_flags_cp932_only_characters(write_csv) -> None:  # t
     header, rows = atena_rows(5)
     i = header.index("住所_方書")
     rows[2][i] = "ハイツ①号"
-    from kikan_std.generate import csv_text
+    from kikan_std.testing.generate import csv_text
 
     p = write_csv(csv_text(iter([header, *rows])).encode("cp932"), "s.csv")
     report = kikan_std.check(p, spec="jutogai_atena", encoding="shift_jis")
@@ -149,7 +149,7 @@ def test_shift_jis_contract_flags_cp932_only_characters(write_csv) -> None:  # t
 
 def test_bom_contract(write_csv) -> None:  # type: ignore[no-untyped-def]
     header, rows = atena_rows(3)
-    from kikan_std.generate import csv_text
+    from kikan_std.testing.generate import csv_text
 
     text = csv_text(iter([header, *rows])).encode()
     with_bom = write_csv(b"\xef\xbb\xbf" + text, "b.csv")
@@ -161,7 +161,7 @@ def test_bom_contract(write_csv) -> None:  # type: ignore[no-untyped-def]
 
 def test_auto_encoding_reports_its_choice(write_csv) -> None:  # type: ignore[no-untyped-def]
     header, rows = atena_rows(200)
-    from kikan_std.generate import csv_text
+    from kikan_std.testing.generate import csv_text
 
     p = write_csv(csv_text(iter([header, *rows])).encode("cp932"), "auto.csv")
     report = kikan_std.check(p, spec="jutogai_atena", encoding="auto")
@@ -175,7 +175,7 @@ def test_auto_encoding_reports_its_choice(write_csv) -> None:  # type: ignore[no
 
 def test_bad_inputs_never_traceback_and_never_exit_0(tmp_path: Path) -> None:
     header, rows = atena_rows(3)
-    from kikan_std.generate import csv_text
+    from kikan_std.testing.generate import csv_text
 
     good = csv_text(iter([header, *rows]))
     nul_rows = [list(r) for r in rows]

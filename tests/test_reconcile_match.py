@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 import kikan_std
+from kikan_std.cli.reconcile import generate_main, reconcile_main
 from kikan_std.reconcile import ReconcileInputError, ReconcileResult, reconcile
-from kikan_std.reconcile.cli import generate_main, reconcile_main
 from kikan_std.reconcile.generate import GenConfig, generate_files, read_truth
 from kikan_std.reconcile.report import render_html, write_csv
 
@@ -316,7 +316,7 @@ def test_cli(tmp_path: Path) -> None:
 
 
 def test_cli_transfer_file_failing_the_spec_is_not_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from kikan_std.reconcile import zengin
+    from kikan_std.jp import zengin
 
     out, err = io.StringIO(), io.StringIO()
     assert generate_main(["30", str(tmp_path)], out, err) == 0

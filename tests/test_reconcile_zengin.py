@@ -6,8 +6,7 @@ from datetime import date
 
 import pytest
 
-from kikan_std.reconcile.catalogue import reconcile_entries
-from kikan_std.reconcile.zengin import (
+from kikan_std.jp.zengin import (
     LAYOUT,
     RECORD_LENGTH,
     TransferConfig,
@@ -16,6 +15,7 @@ from kikan_std.reconcile.zengin import (
     validate_transfer_file,
     write_transfer_file,
 )
+from kikan_std.reconcile.catalogue import reconcile_entries
 
 CONFIG = TransferConfig(
     requester_code="1310300001",

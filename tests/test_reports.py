@@ -14,7 +14,7 @@ import pytest
 
 import kikan_std
 from kikan_std.cli import main
-from kikan_std.report import DEFAULT_MASK_KEY, mask_value, report_json_schema
+from kikan_std.report.model import DEFAULT_MASK_KEY, mask_value, report_json_schema
 from kikan_std.writers import FORMATS, SUFFIXES, render
 from tests.conftest import ROOT, validate_report_json
 from tests.defects import DefectFile, both_widths, build
@@ -139,7 +139,7 @@ def test_html_is_self_contained(all_formats: dict[str, Path]) -> None:
 
 
 def test_html_escapes_data(tmp_path: Path) -> None:
-    header = next(iter(__import__("kikan_std.generate", fromlist=["x"]).iter_jutogai_atena(0)))
+    header = next(iter(__import__("kikan_std.testing.generate", fromlist=["x"]).iter_jutogai_atena(0)))
     path = tmp_path / "x.csv"
     path.write_text(",".join(header) + ',<script>alert(1)</script>\r\n', encoding="utf-8")
     html = render(kikan_std.check(path), "html")

@@ -1,4 +1,4 @@
-"""kikan_std.strategies: generated valid records conform; broken ones give exactly the named finding."""
+"""kikan_std.testing.strategies: generated valid records conform; broken ones give exactly the named finding."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import kikan_std
-from kikan_std import strategies
-from kikan_std.generate import write_csv
+from kikan_std.testing import strategies
+from kikan_std.testing.generate import write_csv
 
 SPEC = kikan_std.load_spec("jutogai_atena")
 HEADER = [it.name for it in SPEC.groups[0].items]

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 import kikan_std
-from kikan_std.generators.deliverable import write_deliverable
 from kikan_std.specs import load_spec, rules_for
 from kikan_std.specs.jido_teate import age_limit_month
+from kikan_std.testing.generators.deliverable import write_deliverable
 
 SPECS = ("kojin_juminzei", "kotei_shisanzei", "kei_jidoshazei", "jido_teate", "kaigo_hoken", "kokumin_kenko_hoken")
 

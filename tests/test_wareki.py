@@ -1,4 +1,4 @@
-"""Tests of kikan_std.wareki."""
+"""Tests of kikan_std.jp.wareki."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kikan_std.wareki import (
+from kikan_std.jp.wareki import (
     ERAS,
     era_by_code,
     era_of,
@@ -200,7 +200,7 @@ def test_era_is_unique(d: date) -> None:
 
 @given(st.sampled_from(ERAS[1:]))
 def test_first_day_is_new_era(era: object) -> None:
-    from kikan_std.wareki import Era
+    from kikan_std.jp.wareki import Era
 
     assert isinstance(era, Era)
     prev = ERAS[era.code - 2]

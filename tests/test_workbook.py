@@ -1,4 +1,4 @@
-"""Importing an official 基本データリスト workbook (kikan_std.workbook)."""
+"""Importing an official 基本データリスト workbook (kikan_std.model.workbook)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import pytest
 
 import kikan_std
 from kikan_std.cli import main
+from kikan_std.model.workbook import WorkbookError, load_workbook
 from kikan_std.specs import load_spec, rules_for
-from kikan_std.workbook import WorkbookError, load_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 # shared/reference sits next to the checkout (CI) or next to the worktrees' parent.

@@ -1,4 +1,4 @@
-"""Build ``kikan_std/data/mj_chars.tsv``, the compact MJ character table used by :mod:`kikan_std.chars`.
+"""Build ``kikan_std/data/mj_chars.tsv``, the compact MJ character table used by :mod:`kikan_std.jp.chars`.
 
 Input: the MJ文字情報一覧表 derived CSVs from code4fukui/mojikiban (``mj_moji.csv`` and
 ``mj_moji_ivs.csv``; columns documented in ``/work/shared/reference/README.md``). Output: a UTF-8

@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from kikan_std.generate import csv_text, iter_jumin_kiroku
+from kikan_std.testing.generate import csv_text, iter_jumin_kiroku
 
 OUT = Path(__file__).resolve().parent.parent / "conformance" / "jumin_kiroku"
 Row = dict[str, str]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from kikan_std.generate import csv_text, iter_jutogai_atena
+from kikan_std.testing.generate import csv_text, iter_jutogai_atena
 
 OUT = Path(__file__).resolve().parent.parent / "conformance" / "jutogai_atena"
 

@@ -19,8 +19,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from kikan_std.generators.deliverable import write_deliverable
 from kikan_std.specs import load_spec
+from kikan_std.testing.generators.deliverable import write_deliverable
 
 ROOT = Path(__file__).resolve().parent.parent / "conformance"
 SEED, ROWS = 21, 300

@@ -1,6 +1,6 @@
 """Write the 全銀協 総合振込 conformance cases to conformance/zengin_sogo_furikomi/.
 
-Both files are written by :func:`kikan_std.reconcile.zengin.write_transfer_file` (synthetic payees);
+Both files are written by :func:`kikan_std.jp.zengin.write_transfer_file` (synthetic payees);
 the corrupted one is then damaged byte by byte (:func:`corrupted`), one defect per record, and the
 expected findings are written out by hand below. Run from the repository root:
 ``python tools/build_conformance_zengin.py [--check]``; the output is committed (``--check`` fails
@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from kikan_std.reconcile.zengin import TransferConfig, TransferRecord, write_transfer_file
+from kikan_std.jp.zengin import TransferConfig, TransferRecord, write_transfer_file
 
 OUT = Path(__file__).resolve().parent.parent / "conformance" / "zengin_sogo_furikomi"
 SPEC = "zengin_sogo_furikomi"

@@ -4,7 +4,7 @@ Source: デジタル庁 共通機能標準仕様書 別紙「項目定義書（�
 extracted to ``shared/reference/data/jutogai_atena_item_definition.tsv`` and
 ``jutogai_atena_codes.tsv``. Everything read from those files is ``official``. The annotations
 (which items hold personal data, which content format an item's 項目説明 pins down, where 不詳日
-is allowed, other header spellings) come from :func:`kikan_std.annotate.annotate_item`, shared with
+is allowed, other header spellings) come from :func:`kikan_std.model.annotate.annotate_item`, shared with
 the workbook importer; they are documented in docs/formats.md.
 
 Usage: python tools/build_jutogai_atena.py [REFERENCE_DATA_DIR]
@@ -17,13 +17,13 @@ import json
 import sys
 from pathlib import Path
 
-from kikan_std.annotate import annotate_item, condition_of, resolve_code_id
+from kikan_std.model.annotate import annotate_item, condition_of, resolve_code_id
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_REF = ROOT.parent / "shared" / "reference" / "data"
 
 # Annotations beyond the official row (personal, format, 不詳日, other spellings) are inferred by
-# kikan_std.annotate, the same rules the workbook importer applies, so the two cannot drift.
+# kikan_std.model.annotate, the same rules the workbook importer applies, so the two cannot drift.
 
 
 def build(ref: Path) -> dict[str, object]:

@@ -27,7 +27,7 @@ SNAPSHOT = "2026-07-09"
 NOTE = "浜松市の2024年区再編（中央区・浜名区の新設）は未反映 / stale for 浜松市 2024 ward reorganisation"
 
 sys.path.insert(0, str(ROOT))
-from kikan_std.checkdigits import local_government_code_valid  # noqa: E402
+from kikan_std.jp.checkdigits import local_government_code_valid  # noqa: E402
 
 
 def build(ref: Path) -> list[tuple[str, str]]:

@@ -1,10 +1,10 @@
 """Build kikan_std/specs/zengin_sogo_furikomi.json from the transfer-file layout in code.
 
-Single source of truth: :data:`kikan_std.reconcile.zengin.LAYOUT` (the layout the writer writes
-and :func:`~kikan_std.reconcile.zengin.validate_transfer_file` checks). Each record type
+Single source of truth: :data:`kikan_std.jp.zengin.LAYOUT` (the layout the writer writes
+and :func:`~kikan_std.jp.zengin.validate_transfer_file` checks). Each record type
 (データ区分) becomes a group whose fixed-width layout selects its records by the データ区分 byte.
 
-Mapping of a :class:`~kikan_std.reconcile.zengin.FieldSpec` to an item:
+Mapping of a :class:`~kikan_std.jp.zengin.FieldSpec` to an item:
 
 * kind ``N`` → type X, format ``zengin_numeric`` (half-width digits filling the field, ZGN003);
   必須 unless ``blank_ok`` (a blank 必須 field is FLD001);
@@ -23,13 +23,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kikan_std.reconcile.zengin import LAYOUT, RECORD_LENGTH, RECORD_NAMES, FieldSpec
+from kikan_std.jp.zengin import LAYOUT, RECORD_LENGTH, RECORD_NAMES, FieldSpec
 
 OUT = Path(__file__).resolve().parent.parent / "kikan_std" / "specs" / "zengin_sogo_furikomi.json"
 
 _SOURCE = (
     "全銀協規定形式（全国銀行協会 総合振込 依頼データ、種別コード21、1レコード120バイト）。"
-    "公開の業界標準として広く知られるレイアウトを kikan_std.reconcile.zengin.LAYOUT に写したもの"
+    "公開の業界標準として広く知られるレイアウトを kikan_std.jp.zengin.LAYOUT に写したもの"
     "（全銀協の原文書そのものではない）。"
 )
 
@@ -149,9 +149,9 @@ def build() -> dict[str, Any]:
         "code_lists": code_lists,
         "notes": [
             "基幹業務の標準仕様ではなく、kikan-std reconcile --transfer-file が書く振込ファイルを同じ検査器で検証するための仕様。"
-            "レイアウトは kikan_std.reconcile.zengin.LAYOUT から tools/build_zengin_spec.py で生成（手で編集しない）。 / "
+            "レイアウトは kikan_std.jp.zengin.LAYOUT から tools/build_zengin_spec.py で生成（手で編集しない）。 / "
             "Not a national standard: the layout of the transfer file kikan-std reconcile writes, generated from "
-            "kikan_std.reconcile.zengin.LAYOUT by tools/build_zengin_spec.py.",
+            "kikan_std.jp.zengin.LAYOUT by tools/build_zengin_spec.py.",
             "4つのグループは1つのファイルのデータ区分（1 ヘッダー / 2 データ / 8 トレーラ / 9 エンド）。各グループの固定長レイアウトは"
             "先頭1バイトのデータ区分で自分のレコードを選ぶ。レコード順序・未知のデータ区分・トレーラの合計件数／合計金額は"
             "ファイル単位の規則（ZGN002・ZGN005・ZGN006・ZGN007）。 / The four groups are the record types of one file; "

@@ -9,7 +9,7 @@ import json
 import sys
 from pathlib import Path
 
-from kikan_std.report import report_json_schema
+from kikan_std.report.model import report_json_schema
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
 

@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from kikan_std.encodings import Detection, detect_encoding
 from kikan_std.findings import Finding
+from kikan_std.readers.encodings import Detection, detect_encoding
 
 BLOCK_SIZE = 384 * 1024
 """Bytes read per block. A block's text, fields and sets should stay in the core's cache: on a

@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from kikan_std.findings import Finding
-from kikan_std.model import FixedWidthLayout
+from kikan_std.model.spec import FixedWidthLayout
 from kikan_std.readers.csv_reader import CHUNK_ROWS, Chunk, CsvSource, normalise_encoding
 
 _PAD = " \u3000"

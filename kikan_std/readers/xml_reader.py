@@ -6,7 +6,7 @@ file with a DOCTYPE (the only way to declare entities: XXE, billion laughs) is r
 parser sees it (finding XML002), so nothing is expanded, read from disk or fetched.
 
 Records are streamed (``iterparse``; memory stays flat) and each record element is validated
-against the structural form of the group's generated XSD (:func:`kikan_std.schemas.xsd` with
+against the structural form of the group's generated XSD (:func:`kikan_std.model.schemas.xsd` with
 ``facets=False``): element names, no nesting inside items, no repeats, no attributes. Values are
 then checked by the same field rules as CSV; each record carries its XPath and source line.
 """
@@ -21,9 +21,9 @@ from functools import cache
 from typing import Any, BinaryIO
 
 from kikan_std.findings import Finding
-from kikan_std.model import Group, Spec
+from kikan_std.model.schemas import field_name, record_name, root_name, xsd
+from kikan_std.model.spec import Group, Spec
 from kikan_std.readers.csv_reader import CHUNK_ROWS, Chunk, CsvSource, InputError
-from kikan_std.schemas import field_name, record_name, root_name, xsd
 
 PARSER_OPTIONS: dict[str, Any] = {
     "resolve_entities": False,
@@ -191,7 +191,7 @@ class _PrologGuard:
 def _schema(spec_json: str, group_name: str) -> Any:
     from lxml import etree
 
-    from kikan_std.model import Spec as _Spec
+    from kikan_std.model.spec import Spec as _Spec
 
     spec = _Spec.model_validate_json(spec_json)
     text = xsd(spec, spec.group(group_name), facets=False)

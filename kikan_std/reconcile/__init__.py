@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 from kikan_std.findings import Finding
+from kikan_std.jp.zengin import TransferRecord
 from kikan_std.reconcile._io import (
     APPLICATION_FIELDS,
     BENEFICIARY_FIELDS,
@@ -36,7 +37,6 @@ from kikan_std.reconcile.match import (
     make_household,
     score,
 )
-from kikan_std.reconcile.zengin import TransferRecord
 
 __all__ = [
     "Ambiguous",

@@ -7,8 +7,8 @@ import unicodedata
 from dataclasses import dataclass
 
 from kikan_std.findings import Finding
+from kikan_std.jp.zengin import to_zengin_kana
 from kikan_std.reconcile.normalize import normalize_kana
-from kikan_std.reconcile.zengin import to_zengin_kana
 
 __all__ = ["ERROR_CODES", "Account", "account_type_code", "check_account", "check_account_holder"]
 

@@ -31,8 +31,8 @@ from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 
-from kikan_std import wareki
-from kikan_std.reconcile.zengin import to_zengin_kana
+from kikan_std.jp import wareki
+from kikan_std.jp.zengin import to_zengin_kana
 
 __all__ = ["GenConfig", "Household", "generate_files", "household", "iter_applications"]
 

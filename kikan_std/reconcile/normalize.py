@@ -14,7 +14,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import NamedTuple
 
-from kikan_std import wareki
+from kikan_std.jp import wareki
 from kikan_std.reconcile.variants import fold_variants
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""Built-in specs: JSON data in the shape of :class:`kikan_std.model.Spec` plus explicit rule lists.
+"""Built-in specs: JSON data in the shape of :class:`kikan_std.model.spec.Spec` plus explicit rule lists.
 
 Each built-in spec is ``<id>.json`` (items, code lists) and a module ``<id>.py`` whose
 ``RECORD_RULES`` and ``DATASET_RULES`` tuples list everything beyond the field checks.
@@ -13,8 +13,8 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from kikan_std.model import Spec
-from kikan_std.rules import DatasetRule, FileRule, RecordRule, RuleOption
+from kikan_std.model.rules import DatasetRule, FileRule, RecordRule, RuleOption
+from kikan_std.model.spec import Spec
 
 BUILTIN: tuple[str, ...] = (
     "jutogai_atena",
@@ -32,7 +32,7 @@ BUILTIN: tuple[str, ...] = (
 RULES_BY_BUSINESS_CODE: dict[str, str] = {"031": "jutogai_atena"}
 """Which built-in rule module applies to a spec imported from a workbook of a business code.
 
-An imported workbook (:func:`kikan_std.workbook.load_workbook`) is a newer or older edition of a
+An imported workbook (:func:`kikan_std.model.workbook.load_workbook`) is a newer or older edition of a
 business we know; its 条件付き必須 rules are written against official item names, which the
 editions keep, so they apply to it too.
 """
@@ -99,12 +99,12 @@ def load_spec_file(path: str | Path) -> Spec:
     """A spec from a JSON file in the built-in format, or from an official workbook (``.xlsx``).
 
     Raises:
-        kikan_std.workbook.WorkbookError: an ``.xlsx`` that does not fit the 基本データリスト layout.
+        kikan_std.model.workbook.WorkbookError: an ``.xlsx`` that does not fit the 基本データリスト layout.
         pydantic.ValidationError / OSError: a JSON file that is not a spec, or cannot be read.
     """
     p = Path(path)
     if p.suffix.lower() in (".xlsx", ".xlsm"):
-        from kikan_std.workbook import load_workbook
+        from kikan_std.model.workbook import load_workbook
 
         return load_workbook(p)
     return Spec.model_validate_json(p.read_text(encoding="utf-8"))

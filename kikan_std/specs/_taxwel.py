@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 
 from kikan_std.findings import Finding
-from kikan_std.rules import ChunkView, RecordRule
+from kikan_std.model.rules import ChunkView, RecordRule
 
 _YM = re.compile(r"^(\d{4})-(\d{2})$")
 

@@ -11,7 +11,7 @@ import datetime as _dt
 from collections.abc import Iterator
 
 from kikan_std.findings import Finding
-from kikan_std.rules import ChunkView, DatasetRule, RecordRule
+from kikan_std.model.rules import ChunkView, DatasetRule, RecordRule
 from kikan_std.specs._taxwel import birthday, order_rule, to_date, to_int, to_month, year_month_rule
 
 _AMOUNT = {"1": 15_000, "2": 10_000, "3": 30_000}

@@ -11,7 +11,7 @@ what it does when a column it needs is missing:
   without them: nothing to compare, and the missing column is itself reported (CSV005 warning).
 
 Cross-record rules (history, households) keep per-record facts in SQLite tables that start in memory
-and move to a temporary file past ``KIKAN_STD_SPILL_AT`` rows (default as :mod:`kikan_std.spill`),
+and move to a temporary file past ``KIKAN_STD_SPILL_AT`` rows (default as :mod:`kikan_std.model.spill`),
 so memory stays bounded for any number of rows. Their findings name every record involved
 (``related``) and carry 宛名番号 and 世帯番号.
 """
@@ -24,14 +24,14 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from kikan_std.checkdigits import m11_w2_7_suspects, modulus11_w2_7_check_digit
-from kikan_std.fields import _DATE_RE_TEXT, is_calendar_date, non_calendar_values
+from kikan_std.engine.fields import _DATE_RE_TEXT, is_calendar_date, non_calendar_values
 from kikan_std.findings import Finding
-from kikan_std.lgcodes import local_government_codes
-from kikan_std.model import Format, Group
-from kikan_std.rules import ChunkView, DatasetRule, DatasetState, RecordRule, RuleNotRun, RuleOption
-from kikan_std.spill import SpillTable
-from kikan_std.wareki import ERAS, era_by_code, is_valid_era_for_date
+from kikan_std.jp.checkdigits import m11_w2_7_suspects, modulus11_w2_7_check_digit
+from kikan_std.jp.lgcodes import local_government_codes
+from kikan_std.jp.wareki import ERAS, era_by_code, is_valid_era_for_date
+from kikan_std.model.rules import ChunkView, DatasetRule, DatasetState, RecordRule, RuleNotRun, RuleOption
+from kikan_std.model.spec import Format, Group
+from kikan_std.model.spill import SpillTable
 
 _STD = "住民記録システム標準仕様書 第1.0版 第3章"
 
@@ -235,7 +235,7 @@ def era_fits(era_code: str, birth: str) -> bool | None:
 
 
 # 年号コード → (first day, last day) as ISO strings: for a calendar date the era check is two string
-# comparisons (ISO dates order as strings). Same table as kikan_std.wareki.ERAS.
+# comparisons (ISO dates order as strings). Same table as kikan_std.jp.wareki.ERAS.
 _ERA_SPANS = {str(e.code): (e.start.isoformat(), e.end.isoformat() if e.end else "9999-12-31") for e in ERAS}
 
 
@@ -469,7 +469,7 @@ def _check_removal_items(view: ChunkView) -> Iterator[Finding]:
 
 
 def _check_lg_membership(view: ChunkView) -> Iterator[Finding]:
-    from kikan_std.checkdigits import local_government_code_valid
+    from kikan_std.jp.checkdigits import local_government_code_valid
 
     codes = local_government_codes()
     found: list[tuple[int, Finding]] = []

@@ -12,7 +12,7 @@ import datetime as _dt
 from collections.abc import Iterator
 
 from kikan_std.findings import Finding
-from kikan_std.rules import ChunkView, DatasetRule, RecordRule, required_when
+from kikan_std.model.rules import ChunkView, DatasetRule, RecordRule, required_when
 from kikan_std.specs._taxwel import birthday, exact_length_rule, order_rule, to_date
 
 _CERTIFIED = frozenset({"12", "13", "21", "22", "23", "24", "25"})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kikan_std.rules import DatasetRule, RecordRule, required_when
+from kikan_std.model.rules import DatasetRule, RecordRule, required_when
 from kikan_std.specs._taxwel import order_rule, to_date, year_month_rule
 
 _WITH_INSPECTION = frozenset({"21", "22", "23", "24", "31"})

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kikan_std.findings import Finding
-from kikan_std.rules import ChunkView, DatasetRule, RecordRule, required_when
+from kikan_std.model.rules import ChunkView, DatasetRule, RecordRule, required_when
 from kikan_std.specs._taxwel import to_int
 
 _AMOUNTS_100 = ("所得割額", "均等割額", "年税額")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kikan_std.findings import Finding
-from kikan_std.rules import ChunkView, DatasetRule, RecordRule, required_when
+from kikan_std.model.rules import ChunkView, DatasetRule, RecordRule, required_when
 from kikan_std.specs._taxwel import birthday, exact_length_rule, order_rule, to_date
 
 

@@ -11,10 +11,10 @@ from collections.abc import Iterable, Iterator
 from fractions import Fraction
 
 from kikan_std.findings import Finding
-from kikan_std.model import Group
-from kikan_std.rules import ChunkView, DatasetRule, RecordRule
+from kikan_std.model.rules import ChunkView, DatasetRule, RecordRule
+from kikan_std.model.spec import Group
+from kikan_std.model.spill import SpillTable
 from kikan_std.specs._taxwel import to_int
-from kikan_std.spill import SpillTable
 
 _CAP = {"1": Fraction(1, 6), "2": Fraction(1, 3)}
 

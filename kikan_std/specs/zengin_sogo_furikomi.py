@@ -3,9 +3,9 @@
 The four groups are the four record types (データ区分 1 / 2 / 8 / 9) of one fixed-width file; each
 group's layout selects its records by the データ区分 byte, so the field checks run per record type.
 What no single record shows — record order, an unknown データ区分, the trailer's 合計件数 / 合計金額
-against the data records — is one :class:`~kikan_std.rules.FileRule`, run once per file with the
-same logic as :func:`kikan_std.reconcile.zengin.validate_transfer_file`
-(:class:`~kikan_std.reconcile.zengin.FileStructure`).
+against the data records — is one :class:`~kikan_std.model.rules.FileRule`, run once per file with the
+same logic as :func:`kikan_std.jp.zengin.validate_transfer_file`
+(:class:`~kikan_std.jp.zengin.FileStructure`).
 
 A record of the wrong length is FIX001 from the fixed-width reader (reported by the group its
 データ区分 selects, so once); a record of an unknown データ区分 is read by no group and is ZGN007 here.
@@ -17,8 +17,8 @@ from collections.abc import Iterator
 from functools import cache
 
 from kikan_std.findings import Finding
-from kikan_std.model import FixedWidthLayout
-from kikan_std.rules import DatasetRule, FileRule, RecordRule
+from kikan_std.model.rules import DatasetRule, FileRule, RecordRule
+from kikan_std.model.spec import FixedWidthLayout
 
 
 @cache
@@ -32,8 +32,8 @@ def _layout() -> FixedWidthLayout:
 
 def _structure(data: bytes, file: str) -> Iterator[Finding]:
     # Imported here: the 突合 package is loaded only when a transfer file is checked.
+    from kikan_std.jp.zengin import FileStructure
     from kikan_std.readers.fixed_reader import split_records
-    from kikan_std.reconcile.zengin import FileStructure
 
     structure = FileStructure(file)
     no = last_line = 0

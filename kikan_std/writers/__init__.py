@@ -1,4 +1,4 @@
-"""Writers: one module per output format, each rendering the same :class:`~kikan_std.report.Report`.
+"""Writers: one module per output format, each rendering the same :class:`~kikan_std.report.model.Report`.
 
 Every format is rendered from the report alone (values are already masked there), so one run
 gives the same findings in every format. :func:`render` picks the writer by name.
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from kikan_std.catalogue import Lang
-from kikan_std.report import Report
+from kikan_std.report.model import Report
 
 FORMATS: tuple[str, ...] = ("text", "json", "junit", "sarif", "html", "csv")
 """Output formats, as accepted by ``--output-format``."""

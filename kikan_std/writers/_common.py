@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from kikan_std.report import FindingOut, Report
+from kikan_std.report.model import FindingOut, Report
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 

@@ -9,7 +9,7 @@ import csv
 import io
 
 from kikan_std.catalogue import Lang, entry
-from kikan_std.report import Report
+from kikan_std.report.model import Report
 from kikan_std.writers._common import keys_text
 
 COLUMNS: tuple[str, ...] = (

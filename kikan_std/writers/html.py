@@ -19,7 +19,7 @@ from typing import Any
 import jinja2
 
 from kikan_std.catalogue import Lang, catalogue
-from kikan_std.report import FindingOut, Report
+from kikan_std.report.model import FindingOut, Report
 from kikan_std.writers._common import SEVERITY_ORDER, fails_gate
 
 EXAMPLES_PER_RULE = 20

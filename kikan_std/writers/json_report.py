@@ -1,4 +1,4 @@
-"""The JSON report: the :class:`~kikan_std.report.Report` model as JSON.
+"""The JSON report: the :class:`~kikan_std.report.model.Report` model as JSON.
 
 Its JSON Schema is ``schemas/report.schema.json``, generated from the same model
 (``tools/gen_schemas.py``).
@@ -7,7 +7,7 @@ Its JSON Schema is ``schemas/report.schema.json``, generated from the same model
 from __future__ import annotations
 
 from kikan_std.catalogue import Lang
-from kikan_std.report import Report
+from kikan_std.report.model import Report
 
 
 def render_json(report: Report, lang: Lang = "ja") -> str:

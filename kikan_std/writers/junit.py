@@ -12,7 +12,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from kikan_std.catalogue import Lang, catalogue
-from kikan_std.report import FindingOut, Report
+from kikan_std.report.model import FindingOut, Report
 from kikan_std.writers._common import by_file_and_code, fails_gate, location
 
 _MORE = {"ja": "… 他 {n} 件（保存上限のため省略。集計は全件）", "en": "… {n} more (not stored: cap reached)"}

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from kikan_std.catalogue import Lang, catalogue, explain
-from kikan_std.report import FindingOut, Report
+from kikan_std.report.model import FindingOut, Report
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 _LEVEL = {"error": "error", "warning": "warning", "info": "note"}

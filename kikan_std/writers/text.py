@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from kikan_std.catalogue import Lang, entry
-from kikan_std.report import FindingOut, Report
+from kikan_std.report.model import FindingOut, Report
 from kikan_std.writers._common import location
 
 _LABELS: dict[str, dict[str, str]] = {

@@ -6,7 +6,7 @@ a time through a :class:`ChunkView`, column by column, and yield findings:
 * :class:`RecordRule` — a function of one chunk (cross-field rules within a record);
 * :class:`DatasetRule` — a factory of a stateful checker fed every chunk of a file, then finished
   (uniqueness, histories, households…); state that can grow with the data belongs in a
-  :class:`~kikan_std.keyindex.KeyIndex`, which spills to disk.
+  :class:`~kikan_std.engine.keys.KeyIndex`, which spills to disk.
 
 A rule that cannot run raises :class:`RuleNotRun`; the engine reports it and the run is not valid.
 """
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from kikan_std.findings import Finding
-from kikan_std.model import Group
+from kikan_std.model.spec import Group
 
 
 class RuleNotRun(Exception):

@@ -20,7 +20,7 @@ import pytest
 
 from kikan_std import check
 from kikan_std.catalogue import entry
-from kikan_std.report import Report
+from kikan_std.report.model import Report
 
 
 class ConformanceError(AssertionError):

@@ -3,7 +3,7 @@
 An official workbook says an item's type, length, code list and output condition, but not which
 items hold personal data, which content format its 項目説明 pins down, where 不詳日 is allowed or
 which other spellings vendors use for its name. Both the built-in specs
-(``tools/build_jutogai_atena.py``) and the workbook importer (:mod:`kikan_std.workbook`) call
+(``tools/build_jutogai_atena.py``) and the workbook importer (:mod:`kikan_std.model.workbook`) call
 :func:`annotate_item` here, so a built-in spec and the same workbook imported at run time cannot
 drift apart. Every rule is a pattern over the official text that can be applied to ANY workbook;
 nothing here is keyed on a particular business.
@@ -110,7 +110,7 @@ def resolve_code_id(code: str, known: Iterable[str]) -> str:
 
 
 def annotate_item(item: dict[str, Any], definition: str, explanation: str) -> dict[str, Any]:
-    """Add our inferred annotations to an item dict (in the :class:`~kikan_std.model.Item` shape).
+    """Add our inferred annotations to an item dict (in the :class:`~kikan_std.model.spec.Item` shape).
 
     Args:
         item: The item as read from the official row (id, name, romaji, type, code_list…).

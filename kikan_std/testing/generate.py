@@ -12,9 +12,9 @@ import random
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from kikan_std.checkdigits import my_number_check_digit
-from kikan_std.generators.jumin_kiroku import iter_jumin_kiroku
+from kikan_std.jp.checkdigits import my_number_check_digit
 from kikan_std.specs import load_spec
+from kikan_std.testing.generators.jumin_kiroku import iter_jumin_kiroku
 
 _SURNAMES = ("佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村", "小林", "加藤", "吉田", "山田")
 _SURNAME_KANA = ("サトウ", "スズキ", "タカハシ", "タナカ", "イトウ", "ワタナベ", "ヤマモト", "ナカムラ", "コバヤシ",

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO, overload
 
-from kikan_std import spill
+from kikan_std.model import spill
 
 Ref = tuple[int, int]
 """(record, line) of a key's first occurrence."""

@@ -21,13 +21,15 @@ from typing import TYPE_CHECKING, BinaryIO, Literal
 
 from kikan_std._version import __version__
 from kikan_std.catalogue import Lang, entry
-from kikan_std.fields import FieldChecker
+from kikan_std.engine.fields import FieldChecker
+from kikan_std.engine.keys import KeyIndex, Refs
 from kikan_std.findings import Finding
-from kikan_std.keyindex import KeyIndex, Refs
-from kikan_std.model import FixedWidthLayout, Group, Item, Spec
+from kikan_std.model.rules import ChunkView, DatasetRule, DatasetState, FileRule, RecordRule, RuleNotRun
+from kikan_std.model.spec import FixedWidthLayout, Group, Item, Spec
+from kikan_std.model.spill import write_batch
 from kikan_std.readers import input_format_for, open_input
 from kikan_std.readers.csv_reader import Chunk, CsvSource, InputError, RangeFile, iter_csv, open_source
-from kikan_std.report import (
+from kikan_std.report.model import (
     DEFAULT_MASK_KEY,
     FailOn,
     Gate,
@@ -39,12 +41,10 @@ from kikan_std.report import (
     Status,
     finding_out,
 )
-from kikan_std.rules import ChunkView, DatasetRule, DatasetState, FileRule, RecordRule, RuleNotRun
-from kikan_std.spill import write_batch
 
 if TYPE_CHECKING:
-    from kikan_std.baseline import Baseline, Classifier
-    from kikan_std.waivers import Waivers
+    from kikan_std.report.baseline import Baseline, Classifier
+    from kikan_std.report.waivers import Waivers
 
 ProgressFn = Callable[[str, int], None]
 """Called with (file name, records read so far) after each chunk."""
@@ -68,7 +68,7 @@ class Options:
     waivers: Waivers | None = None
     fail_on: FailOn = "error"
     input_format: str | None = None  # csv | json | xml | fixed; None = by file extension
-    jobs: int = 1  # processes for one big CSV file (kikan_std.parallel); findings are identical
+    jobs: int = 1  # processes for one big CSV file (kikan_std.engine.parallel); findings are identical
     layout: FixedWidthLayout | None = None  # fixed-width layout (else the spec group's)
     rule_options: Mapping[str, str] = field(default_factory=dict)  # validated by kikan_std.check
 
@@ -247,7 +247,7 @@ class _FileRun:
         self.part_keys: list[str] = []
         self.part_refs: list[tuple[int, int]] = []
         # Or, to keep a big part's memory flat, its keys go to this file as length-prefixed
-        # batches of (keys, packed refs) — see kikan_std.parallel.iter_part_keys.
+        # batches of (keys, packed refs) — see kikan_std.engine.parallel.iter_part_keys.
         self.part_keys_file: BinaryIO | None = None
 
     def run(self) -> InputInfo:
@@ -681,7 +681,7 @@ def run_check(
         raise ValueError("fail_on='new' needs a baseline")
     classifier: Classifier | None = None
     if opts.baseline is not None or opts.waivers is not None:
-        from kikan_std.baseline import Classifier
+        from kikan_std.report.baseline import Classifier
 
         classifier = Classifier(opts.baseline, opts.waivers, opts.mask_key)
     if displays is not None and len(displays) != len(paths):
@@ -718,7 +718,7 @@ def run_check(
                 info = _check_record_types(spec, p, display, replace(opts, input_format="fixed"), sink, record_rules, dataset_rules,
                                            file_rules or (), not_run, progress, multi)
             elif opts.jobs > 1 and classifier is None:
-                from kikan_std.parallel import check_in_parts
+                from kikan_std.engine.parallel import check_in_parts
 
                 info = check_in_parts(spec, p, display, opts, sink, record_rules, dataset_rules, not_run)
             if info is None:

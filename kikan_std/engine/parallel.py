@@ -34,7 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from kikan_std.engine import (
+from kikan_std.engine.keys import KeyIndex, Refs
+from kikan_std.engine.run import (
     Options,
     Part,
     _FileRun,
@@ -47,14 +48,13 @@ from kikan_std.engine import (
     report_late_duplicates,
 )
 from kikan_std.findings import Finding
-from kikan_std.keyindex import KeyIndex, Refs
-from kikan_std.model import Group, Spec
+from kikan_std.model.rules import DatasetRule, RecordRule
+from kikan_std.model.spec import Group, Spec
+from kikan_std.model.spill import read_batches
 from kikan_std.readers import input_format_for
 from kikan_std.readers.csv_reader import normalise_encoding
-from kikan_std.report import InputInfo
-from kikan_std.rules import DatasetRule, RecordRule
+from kikan_std.report.model import InputInfo
 from kikan_std.specs import rules_for
-from kikan_std.spill import read_batches
 
 MIN_PART_BYTES = 4 << 20
 _SPLITTABLE_ENCODINGS = ("utf-8", "utf_8", "utf-8-sig", "cp932", "shift_jis", "ms932", "sjis")

@@ -6,7 +6,7 @@ from functools import cache
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from kikan_std.model import Spec
+from kikan_std.model.spec import Spec
 
 
 @cache

@@ -1,7 +1,7 @@
 """Where state that grows with the data goes once it gets big: the threshold, and a SQLite table
 that starts in memory and moves to a temporary file.
 
-Used by the key index (:mod:`kikan_std.keyindex`) and by dataset rules whose state grows with the
+Used by the key index (:mod:`kikan_std.engine.keys`) and by dataset rules whose state grows with the
 rows (住民記録 histories and households, 固定資産税 co-ownership shares): bounded memory on large
 files, the same results either way.
 """

@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from kikan_std.catalogue import catalogue
 from kikan_std.findings import Finding
-from kikan_std.report import WaiverOut, WaiverRef, WaiverSummary
+from kikan_std.report.model import WaiverOut, WaiverRef, WaiverSummary
 
 
 class WaiverError(ValueError):

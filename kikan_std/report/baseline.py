@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from kikan_std.findings import Finding
-from kikan_std.report import (
+from kikan_std.report.model import (
     DEFAULT_MASK_KEY,
     BaselineSummary,
     FixedFinding,
@@ -32,7 +32,7 @@ from kikan_std.report import (
     masked_tag,
     value_tag,
 )
-from kikan_std.waivers import Waivers
+from kikan_std.report.waivers import Waivers
 
 
 class BaselineError(ValueError):

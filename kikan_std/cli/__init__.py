@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from kikan_std._version import __version__
-from kikan_std.report import MASK_KEY_ENV
+from kikan_std.report.model import MASK_KEY_ENV
 
 if TYPE_CHECKING:
-    from kikan_std.report import Report
+    from kikan_std.report.model import Report
 
 if TYPE_CHECKING:
-    from kikan_std.model import Spec
+    from kikan_std.model.spec import Spec
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -61,7 +61,7 @@ class UsageError(Exception):
 
 def _jobs(value: str) -> int:
     """``--jobs``: a whole number of processes from 1, or ``auto`` for the CPUs this process may use."""
-    from kikan_std.engine import resolve_jobs
+    from kikan_std.engine.run import resolve_jobs
 
     try:
         return resolve_jobs(value)
@@ -346,7 +346,7 @@ def _outputs(fmts: list[str], output: str | None) -> list[tuple[str, str | None]
 
 
 def _mask_key(args: argparse.Namespace) -> tuple[bytes, bool]:
-    from kikan_std.report import DEFAULT_MASK_KEY
+    from kikan_std.report.model import DEFAULT_MASK_KEY
 
     key = args.mask_key if args.mask_key is not None else os.environ.get(MASK_KEY_ENV)
     if key is None:
@@ -357,12 +357,12 @@ def _mask_key(args: argparse.Namespace) -> tuple[bytes, bool]:
 
 
 def _cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from kikan_std.baseline import Baseline, BaselineError
-    from kikan_std.engine import Options, run_check
+    from kikan_std.engine.run import Options, run_check
     from kikan_std.readers import load_layout
     from kikan_std.readers.csv_reader import InputError
+    from kikan_std.report.baseline import Baseline, BaselineError
+    from kikan_std.report.waivers import WaiverError, Waivers
     from kikan_std.specs import RuleOptionError, UnknownSpecError, load_spec, rules_for
-    from kikan_std.waivers import WaiverError, Waivers
 
     lang = _lang(args)
     if args.spec is None and args.spec_file is None:
@@ -405,7 +405,7 @@ def _cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             raise UsageError(f"承認ファイルを読めません / {e}") from None
     gj_table = None
     if args.gj_table is not None:
-        from kikan_std.chars import parse_gj_table
+        from kikan_std.jp.chars import parse_gj_table
 
         try:
             gj_table = parse_gj_table(Path(args.gj_table).read_text(encoding="utf-8"))
@@ -463,8 +463,8 @@ def _load_spec_file(path: str) -> Spec:
     """A spec from ``--spec-file`` (workbook or JSON); any problem is a one-line usage error."""
     from pydantic import ValidationError
 
+    from kikan_std.model.workbook import WorkbookError
     from kikan_std.specs import load_spec_file
-    from kikan_std.workbook import WorkbookError
 
     p = Path(path)
     if not p.is_file():
@@ -484,7 +484,7 @@ def _load_spec_file(path: str) -> Spec:
 def _cmd_spec(args: argparse.Namespace, stdout: TextIO) -> int:
     if args.spec_command != "import":
         raise UsageError("使い方 / usage: kikan-std spec import WORKBOOK.xlsx [-o FILE]")
-    from kikan_std.workbook import WorkbookError, load_workbook
+    from kikan_std.model.workbook import WorkbookError, load_workbook
 
     p = Path(args.workbook)
     if not p.is_file():
@@ -499,7 +499,7 @@ def _cmd_spec(args: argparse.Namespace, stdout: TextIO) -> int:
 
 
 def _cmd_export(args: argparse.Namespace, stdout: TextIO) -> int:
-    from kikan_std.schemas import write_schemas
+    from kikan_std.model.schemas import write_schemas
 
     try:
         written = write_schemas(Path(args.out_dir))
@@ -638,8 +638,8 @@ def _cmd_explain(args: argparse.Namespace, stdout: TextIO) -> int:
 
 
 def _cmd_generate(args: argparse.Namespace, stdout: TextIO) -> int:
-    from kikan_std.generate import GENERATORS, write_csv
     from kikan_std.readers.csv_reader import InputError, normalise_encoding
+    from kikan_std.testing.generate import GENERATORS, write_csv
 
     if args.spec == "deliverable":
         return _generate_deliverable(args, stdout)
@@ -660,15 +660,15 @@ def _cmd_generate(args: argparse.Namespace, stdout: TextIO) -> int:
     if args.defect_rate > 0:
         import json
 
-        from kikan_std.mutate import with_defects
         from kikan_std.specs import load_spec
+        from kikan_std.testing.mutate import with_defects
 
         rows, expected = with_defects(rows, load_spec(args.spec), args.defect_rate, args.seed)
         write_csv(args.output, rows, encoding=enc)
         exp_path = Path(args.output + ".expected.json")
         # Exact when the spec declares which items trigger its cross-field rules (those are left
         # alone); otherwise a planted defect may also fire such a rule: the list is then included.
-        from kikan_std.mutate import TRIGGERS
+        from kikan_std.testing.mutate import TRIGGERS
 
         match = "exact" if args.spec in TRIGGERS else "includes"
         exp_path.write_text(json.dumps({"spec": args.spec, "file": Path(args.output).name, "match": match,
@@ -683,7 +683,7 @@ def _cmd_generate(args: argparse.Namespace, stdout: TextIO) -> int:
 
 
 def _generate_deliverable(args: argparse.Namespace, stdout: TextIO) -> int:
-    from kikan_std.generators.deliverable import DEFECTS, write_deliverable
+    from kikan_std.testing.generators.deliverable import DEFECTS, write_deliverable
 
     if args.rows < 0:
         raise UsageError("--rows は 0 以上 / must be >= 0")
@@ -709,13 +709,13 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = _build_parser()
     if args_list[:1] == ["chars"]:
-        # The chars tool has its own parser (kikan_std.chars); it never raises to here.
-        from kikan_std.chars import chars_main
+        # The chars tool has its own parser (kikan_std.jp.chars); it never raises to here.
+        from kikan_std.jp.chars import chars_main
 
         return chars_main(args_list[1:], out, err)
     if args_list[:1] in (["reconcile"], ["generate-reconcile"]):
-        # 突合 has its own parser (kikan_std.reconcile.cli); bad input is exit 2, never a traceback.
-        from kikan_std.reconcile.cli import generate_main, reconcile_main
+        # 突合 has its own parser (kikan_std.cli.reconcile); bad input is exit 2, never a traceback.
+        from kikan_std.cli.reconcile import generate_main, reconcile_main
 
         run = reconcile_main if args_list[0] == "reconcile" else generate_main
         try:

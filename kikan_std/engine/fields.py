@@ -19,9 +19,10 @@ import re
 from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
-from kikan_std import catalogue, chars, checkdigits
-from kikan_std.encodings import cp932_only_chars as chars_cp932_only
-from kikan_std.model import CodeList, DataType, Format, Item
+from kikan_std import catalogue
+from kikan_std.jp import chars, checkdigits
+from kikan_std.model.spec import CodeList, DataType, Format, Item
+from kikan_std.readers.encodings import cp932_only_chars as chars_cp932_only
 
 Problem = tuple[str, dict[str, Any]]
 """A (catalogue code, template parameters) pair."""
@@ -85,7 +86,7 @@ def char_length(value: str) -> int:
     """Length in characters as the 基本データリスト counts them.
 
     A character is a code point with the variation selector and combining marks that follow it,
-    so an IVS sequence counts as one (the same unit :mod:`kikan_std.chars` uses for positions).
+    so an IVS sequence counts as one (the same unit :mod:`kikan_std.jp.chars` uses for positions).
     """
     if value.isascii():
         return len(value)
@@ -603,7 +604,7 @@ def _number_check(
 def _zengin_set() -> frozenset[str]:
     # The set lives with the transfer-file writer (one definition); the 突合 package is loaded
     # only when an item uses it.
-    from kikan_std.reconcile.zengin import ZENGIN_CHARS
+    from kikan_std.jp.zengin import ZENGIN_CHARS
 
     return ZENGIN_CHARS
 

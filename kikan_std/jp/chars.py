@@ -227,7 +227,7 @@ def count_chars(value: str) -> int:
 # ---------------------------------------------------------------------------------------------
 # Lazily loaded tables
 
-_DATA = Path(__file__).resolve().parent / "data"
+_DATA = Path(__file__).resolve().parent.parent / "data"
 
 
 @dataclass(frozen=True, slots=True)
@@ -785,7 +785,7 @@ def chars_main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
         0 when every character is standard (``info`` notes allowed), 1 otherwise, 2 on bad usage or
         an unreadable file (a one-line Japanese message on ``stderr``).
     """
-    import argparse  # imported here: keep `import kikan_std.chars` light
+    import argparse  # imported here: keep `import kikan_std.jp.chars` light
     import json
 
     class _Parser(argparse.ArgumentParser):

@@ -18,10 +18,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from kikan_std.checkdigits import corporate_number_check_digit
-from kikan_std.generators.jumin_kiroku import iter_jumin_kiroku
+from kikan_std.jp.checkdigits import corporate_number_check_digit
 from kikan_std.specs import load_spec
 from kikan_std.specs._taxwel import birthday
+from kikan_std.testing.generators.jumin_kiroku import iter_jumin_kiroku
 
 _LEVY_YEAR = 2026
 _FW = str.maketrans("0123456789", "０１２３４５６７８９")  # Ｎ items take full-width digits
@@ -268,7 +268,7 @@ def _kokuho(ps: list[Person], rng: random.Random) -> tuple[list[dict[str, str]],
 
 
 def _write(path: Path, header: list[str], rows: list[list[str]]) -> None:
-    from kikan_std.generate import write_csv
+    from kikan_std.testing.generate import write_csv
 
     write_csv(path, iter([header, *rows]))
 

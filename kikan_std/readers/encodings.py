@@ -186,7 +186,7 @@ def cp932_only_chars(text: str) -> list[tuple[int, str]]:
     These are the NEC special characters (row 13: ①, ㈱, ⅰ, ㍉ …), the NEC-selected IBM extensions
     (0xED/0xEE) and the IBM extensions (0xFA–0xFC). Characters that differ only by the mapping table
     (～ U+FF5E for 0x8160, ￢ U+FFE2 …) are valid Shift_JIS bytes and are not listed; neither are
-    user-defined (gaiji) codes, which :mod:`kikan_std.chars` reports as private use.
+    user-defined (gaiji) codes, which :mod:`kikan_std.jp.chars` reports as private use.
 
     Returns:
         ``(position, char)`` pairs, ``position`` being 1-based (index + 1), in text order.

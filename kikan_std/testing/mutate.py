@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 
-from kikan_std.model import DataType, Format, Item, Spec
+from kikan_std.model.spec import DataType, Format, Item, Spec
 
 # Items whose value triggers a cross-field rule: broken_records leaves them alone so that a
 # mutation breaks exactly one rule.

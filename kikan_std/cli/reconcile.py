@@ -102,10 +102,10 @@ def _write_validated(target: Path, data: bytes) -> int:
 
 def reconcile_main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
     """``kikan-std reconcile APPLICATIONS BENEFICIARIES [-o OUT] [--output-format json|csv|html] …``."""
+    from kikan_std.jp.zengin import TransferConfig, write_transfer_file
     from kikan_std.reconcile import ReconcileInputError, reconcile
     from kikan_std.reconcile.match import DEFAULT_THRESHOLD
     from kikan_std.reconcile.report import render_html, write_csv, write_json
-    from kikan_std.reconcile.zengin import TransferConfig, write_transfer_file
 
     try:
         args = _reconcile_parser().parse_args(argv)

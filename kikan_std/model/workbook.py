@@ -1,4 +1,4 @@
-"""Import an official workbook in the 基本データリスト layout as a :class:`~kikan_std.model.Spec`.
+"""Import an official workbook in the 基本データリスト layout as a :class:`~kikan_std.model.spec.Spec`.
 
 The Digital Agency revises the workbooks every year; a user with the current edition validates
 against it directly (``kikan-std check … --spec-file WORKBOOK.xlsx``) or converts it to the spec
@@ -15,7 +15,7 @@ JSON format (``kikan-std spec import``). The layout (SPEC_FACTS §1.1–1.4):
 
 Cells are read with openpyxl in read-only mode. openpyxl returns a cell's text without its
 phonetic (furigana) runs, so ``漢字`` never comes back as ``漢字カンジ``; a test pins this.
-Annotations the workbook does not carry come from :mod:`kikan_std.annotate` (the same rules the
+Annotations the workbook does not carry come from :mod:`kikan_std.model.annotate` (the same rules the
 built-in specs are built with).
 """
 
@@ -29,8 +29,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from kikan_std.annotate import annotate_item, condition_of, resolve_code_id
-from kikan_std.model import DataType, Spec
+from kikan_std.model.annotate import annotate_item, condition_of, resolve_code_id
+from kikan_std.model.spec import DataType, Spec
 
 _CODE_SHEET_PREFIX = "コード一覧"
 _LEGEND_PREFIX = "凡例"
@@ -312,7 +312,7 @@ def _build(p: Path, data: bytes, wb: Any) -> Spec:
         ],
         "code_lists": sorted(lists.values(), key=lambda c: (not str(c["id"]).isdigit(), _num(str(c["id"])))),
         "notes": [
-            f"ワークブック {p.name} から読み込み（個人情報・形式・不詳日・別表記は kikan_std.annotate の規則で推定）。"
+            f"ワークブック {p.name} から読み込み（個人情報・形式・不詳日・別表記は kikan_std.model.annotate の規則で推定）。"
         ],
     }
     try:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
-from kikan_std.model import DataType, Format, Group, Item, Spec
+from kikan_std.model.spec import DataType, Format, Group, Item, Spec
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 XS = "http://www.w3.org/2001/XMLSchema"
@@ -69,7 +69,7 @@ def field_name(item: Item) -> str:
 
 def _zengin_chars_class() -> str:
     """The 全銀 character set as one regex class (from ``zengin.ZENGIN_CHARS``, escaped for XSD and ECMA)."""
-    from kikan_std.reconcile.zengin import ZENGIN_CHARS
+    from kikan_std.jp.zengin import ZENGIN_CHARS
 
     return "[" + "".join("\\" + c if c in "\\-[]^" else c for c in sorted(ZENGIN_CHARS)) + "]"
 

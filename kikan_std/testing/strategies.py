@@ -26,18 +26,18 @@ try:
     from hypothesis import strategies as st
 except ImportError as e:  # pragma: no cover - exercised only without the extra
     raise ImportError(
-        "kikan_std.strategies needs hypothesis: pip install 'kikan-std[testing]' / "
+        "kikan_std.testing.strategies needs hypothesis: pip install 'kikan-std[testing]' / "
         "hypothesis が必要です"
     ) from e
 
-from kikan_std.checkdigits import (
+from kikan_std.jp.checkdigits import (
     corporate_number_check_digit,
     local_government_code_check_digit,
     my_number_check_digit,
 )
-from kikan_std.model import DataType, Format, Group, Item, Spec
-from kikan_std.mutate import TRIGGERS, break_value
+from kikan_std.model.spec import DataType, Format, Group, Item, Spec
 from kikan_std.specs import load_spec
+from kikan_std.testing.mutate import TRIGGERS, break_value
 
 Record = dict[str, str]
 

@@ -298,7 +298,7 @@ class Spec(BaseModel):
         works on a header-keyed row. The model checks presence and length; the full conformance
         checks are :func:`kikan_std.check`'s job.
         """
-        from kikan_std._records import record_model
+        from kikan_std.model.records import record_model
 
         return record_model(self, self.groups[0].name if group is None else group)
 

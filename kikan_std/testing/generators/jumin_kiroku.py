@@ -16,10 +16,10 @@ import datetime as _dt
 import random
 from collections.abc import Iterator
 
-from kikan_std.checkdigits import modulus11_w2_7_check_digit, my_number_check_digit
-from kikan_std.lgcodes import local_government_codes
+from kikan_std.jp.checkdigits import modulus11_w2_7_check_digit, my_number_check_digit
+from kikan_std.jp.lgcodes import local_government_codes
+from kikan_std.jp.wareki import era_of
 from kikan_std.specs import load_spec
-from kikan_std.wareki import era_of
 
 _SURNAMES = ("佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村", "小林", "加藤", "吉田", "山田", "芽室", "十勝")
 _SURNAME_KANA = ("サトウ", "スズキ", "タカハシ", "タナカ", "イトウ", "ワタナベ", "ヤマモト", "ナカムラ", "コバヤシ",

@@ -1,1 +1,0 @@
-"""Synthetic data generators per spec (registered in :data:`kikan_std.generate.GENERATORS`)."""

@@ -1,0 +1,1 @@
+"""Findings → Report: ``model`` is the JSON contract, plus masking/rendering, baselines and waivers."""

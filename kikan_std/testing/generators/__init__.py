@@ -1,0 +1,1 @@
+"""Synthetic data generators per spec (registered in :data:`kikan_std.testing.generate.GENERATORS`)."""
