@@ -28,6 +28,8 @@ from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
+from kikan_std.errors import CatalogueError
+
 Lang = Literal["ja", "en"]
 Severity = Literal["error", "warning", "info"]
 
@@ -99,10 +101,6 @@ class _Formatter(string.Formatter):
 
 
 _FORMATTER = _Formatter()
-
-
-class CatalogueError(ValueError):
-    """The catalogue data is malformed (a bug in the package, caught by the tests)."""
 
 
 def _sources() -> tuple[str, dict[str, str]]:

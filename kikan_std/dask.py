@@ -33,11 +33,14 @@ except ImportError as e:  # pragma: no cover - exercised only without the extra
     raise ImportError("kikan_std.dask needs the dask extra: pip install 'kikan-std[dask]' / dask が必要です") from e
 
 from kikan_std.deliverable import PEOPLE_COLUMNS, Task, check_file_rows
+from kikan_std.engine.file import FileRun, add_not_run, report_duplicates
 from kikan_std.engine.parallel import FilePlan, Offsets, _check_part, _dataset_pass, _PartResult, merge_parts, plan_file
-from kikan_std.engine.run import Options, _FileRun, _NotRun, _Sink, add_not_run, build_report, report_duplicates
+from kikan_std.errors import InputError
 from kikan_std.findings import Finding
 from kikan_std.model.spec import Spec
-from kikan_std.readers.csv_reader import InputError
+from kikan_std.options import Options
+from kikan_std.report.build import build_report
+from kikan_std.report.collect import NotRun, Sink
 from kikan_std.report.model import InputInfo, Report
 from kikan_std.specs import load_spec, rules_for
 
@@ -45,9 +48,9 @@ from kikan_std.specs import load_spec, rules_for
 def _whole_file(spec: Spec, path: Path, display: str, opts: Options) -> tuple[_PartResult, InputInfo]:
     """A file checked in one task (it could not be cut): its sink already holds its key findings."""
     rules = rules_for(spec)
-    sink = _Sink(cap=opts.max_findings, file_order={display: 0})
-    not_run: list[_NotRun] = []
-    fr = _FileRun(spec, path, display, opts, sink, rules.record_rules, rules.dataset_rules, not_run, None)
+    sink = Sink(cap=opts.max_findings, file_order={display: 0})
+    not_run: list[NotRun] = []
+    fr = FileRun(spec, path, display, opts, sink, rules.record_rules, rules.dataset_rules, not_run, None)
     info = fr.run()
     return _PartResult(sink, [], [], info.records, 0, not_run), info
 
@@ -87,9 +90,9 @@ def check(
     for p, display in resolved:
         if not p.exists():
             raise InputError(f"file not found: {display}")
-    sink = _Sink(cap=opts.max_findings, total_cap=opts.max_findings_total,
+    sink = Sink(cap=opts.max_findings, total_cap=opts.max_findings_total,
                  file_order={d: i for i, (_, d) in enumerate(resolved)})
-    not_run: list[_NotRun] = []
+    not_run: list[NotRun] = []
     inputs: list[InputInfo] = []
 
     for p, display in resolved:
@@ -118,7 +121,7 @@ def check(
     return build_report(sp, opts, sink, inputs, not_run)
 
 
-def _duplicates_with_dask(sink: _Sink, display: str, frames: list[Any], key_items: tuple[str, ...]) -> None:
+def _duplicates_with_dask(sink: Sink, display: str, frames: list[Any], key_items: tuple[str, ...]) -> None:
     """KEY001 for every repeat of a key, found by Dask's groupby/merge (shuffle) across parts."""
     ddf = dd.from_delayed(frames, meta={"key": "string", "record": "int64", "line": "int64"})
     firsts = ddf.groupby("key").agg({"record": "min"}).reset_index().rename(columns={"record": "first_record"})

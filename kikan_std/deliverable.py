@@ -49,11 +49,12 @@ from typing import Any, Literal, Protocol
 
 from kikan_std._version import __version__
 from kikan_std.catalogue import Lang, entry
-from kikan_std.engine.run import Options, ProgressFn, resolve_jobs, run_check
+from kikan_std.engine.run import run_check
+from kikan_std.errors import InputError, UnsafeArchiveError
 from kikan_std.findings import Finding
 from kikan_std.model.rules import ChunkView, DatasetRule
 from kikan_std.model.spec import Group, Spec
-from kikan_std.readers.csv_reader import InputError
+from kikan_std.options import Options, ProgressFn, resolve_jobs
 from kikan_std.report.model import (
     BusinessResult,
     FileResult,
@@ -63,8 +64,8 @@ from kikan_std.report.model import (
     RuleNotRunOut,
     SpecRef,
     Stats,
-    finding_out,
 )
+from kikan_std.report.render import finding_out
 from kikan_std.specs import BUILTIN, load_spec, rules_for
 
 MANIFEST_NAMES = ("kikan-manifest.json", "kikan-manifest.toml")
@@ -74,10 +75,6 @@ REGISTRY_SPECS = frozenset({"jumin_kiroku", "jutogai_atena"})
 DELIVERABLE_SPEC = SpecRef(
     id="deliverable", edition="-", title="移行データ一式（業務横断の検査）/ migration deliverable", provenance="modeled"
 )
-
-
-class UnsafeArchiveError(InputError):
-    """A zip archive refused before anything of it is used (traversal, links, zip bomb)."""
 
 
 @dataclass(frozen=True, slots=True)

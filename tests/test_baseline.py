@@ -11,7 +11,8 @@ import pytest
 
 import kikan_std
 from kikan_std.cli import main
-from kikan_std.engine.run import Options, run_check
+from kikan_std.engine.run import run_check
+from kikan_std.options import Options
 from kikan_std.report.baseline import Baseline
 from kikan_std.report.waivers import Waivers
 from kikan_std.specs import load_spec, rules_for

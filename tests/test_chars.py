@@ -17,13 +17,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kikan_std.cli.chars import chars_main, format_describe
 from kikan_std.jp import chars
 from kikan_std.jp.chars import (
     CharProblem,
     control_problems,
     count_chars,
     describe,
-    format_describe,
     fullwidth_column_clean,
     fullwidth_problems,
     halfwidth_column_clean,
@@ -31,7 +31,7 @@ from kikan_std.jp.chars import (
     parse_gj_table,
     split_chars,
 )
-from kikan_std.readers.encodings import cp932_only_chars, detect_encoding
+from kikan_std.jp.encodings import cp932_only_chars, detect_encoding
 
 VS17 = "\U000e0100"
 VS18 = "\U000e0101"
@@ -348,7 +348,7 @@ def test_describe_bare_base_lists_every_mj() -> None:
 
 def run(argv: list[str]) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
-    rc = chars.chars_main(argv, out, err)
+    rc = chars_main(argv, out, err)
     return rc, out.getvalue(), err.getvalue()
 
 
@@ -468,7 +468,7 @@ def test_import_loads_no_table() -> None:
     import sys
 
     code = (
-        "import sys, kikan_std.jp.chars as c, kikan_std.readers.encodings;"
+        "import sys, kikan_std.jp.chars as c, kikan_std.jp.encodings;"
         "print(c._mj.cache_info().currsize, c._jis.cache_info().currsize,"
         " 'charset_normalizer' in sys.modules)"
     )

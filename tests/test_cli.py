@@ -89,13 +89,14 @@ def test_help_and_module_entry_point() -> None:
 
 
 def test_internal_error_is_not_exit_0(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import kikan_std.api
     import kikan_std.engine.run
 
     def boom(*a: object, **k: object) -> None:
         raise RuntimeError("boom")
 
     monkeypatch.setattr(kikan_std.engine.run, "run_check", boom)
-    monkeypatch.setattr("kikan_std.run_check", boom)
+    monkeypatch.setattr(kikan_std.api, "run_check", boom)
     code, _, err = run_cli("check", str(VALID), "--spec", "jutogai_atena")
     assert code == 3 and "内部エラー" in err and "Traceback" not in err
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from kikan_std.deliverable import Limits, UnsafeArchiveError, assign_by_name, check_deliverable
-from kikan_std.readers.csv_reader import InputError
+from kikan_std.deliverable import Limits, assign_by_name, check_deliverable
+from kikan_std.errors import InputError, UnsafeArchiveError
 from kikan_std.testing.generators.deliverable import write_deliverable
 from tests.conftest import run_cli
 

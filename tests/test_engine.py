@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 import kikan_std
 from kikan_std.engine.keys import KeyIndex, Refs
 from kikan_std.engine.run import run_check
-from kikan_std.model.rules import ChunkView, RecordRule, RuleNotRun
+from kikan_std.errors import RuleNotRun
+from kikan_std.model.rules import ChunkView, RecordRule
 from kikan_std.testing.generate import csv_text, iter_jutogai_atena
 
 

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kikan_std.engine.fields import (
+from kikan_std.jp import checkdigits as cd
+from kikan_std.model.fields import (
     FieldChecker,
     char_length,
     is_calendar_date,
@@ -14,7 +15,6 @@ from kikan_std.engine.fields import (
     non_calendar_values,
     unknown_date_rows,
 )
-from kikan_std.jp import checkdigits as cd
 from kikan_std.model.spec import CodeList, CodeValue, DataType, Format, Item, Obligation
 
 

@@ -13,9 +13,10 @@ from hypothesis import strategies as st
 
 import kikan_std
 from kikan_std.cli import main
+from kikan_std.errors import RuleOptionError
 from kikan_std.jp.lgcodes import local_government_codes
 from kikan_std.report.model import Report
-from kikan_std.specs import RuleOptionError, load_spec, rules_for
+from kikan_std.specs import load_spec, rules_for
 from kikan_std.specs.jumin_kiroku import era_fits, parse_zokugara, zokugara_problem
 from kikan_std.testing.generate import csv_text, iter_jumin_kiroku
 

@@ -13,7 +13,9 @@ from hypothesis import strategies as st
 import kikan_std
 from kikan_std import cli
 from kikan_std.engine import parallel
-from kikan_std.engine.run import Options, _Sink, resolve_jobs
+from kikan_std.options import Options, resolve_jobs
+from kikan_std.report.collect import Sink
+from kikan_std.specs import rules_for
 from kikan_std.testing.generate import csv_text, iter_jutogai_atena
 from tests.conftest import run_cli
 from tests.test_fields import ANY_VALUES
@@ -51,8 +53,8 @@ def test_jobs_give_identical_reports(tmp_path: Path, monkeypatch: pytest.MonkeyP
     p = _defective(tmp_path, quoted_newlines=quoted_newlines)
     assert parallel.plan_parts(p, "utf-8", 3) is not None
     spec = kikan_std.load_spec("jutogai_atena")
-    sink = _Sink(cap=5)
-    used = parallel.check_in_parts(spec, p, str(p), Options(jobs=3), sink, kikan_std.rules_for(spec).record_rules, (), [])
+    sink = Sink(cap=5)
+    used = parallel.check_in_parts(spec, p, str(p), Options(jobs=3), sink, rules_for(spec).record_rules, (), [])
     assert used is not None and used.records == 6000  # the parallel path really runs
     one = kikan_std.check(p, spec="jutogai_atena", max_findings=5)
     many = kikan_std.check(p, spec="jutogai_atena", max_findings=5, jobs=3)
@@ -166,8 +168,8 @@ def test_jobs_with_dataset_rules_give_identical_reports(tmp_path: Path, monkeypa
     monkeypatch.setattr(parallel, "MIN_PART_BYTES", 64 * 1024)
     p = _jumin_defective(tmp_path)
     spec = kikan_std.load_spec("jumin_kiroku")
-    rules = kikan_std.rules_for(spec)
-    used = parallel.check_in_parts(spec, p, str(p), Options(jobs=2), _Sink(cap=5), rules.record_rules,
+    rules = rules_for(spec)
+    used = parallel.check_in_parts(spec, p, str(p), Options(jobs=2), Sink(cap=5), rules.record_rules,
                                    rules.dataset_rules, [])
     assert used is not None and used.records == 4000  # the parallel path really runs
     one = kikan_std.check(p, spec="jumin_kiroku", max_findings=None)

@@ -14,7 +14,9 @@ import pytest
 
 import kikan_std
 from kikan_std.cli import main
-from kikan_std.report.model import DEFAULT_MASK_KEY, mask_value, report_json_schema
+from kikan_std.options import DEFAULT_MASK_KEY
+from kikan_std.report.model import report_json_schema
+from kikan_std.report.render import mask_value
 from kikan_std.writers import FORMATS, SUFFIXES, render
 from tests.conftest import ROOT, validate_report_json
 from tests.defects import DefectFile, both_widths, build

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import kikan_std
-from kikan_std.engine.fields import is_unknown_date, unknown_date_rows
+from kikan_std.model.fields import is_unknown_date, unknown_date_rows
 from kikan_std.model.rules import ChunkView, required_when
 
 GROUP = kikan_std.load_spec("jutogai_atena").groups[0]

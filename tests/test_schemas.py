@@ -11,8 +11,8 @@ import pytest
 from lxml import etree
 
 from kikan_std.cli import main
-from kikan_std.model.schemas import all_schema_files, field_name, record_name, root_name
-from kikan_std.specs import list_specs, load_spec
+from kikan_std.model.schemas import field_name, record_name, root_name
+from kikan_std.specs import all_schema_files, list_specs, load_spec
 from kikan_std.testing.generate import iter_jutogai_atena
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -118,7 +118,7 @@ def test_export_cli_writes_the_same_files(tmp_path: Path) -> None:
 def test_decimal_without_fraction_digits() -> None:
     # A 9V item of 桁数 "3,0" (a custom spec may say so): no fraction allowed, and no {1,0} quantifier
     # in any pattern (it compiles nowhere: Python re, ECMA-262, XSD).
-    from kikan_std.engine.fields import FieldChecker
+    from kikan_std.model.fields import FieldChecker
     from kikan_std.model.schemas import json_schema, xsd
     from kikan_std.model.spec import Item, Obligation
 

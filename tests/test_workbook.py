@@ -13,7 +13,8 @@ import pytest
 
 import kikan_std
 from kikan_std.cli import main
-from kikan_std.model.workbook import WorkbookError, load_workbook
+from kikan_std.errors import WorkbookError
+from kikan_std.model.workbook import load_workbook
 from kikan_std.specs import load_spec, rules_for
 
 ROOT = Path(__file__).resolve().parent.parent

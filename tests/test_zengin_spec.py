@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 import kikan_std
-from kikan_std.engine.fields import FieldChecker
 from kikan_std.jp.zengin import LAYOUT, RECORD_NAMES, validate_transfer_file
+from kikan_std.model.fields import FieldChecker
 from kikan_std.model.spec import DataType, Format, Item, Obligation, RecordType
 from kikan_std.specs import load_spec, rules_for
 from tests.conftest import ROOT, run_cli

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from kikan_std._version import __version__
-from kikan_std.report.model import MASK_KEY_ENV
+from kikan_std.errors import UsageError
+from kikan_std.options import MASK_KEY_ENV
 
 if TYPE_CHECKING:
     from kikan_std.report.model import Report
@@ -55,13 +56,9 @@ _EPILOG = """\
 """
 
 
-class UsageError(Exception):
-    """A usage problem: one line on stderr, exit 2."""
-
-
 def _jobs(value: str) -> int:
     """``--jobs``: a whole number of processes from 1, or ``auto`` for the CPUs this process may use."""
-    from kikan_std.engine.run import resolve_jobs
+    from kikan_std.options import resolve_jobs
 
     try:
         return resolve_jobs(value)
@@ -346,7 +343,7 @@ def _outputs(fmts: list[str], output: str | None) -> list[tuple[str, str | None]
 
 
 def _mask_key(args: argparse.Namespace) -> tuple[bytes, bool]:
-    from kikan_std.report.model import DEFAULT_MASK_KEY
+    from kikan_std.options import DEFAULT_MASK_KEY
 
     key = args.mask_key if args.mask_key is not None else os.environ.get(MASK_KEY_ENV)
     if key is None:
@@ -357,12 +354,13 @@ def _mask_key(args: argparse.Namespace) -> tuple[bytes, bool]:
 
 
 def _cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from kikan_std.engine.run import Options, run_check
+    from kikan_std.engine.run import run_check
+    from kikan_std.errors import BaselineError, InputError, RuleOptionError, UnknownSpecError, WaiverError
+    from kikan_std.options import Options
     from kikan_std.readers import load_layout
-    from kikan_std.readers.csv_reader import InputError
-    from kikan_std.report.baseline import Baseline, BaselineError
-    from kikan_std.report.waivers import WaiverError, Waivers
-    from kikan_std.specs import RuleOptionError, UnknownSpecError, load_spec, rules_for
+    from kikan_std.report.baseline import Baseline
+    from kikan_std.report.waivers import Waivers
+    from kikan_std.specs import load_spec, rules_for
 
     lang = _lang(args)
     if args.spec is None and args.spec_file is None:
@@ -463,7 +461,7 @@ def _load_spec_file(path: str) -> Spec:
     """A spec from ``--spec-file`` (workbook or JSON); any problem is a one-line usage error."""
     from pydantic import ValidationError
 
-    from kikan_std.model.workbook import WorkbookError
+    from kikan_std.errors import WorkbookError
     from kikan_std.specs import load_spec_file
 
     p = Path(path)
@@ -484,7 +482,8 @@ def _load_spec_file(path: str) -> Spec:
 def _cmd_spec(args: argparse.Namespace, stdout: TextIO) -> int:
     if args.spec_command != "import":
         raise UsageError("使い方 / usage: kikan-std spec import WORKBOOK.xlsx [-o FILE]")
-    from kikan_std.model.workbook import WorkbookError, load_workbook
+    from kikan_std.errors import WorkbookError
+    from kikan_std.model.workbook import load_workbook
 
     p = Path(args.workbook)
     if not p.is_file():
@@ -499,7 +498,7 @@ def _cmd_spec(args: argparse.Namespace, stdout: TextIO) -> int:
 
 
 def _cmd_export(args: argparse.Namespace, stdout: TextIO) -> int:
-    from kikan_std.model.schemas import write_schemas
+    from kikan_std.specs import write_schemas
 
     try:
         written = write_schemas(Path(args.out_dir))
@@ -522,9 +521,8 @@ def _parse_rule_options(given: Sequence[str]) -> dict[str, str]:
 
 def _cmd_check_deliverable(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     """``check PATH`` without ``--spec``: PATH is a whole deliverable (folder or zip)."""
-    from kikan_std.deliverable import UnsafeArchiveError, check_deliverable
-    from kikan_std.readers.csv_reader import InputError
-    from kikan_std.specs import RuleOptionError
+    from kikan_std.deliverable import check_deliverable
+    from kikan_std.errors import InputError, RuleOptionError, UnsafeArchiveError
 
     lang = _lang(args)
     if len(args.paths) != 1 or not (Path(args.paths[0]).is_dir() or args.paths[0].lower().endswith(".zip")):
@@ -638,7 +636,8 @@ def _cmd_explain(args: argparse.Namespace, stdout: TextIO) -> int:
 
 
 def _cmd_generate(args: argparse.Namespace, stdout: TextIO) -> int:
-    from kikan_std.readers.csv_reader import InputError, normalise_encoding
+    from kikan_std.errors import InputError
+    from kikan_std.readers.csv_reader import normalise_encoding
     from kikan_std.testing.generate import GENERATORS, write_csv
 
     if args.spec == "deliverable":
@@ -710,7 +709,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
     parser = _build_parser()
     if args_list[:1] == ["chars"]:
         # The chars tool has its own parser (kikan_std.jp.chars); it never raises to here.
-        from kikan_std.jp.chars import chars_main
+        from kikan_std.cli.chars import chars_main
 
         return chars_main(args_list[1:], out, err)
     if args_list[:1] in (["reconcile"], ["generate-reconcile"]):

@@ -81,7 +81,7 @@ def _write_validated(target: Path, data: bytes) -> int:
     Raises:
         _UsageError: the file does not pass (with the first finding's code and record).
     """
-    import kikan_std
+    from kikan_std.api import check
 
     fd, tmp_name = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".", suffix=".tmp",
                                     prefix=f".{target.name}.")
@@ -89,7 +89,7 @@ def _write_validated(target: Path, data: bytes) -> int:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-        report = kikan_std.check(tmp, spec=TRANSFER_SPEC, input_format="fixed", max_findings=1)
+        report = check(tmp, spec=TRANSFER_SPEC, input_format="fixed", max_findings=1)
         if not report.valid:
             first = report.findings[0] if report.findings else None
             where = f"{first.code} レコード{first.record}" if first is not None else "規則を実行できません"

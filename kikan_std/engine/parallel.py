@@ -34,25 +34,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from kikan_std.engine.keys import KeyIndex, Refs
-from kikan_std.engine.run import (
-    Options,
+from kikan_std.engine.file import (
+    FileRun,
     Part,
-    _FileRun,
-    _NotRun,
-    _Sink,
     add_not_run,
     bom_contract_findings,
     choose_group,
     report_duplicates,
     report_late_duplicates,
 )
+from kikan_std.engine.keys import KeyIndex, Refs
 from kikan_std.findings import Finding
 from kikan_std.model.rules import DatasetRule, RecordRule
 from kikan_std.model.spec import Group, Spec
 from kikan_std.model.spill import read_batches
+from kikan_std.options import Options
 from kikan_std.readers import input_format_for
 from kikan_std.readers.csv_reader import normalise_encoding
+from kikan_std.report.collect import NotRun, Sink
 from kikan_std.report.model import InputInfo
 from kikan_std.specs import rules_for
 
@@ -132,12 +131,12 @@ def plan_parts(path: Path, encoding: str, jobs: int) -> tuple[int, list[int]] | 
 
 @dataclass(slots=True)
 class _PartResult:
-    sink: _Sink
+    sink: Sink
     keys: list[str]
     refs: list[tuple[int, int]]
     records: int
     lines: int
-    not_run: list[_NotRun]
+    not_run: list[NotRun]
     keys_file: str | None = None
     """With ``keys_to_file``: where the part's keys are (and ``keys`` / ``refs`` stay empty)."""
 
@@ -152,10 +151,10 @@ def _check_part(spec: Spec, path: Path, display: str, opts: Options, part: Part,
     may be on another machine, so there they come back in the result.
     """
     rules = rules_for(spec)
-    sink = _Sink(cap=opts.max_findings, file_order={display: 0})
-    not_run: list[_NotRun] = []
+    sink = Sink(cap=opts.max_findings, file_order={display: 0})
+    not_run: list[NotRun] = []
     gc.disable()  # as in run_check: chunk rows are short-lived containers
-    fr = _FileRun(spec, path, display, opts, sink, rules.record_rules, (), not_run, None)
+    fr = FileRun(spec, path, display, opts, sink, rules.record_rules, (), not_run, None)
     fr.part = part
     keys_file = None
     if keys_to_file:
@@ -185,17 +184,17 @@ def iter_part_keys(result: _PartResult, offset: int) -> Iterator[tuple[Sequence[
             os.unlink(result.keys_file)
 
 
-def _dataset_pass(spec: Spec, path: Path, display: str, opts: Options) -> tuple[_Sink, list[_NotRun]]:
+def _dataset_pass(spec: Spec, path: Path, display: str, opts: Options) -> tuple[Sink, list[NotRun]]:
     """Run in a worker process: feed the whole file, in order, to the spec's dataset rules only.
 
     Beside the parts: the reader's and the header's findings are the parts' (dropped here), the
     field checks and record rules run in the parts; only the dataset rules' findings are kept.
     """
     rules = rules_for(spec)
-    kept = _Sink(cap=opts.max_findings, file_order={display: 0})
-    not_run: list[_NotRun] = []
+    kept = Sink(cap=opts.max_findings, file_order={display: 0})
+    not_run: list[NotRun] = []
     gc.disable()
-    fr = _FileRun(spec, path, display, opts, _Sink(cap=0), (), rules.dataset_rules, not_run, None)
+    fr = FileRun(spec, path, display, opts, Sink(cap=0), (), rules.dataset_rules, not_run, None)
     fr.fields = False
     fr.rule_sink = kept
     fr.run()
@@ -230,9 +229,9 @@ def plan_file(
     path: Path,
     display: str,
     opts: Options,
-    sink: _Sink,
+    sink: Sink,
     dataset_rules: Sequence[DatasetRule],
-    not_run: list[_NotRun],
+    not_run: list[NotRun],
     jobs: int,
     dataset_pass: bool = False,
 ) -> FilePlan | None:
@@ -255,7 +254,7 @@ def plan_file(
     if group_rules and not dataset_pass:
         return None
     rules = rules_for(spec)
-    head = _FileRun(spec, path, display, opts, sink, rules.record_rules, dataset_rules, not_run, None)
+    head = FileRun(spec, path, display, opts, sink, rules.record_rules, dataset_rules, not_run, None)
     _, col_of = head._map_header(header, 1)
     key_items = tuple(k for k in group.primary_key if k in col_of)
     if len(key_items) != len(group.primary_key):
@@ -274,10 +273,10 @@ def merge_parts(
     path: Path,
     display: str,
     opts: Options,
-    sink: _Sink,
-    not_run: list[_NotRun],
+    sink: Sink,
+    not_run: list[NotRun],
     duplicates: Callable[[Sequence[_PartResult], Offsets], None],
-    whole: tuple[_Sink, list[_NotRun]] | None = None,
+    whole: tuple[Sink, list[NotRun]] | None = None,
 ) -> InputInfo:
     """Merge the parts' results in file order; ``duplicates`` adds KEY001 over all parts' keys.
 
@@ -312,10 +311,10 @@ def check_in_parts(
     path: Path,
     display: str,
     opts: Options,
-    sink: _Sink,
+    sink: Sink,
     record_rules: Sequence[RecordRule],
     dataset_rules: Sequence[DatasetRule],
-    not_run: list[_NotRun],
+    not_run: list[NotRun],
 ) -> InputInfo | None:
     """Check one CSV file in ``opts.jobs`` processes; None when it is better checked in one.
 

@@ -35,16 +35,13 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Literal, NoReturn, TextIO
 
 __all__ = [
     "CharInfo",
     "CharProblem",
-    "chars_main",
     "control_problems",
     "count_chars",
     "describe",
-    "format_describe",
     "fullwidth_column_clean",
     "fullwidth_problems",
     "halfwidth_column_clean",
@@ -149,7 +146,7 @@ _HALF_TO_FULL_SPECIAL = {
     "\uff9f": "\u309c",  # ﾟ → ゜
 }
 _SPACING_SOUND_MARKS = {"\u3099": "\u309b", "\u309a": "\u309c"}  # combining → spacing ゛゜
-_INVISIBLE = frozenset(
+INVISIBLE_CHARS = frozenset(
     "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b\u200c\u200d\u200e\u200f"
     "\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064"
     "\u2066\u2067\u2068\u2069\u206a\u206b\u206c\u206d\u206e\u206f\u3164\ufeff\ufff9\ufffa\ufffb"
@@ -170,26 +167,26 @@ _CONTROL_NAMES = {
 }
 
 
-def _is_selector(cp: int) -> bool:
+def is_selector(cp: int) -> bool:
     return 0xFE00 <= cp <= 0xFE0F or 0xE0100 <= cp <= 0xE01EF
 
 
-def _is_mark(ch: str) -> bool:
-    return unicodedata.category(ch) in ("Mn", "Mc", "Me") and not _is_selector(ord(ch))
+def is_mark(ch: str) -> bool:
+    return unicodedata.category(ch) in ("Mn", "Mc", "Me") and not is_selector(ord(ch))
 
 
-def _is_control(cp: int) -> bool:
+def is_control(cp: int) -> bool:
     return cp < 0x20 or 0x7F <= cp <= 0x9F
 
 
-def _control_name(cp: int) -> str:
+def control_name(cp: int) -> str:
     name = _CONTROL_NAMES.get(cp)
     if name is None:
         name = "C1" if cp >= 0x80 else "C0"
     return name
 
 
-def _codepoints(s: str) -> str:
+def codepoint_text(s: str) -> str:
     return " ".join(f"U+{ord(c):04X}" for c in s)
 
 
@@ -208,8 +205,8 @@ def split_chars(value: str) -> list[str]:
         # selectors are category Mn too; marks below U+0300 do not exist
         if ch >= "\u0300" and units and category(ch)[0] == "M":
             last = units[-1]
-            if not _is_control(ord(last[0])) and (
-                len(last) == 1 or not any(_is_selector(ord(c)) for c in last)
+            if not is_control(ord(last[0])) and (
+                len(last) == 1 or not any(is_selector(ord(c)) for c in last)
             ):
                 units[-1] = last + ch
                 continue
@@ -296,7 +293,7 @@ def _clean_n_chars() -> list[int]:
     return sorted(
         ord(c)
         for c in _standard()
-        if c not in _CP932_VARIANTS and not _is_mark(c) and not _is_selector(ord(c)) and c not in _INVISIBLE
+        if c not in _CP932_VARIANTS and not is_mark(c) and not is_selector(ord(c)) and c not in INVISIBLE_CHARS
     )
 
 
@@ -396,15 +393,15 @@ def halfwidth_column_clean(joined: str) -> bool:
 
 
 def _problem(code: str, pos: int, char: str, suggestion: str | None, **params: str) -> CharProblem:
-    codepoints = f"U+{ord(char):04X}" if len(char) == 1 else _codepoints(char)
+    codepoints = f"U+{ord(char):04X}" if len(char) == 1 else codepoint_text(char)
     return CharProblem(code, pos, char, codepoints, suggestion, params)
 
 
 def _control(pos: int, unit: str) -> CharProblem | None:
     cp = ord(unit[0])
-    if _is_control(cp):
-        return _problem(CONTROL, pos, unit, None, name=_control_name(cp))
-    if unit[0] in _INVISIBLE:
+    if is_control(cp):
+        return _problem(CONTROL, pos, unit, None, name=control_name(cp))
+    if unit[0] in INVISIBLE_CHARS:
         return _problem(INVISIBLE, pos, unit, None, name=unicodedata.name(unit[0], f"U+{cp:04X}"))
     return None
 
@@ -449,13 +446,13 @@ def _classify_n(unit: str, gj_table: frozenset[str] | None) -> tuple[str, str | 
     """(code, suggestion) for one Ｎ character that is not half-width kana, or None if standard."""
     base = unit[0]
     cp = ord(base)
-    if _is_selector(cp):
+    if is_selector(cp):
         return LONE_SELECTOR, None
-    if _is_mark(base):
+    if is_mark(base):
         return COMBINING_MARK, _SPACING_SOUND_MARKS.get(base)
     rest = unit[1:]
-    selector = "".join(c for c in rest if _is_selector(ord(c)))
-    marks = "".join(c for c in rest if not _is_selector(ord(c)))
+    selector = "".join(c for c in rest if is_selector(ord(c)))
+    marks = "".join(c for c in rest if not is_selector(ord(c)))
     if marks:
         seq = base + marks
         jis = _jis()
@@ -665,7 +662,7 @@ def describe(text: str, *, gj_table: frozenset[str] | None = None) -> list[CharI
                 ja, en = "追加文字 (GJ表に登録あり)", "additional character (listed in the GJ table)"
             else:
                 ja, en = "JIS X 0213 の文字", "JIS X 0213 character"
-            infos.append(CharInfo(start, unit, _codepoints(unit), True, None, ja, en, mj, jis, None, shrink))
+            infos.append(CharInfo(start, unit, codepoint_text(unit), True, None, ja, en, mj, jis, None, shrink))
             continue
         titles = _titles().get(p.code, {"ja": p.code, "en": p.code})
         info_only = p.code == CP932_VARIANT
@@ -685,210 +682,3 @@ def describe(text: str, *, gj_table: frozenset[str] | None = None) -> list[CharI
             )
         )
     return infos
-
-
-def _display(s: str) -> str:
-    """A printable form of a character for the terminal and JSON (controls and surrogates escaped)."""
-    out: list[str] = []
-    for c in s:
-        cp = ord(c)
-        if _is_control(cp):
-            out.append(f"<{_control_name(cp)}>")
-        elif 0xD800 <= cp <= 0xDFFF:
-            out.append(f"\\u{cp:04x}")
-        elif (_is_selector(cp) and not out) or c in _INVISIBLE:
-            out.append(f"<U+{cp:04X}>")
-        else:
-            out.append(c)
-    return "".join(out)
-
-
-def _width(s: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else (0 if _is_mark(c) else 1) for c in s)
-
-
-def _pad(s: str, width: int) -> str:
-    return s + " " * max(0, width - _width(s))
-
-
-def format_describe(infos: list[CharInfo], lang: Literal["ja", "en"] = "ja") -> str:
-    """A readable table of :func:`describe` results for the terminal."""
-    if lang == "ja":
-        head = ("位置", "文字", "符号位置", "判定", "MJ", "JIS X 0213", "理由", "候補")
-        ok, ng, note = "標準", "非標準", "注意"
-    else:
-        head = ("pos", "char", "code points", "result", "MJ", "JIS X 0213", "reason", "suggestion")
-        ok, ng, note = "standard", "NOT standard", "note"
-    rows: list[tuple[str, ...]] = [head]
-    for info in infos:
-        verdict = (note if info.code else ok) if info.is_standard else ng
-        mj = info.mj[0] + (f" +{len(info.mj) - 1}" if len(info.mj) > 1 else "") if info.mj else "-"
-        reason = (info.reason_ja if lang == "ja" else info.reason_en) + (
-            f" [{info.code}]" if info.code else ""
-        )
-        sug = _display(info.suggestion) if info.suggestion else ("-" if not info.shrink else "")
-        if not info.suggestion and info.shrink and info.shrink != (info.char[0],):
-            sug = ("縮退: " if lang == "ja" else "fallback: ") + "".join(info.shrink)
-        elif not info.suggestion:
-            sug = "-"
-        elif not sug.strip():
-            sug = info.suggestion and _codepoints(info.suggestion)
-        rows.append(
-            (
-                str(info.position),
-                _display(info.char),
-                info.codepoints,
-                verdict,
-                mj,
-                info.jis or "-",
-                reason,
-                sug,
-            )
-        )
-    widths = [max(_width(r[k]) for r in rows) for k in range(len(head))]
-    lines = ["  ".join(_pad(c, w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
-def _info_json(info: CharInfo) -> dict[str, object]:
-    return {
-        "position": info.position,
-        "char": _display(info.char),
-        "codepoints": info.codepoints,
-        "is_standard": info.is_standard,
-        "code": info.code,
-        "reason": {"ja": info.reason_ja, "en": info.reason_en},
-        "mj": list(info.mj),
-        "jis": info.jis,
-        "suggestion": _display(info.suggestion) if info.suggestion is not None else None,
-        "shrink": list(info.shrink),
-    }
-
-
-_PATHLIKE_RE = re.compile(r"[/\\]|\.[A-Za-z0-9]{1,5}$")
-
-
-class _UsageError(Exception):
-    pass
-
-
-def chars_main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
-    """The ``kikan-std chars TEXT|FILE [--lang ja|en] [--json] [--gj-table FILE] [--text]`` tool.
-
-    TEXT is checked as one ``Ｎ`` value. An argument naming an existing file is read as UTF-8 and
-    every line is checked (``-`` is not special; use ``--text`` to force a literal). An argument
-    that looks like a file name (has a path separator or an extension) but does not exist is an
-    error rather than a text.
-
-    Returns:
-        0 when every character is standard (``info`` notes allowed), 1 otherwise, 2 on bad usage or
-        an unreadable file (a one-line Japanese message on ``stderr``).
-    """
-    import argparse  # imported here: keep `import kikan_std.jp.chars` light
-    import json
-
-    class _Parser(argparse.ArgumentParser):
-        def error(self, message: str) -> NoReturn:
-            raise _UsageError(message)
-
-    ap = _Parser(prog="kikan-std chars", add_help=False)
-    ap.add_argument("target")
-    ap.add_argument("--lang", choices=("ja", "en"), default="ja")
-    ap.add_argument("--json", action="store_true")
-    ap.add_argument("--gj-table", dest="gj_table")
-    ap.add_argument("--text", action="store_true")
-    ap.add_argument("-h", "--help", action="store_true")
-    if "-h" in argv or "--help" in argv:
-        stdout.write(
-            "使い方: kikan-std chars TEXT|FILE [--lang ja|en] [--json] [--gj-table FILE] [--text]\n"
-            "文字列（またはファイルの各行）の文字が行政事務標準文字"
-            "（MJ文字・JIS X 0213・追加文字）かを1文字ずつ表示します。\n"
-        )
-        return 0
-    try:
-        args = ap.parse_args(argv)
-    except _UsageError as e:
-        msg = str(e)
-        if "required" in msg:
-            msg = "調べる文字列またはファイルを指定してください"
-        elif "unrecognized" in msg:
-            msg = "不明な引数があります: " + msg.split(":", 1)[-1].strip()
-        elif "--lang" in msg:
-            msg = "--lang には ja か en を指定してください"
-        stderr.write(f"kikan-std chars: 引数が正しくありません: {msg}\n")
-        return 2
-    gj: frozenset[str] | None = None
-    if args.gj_table is not None:
-        try:
-            gj = parse_gj_table(Path(args.gj_table).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError) as e:
-            stderr.write(f"kikan-std chars: GJ表ファイルを読めません: {args.gj_table}: {_os_reason(e)}\n")
-            return 2
-        except ValueError as e:
-            stderr.write(f"kikan-std chars: GJ表ファイルの形式が正しくありません: {args.gj_table}: {e}\n")
-            return 2
-    target: str = args.target
-    lines: list[str]
-    path = Path(target)
-    is_file = False
-    if not args.text:
-        try:
-            is_file = path.exists()
-        except (OSError, ValueError):
-            is_file = False
-    if is_file:
-        try:
-            content = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            stderr.write(f"kikan-std chars: ファイルを読めません: {target}: {_os_reason(e)}\n")
-            return 2
-        content = content.removeprefix("\ufeff")
-        lines = [ln.removesuffix("\r") for ln in content.split("\n")]
-        if lines and lines[-1] == "":
-            lines.pop()
-    elif not args.text and target.isascii() and _PATHLIKE_RE.search(target):
-        stderr.write(
-            f"kikan-std chars: ファイルが見つかりません: {target}（文字列として調べるには --text）\n"
-        )
-        return 2
-    else:
-        lines = [target]
-    results = [describe(line, gj_table=gj) for line in lines]
-    all_ok = all(info.is_standard for infos in results for info in infos)
-    if args.json:
-        doc = {
-            "all_standard": all_ok,
-            "lines": [
-                {"line": n, "text": _display(line), "chars": [_info_json(i) for i in infos]}
-                for n, (line, infos) in enumerate(zip(lines, results, strict=True), 1)
-            ],
-        }
-        stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
-    else:
-        for n, (line, infos) in enumerate(zip(lines, results, strict=True), 1):
-            if is_file:
-                stdout.write(f"{'行' if args.lang == 'ja' else 'line'} {n}: {_display(line)}\n")
-            stdout.write(format_describe(infos, args.lang) + "\n")
-            if is_file and n < len(lines):
-                stdout.write("\n")
-        bad = sum(1 for infos in results for info in infos if not info.is_standard)
-        if args.lang == "ja":
-            stdout.write("すべて標準文字です。\n" if all_ok else f"標準外の文字が {bad} 文字あります。\n")
-        else:
-            stdout.write(
-                "All characters are standard.\n" if all_ok else f"{bad} non-standard character(s).\n"
-            )
-    return 0 if all_ok else 1
-
-
-def _os_reason(e: Exception) -> str:
-    if isinstance(e, UnicodeDecodeError):
-        return "UTF-8 として読めません"
-    if isinstance(e, IsADirectoryError):
-        return "ディレクトリです"
-    if isinstance(e, PermissionError):
-        return "読み取り権限がありません"
-    if isinstance(e, FileNotFoundError):
-        return "見つかりません"
-    return e.__class__.__name__

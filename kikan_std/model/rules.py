@@ -19,12 +19,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from kikan_std.errors import RuleNotRun
 from kikan_std.findings import Finding
 from kikan_std.model.spec import Group
-
-
-class RuleNotRun(Exception):
-    """A rule could not be evaluated (e.g. a column it needs is missing)."""
 
 
 @dataclass(slots=True)

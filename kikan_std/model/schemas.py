@@ -215,24 +215,3 @@ def schema_files(spec: Spec) -> dict[Path, str]:
         files[base / f"{name}.schema.json"] = json.dumps(json_schema(spec, g), ensure_ascii=False, indent=1) + "\n"
         files[base / f"{name}.xsd"] = xsd(spec, g)
     return files
-
-
-def all_schema_files() -> dict[Path, str]:
-    """Relative path → text for every built-in spec."""
-    from kikan_std.specs import list_specs
-
-    out: dict[Path, str] = {}
-    for spec in list_specs():
-        out.update(schema_files(spec))
-    return out
-
-
-def write_schemas(out_dir: Path) -> list[Path]:
-    """Write every built-in spec's schemas under ``out_dir``; return the paths written."""
-    written = []
-    for rel, text in all_schema_files().items():
-        path = out_dir / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        written.append(path)
-    return written

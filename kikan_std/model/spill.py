@@ -31,7 +31,7 @@ def spill_threshold() -> int:
     if not env:
         return DEFAULT_SPILL_AT
     if not (env.isascii() and env.isdigit()):
-        from kikan_std.readers.csv_reader import InputError
+        from kikan_std.errors import InputError
 
         raise InputError(f"KIKAN_STD_SPILL_AT must be a whole number >= 0: {env!r}")
     return int(env)

@@ -29,16 +29,13 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from kikan_std.errors import WorkbookError
 from kikan_std.model.annotate import annotate_item, condition_of, resolve_code_id
 from kikan_std.model.spec import DataType, Spec
 
 _CODE_SHEET_PREFIX = "コード一覧"
 _LEGEND_PREFIX = "凡例"
 _HEADING_ROWS = 30  # the heading row is near the top of an item sheet
-
-
-class WorkbookError(ValueError):
-    """The workbook does not fit the 基本データリスト layout (message names sheet and column)."""
 
 
 # Canonical column → heading spellings (compared after removing spaces and line breaks).

@@ -15,9 +15,10 @@ from typing import BinaryIO
 
 from pydantic import ValidationError
 
+from kikan_std.errors import InputError
 from kikan_std.findings import Finding
 from kikan_std.model.spec import FixedWidthLayout, Group, Spec
-from kikan_std.readers.csv_reader import Chunk, CsvSource, InputError, iter_csv, open_source
+from kikan_std.readers.csv_reader import Chunk, CsvSource, iter_csv, open_source
 
 INPUT_FORMATS: tuple[str, ...] = ("csv", "json", "xml", "fixed")
 """Input formats, as accepted by ``--input-format``."""

@@ -29,8 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from kikan_std.errors import InputError
 from kikan_std.findings import Finding
-from kikan_std.readers.encodings import Detection, detect_encoding
+from kikan_std.jp.encodings import Detection, detect_encoding
 
 BLOCK_SIZE = 384 * 1024
 """Bytes read per block. A block's text, fields and sets should stay in the core's cache: on a
@@ -39,10 +40,6 @@ BLOCK_SIZE = 384 * 1024
 CHUNK_ROWS = 8192
 
 _LINEBREAK_RE = re.compile(r"\r\n|\r|\n")
-
-
-class InputError(Exception):
-    """The input cannot be read at all (missing file, unknown encoding): a usage problem."""
 
 
 @dataclass(slots=True)

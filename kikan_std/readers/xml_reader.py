@@ -20,10 +20,11 @@ from collections.abc import Iterator
 from functools import cache
 from typing import Any, BinaryIO
 
+from kikan_std.errors import InputError
 from kikan_std.findings import Finding
 from kikan_std.model.schemas import field_name, record_name, root_name, xsd
 from kikan_std.model.spec import Group, Spec
-from kikan_std.readers.csv_reader import CHUNK_ROWS, Chunk, CsvSource, InputError
+from kikan_std.readers.csv_reader import CHUNK_ROWS, Chunk, CsvSource
 
 PARSER_OPTIONS: dict[str, Any] = {
     "resolve_entities": False,

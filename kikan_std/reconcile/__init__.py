@@ -18,15 +18,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
+from kikan_std.errors import ReconcileInputError
 from kikan_std.findings import Finding
 from kikan_std.jp.zengin import TransferRecord
-from kikan_std.reconcile._io import (
-    APPLICATION_FIELDS,
-    BENEFICIARY_FIELDS,
-    ReconcileInputError,
-    Source,
-    iter_rows,
-)
+from kikan_std.reconcile._io import APPLICATION_FIELDS, BENEFICIARY_FIELDS, Source, iter_rows
 from kikan_std.reconcile.accounts import Account, check_account, check_account_holder
 from kikan_std.reconcile.match import (
     AMBIGUITY_MARGIN,

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from kikan_std.errors import ReconcileInputError
+
 __all__ = [
     "APPLICATION_FIELDS",
     "BENEFICIARY_FIELDS",
@@ -25,10 +27,6 @@ __all__ = [
 
 Source = str | os.PathLike[str] | Iterable[Mapping[str, str]]
 """A CSV file path, or rows as header-keyed mappings (record numbers are 1-based positions)."""
-
-
-class ReconcileInputError(ValueError):
-    """An input cannot be read: missing file, undecodable bytes, missing required columns."""
 
 
 APPLICATION_FIELDS: dict[str, tuple[str, ...]] = {

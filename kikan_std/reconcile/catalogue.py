@@ -11,6 +11,7 @@ from functools import cache
 from pathlib import Path
 
 from kikan_std import catalogue as _catalogue
+from kikan_std.errors import CatalogueError
 
 __all__ = ["entry", "reconcile_entries"]
 
@@ -27,7 +28,7 @@ def reconcile_entries() -> dict[str, _catalogue.Entry]:
 def _full() -> dict[str, _catalogue.Entry]:
     try:
         full = _catalogue.catalogue()
-    except (OSError, _catalogue.CatalogueError, TypeError, ModuleNotFoundError):
+    except (OSError, CatalogueError, TypeError, ModuleNotFoundError):
         return reconcile_entries()
     return full if all(code in full for code in reconcile_entries()) else {**full, **reconcile_entries()}
 

@@ -20,23 +20,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from kikan_std.errors import BaselineError
 from kikan_std.findings import Finding
-from kikan_std.report.model import (
-    DEFAULT_MASK_KEY,
-    BaselineSummary,
-    FixedFinding,
-    Status,
-    finding_fingerprint,
-    fingerprint,
-    mask_value,
-    masked_tag,
-    value_tag,
-)
+from kikan_std.options import DEFAULT_MASK_KEY
+from kikan_std.report.model import BaselineSummary, FixedFinding, Status
+from kikan_std.report.render import finding_fingerprint, fingerprint, mask_value, masked_tag, value_tag
 from kikan_std.report.waivers import Waivers
-
-
-class BaselineError(ValueError):
-    """The baseline file cannot be read or is not a kikan-std JSON report (usage problem, exit 2)."""
 
 
 def _tag(shown: str, key: bytes) -> str:

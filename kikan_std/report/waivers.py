@@ -29,12 +29,9 @@ from pathlib import Path, PurePath
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from kikan_std.catalogue import catalogue
+from kikan_std.errors import WaiverError
 from kikan_std.findings import Finding
 from kikan_std.report.model import WaiverOut, WaiverRef, WaiverSummary
-
-
-class WaiverError(ValueError):
-    """The waiver file cannot be read or is malformed (a usage problem, exit 2)."""
 
 
 class Waiver(BaseModel):

@@ -13,7 +13,9 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+from kikan_std.errors import RuleOptionError, UnknownSpecError
 from kikan_std.model.rules import DatasetRule, FileRule, RecordRule, RuleOption
+from kikan_std.model.schemas import schema_files
 from kikan_std.model.spec import Spec
 
 BUILTIN: tuple[str, ...] = (
@@ -36,17 +38,6 @@ An imported workbook (:func:`kikan_std.model.workbook.load_workbook`) is a newer
 business we know; its 条件付き必須 rules are written against official item names, which the
 editions keep, so they apply to it too.
 """
-
-
-class UnknownSpecError(KeyError):
-    """No built-in spec has that id."""
-
-    def __str__(self) -> str:
-        return f"unknown spec: {self.args[0]} (built-in: {', '.join(BUILTIN)})"
-
-
-class RuleOptionError(ValueError):
-    """An unknown rule option, or a value outside its choices (a usage problem)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +81,7 @@ def load_spec(spec_id: str) -> Spec:
         UnknownSpecError: no such built-in spec.
     """
     if spec_id not in BUILTIN:
-        raise UnknownSpecError(spec_id)
+        raise UnknownSpecError(spec_id, BUILTIN)
     text = (resources.files("kikan_std.specs") / f"{spec_id}.json").read_text(encoding="utf-8")
     return Spec.model_validate_json(text)
 
@@ -130,3 +121,22 @@ def rules_for(spec: Spec) -> RuleSet:
 def list_specs() -> list[Spec]:
     """All built-in specs."""
     return [load_spec(s) for s in BUILTIN]
+
+
+def all_schema_files() -> dict[Path, str]:
+    """Relative path → text for every built-in spec."""
+    out: dict[Path, str] = {}
+    for spec in list_specs():
+        out.update(schema_files(spec))
+    return out
+
+
+def write_schemas(out_dir: Path) -> list[Path]:
+    """Write every built-in spec's schemas under ``out_dir``; return the paths written."""
+    written = []
+    for rel, text in all_schema_files().items():
+        path = out_dir / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written

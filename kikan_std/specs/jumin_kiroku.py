@@ -24,12 +24,13 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from kikan_std.engine.fields import _DATE_RE_TEXT, is_calendar_date, non_calendar_values
+from kikan_std.errors import RuleNotRun
 from kikan_std.findings import Finding
 from kikan_std.jp.checkdigits import m11_w2_7_suspects, modulus11_w2_7_check_digit
 from kikan_std.jp.lgcodes import local_government_codes
 from kikan_std.jp.wareki import ERAS, era_by_code, is_valid_era_for_date
-from kikan_std.model.rules import ChunkView, DatasetRule, DatasetState, RecordRule, RuleNotRun, RuleOption
+from kikan_std.model.fields import _DATE_RE_TEXT, is_calendar_date, non_calendar_values
+from kikan_std.model.rules import ChunkView, DatasetRule, DatasetState, RecordRule, RuleOption
 from kikan_std.model.spec import Format, Group
 from kikan_std.model.spill import SpillTable
 

@@ -9,7 +9,7 @@ a name), 住所_番地号表記 / 住所_方書 (whether the address has one), �
 
 from __future__ import annotations
 
-from kikan_std.engine.fields import is_unknown_date, unknown_date_rows
+from kikan_std.model.fields import is_unknown_date, unknown_date_rows
 from kikan_std.model.rules import DatasetRule, RecordRule, required_when
 
 RECORD_RULES: tuple[RecordRule, ...] = (

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from kikan_std import check
+from kikan_std.api import check
 from kikan_std.catalogue import entry
 from kikan_std.report.model import Report
 

@@ -21,8 +21,8 @@ from typing import Any
 
 from kikan_std import catalogue
 from kikan_std.jp import chars, checkdigits
+from kikan_std.jp.encodings import cp932_only_chars as chars_cp932_only
 from kikan_std.model.spec import CodeList, DataType, Format, Item
-from kikan_std.readers.encodings import cp932_only_chars as chars_cp932_only
 
 Problem = tuple[str, dict[str, Any]]
 """A (catalogue code, template parameters) pair."""
