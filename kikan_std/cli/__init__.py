@@ -60,9 +60,7 @@ def _jobs(value: str) -> int:
     try:
         return resolve_jobs(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"--jobs は 1 以上の整数か auto で指定してください / must be a whole number from 1, or auto: {value}"
-        ) from None
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1, or auto: {value}") from None
 
 
 class _Parser(argparse.ArgumentParser):
