@@ -40,6 +40,11 @@ def test_every_error_type_has_its_own_kind_with_japanese_and_english_messages() 
     assert set(errors.__all__) >= {c.__name__ for c in ERROR_TYPES}
 
 
+def test_the_cli_docs_list_every_kind() -> None:
+    text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert [k for k in MESSAGES if f"| `{k}` |" not in text] == []
+
+
 def test_errors_render_both_languages_and_cross_process_boundaries() -> None:
     e = errors.InputNotFoundError(path="a.csv")
     assert (e.kind, e.params) == ("file_not_found", {"path": "a.csv"})
