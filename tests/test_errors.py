@@ -179,7 +179,7 @@ def test_a_bug_inside_the_engine_is_an_internal_error_not_a_usage_error(
     # Deep inside a run: where a group is chosen for a file (a KeyError here used to be "unknown group", exit 2).
     monkeypatch.setattr(kikan_std.engine.file, "choose_group", boom)
     code, out, err = run_cli("check", str(VALID), "--spec", "jutogai_atena")
-    assert code == 3 and error_kind(err) == "internal" and "Traceback" not in err, err
+    assert code == 3 and out == "" and error_kind(err) == "internal" and "Traceback" not in err, err
     code, _, err = run_cli("check", str(VALID), "--spec", "jutogai_atena", "--lang", "en")
     assert code == 3 and err.startswith("kikan-std: internal error [internal]:") and not JAPANESE.search(err), err
 
