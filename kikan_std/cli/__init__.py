@@ -31,6 +31,8 @@ Checks data from Japanese municipal core systems against the national standard s
 
 終了コード / exit codes: 0 適合 conformant, 1 不適合 not conformant,
 2 使い方・入力の誤り usage or input problem, 3 内部エラー internal error.
+エラーは標準エラーに1行「kikan-std: エラー [種類]: …」（--lang en または KIKAN_STD_LANG=en で英語）。
+Errors are one line on stderr with a stable kind in brackets (English with --lang en).
 """
 
 _EPILOG = """\
