@@ -28,7 +28,7 @@ from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
-from kikan_std.errors import CatalogueError
+from kikan_std.errors import CatalogueError, UnknownCodeError
 
 Lang = Literal["ja", "en"]
 Severity = Literal["error", "warning", "info"]
@@ -196,7 +196,13 @@ def entry(code: str) -> Entry:
 
 
 def explain(code: str, lang: Lang = "ja") -> str:
-    """The documentation of ``code`` as Markdown (the same text as its docs page)."""
+    """The documentation of ``code`` as Markdown (the same text as its docs page).
+
+    Raises:
+        UnknownCodeError: no such code (a usage problem; also a KeyError).
+    """
+    if code.upper() not in catalogue():
+        raise UnknownCodeError(code=code)
     e = entry(code.upper())
     labels = {
         "ja": ("重大度", "根拠", "何を検査するか", "なぜ重要か", "例", "直し方", "メッセージ"),

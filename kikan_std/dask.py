@@ -35,7 +35,7 @@ except ImportError as e:  # pragma: no cover - exercised only without the extra
 from kikan_std.deliverable import PEOPLE_COLUMNS, Task, check_file_rows
 from kikan_std.engine.file import FileRun, add_not_run, report_duplicates
 from kikan_std.engine.parallel import FilePlan, Offsets, _check_part, _dataset_pass, _PartResult, merge_parts, plan_file
-from kikan_std.errors import InputError
+from kikan_std.errors import InputNotFoundError
 from kikan_std.findings import Finding
 from kikan_std.model.spec import Spec
 from kikan_std.options import Options
@@ -89,7 +89,7 @@ def check(
     resolved = [(Path(p), str(p)) for p in paths]
     for p, display in resolved:
         if not p.exists():
-            raise InputError(f"file not found: {display}")
+            raise InputNotFoundError(path=display)
     sink = Sink(cap=opts.max_findings, total_cap=opts.max_findings_total,
                  file_order={d: i for i, (_, d) in enumerate(resolved)})
     not_run: list[NotRun] = []

@@ -50,7 +50,16 @@ from typing import Any, Literal, Protocol
 from kikan_std._version import __version__
 from kikan_std.catalogue import Lang, entry
 from kikan_std.engine.run import run_check
-from kikan_std.errors import InputError, UnsafeArchiveError
+from kikan_std.errors import (
+    InputError,
+    InputNotFoundError,
+    ManifestError,
+    NotADeliverableError,
+    RuleOptionSpecError,
+    UnknownEncodingError,
+    UnknownGroupError,
+    UnsafeArchiveError,
+)
 from kikan_std.findings import Finding
 from kikan_std.model.rules import ChunkView, DatasetRule
 from kikan_std.model.spec import Group, Spec
@@ -153,15 +162,15 @@ def _list_dir(root: Path, found: list[Finding]) -> list[_Entry]:
 def _safe_member_name(info: zipfile.ZipInfo) -> str:
     name = info.filename
     if "\\" in name:  # a Windows separator would turn into a path on some extractors
-        raise UnsafeArchiveError(f"unsafe path in archive (backslash): {name!r}")
+        raise UnsafeArchiveError(detail=f"unsafe path in archive (backslash): {name!r}")
     pp = PurePosixPath(name)
     if pp.is_absolute() or (pp.parts and pp.parts[0].endswith(":")):
-        raise UnsafeArchiveError(f"unsafe path in archive (absolute): {name!r}")
+        raise UnsafeArchiveError(detail=f"unsafe path in archive (absolute): {name!r}")
     if ".." in pp.parts:
-        raise UnsafeArchiveError(f"unsafe path in archive (..): {name!r}")
+        raise UnsafeArchiveError(detail=f"unsafe path in archive (..): {name!r}")
     mode = info.external_attr >> 16
     if stat.S_ISLNK(mode):
-        raise UnsafeArchiveError(f"symbolic link in archive: {name!r}")
+        raise UnsafeArchiveError(detail=f"symbolic link in archive: {name!r}")
     return pp.as_posix()
 
 
@@ -176,7 +185,7 @@ def _list_zip(archive: Path, tmp: Path, limits: Limits, found: list[Finding]) ->
     with zf:
         infos = zf.infolist()
         if len(infos) > limits.max_entries:
-            raise UnsafeArchiveError(f"too many entries in archive: {len(infos)} > {limits.max_entries}")
+            raise UnsafeArchiveError(detail=f"too many entries in archive: {len(infos)} > {limits.max_entries}")
         total = 0
         members: list[tuple[zipfile.ZipInfo, str]] = []
         for info in infos:
@@ -184,14 +193,14 @@ def _list_zip(archive: Path, tmp: Path, limits: Limits, found: list[Finding]) ->
             if info.is_dir():
                 continue
             if info.file_size > limits.max_entry_bytes:
-                raise UnsafeArchiveError(f"entry too large when expanded: {member} ({info.file_size:,} bytes)")
+                raise UnsafeArchiveError(detail=f"entry too large when expanded: {member} ({info.file_size:,} bytes)")
             if info.file_size > limits.max_ratio * max(info.compress_size, 1) and info.file_size > 1024 * 1024:
                 raise UnsafeArchiveError(
-                    f"compression ratio over {limits.max_ratio}: {member} ({info.compress_size:,} → {info.file_size:,} bytes)"
+                    detail=f"compression ratio over {limits.max_ratio}: {member} ({info.compress_size:,} → {info.file_size:,} bytes)"
                 )
             total += info.file_size
             if total > limits.max_total_bytes:
-                raise UnsafeArchiveError(f"archive expands beyond {limits.max_total_bytes:,} bytes")
+                raise UnsafeArchiveError(detail=f"archive expands beyond {limits.max_total_bytes:,} bytes")
             members.append((info, member))
         out: list[_Entry] = []
         read_total = 0
@@ -208,9 +217,9 @@ def _list_zip(archive: Path, tmp: Path, limits: Limits, found: list[Finding]) ->
                         written += len(block)
                         read_total += len(block)
                         if written > max(info.file_size, 0) or written > limits.max_entry_bytes:
-                            raise UnsafeArchiveError(f"entry expands beyond its declared size: {member}")
+                            raise UnsafeArchiveError(detail=f"entry expands beyond its declared size: {member}")
                         if read_total > limits.max_total_bytes:
-                            raise UnsafeArchiveError(f"archive expands beyond {limits.max_total_bytes:,} bytes")
+                            raise UnsafeArchiveError(detail=f"archive expands beyond {limits.max_total_bytes:,} bytes")
                         dst.write(block)
             except UnsafeArchiveError:
                 dest.unlink(missing_ok=True)
@@ -239,32 +248,32 @@ def _read_manifest(entries: list[_Entry]) -> tuple[list[_ManifestEntry], str]:
         raw = e.local.read_bytes().decode("utf-8-sig")
         doc: Any = json.loads(raw) if e.display.endswith(".json") else tomllib.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError, tomllib.TOMLDecodeError) as err:
-        raise InputError(f"bad manifest {e.display}: {err}") from None
+        raise ManifestError(path=e.display, detail=str(err)) from None
     parent = str(PurePosixPath(e.display).parent)
     return _parse_manifest(doc, e.display), "" if parent == "." else parent + "/"
 
 
 def _parse_manifest(doc: Any, name: str) -> list[_ManifestEntry]:
     if not isinstance(doc, dict) or doc.get("kikan_manifest") != 1 or not isinstance(doc.get("files"), list):
-        raise InputError(f"bad manifest {name}: expected kikan_manifest = 1 and a list 'files'")
+        raise ManifestError(path=name, detail="expected kikan_manifest = 1 and a list 'files'")
     out = []
     for i, f in enumerate(doc["files"]):
         if not isinstance(f, dict) or not isinstance(f.get("path"), str) or not isinstance(f.get("spec"), str):
-            raise InputError(f"bad manifest {name}: files[{i}] needs 'path' and 'spec' strings")
+            raise ManifestError(path=name, detail=f"files[{i}] needs 'path' and 'spec' strings")
         unknown = set(f) - {"path", "spec", "group", "encoding", "records"}
         if unknown:
-            raise InputError(f"bad manifest {name}: files[{i}] unknown keys {sorted(unknown)}")
+            raise ManifestError(path=name, detail=f"files[{i}] unknown keys {sorted(unknown)}")
         if f["spec"] not in BUILTIN:
-            raise InputError(f"bad manifest {name}: files[{i}] unknown spec {f['spec']!r} ({', '.join(BUILTIN)})")
+            raise ManifestError(path=name, detail=f"files[{i}] unknown spec {f['spec']!r} ({', '.join(BUILTIN)})")
         records = f.get("records")
         if records is not None and (not isinstance(records, int) or isinstance(records, bool) or records < 0):
-            raise InputError(f"bad manifest {name}: files[{i}] records must be a non-negative integer")
+            raise ManifestError(path=name, detail=f"files[{i}] records must be a non-negative integer")
         group = f.get("group")
         if group is not None:
             try:
                 load_spec(f["spec"]).group(str(group))
-            except KeyError:
-                raise InputError(f"bad manifest {name}: files[{i}] unknown group {group!r} of {f['spec']}") from None
+            except UnknownGroupError:
+                raise ManifestError(path=name, detail=f"files[{i}] unknown group {group!r} of {f['spec']}") from None
         out.append(_ManifestEntry(f["path"], f["spec"], group, f.get("encoding"), records))
     return out
 
@@ -281,7 +290,7 @@ def assign_by_name(display: str) -> tuple[str, str] | None:
         return (spec_id, spec.groups[0].name) if len(spec.groups) == 1 else None
     try:
         return spec_id, spec.group(group).name
-    except KeyError:
+    except UnknownGroupError:
         return None
 
 
@@ -404,6 +413,8 @@ def _check_file(spec_id: str, local: Path, display: str, opts: Options, people_p
     try:
         return run_check([local], spec, rules.record_rules, (*rules.dataset_rules, people.rule(spec_id)), opts,
                          progress, displays=[display])
+    except UnknownEncodingError:
+        raise  # the run's own setting, not this file's problem: the whole check stops (exit 2)
     except InputError as err:
         return str(err)
     finally:
@@ -549,15 +560,16 @@ def check_deliverable(
             ``jobs`` processes, SQLite); :func:`kikan_std.dask.check_deliverable` passes a Dask one.
 
     Raises:
-        InputError: the path does not exist or is neither a folder nor a zip; a bad manifest.
+        InputError: the path does not exist (InputNotFoundError) or is neither a folder nor a zip
+            (NotADeliverableError); a bad manifest (ManifestError); an unknown encoding (UnknownEncodingError).
         UnsafeArchiveError: a zip archive with unsafe paths or links, or over the limits.
-        RuleOptionError: a bad rule option.
+        RuleOptionError: a bad rule option, or options for a spec that is not built in (RuleOptionSpecError).
     """
     root = Path(path)
     if not root.exists():
-        raise InputError(f"file not found: {path}")
+        raise InputNotFoundError(path=path)
     if not root.is_dir() and not zipfile.is_zipfile(root) and root.suffix.lower() != ".zip":
-        raise InputError(f"not a folder or zip archive: {path}")
+        raise NotADeliverableError(path=path)
     lim = limits or Limits()
     backend = backend or LocalBackend(resolve_jobs(jobs))
     cap = max_findings
@@ -567,7 +579,7 @@ def check_deliverable(
     options_by_spec = {k: dict(v) for k, v in (rule_options or {}).items()}
     for sid in options_by_spec:
         if sid not in BUILTIN:
-            raise InputError(f"rule options for an unknown spec: {sid}")
+            raise RuleOptionSpecError(spec_id=sid)
     with tempfile.TemporaryDirectory(prefix="kikan-deliverable-") as tmpname:
         tmp = Path(tmpname)
         try:
@@ -597,8 +609,6 @@ def check_deliverable(
                 results = backend.run_files(tasks, people, tmp, progress)
                 for (e, spec_id, _), result in zip(tasks, results, strict=True):
                     if isinstance(result, str):
-                        if result.startswith("unknown encoding"):
-                            raise InputError(result)
                         found.append(Finding("DLV005", file=e.display, params={"reason": result}))
                         continue
                     rep = result

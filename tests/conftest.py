@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
@@ -25,6 +26,12 @@ def run_cli(*argv: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     code = main(list(argv), stdout=out, stderr=err)
     return code, out.getvalue(), err.getvalue()
+
+
+def error_kind(err: str) -> str | None:
+    """The error kind of a CLI error line (``kikan-std: エラー [kind]: …``), or None without one."""
+    m = re.match(r"kikan-std(?: [a-z-]+)?: (?:エラー|error|内部エラー|internal error) \[([a-z_]+)\]: ", err)
+    return m.group(1) if m else None
 
 
 def atena_rows(n: int = 20, seed: int = 3) -> tuple[list[str], list[list[str]]]:

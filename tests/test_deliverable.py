@@ -14,7 +14,7 @@ import pytest
 from kikan_std.deliverable import Limits, assign_by_name, check_deliverable
 from kikan_std.errors import InputError, UnsafeArchiveError
 from kikan_std.testing.generators.deliverable import write_deliverable
-from tests.conftest import run_cli
+from tests.conftest import error_kind, run_cli
 
 ALL_FILES = 12  # 住民記録 + 11 tax/welfare files written by the generator
 
@@ -136,7 +136,7 @@ def test_zip_with_unsafe_entry_is_refused_and_nothing_written(tmp_path: Path, na
     assert not list(Path(tempfile.gettempdir()).glob("evil.csv"))
     assert _temp_areas() == before_tmp
     code, out, err = run_cli("check", str(archive))
-    assert code == 2 and out == "" and "unsafe archive refused" in err and err.count("\n") == 1
+    assert code == 2 and out == "" and error_kind(err) == "unsafe_archive" and err.count("\n") == 1
 
 
 def test_zip_bomb_is_refused_quickly(tmp_path: Path) -> None:
@@ -149,7 +149,7 @@ def test_zip_bomb_is_refused_quickly(tmp_path: Path) -> None:
         check_deliverable(bomb)
     assert _temp_areas() == before
     code, _, err = run_cli("check", str(bomb))
-    assert code == 2 and "unsafe archive refused" in err
+    assert code == 2 and error_kind(err) == "unsafe_archive"
 
 
 def test_total_and_entry_count_limits(clean: Path, tmp_path: Path) -> None:
@@ -222,7 +222,7 @@ def test_bad_manifest_is_an_input_error(clean: Path, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="unknown spec"):
         check_deliverable(d)
     code, _, err = run_cli("check", str(d))
-    assert code == 2 and "nope" in err
+    assert code == 2 and "nope" in err and error_kind(err) == "bad_manifest"
 
 
 def test_without_registry_the_cross_file_rule_is_reported_not_run(clean: Path, tmp_path: Path) -> None:
@@ -253,7 +253,7 @@ def test_cli_deliverable_and_usage(clean: Path, tmp_path: Path) -> None:
     code, out, _ = run_cli("generate", "--spec", "deliverable", "--rows", "50", "-o", str(tmp_path / "g"))
     assert code == 0 and (tmp_path / "g" / "kikan-manifest.json").exists()
     code, _, err = run_cli("generate", "--spec", "deliverable", "--rows", "50", "-o", str(tmp_path / "g"))
-    assert code == 2 and "non-empty" in err
+    assert code == 2 and error_kind(err) == "output_exists"
 
 
 def test_zip_needing_an_unknown_version_is_a_corrupt_archive_finding(tmp_path: Path) -> None:

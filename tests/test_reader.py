@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import kikan_std
 from kikan_std.readers.csv_reader import Chunk, CsvSource, _fast_columns, iter_csv
-from tests.conftest import atena_rows, run_cli
+from tests.conftest import atena_rows, error_kind, run_cli
 
 
 def read(data: bytes, encoding: str = "utf-8") -> tuple[CsvSource, list[Chunk], list[tuple[str, int | None, int | None]]]:
@@ -193,15 +193,17 @@ def test_bad_inputs_never_traceback_and_never_exit_0(tmp_path: Path) -> None:
         code, out, err = run_cli("check", str(p), "--spec", "jutogai_atena")
         assert code == 1, (name, code, err)
         assert "Traceback" not in out + err
-    for argv in (["check", str(tmp_path / "missing.csv"), "--spec", "jutogai_atena"],
-                 ["check", str(tmp_path / "empty.csv"), "--spec", "no_such_spec"],
-                 ["check", str(tmp_path / "empty.csv"), "--spec", "jutogai_atena", "--encoding", "nope"],
-                 ["check", "--spec", "jutogai_atena"],
-                 ["check", str(tmp_path), "--spec", "jutogai_atena"],
-                 ["bogus"]):
+    for kind, argv in (("file_not_found", ["check", str(tmp_path / "missing.csv"), "--spec", "jutogai_atena"]),
+                       ("unknown_spec", ["check", str(tmp_path / "empty.csv"), "--spec", "no_such_spec"]),
+                       ("unknown_encoding", ["check", str(tmp_path / "empty.csv"), "--spec", "jutogai_atena",
+                                             "--encoding", "nope"]),
+                       ("bad_arguments", ["check", "--spec", "jutogai_atena"]),
+                       ("is_a_directory", ["check", str(tmp_path), "--spec", "jutogai_atena"]),
+                       ("bad_arguments", ["bogus"])):
         code, out, err = run_cli(*argv)
         assert code == 2, argv
-        assert err.startswith("kikan-std: エラー:") and err.count("\n") == 1, err
+        assert err.startswith("kikan-std: エラー [") and err.count("\n") == 1, err
+        assert error_kind(err) == kind, err
         assert "Traceback" not in err
 
 

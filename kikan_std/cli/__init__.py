@@ -1,25 +1,28 @@
 """The ``kikan-std`` command line. All logic lives in the library; this module parses and prints.
 
-Exit codes: 0 conformant, 1 not conformant, 2 usage or input problem, 3 internal error.
+Exit codes: 0 conformant, 1 not conformant, 2 usage or input problem, 3 internal error. Errors map to
+exit codes by their type (:mod:`kikan_std.cli.exits`), never by their message text.
+
+Adding a command: write ``_add_<name>(sub)`` that registers its arguments and a ``run(args, stdout,
+stderr) -> int`` handler, and list both in :data:`COMMANDS`.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import sys
-import traceback
-from collections.abc import Sequence
-from typing import TextIO
+from collections.abc import Callable, Sequence
+from typing import NoReturn, TextIO
 
 from kikan_std._version import __version__
 from kikan_std.cli.check import cmd_check
 from kikan_std.cli.commands import cmd_explain, cmd_export, cmd_generate, cmd_spec, cmd_specs
-from kikan_std.errors import UsageError
+from kikan_std.cli.exits import EXIT_INTERNAL, EXIT_USAGE, lang_of, report_error
+from kikan_std.errors import ArgumentsError
 from kikan_std.options import MASK_KEY_ENV
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]
 
 _DESCRIPTION = """\
 地方公共団体の基幹業務システムが出力するデータが、国の標準仕様（基本データリスト等）に
@@ -28,6 +31,8 @@ Checks data from Japanese municipal core systems against the national standard s
 
 終了コード / exit codes: 0 適合 conformant, 1 不適合 not conformant,
 2 使い方・入力の誤り usage or input problem, 3 内部エラー internal error.
+エラーは標準エラーに1行「kikan-std: エラー [種類]: …」（--lang en または KIKAN_STD_LANG=en で英語）。
+Errors are one line on stderr with a stable kind in brackets (English with --lang en).
 """
 
 _EPILOG = """\
@@ -57,26 +62,24 @@ def _jobs(value: str) -> int:
     try:
         return resolve_jobs(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"--jobs は 1 以上の整数か auto で指定してください / must be a whole number from 1, or auto: {value}"
-        ) from None
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1, or auto: {value}") from None
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(message)
+    def error(self, message: str) -> NoReturn:
+        raise ArgumentsError(detail=message)
 
 
-def _build_parser() -> argparse.ArgumentParser:
-    p = _Parser(
-        prog="kikan-std",
-        description=_DESCRIPTION,
-        epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+def _add_lang(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--lang",
+        choices=("ja", "en"),
+        default=None,
+        help="メッセージ・レポートの言語（既定 ja、環境変数 KIKAN_STD_LANG）/ language of messages and reports",
     )
-    p.add_argument("--version", action="version", version=f"kikan-std {__version__}")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
+
+def _add_check(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     c = sub.add_parser(
         "check",
         help="データを仕様に照らして検査する / check data files against a spec",
@@ -127,7 +130,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "接頭辞として形式ごとのファイルに書き出す / output format(s); several (comma-separated) need -o PREFIX",
     )
     c.add_argument("-o", "--output", metavar="FILE", help="結果の書き出し先（既定は標準出力）/ write the report to FILE")
-    c.add_argument("--lang", choices=("ja", "en"), default=None, help="メッセージの言語（既定 ja）/ message language")
+    _add_lang(c)
     c.add_argument(
         "--show-values",
         action="store_true",
@@ -204,6 +207,8 @@ def _build_parser() -> argparse.ArgumentParser:
         help="規則の実行時設定（例 atena_check_digit=off、繰り返し可）/ per-run rule option (repeatable)",
     )
 
+
+def _add_spec(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     sp = sub.add_parser("spec", help="仕様の取り込み / spec tools (import a workbook)")
     spsub = sp.add_subparsers(dest="spec_command", metavar="SUBCOMMAND", parser_class=_Parser)
     si = spsub.add_parser(
@@ -212,37 +217,31 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     si.add_argument("workbook", metavar="WORKBOOK.xlsx")
     si.add_argument("-o", "--output", metavar="FILE", help="書き出し先（既定は標準出力）/ write to FILE")
+    _add_lang(si)
 
+
+def _add_export(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     x = sub.add_parser(
         "export",
         help="組み込み仕様の JSON Schema と XSD を書き出す / write JSON Schema and XSD of the built-in specs",
     )
     x.add_argument("--out-dir", default="schemas", metavar="DIR", help="出力先（既定 schemas）/ output folder")
+    _add_lang(x)
 
+
+def _add_specs(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     s = sub.add_parser("specs", help="組み込みの仕様の一覧 / list built-in specs")
     s.add_argument("--json", action="store_true", help="JSON で出力 / print JSON")
+    _add_lang(s)
 
+
+def _add_explain(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     e = sub.add_parser("explain", help="指摘コードの説明 / explain a finding code")
     e.add_argument("code", metavar="CODE")
-    e.add_argument("--lang", choices=("ja", "en"), default=None)
+    _add_lang(e)
 
-    sub.add_parser(
-        "chars",
-        help="文字ごとに標準文字かを調べる / check each character against the standard set",
-        add_help=False,
-    )
 
-    sub.add_parser(
-        "reconcile",
-        help="申請データと対象者名簿の突合、振込ファイルの作成 / match applications to the beneficiary list",
-        add_help=False,
-    )
-    sub.add_parser(
-        "generate-reconcile",
-        help="突合用の合成データを生成 / write synthetic applications and beneficiaries",
-        add_help=False,
-    )
-
+def _add_generate(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     g = sub.add_parser("generate", help="合成（架空）データを生成する / write synthetic sample data")
     g.add_argument("--spec", required=True, metavar="SPEC_ID",
                    help="仕様ID、または deliverable（成果物一式をフォルダ -o DIR に）/ spec id, or deliverable")
@@ -255,6 +254,67 @@ def _build_parser() -> argparse.ArgumentParser:
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("--encoding", default="utf-8", metavar="ENC")
     g.add_argument("-o", "--output", required=True, metavar="FILE")
+    _add_lang(g)
+
+
+def _add_own_parser(name: str, help_text: str) -> Callable[[argparse._SubParsersAction], None]:  # type: ignore[type-arg]
+    """A command that parses its own arguments (chars, reconcile): listed in ``--help`` only."""
+
+    def add(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+        sub.add_parser(name, help=help_text, add_help=False)
+
+    return add
+
+
+def _run_chars(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from kikan_std.cli.chars import chars_main
+
+    return chars_main(args.rest, stdout, stderr)
+
+
+def _run_reconcile(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from kikan_std.cli.reconcile import reconcile_main
+
+    return reconcile_main(args.rest, stdout, stderr)
+
+
+def _run_generate_reconcile(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from kikan_std.cli.reconcile import generate_main
+
+    return generate_main(args.rest, stdout, stderr)
+
+
+COMMANDS: dict[str, tuple[Callable[[argparse._SubParsersAction], None], Handler]] = {  # type: ignore[type-arg]
+    "check": (_add_check, cmd_check),
+    "spec": (_add_spec, lambda a, out, err: cmd_spec(a, out)),
+    "export": (_add_export, lambda a, out, err: cmd_export(a, out)),
+    "specs": (_add_specs, lambda a, out, err: cmd_specs(a, out)),
+    "explain": (_add_explain, lambda a, out, err: cmd_explain(a, out)),
+    "chars": (_add_own_parser("chars", "文字ごとに標準文字かを調べる / check each character against the standard set"),
+              _run_chars),
+    "reconcile": (_add_own_parser("reconcile", "申請データと対象者名簿の突合、振込ファイルの作成"
+                                  " / match applications to the beneficiary list"), _run_reconcile),
+    "generate-reconcile": (_add_own_parser("generate-reconcile", "突合用の合成データを生成"
+                                           " / write synthetic applications and beneficiaries"),
+                           _run_generate_reconcile),
+    "generate": (_add_generate, lambda a, out, err: cmd_generate(a, out)),
+}
+"""Every command: the function registering its arguments and its handler (``--help`` lists them in this order)."""
+
+_OWN_PARSER = ("chars", "reconcile", "generate-reconcile")
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="kikan-std",
+        description=_DESCRIPTION,
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--version", action="version", version=f"kikan-std {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for add, _ in COMMANDS.values():
+        add(sub)
     return p
 
 
@@ -263,23 +323,12 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
     out = stdout if stdout is not None else sys.stdout
     err = stderr if stderr is not None else sys.stderr
     args_list = list(sys.argv[1:] if argv is None else argv)
-    parser = _build_parser()
-    if args_list[:1] == ["chars"]:
-        # The chars tool has its own parser (kikan_std.jp.chars); it never raises to here.
-        from kikan_std.cli.chars import chars_main
-
-        return chars_main(args_list[1:], out, err)
-    if args_list[:1] in (["reconcile"], ["generate-reconcile"]):
-        # 突合 has its own parser (kikan_std.cli.reconcile); bad input is exit 2, never a traceback.
-        from kikan_std.cli.reconcile import generate_main, reconcile_main
-
-        run = reconcile_main if args_list[0] == "reconcile" else generate_main
-        try:
-            return run(args_list[1:], out, err)
-        except Exception as e:  # never a traceback for users, never exit 0
-            err.write(f"kikan-std: 内部エラー / internal error: {type(e).__name__}: {e}\n")
-            return EXIT_INTERNAL
+    lang = lang_of(args_list)
     try:
+        if args_list[:1] and args_list[0] in _OWN_PARSER:
+            # These commands parse their own arguments (and print their own --help).
+            return COMMANDS[args_list[0]][1](argparse.Namespace(rest=args_list[1:]), out, err)
+        parser = _build_parser()
         try:
             with contextlib.redirect_stdout(out):  # --help / --version print to the injected stream
                 args = parser.parse_args(args_list)
@@ -288,36 +337,16 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         if args.command is None:
             parser.print_help(out)
             return EXIT_USAGE
-        if args.command == "check":
-            return cmd_check(args, out, err)
-        if args.command == "spec":
-            return cmd_spec(args, out)
-        if args.command == "export":
-            return cmd_export(args, out)
-        if args.command == "specs":
-            return cmd_specs(args, out)
-        if args.command == "explain":
-            return cmd_explain(args, out)
-        if args.command == "generate":
-            return cmd_generate(args, out)
-        raise UsageError(f"unknown command {args.command}")
-    except UsageError as e:
-        err.write(f"kikan-std: エラー: {e}\n")
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        err.write("kikan-std: 中断しました / interrupted\n")
-        return 130
+        return COMMANDS[args.command][1](args, out, err)
     except BrokenPipeError:  # output closed early (e.g. piped to head): nothing more to say
         return EXIT_INTERNAL
-    except Exception as e:  # never a traceback for users, never exit 0
-        err.write(f"kikan-std: 内部エラー / internal error: {type(e).__name__}: {e}\n")
-        if os.environ.get("KIKAN_STD_DEBUG"):
-            traceback.print_exc(file=err)
-        else:
-            err.write("  KIKAN_STD_DEBUG=1 で詳細を表示 / set KIKAN_STD_DEBUG=1 for details\n")
-        return EXIT_INTERNAL
+    except (Exception, KeyboardInterrupt) as e:  # by type (cli.exits): 2 usage/input, 3 internal; no traceback
+        return report_error(e, lang, err)
 
 
 def console_main() -> None:
     """Entry point of the ``kikan-std`` console script."""
     sys.exit(main())
+
+
+__all__ = ["COMMANDS", "console_main", "main"]

@@ -7,6 +7,8 @@ import unicodedata
 from pathlib import Path
 from typing import Literal, NoReturn, TextIO
 
+from kikan_std.cli.exits import lang_of, report_error
+from kikan_std.errors import ArgumentsError, CannotOpenError, GjTableError, InputError, UsageError
 from kikan_std.jp.chars import (
     INVISIBLE_CHARS,
     CharInfo,
@@ -102,10 +104,6 @@ def _info_json(info: CharInfo) -> dict[str, object]:
 _PATHLIKE_RE = re.compile(r"[/\\]|\.[A-Za-z0-9]{1,5}$")
 
 
-class _UsageError(Exception):
-    pass
-
-
 def chars_main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
     """The ``kikan-std chars TEXT|FILE [--lang ja|en] [--json] [--gj-table FILE] [--text]`` tool.
 
@@ -116,18 +114,26 @@ def chars_main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
 
     Returns:
         0 when every character is standard (``info`` notes allowed), 1 otherwise, 2 on bad usage or
-        an unreadable file (a one-line Japanese message on ``stderr``).
+        an unreadable file (one line on ``stderr`` with the error kind, as every command: see
+        :mod:`kikan_std.cli.exits`).
     """
+    try:
+        return _chars(argv, stdout)
+    except (UsageError, InputError) as e:  # ArgumentsError, GjTableError, CannotOpenError
+        return report_error(e, lang_of(argv), stderr, prog="kikan-std chars")
+
+
+def _chars(argv: list[str], stdout: TextIO) -> int:
     import argparse  # imported here: keep `import kikan_std.jp.chars` light
     import json
 
     class _Parser(argparse.ArgumentParser):
         def error(self, message: str) -> NoReturn:
-            raise _UsageError(message)
+            raise ArgumentsError(detail=message)
 
     ap = _Parser(prog="kikan-std chars", add_help=False)
     ap.add_argument("target")
-    ap.add_argument("--lang", choices=("ja", "en"), default="ja")
+    ap.add_argument("--lang", choices=("ja", "en"), default=lang_of(argv))
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--gj-table", dest="gj_table")
     ap.add_argument("--text", action="store_true")
@@ -139,28 +145,15 @@ def chars_main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
             "（MJ文字・JIS X 0213・追加文字）かを1文字ずつ表示します。\n"
         )
         return 0
-    try:
-        args = ap.parse_args(argv)
-    except _UsageError as e:
-        msg = str(e)
-        if "required" in msg:
-            msg = "調べる文字列またはファイルを指定してください"
-        elif "unrecognized" in msg:
-            msg = "不明な引数があります: " + msg.split(":", 1)[-1].strip()
-        elif "--lang" in msg:
-            msg = "--lang には ja か en を指定してください"
-        stderr.write(f"kikan-std chars: 引数が正しくありません: {msg}\n")
-        return 2
+    args = ap.parse_args(argv)
     gj: frozenset[str] | None = None
     if args.gj_table is not None:
         try:
             gj = parse_gj_table(Path(args.gj_table).read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError) as e:
-            stderr.write(f"kikan-std chars: GJ表ファイルを読めません: {args.gj_table}: {_os_reason(e)}\n")
-            return 2
+            raise GjTableError(path=args.gj_table, detail=_os_reason(e)) from None
         except ValueError as e:
-            stderr.write(f"kikan-std chars: GJ表ファイルの形式が正しくありません: {args.gj_table}: {e}\n")
-            return 2
+            raise GjTableError(path=args.gj_table, detail=str(e)) from None
     target: str = args.target
     lines: list[str]
     path = Path(target)
@@ -174,17 +167,14 @@ def chars_main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
         try:
             content = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:
-            stderr.write(f"kikan-std chars: ファイルを読めません: {target}: {_os_reason(e)}\n")
-            return 2
+            raise CannotOpenError(path=target, reason=_os_reason(e)) from None
         content = content.removeprefix("\ufeff")
         lines = [ln.removesuffix("\r") for ln in content.split("\n")]
         if lines and lines[-1] == "":
             lines.pop()
     elif not args.text and target.isascii() and _PATHLIKE_RE.search(target):
-        stderr.write(
-            f"kikan-std chars: ファイルが見つかりません: {target}（文字列として調べるには --text）\n"
-        )
-        return 2
+        raise UsageError(ja=f"ファイルが見つかりません: {target}（文字列として調べるには --text）",
+                         en=f"file not found: {target} (use --text to check it as text)")
     else:
         lines = [target]
     results = [describe(line, gj_table=gj) for line in lines]
@@ -217,12 +207,6 @@ def chars_main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
 
 def _os_reason(e: Exception) -> str:
     if isinstance(e, UnicodeDecodeError):
-        return "UTF-8 として読めません"
-    if isinstance(e, IsADirectoryError):
-        return "ディレクトリです"
-    if isinstance(e, PermissionError):
-        return "読み取り権限がありません"
-    if isinstance(e, FileNotFoundError):
-        return "見つかりません"
-    return e.__class__.__name__
+        return "not UTF-8"
+    return getattr(e, "strerror", None) or e.__class__.__name__
 __all__ = ["chars_main", "format_describe"]

@@ -11,9 +11,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from kikan_std.errors import UsageError
 from kikan_std.options import MASK_KEY_ENV
-
-if TYPE_CHECKING:
-    from kikan_std.report.model import Report
+from kikan_std.writers import report_targets, write_reports
 
 if TYPE_CHECKING:
     from kikan_std.model.spec import Spec
@@ -45,7 +43,7 @@ class Progress:
             self.stream.flush()
 
 
-def ensure_not_input(output: str | None, inputs: Sequence[str]) -> None:
+def ensure_not_input(output: str | Path | None, inputs: Sequence[str]) -> None:
     """Refuse to write a report over one of the user's inputs."""
     if output is None or not Path(output).exists():
         return
@@ -53,45 +51,6 @@ def ensure_not_input(output: str | None, inputs: Sequence[str]) -> None:
     for p in inputs:
         if Path(p).resolve() == target:
             raise UsageError(f"出力先が入力ファイルと同じです（上書きしません）/ output is an input file: {output}")
-
-
-def write_output(text: str, output: str | None, stdout: TextIO) -> None:
-    if output is None:
-        stdout.write(text)
-        return
-    out = Path(output)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
-    except OSError as e:
-        raise UsageError(f"書き出せません / cannot write {output}: {e.strerror}") from None
-
-
-def parse_formats(value: str, output: str | None) -> list[str]:
-    from kikan_std.writers import FORMATS
-
-    fmts = [f.strip() for f in value.split(",") if f.strip()]
-    bad = [f for f in fmts if f not in FORMATS]
-    if bad or not fmts:
-        raise UsageError(
-            f"未知の出力形式です / unknown output format: {', '.join(bad) or value}"
-            f" (choose from {', '.join(FORMATS)})"
-        )
-    if len(fmts) != len(set(fmts)):
-        raise UsageError(f"出力形式が重複しています / output format repeated: {value}")
-    if len(fmts) > 1 and output is None:
-        raise UsageError("複数の出力形式には -o PREFIX が必要です / several output formats need -o PREFIX")
-    return fmts
-
-
-def output_targets(fmts: list[str], output: str | None) -> list[tuple[str, str | None]]:
-    """(format, path) pairs: one format writes to -o as given; several write PREFIX + suffix each."""
-    from kikan_std.writers import SUFFIXES
-
-    if len(fmts) == 1:
-        return [(fmts[0], output)]
-    assert output is not None
-    return [(f, output + SUFFIXES[f]) for f in fmts]
 
 
 def mask_key_of(args: argparse.Namespace) -> tuple[bytes, bool]:
@@ -107,7 +66,6 @@ def mask_key_of(args: argparse.Namespace) -> tuple[bytes, bool]:
 
 def cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from kikan_std.engine.run import run_check
-    from kikan_std.errors import BaselineError, InputError, RuleOptionError, UnknownSpecError, WaiverError
     from kikan_std.options import Options
     from kikan_std.readers import load_layout
     from kikan_std.report.baseline import Baseline
@@ -117,17 +75,10 @@ def cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     lang = lang_of(args)
     if args.spec is None and args.spec_file is None:
         return cmd_check_deliverable(args, stdout, stderr)
-    if args.spec_file is not None:
-        spec = load_spec_file(args.spec_file)
-    else:
-        try:
-            spec = load_spec(args.spec)
-        except UnknownSpecError as e:
-            raise UsageError(f"仕様が見つかりません / {e}") from None
+    spec = load_spec_file(args.spec_file) if args.spec_file is not None else load_spec(args.spec)
     if args.max_findings < 0 or args.max_findings_total < 0:
         raise UsageError("--max-findings / --max-findings-total は 0 以上 / must be >= 0")
-    fmts = parse_formats(args.output_format, args.output)
-    outputs = output_targets(fmts, args.output)
+    outputs = report_targets(args.output_format, args.output)
     for _, path in outputs:
         ensure_not_input(path, args.paths)
     if args.fail_on == "new" and args.baseline is None:
@@ -136,10 +87,7 @@ def cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     baseline = waivers = None
     if args.baseline is not None:
         ensure_not_output(args.baseline, outputs)
-        try:
-            baseline = Baseline.load(args.baseline, mask_key)
-        except BaselineError as e:
-            raise UsageError(f"ベースラインを読めません / {e}") from None
+        baseline = Baseline.load(args.baseline, mask_key)
         if baseline.capped:
             stderr.write(
                 "kikan-std: 注意: ベースラインは保存件数の上限で打ち切られています。"
@@ -149,10 +97,7 @@ def cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
                 "capped; findings beyond its cap count as new\n"
             )
     if args.waivers is not None:
-        try:
-            waivers = Waivers.load(args.waivers)
-        except WaiverError as e:
-            raise UsageError(f"承認ファイルを読めません / {e}") from None
+        waivers = Waivers.load(args.waivers)
     gj_table = None
     if args.gj_table is not None:
         from kikan_std.jp.chars import parse_gj_table
@@ -189,19 +134,14 @@ def cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             rule_options=rules.resolve_options(rule_options),
         )
         report = run_check(args.paths, spec, rules.record_rules, rules.dataset_rules, options, progress)
-    except InputError as e:
-        raise UsageError(input_error_ja(str(e))) from None
-    except KeyError as e:
-        raise UsageError(f"グループが見つかりません / unknown group: {e.args[0]}") from None
-    except RuleOptionError as e:
-        raise UsageError(str(e)) from None
     finally:
         if progress is not None:
             progress.done()
-    return emit(report, outputs, lang, stdout)
+    write_reports(report, args.output_format, args.output, lang=lang, stdout=stdout)  # type: ignore[arg-type]
+    return EXIT_INVALID if report.failed else EXIT_OK
 
 
-def ensure_not_output(path: str, outputs: list[tuple[str, str | None]]) -> None:
+def ensure_not_output(path: str, outputs: list[tuple[str, Path | None]]) -> None:
     """The baseline is read before the report is written: refuse to overwrite it with the new one."""
     target = Path(path).resolve()
     for _, out in outputs:
@@ -210,25 +150,10 @@ def ensure_not_output(path: str, outputs: list[tuple[str, str | None]]) -> None:
 
 
 def load_spec_file(path: str) -> Spec:
-    """A spec from ``--spec-file`` (workbook or JSON); any problem is a one-line usage error."""
-    from pydantic import ValidationError
-
-    from kikan_std.errors import WorkbookError
+    """A spec from ``--spec-file`` (workbook or JSON); the library raises SpecError types (exit 2)."""
     from kikan_std.specs import load_spec_file
 
-    p = Path(path)
-    if not p.is_file():
-        raise UsageError(f"仕様ファイルが見つかりません / spec file not found: {path}")
-    try:
-        return load_spec_file(p)
-    except WorkbookError as e:
-        raise UsageError(str(e)) from None
-    except ValidationError as e:
-        first = e.errors()[0]
-        where = ".".join(str(x) for x in first["loc"])
-        raise UsageError(f"仕様ファイルが不正です / invalid spec file {path}: {where}: {first['msg']}") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise UsageError(f"仕様ファイルを読めません / cannot read spec file {path}: {e}") from None
+    return load_spec_file(path)
 
 
 def parse_rule_options(given: Sequence[str]) -> dict[str, str]:
@@ -244,7 +169,6 @@ def parse_rule_options(given: Sequence[str]) -> dict[str, str]:
 def cmd_check_deliverable(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     """``check PATH`` without ``--spec``: PATH is a whole deliverable (folder or zip)."""
     from kikan_std.deliverable import check_deliverable
-    from kikan_std.errors import InputError, RuleOptionError, UnsafeArchiveError
 
     lang = lang_of(args)
     if len(args.paths) != 1 or not (Path(args.paths[0]).is_dir() or args.paths[0].lower().endswith(".zip")):
@@ -259,7 +183,7 @@ def cmd_check_deliverable(args: argparse.Namespace, stdout: TextIO, stderr: Text
                                             ("--input-format", args.input_format is not None)) if given]
     if unsupported:
         raise UsageError(f"成果物一式では使えないオプション / not supported for a deliverable: {', '.join(unsupported)}")
-    outputs = output_targets(parse_formats(args.output_format, args.output), args.output)
+    outputs = report_targets(args.output_format, args.output)
     for _, path in outputs:
         ensure_not_input(path, args.paths)
     # NAME=VALUE applies to every spec that has the option; SPEC:NAME=VALUE to one spec.
@@ -285,45 +209,11 @@ def cmd_check_deliverable(args: argparse.Namespace, stdout: TextIO, stderr: Text
             rule_options=per_spec,
             jobs=args.jobs,
         )
-    except UnsafeArchiveError as e:
-        raise UsageError(f"安全でない ZIP 書庫のため検査を中止しました（何も展開していません）/ unsafe archive refused: {e}") from None
-    except InputError as e:
-        raise UsageError(input_error_ja(str(e))) from None
-    except RuleOptionError as e:
-        raise UsageError(str(e)) from None
     finally:
         if progress is not None:
             progress.done()
-    return emit(report, outputs, lang, stdout)
-
-
-def emit(report: Report, outputs: list[tuple[str, str | None]], lang: str, stdout: TextIO) -> int:
-    """Write the report in every requested format; the exit code follows the report's gate."""
-    from kikan_std.writers import render
-
-    for fmt, path in outputs:
-        write_output(render(report, fmt, lang), path, stdout)  # type: ignore[arg-type]
+    write_reports(report, args.output_format, args.output, lang=lang, stdout=stdout)  # type: ignore[arg-type]
     return EXIT_INVALID if report.failed else EXIT_OK
-
-
-def input_error_ja(msg: str) -> str:
-    pairs = (
-        ("file not found", "ファイルが見つかりません"),
-        ("is a directory", "ディレクトリです"),
-        ("unknown encoding", "未知の文字コードです"),
-        ("cannot open", "ファイルを開けません"),
-        ("unknown input format", "未知の入力形式です"),
-        ("invalid layout file", "固定長レイアウトが不正です"),
-        ("layout item not in group", "レイアウトの項目が仕様にありません"),
-        ("fixed-width input needs a layout", "固定長の入力にはレイアウトが必要です（--layout）"),
-        ("unknown group", "グループが見つかりません"),
-        ("KIKAN_STD_SPILL_AT must be", "環境変数 KIKAN_STD_SPILL_AT は 0 以上の整数で指定してください"),
-        ("the layout does not name its group", "レイアウトにグループ（group）の指定がありません"),
-    )
-    for en, ja in pairs:
-        if msg.startswith(en):
-            return f"{ja} / {msg}"
-    return msg
 
 
 def lang_of(args: argparse.Namespace) -> str:

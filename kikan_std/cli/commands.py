@@ -1,38 +1,38 @@
-"""The other ``kikan-std`` commands: spec, export, specs, explain, generate."""
+"""The other ``kikan-std`` commands: spec, export, specs, explain, generate (parse, call the library, print)."""
 
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
-from kikan_std.cli.check import ensure_not_input, input_error_ja, lang_of, write_output
-from kikan_std.errors import UsageError
+from kikan_std.cli.check import ensure_not_input, lang_of
+from kikan_std.errors import OutputError, UsageError
 
-if TYPE_CHECKING:
-    pass
+EXIT_OK = 0
 
-if TYPE_CHECKING:
-    pass
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+def _write(text: str, output: str | None, stdout: TextIO) -> None:
+    if output is None:
+        stdout.write(text)
+        return
+    try:
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise OutputError(path=output, reason=e.strerror or type(e).__name__) from None
 
 
 def cmd_spec(args: argparse.Namespace, stdout: TextIO) -> int:
     if args.spec_command != "import":
-        raise UsageError("使い方 / usage: kikan-std spec import WORKBOOK.xlsx [-o FILE]")
-    from kikan_std.errors import WorkbookError
+        raise UsageError(ja="使い方: kikan-std spec import WORKBOOK.xlsx [-o FILE]",
+                         en="usage: kikan-std spec import WORKBOOK.xlsx [-o FILE]")
     from kikan_std.model.workbook import load_workbook
 
-    p = Path(args.workbook)
-    if not p.is_file():
-        raise UsageError(f"ファイルが見つかりません / file not found: {args.workbook}")
     ensure_not_input(args.output, [args.workbook])
-    try:
-        spec = load_workbook(p)
-    except WorkbookError as e:
-        raise UsageError(str(e)) from None
-    write_output(spec.model_dump_json(indent=1, exclude_defaults=True) + "\n", args.output, stdout)
+    spec = load_workbook(args.workbook)  # WorkbookError (exit 2) names what is wrong
+    _write(spec.model_dump_json(indent=1, exclude_defaults=True) + "\n", args.output, stdout)
     return EXIT_OK
 
 
@@ -42,15 +42,13 @@ def cmd_export(args: argparse.Namespace, stdout: TextIO) -> int:
     try:
         written = write_schemas(Path(args.out_dir))
     except OSError as e:
-        raise UsageError(f"書き出せません / cannot write {args.out_dir}: {e.strerror}") from None
+        raise OutputError(path=args.out_dir, reason=e.strerror or type(e).__name__) from None
     for path in written:
         stdout.write(f"{path}\n")
     return EXIT_OK
 
 
 def cmd_specs(args: argparse.Namespace, stdout: TextIO) -> int:
-    import json
-
     from kikan_std.specs import list_specs
 
     specs = list_specs()
@@ -71,57 +69,21 @@ def cmd_specs(args: argparse.Namespace, stdout: TextIO) -> int:
 def cmd_explain(args: argparse.Namespace, stdout: TextIO) -> int:
     from kikan_std.catalogue import explain
 
-    try:
-        text = explain(args.code, lang_of(args))  # type: ignore[arg-type]
-    except KeyError:
-        raise UsageError(f"指摘コードが見つかりません / unknown code: {args.code}") from None
-    stdout.write(text + "\n")
+    stdout.write(explain(args.code, lang_of(args)) + "\n")  # type: ignore[arg-type]  # UnknownCodeError: exit 2
     return EXIT_OK
 
 
 def cmd_generate(args: argparse.Namespace, stdout: TextIO) -> int:
-    from kikan_std.errors import InputError
-    from kikan_std.readers.csv_reader import normalise_encoding
-    from kikan_std.testing.generate import GENERATORS, write_csv
+    from kikan_std.testing.generate import write_sample
 
     if args.spec == "deliverable":
         return generate_deliverable(args, stdout)
-    gen = GENERATORS.get(args.spec)
-    if gen is None:
-        raise UsageError(f"この仕様の生成器はありません / no generator for spec: {args.spec} ({', '.join(GENERATORS)})")
-    if args.rows < 0:
-        raise UsageError("--rows は 0 以上 / must be >= 0")
-    try:
-        enc = normalise_encoding(args.encoding)
-    except InputError as e:
-        raise UsageError(input_error_ja(str(e))) from None
-    if not 0.0 <= args.defect_rate <= 1.0:
-        raise UsageError("--defect-rate は 0〜1 / must be between 0 and 1")
-    if Path(args.output).exists():
-        raise UsageError(f"既にあるファイルは上書きしません / will not overwrite: {args.output}")
-    rows = gen(args.rows, args.seed)
-    if args.defect_rate > 0:
-        import json
-
-        from kikan_std.specs import load_spec
-        from kikan_std.testing.mutate import with_defects
-
-        rows, expected = with_defects(rows, load_spec(args.spec), args.defect_rate, args.seed)
-        write_csv(args.output, rows, encoding=enc)
-        exp_path = Path(args.output + ".expected.json")
-        # Exact when the spec declares which items trigger its cross-field rules (those are left
-        # alone); otherwise a planted defect may also fire such a rule: the list is then included.
-        from kikan_std.testing.mutate import TRIGGERS
-
-        match = "exact" if args.spec in TRIGGERS else "includes"
-        exp_path.write_text(json.dumps({"spec": args.spec, "file": Path(args.output).name, "match": match,
-                                        "expected": [list(e) for e in expected]}, ensure_ascii=False, indent=1) + "\n",
-                            encoding="utf-8")
-        stdout.write(f"{args.output}: {args.rows:,} rows ({args.spec}, {enc}, synthetic), "
-                     f"{len(expected):,} planted defects listed in {exp_path}\n")
-        return EXIT_OK
-    write_csv(args.output, rows, encoding=enc)
-    stdout.write(f"{args.output}: {args.rows:,} rows ({args.spec}, {enc}, synthetic)\n")
+    s = write_sample(args.output, args.spec, args.rows, args.seed, encoding=args.encoding,
+                     defect_rate=args.defect_rate)
+    line = f"{s.path}: {s.rows:,} rows ({s.spec_id}, {s.encoding}, synthetic)"
+    if s.expected_path is not None:
+        line += f", {s.planted:,} planted defects listed in {s.expected_path}"
+    stdout.write(line + "\n")
     return EXIT_OK
 
 
@@ -129,15 +91,14 @@ def generate_deliverable(args: argparse.Namespace, stdout: TextIO) -> int:
     from kikan_std.testing.generators.deliverable import DEFECTS, write_deliverable
 
     if args.rows < 0:
-        raise UsageError("--rows は 0 以上 / must be >= 0")
+        raise UsageError(ja=f"行数は 0 以上で指定してください: {args.rows}", en=f"rows must be >= 0: {args.rows}")
     if args.encoding.lower().replace("-", "") not in ("utf8",):
-        raise UsageError("deliverable は UTF-8 で書き出します / the deliverable is written in UTF-8")
+        raise UsageError(ja="成果物一式は UTF-8 で書き出します（--encoding は指定できません）",
+                         en="the deliverable is written in UTF-8 (no --encoding)")
     try:
-        counts = write_deliverable(args.output, args.rows, args.seed, defects=args.defects)
-    except FileExistsError:
-        raise UsageError(f"空でないフォルダには書き出しません / will not write into a non-empty folder: {args.output}") from None
+        counts = write_deliverable(args.output, args.rows, args.seed, defects=args.defects)  # OutputExistsError
     except OSError as e:
-        raise UsageError(f"書き出せません / cannot write {args.output}: {e.strerror}") from None
+        raise OutputError(path=args.output, reason=e.strerror or type(e).__name__) from None
     for name, n in counts.items():
         stdout.write(f"{args.output}/{name}: {n:,} rows\n")
     if args.defects:

@@ -16,16 +16,15 @@ from typing import Any, NoReturn, TextIO
 
 from pydantic import ValidationError
 
+from kikan_std.cli.exits import lang_of, report_error
+from kikan_std.errors import ArgumentsError, InputError, OutputError, UsageError
+
 __all__ = ["generate_main", "reconcile_main"]
-
-
-class _UsageError(Exception):
-    pass
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        raise _UsageError(message)
+        raise ArgumentsError(detail=message)
 
 
 def _reconcile_parser() -> _Parser:
@@ -55,13 +54,13 @@ def _reconcile_parser() -> _Parser:
     return p
 
 
-def _load_json(path: str, what: str) -> Any:
+def _load_json(path: str, what: tuple[str, str]) -> Any:
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise _UsageError(f"{what}がありません: {path}") from None
+        raise UsageError(ja=f"{what[0]}がありません: {path}", en=f"{what[1]} not found: {path}") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise _UsageError(f"{what}を読めません: {path} ({e})") from None
+        raise UsageError(ja=f"{what[0]}を読めません: {path} ({e})", en=f"cannot read the {what[1]}: {path} ({e})") from None
 
 
 TRANSFER_SPEC = "zengin_sogo_furikomi"
@@ -79,7 +78,7 @@ def _write_validated(target: Path, data: bytes) -> int:
         The number of records checked.
 
     Raises:
-        _UsageError: the file does not pass (with the first finding's code and record).
+        InputError: the file does not pass (with the first finding's code and record).
     """
     from kikan_std.api import check
 
@@ -92,8 +91,10 @@ def _write_validated(target: Path, data: bytes) -> int:
         report = check(tmp, spec=TRANSFER_SPEC, input_format="fixed", max_findings=1)
         if not report.valid:
             first = report.findings[0] if report.findings else None
-            where = f"{first.code} レコード{first.record}" if first is not None else "規則を実行できません"
-            raise _UsageError(f"振込ファイルの検証に失敗しました（{TRANSFER_SPEC}）: {where}")
+            where_ja = f"{first.code} レコード{first.record}" if first is not None else "規則を実行できません"
+            where_en = f"{first.code} record {first.record}" if first is not None else "a rule could not run"
+            raise InputError(ja=f"振込ファイルの検証に失敗しました（{TRANSFER_SPEC}）: {where_ja}",
+                             en=f"the transfer file fails {TRANSFER_SPEC}: {where_en}")
         os.replace(tmp, target)
         return report.inputs[0].records
     finally:
@@ -103,33 +104,36 @@ def _write_validated(target: Path, data: bytes) -> int:
 def reconcile_main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
     """``kikan-std reconcile APPLICATIONS BENEFICIARIES [-o OUT] [--output-format json|csv|html] …``."""
     from kikan_std.jp.zengin import TransferConfig, write_transfer_file
-    from kikan_std.reconcile import ReconcileInputError, reconcile
+    from kikan_std.reconcile import reconcile
     from kikan_std.reconcile.match import DEFAULT_THRESHOLD
     from kikan_std.reconcile.report import render_html, write_csv, write_json
 
+    lang = lang_of(argv)
     try:
         args = _reconcile_parser().parse_args(argv)
-    except _UsageError as e:
-        print(f"kikan-std reconcile: {e}", file=stderr)
-        return 2
+    except ArgumentsError as e:
+        return report_error(e, lang, stderr, prog="kikan-std reconcile")
     except SystemExit as e:  # --help
         return int(e.code or 0)
     try:
         if bool(args.transfer_file) != bool(args.transfer_config):
-            raise _UsageError("--transfer-file と --transfer-config は一緒に指定してください")
+            raise UsageError(ja="--transfer-file と --transfer-config は一緒に指定してください",
+                             en="--transfer-file and --transfer-config go together")
         if args.amount < 0:
-            raise _UsageError("--amount は0以上の整数で指定してください")
-        mapping = _load_json(args.mapping, "列名の対応表") if args.mapping else None
+            raise UsageError(ja="--amount は0以上の整数で指定してください", en="--amount must be a whole number >= 0")
+        mapping = _load_json(args.mapping, ("列名の対応表", "column mapping")) if args.mapping else None
         if mapping is not None and not isinstance(mapping, dict):
-            raise _UsageError("列名の対応表はJSONオブジェクトで書いてください")
+            raise UsageError(ja="列名の対応表はJSONオブジェクトで書いてください", en="the column mapping must be a JSON object")
         config = None
         if args.transfer_config:
             try:
-                config = TransferConfig.model_validate(_load_json(args.transfer_config, "振込依頼人の設定"))
+                config = TransferConfig.model_validate(
+                    _load_json(args.transfer_config, ("振込依頼人の設定", "transfer configuration")))
             except ValidationError as e:
                 first = e.errors()[0]
                 loc = ".".join(str(x) for x in first["loc"])
-                raise _UsageError(f"振込依頼人の設定が不正です: {loc}: {first['msg']}") from None
+                raise UsageError(ja=f"振込依頼人の設定が不正です: {loc}: {first['msg']}",
+                                 en=f"bad transfer configuration: {loc}: {first['msg']}") from None
         result = reconcile(
             args.applications,
             args.beneficiaries,
@@ -141,7 +145,10 @@ def reconcile_main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
         out: TextIO
         if args.output:
             enc = "utf-8-sig" if args.output_format == "csv" else "utf-8"
-            out = open(args.output, "w", encoding=enc, newline="")  # noqa: SIM115
+            try:
+                out = open(args.output, "w", encoding=enc, newline="")  # noqa: SIM115
+            except OSError as e:
+                raise OutputError(path=args.output, reason=e.strerror or type(e).__name__) from None
         else:
             out = stdout
         try:
@@ -167,12 +174,10 @@ def reconcile_main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
                 f"validated against spec {TRANSFER_SPEC}: valid ({records} records)",
                 file=stderr,
             )
-    except (_UsageError, ReconcileInputError) as e:
-        print(f"kikan-std reconcile: {e}", file=stderr)
-        return 2
-    except (OSError, ValueError) as e:
-        print(f"kikan-std reconcile: {type(e).__name__}: {e}", file=stderr)
-        return 2
+    except (UsageError, InputError, OutputError) as e:  # ReconcileInputError is an InputError
+        return report_error(e, lang, stderr, prog="kikan-std reconcile")
+    except (OSError, ValueError) as e:  # writing the transfer file; an amount that does not fit its digits
+        return report_error(UsageError(f"{type(e).__name__}: {e}"), lang, stderr, prog="kikan-std reconcile")
     return 0
 
 
@@ -189,21 +194,21 @@ def generate_main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
     p.add_argument("out_dir", help="出力先ディレクトリ（beneficiaries.csv, applications.csv, truth.csv）")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="乱数の種")
     p.add_argument("--encoding", default="utf-8", help="CSVの文字コード（utf-8, utf-8-sig, cp932）")
+    lang = lang_of(argv)
     try:
         args = p.parse_args(argv)
         if args.households < 1:
-            raise _UsageError("世帯数は1以上で指定してください")
+            raise UsageError(ja="世帯数は1以上で指定してください", en="households must be 1 or more")
         paths = generate_files(
             args.households, args.out_dir, GenConfig(seed=args.seed), encoding=args.encoding
         )
-    except _UsageError as e:
-        print(f"kikan-std generate-reconcile: {e}", file=stderr)
-        return 2
+    except UsageError as e:
+        return report_error(e, lang, stderr, prog="kikan-std generate-reconcile")
     except SystemExit as e:
         return int(e.code or 0)
-    except (OSError, LookupError, UnicodeEncodeError) as e:
-        print(f"kikan-std generate-reconcile: {type(e).__name__}: {e}", file=stderr)
-        return 2
+    except (OSError, LookupError, UnicodeEncodeError) as e:  # the folder, the encoding name, or a character
+        err = UsageError(f"{type(e).__name__}: {e}")
+        return report_error(err, lang, stderr, prog="kikan-std generate-reconcile")
     for path in paths:
         print(path, file=stdout)
     return 0

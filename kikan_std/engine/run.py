@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kikan_std.errors import InputError
+from kikan_std.errors import InputIsDirectoryError, InputNotFoundError
 from kikan_std.findings import Finding
 from kikan_std.model.rules import DatasetRule, FileRule, RecordRule
 from kikan_std.model.spec import Group, Spec
@@ -99,7 +99,7 @@ def run_check(
 
     Raises:
         InputError: a file cannot be opened or the encoding is unknown (usage problem).
-        KeyError: ``options.group`` is not a group of the spec.
+        UnknownGroupError: ``options.group`` is not a group of the spec (also a KeyError).
     """
     opts = options or Options()
     if opts.fail_on == "new" and opts.baseline is None:
@@ -127,9 +127,9 @@ def run_check(
         file_rules = rules_for(spec).file_rules
     for p, display in resolved:
         if not p.exists():
-            raise InputError(f"file not found: {display}")
+            raise InputNotFoundError(path=display)
         if p.is_dir():
-            raise InputError(f"is a directory: {display}")
+            raise InputIsDirectoryError(path=display)
     # Rows are many small containers that live for one chunk; the cyclic GC would scan them
     # over and over for nothing (it costs a quarter of the run). Reference counting frees them.
     gc_was_enabled = gc.isenabled()

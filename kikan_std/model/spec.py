@@ -19,6 +19,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from kikan_std.errors import UnknownGroupError
+
 Provenance = Literal["official", "derived", "municipal", "modeled"]
 """How an element of a spec is known.
 
@@ -281,7 +283,7 @@ class Spec(BaseModel):
         for g in self.groups:
             if g.name == name or (g.romaji and g.romaji == name):
                 return g
-        raise KeyError(name)
+        raise UnknownGroupError(group=name, choices=[g.name for g in self.groups])
 
     def code_list(self, list_id: str) -> CodeList:
         """The code list with id ``list_id``."""

@@ -25,15 +25,15 @@ def spill_threshold() -> int:
     """``KIKAN_STD_SPILL_AT`` if set, else :data:`DEFAULT_SPILL_AT`.
 
     Raises:
-        InputError: the variable is not a whole number >= 0 (a usage problem, exit 2).
+        SpillThresholdError: the variable is not a whole number >= 0 (a usage problem, exit 2).
     """
     env = os.environ.get("KIKAN_STD_SPILL_AT")
     if not env:
         return DEFAULT_SPILL_AT
     if not (env.isascii() and env.isdigit()):
-        from kikan_std.errors import InputError
+        from kikan_std.errors import SpillThresholdError
 
-        raise InputError(f"KIKAN_STD_SPILL_AT must be a whole number >= 0: {env!r}")
+        raise SpillThresholdError(value=repr(env))
     return int(env)
 
 

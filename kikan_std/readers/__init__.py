@@ -15,7 +15,15 @@ from typing import BinaryIO
 
 from pydantic import ValidationError
 
-from kikan_std.errors import InputError
+from kikan_std.errors import (
+    CannotOpenError,
+    InputError,
+    LayoutError,
+    LayoutGroupError,
+    LayoutItemError,
+    LayoutRequiredError,
+    UnknownInputFormatError,
+)
 from kikan_std.findings import Finding
 from kikan_std.model.spec import FixedWidthLayout, Group, Spec
 from kikan_std.readers.csv_reader import Chunk, CsvSource, iter_csv, open_source
@@ -38,7 +46,7 @@ def input_format_for(path: Path, wanted: str | None) -> str:
     """The input format of ``path``: ``wanted`` if given, else by extension (default CSV)."""
     if wanted is not None:
         if wanted not in INPUT_FORMATS:
-            raise InputError(f"unknown input format: {wanted} ({', '.join(INPUT_FORMATS)})")
+            raise UnknownInputFormatError(format=wanted, choices=INPUT_FORMATS)
         return wanted
     return EXTENSIONS.get(path.suffix.lower(), "csv")
 
@@ -53,10 +61,10 @@ def load_layout(path: str | Path) -> FixedWidthLayout:
     try:
         return FixedWidthLayout.model_validate(json.loads(p.read_text(encoding="utf-8")))
     except OSError as e:
-        raise InputError(f"cannot open {p}: {e.strerror}") from None
+        raise CannotOpenError(path=p, reason=e.strerror) from None
     except (ValueError, ValidationError) as e:
         detail = e.errors()[0]["msg"] if isinstance(e, ValidationError) else str(e)
-        raise InputError(f"invalid layout file {p}: {detail}") from None
+        raise LayoutError(path=p, detail=detail) from None
 
 
 def _names(spec: Spec) -> set[str]:
@@ -69,23 +77,20 @@ def _fixed_setup(spec: Spec, group: str | None, layout: FixedWidthLayout | None)
     if layout is None:
         with_layout = [g for g in spec.groups if g.fixed_width is not None and (group is None or g.name == group)]
         if not with_layout:
-            raise InputError("fixed-width input needs a layout: --layout FILE (no layout in the spec)")
+            raise LayoutRequiredError()
         g = with_layout[0]
         assert g.fixed_width is not None
         layout = g.fixed_width
     else:
         wanted = group or layout.group
-        try:
-            g = spec.group(wanted) if wanted is not None else spec.groups[0]
-        except KeyError:
-            raise InputError(f"unknown group: {wanted}") from None
+        g = spec.group(wanted) if wanted is not None else spec.groups[0]  # UnknownGroupError
         if wanted is None and len(spec.groups) > 1:
-            raise InputError("the layout does not name its group (\"group\") and the spec has several")
+            raise LayoutGroupError()
     by_name = {n: it.name for it in g.items for n in (it.name, it.romaji, *it.aliases) if n}
     names = []
     for fl in layout.fields:
         if fl.item not in by_name:
-            raise InputError(f"layout item not in group {g.name}: {fl.item}")
+            raise LayoutItemError(group=g.name, item=fl.item)
         names.append(by_name[fl.item])
     return layout, g, names
 

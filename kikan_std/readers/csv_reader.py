@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from kikan_std.errors import InputError
+from kikan_std.errors import CannotOpenError, InputIsDirectoryError, InputNotFoundError, UnknownEncodingError
 from kikan_std.findings import Finding
 from kikan_std.jp.encodings import Detection, detect_encoding
 
@@ -87,13 +87,13 @@ class CsvSource:
 
 
 def normalise_encoding(name: str) -> str:
-    """The Python codec name for ``name`` (``auto`` passes through), or raise :class:`InputError`."""
+    """The Python codec name for ``name`` (``auto`` passes through), or raise :class:`~kikan_std.errors.UnknownEncodingError`."""
     if name == "auto":
         return name
     try:
         return codecs.lookup(name).name
     except LookupError:
-        raise InputError(f"unknown encoding: {name}") from None
+        raise UnknownEncodingError(encoding=name) from None
 
 
 def _sjis_fallback(exc: UnicodeError) -> tuple[str, int]:
@@ -373,16 +373,16 @@ def _csv_error(name: str, line: int, message: str) -> Finding:
 
 
 def open_source(path: Path, display_name: str, encoding: str) -> tuple[CsvSource, BinaryIO]:
-    """Open ``path`` for reading; raise :class:`InputError` when it cannot be opened."""
+    """Open ``path`` for reading; raise an :class:`~kikan_std.errors.InputError` when it cannot be opened."""
     normalise_encoding(encoding)
     try:
         f = path.open("rb")
     except FileNotFoundError:
-        raise InputError(f"file not found: {display_name}") from None
+        raise InputNotFoundError(path=display_name) from None
     except IsADirectoryError:
-        raise InputError(f"is a directory: {display_name}") from None
+        raise InputIsDirectoryError(path=display_name) from None
     except OSError as e:
-        raise InputError(f"cannot open {display_name}: {e.strerror}") from None
+        raise CannotOpenError(path=display_name, reason=e.strerror) from None
     source = CsvSource(path=path, display_name=display_name, encoding=encoding)
     if encoding == "auto":
         # The contract did not say: guess from a sample cut at a line boundary, and say how sure.

@@ -20,7 +20,6 @@ from collections.abc import Iterator
 from functools import cache
 from typing import Any, BinaryIO
 
-from kikan_std.errors import InputError
 from kikan_std.findings import Finding
 from kikan_std.model.schemas import field_name, record_name, root_name, xsd
 from kikan_std.model.spec import Group, Spec
@@ -227,10 +226,7 @@ def iter_xml(source: CsvSource, f: BinaryIO, spec: Spec, wanted_group: str | Non
         stats.bytes = reader.bytes
         stats.sha256 = hasher.hexdigest()
 
-    try:
-        wanted = spec.group(wanted_group) if wanted_group is not None else None
-    except KeyError:
-        raise InputError(f"unknown group: {wanted_group}") from None
+    wanted = spec.group(wanted_group) if wanted_group is not None else None  # UnknownGroupError
 
     ctx = etree.iterparse(guard, events=("start", "end"), **PARSER_OPTIONS)
     group: Group | None = None

@@ -67,7 +67,7 @@ class Baseline:
                 self.counts[fp] += 1
                 self.samples.setdefault(fp, []).append(f)
         except (KeyError, TypeError, AttributeError) as e:
-            raise BaselineError(f"baseline {file} is not a kikan-std JSON report ({e})") from None
+            raise BaselineError(detail=f"baseline {file} is not a kikan-std JSON report ({e})") from None
         self.file = file
         self.sha256 = sha256
         self.generated_at = data.get("generated_at")
@@ -84,13 +84,13 @@ class Baseline:
         try:
             raw = Path(path).read_bytes()
         except OSError as e:
-            raise BaselineError(f"cannot read baseline {path}: {e.strerror}") from None
+            raise BaselineError(detail=f"cannot read baseline {path}: {e.strerror}") from None
         try:
             data = json.loads(raw.decode("utf-8-sig"))
         except (UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise BaselineError(f"baseline {path} is not JSON: {e}") from None
+            raise BaselineError(detail=f"baseline {path} is not JSON: {e}") from None
         if not isinstance(data, dict) or data.get("tool", {}).get("name") != "kikan-std":
-            raise BaselineError(f"baseline {path} is not a kikan-std JSON report")
+            raise BaselineError(detail=f"baseline {path} is not a kikan-std JSON report")
         return cls(data, str(path), hashlib.sha256(raw).hexdigest(), mask_key)
 
 

@@ -105,17 +105,17 @@ class Waivers:
         try:
             raw = p.read_bytes()
         except OSError as e:
-            raise WaiverError(f"cannot read waiver file {path}: {e.strerror}") from None
+            raise WaiverError(detail=f"cannot read waiver file {path}: {e.strerror}") from None
         try:
             data = tomllib.loads(raw.decode("utf-8-sig"))
         except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
-            raise WaiverError(f"waiver file {path} is not valid UTF-8 TOML: {e}") from None
+            raise WaiverError(detail=f"waiver file {path} is not valid UTF-8 TOML: {e}") from None
         try:
             wf = _WaiverFile.model_validate(data)
         except ValidationError as e:
             err = e.errors()[0]
             loc = ".".join(str(x) for x in err["loc"])
-            raise WaiverError(f"waiver file {path}: {loc}: {err['msg']}") from None
+            raise WaiverError(detail=f"waiver file {path}: {loc}: {err['msg']}") from None
         return cls(wf.waiver, str(path), hashlib.sha256(raw).hexdigest(), today)
 
     def expired(self, i: int) -> bool:

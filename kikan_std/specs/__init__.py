@@ -13,7 +13,13 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from kikan_std.errors import RuleOptionError, UnknownSpecError
+from kikan_std.errors import (
+    RuleOptionError,
+    SpecFileError,
+    SpecFileNotFoundError,
+    UnknownRuleOptionError,
+    UnknownSpecError,
+)
 from kikan_std.model.rules import DatasetRule, FileRule, RecordRule, RuleOption
 from kikan_std.model.schemas import schema_files
 from kikan_std.model.spec import Spec
@@ -53,23 +59,18 @@ class RuleSet:
         """Every option of this rule set with its value for a run (defaults filled in).
 
         Raises:
-            RuleOptionError: an unknown option name or a value outside its choices.
+            RuleOptionError: a value outside its choices; UnknownRuleOptionError (a subclass): an unknown name.
         """
         given = dict(given or {})
         out: dict[str, str] = {}
         for opt in self.options:
             value = str(given.pop(opt.name, opt.default))
             if value not in opt.choices:
-                raise RuleOptionError(
-                    f"規則オプション {opt.name} の値が不正です / bad value for rule option {opt.name}: "
-                    f"{value!r} ({' | '.join(opt.choices)})"
-                )
+                raise RuleOptionError(option=opt.name, value=repr(value), choices=" | ".join(opt.choices))
             out[opt.name] = value
         if given:
             known = ", ".join(o.name for o in self.options) or "-"
-            raise RuleOptionError(
-                f"未知の規則オプション / unknown rule option: {', '.join(sorted(given))} (known: {known})"
-            )
+            raise UnknownRuleOptionError(options=sorted(given), known=known)
         return out
 
 
@@ -90,15 +91,26 @@ def load_spec_file(path: str | Path) -> Spec:
     """A spec from a JSON file in the built-in format, or from an official workbook (``.xlsx``).
 
     Raises:
-        kikan_std.model.workbook.WorkbookError: an ``.xlsx`` that does not fit the 基本データリスト layout.
-        pydantic.ValidationError / OSError: a JSON file that is not a spec, or cannot be read.
+        WorkbookError: an ``.xlsx`` that does not fit the 基本データリスト layout.
+        SpecFileError: no such file (SpecFileNotFoundError), or a JSON file that cannot be read or is not a spec (also a ValueError).
     """
+    from pydantic import ValidationError
+
     p = Path(path)
+    if not p.is_file():
+        raise SpecFileNotFoundError(path=path)
     if p.suffix.lower() in (".xlsx", ".xlsm"):
         from kikan_std.model.workbook import load_workbook
 
         return load_workbook(p)
-    return Spec.model_validate_json(p.read_text(encoding="utf-8"))
+    try:
+        return Spec.model_validate_json(p.read_text(encoding="utf-8"))
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(x) for x in first["loc"])
+        raise SpecFileError(path=path, detail=f"{where}: {first['msg']}") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise SpecFileError(path=path, detail=str(e)) from None
 
 
 def rules_for(spec: Spec) -> RuleSet:

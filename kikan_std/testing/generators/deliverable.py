@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from kikan_std.errors import OutputExistsError
 from kikan_std.jp.checkdigits import corporate_number_check_digit
 from kikan_std.specs import load_spec
 from kikan_std.specs._taxwel import birthday
@@ -277,11 +278,14 @@ def write_deliverable(out_dir: str | Path, rows: int = 300, seed: int = 0, *, de
     """Write a deliverable of ``rows`` 住民記録 records and the businesses built on them into ``out_dir``.
 
     Returns the record count per file name. ``out_dir`` must not exist or be empty (nothing is
-    overwritten).
+    overwritten). With ``defects``, the three defects of :data:`DEFECTS` are planted.
+
+    Raises:
+        OutputExistsError: ``out_dir`` exists and is not empty.
     """
     out = Path(out_dir)
-    if out.exists() and any(out.iterdir()):
-        raise FileExistsError(f"not empty: {out}")
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise OutputExistsError(path=out)
     out.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     jheader, jrecords, ps = people(rows, seed)
