@@ -3,7 +3,7 @@
 Needs the ``testing`` extra (``pip install 'kikan-std[testing]'``, i.e. hypothesis)::
 
     from hypothesis import given
-    from kikan_std import strategies
+    from kikan_std.testing import strategies
 
     @given(strategies.records("jutogai_atena"))
     def test_my_importer_accepts_valid_records(record): ...
