@@ -75,7 +75,6 @@ def _whole_column_re(item: Item) -> re.Pattern[str] | None:
     return _whole_pattern(item.type, item.length, item.allows_unknown_date)
 
 
-
 def char_length(value: str) -> int:
     """Length in characters as the 基本データリスト counts them.
 
@@ -332,11 +331,11 @@ class FieldChecker:
         if self._sjis_strict:
             out += [("ENC001", {"char": ch, "codepoints": codepoints(ch), "position": pos})
                     for pos, ch in chars_cp932_only(value)[:1]]
-        if self._halfwidth_fix and out and all(c == "CHR016" for c, _ in out):
+        fmt_check = self._format_value
+        if self._halfwidth_fix and fmt_check is not None and out and all(c == "CHR016" for c, _ in out):
             # The format's fix is the whole half-width value, not the first character (see formats.py).
             half = value.translate(FULLWIDTH_TO_HALF)
-            assert self._format_value is not None
-            if not self._format_value(half):
+            if not fmt_check(half):
                 out = [(c, {**params, "suggestion": half}) for c, params in out]
         if _blocking(out):
             return out  # a character problem says it all; type checks would only cascade
