@@ -75,7 +75,7 @@ from kikan_std.report.model import (
     Stats,
 )
 from kikan_std.report.render import finding_out
-from kikan_std.specs import BUILTIN, load_spec, rules_for
+from kikan_std.specs import BUILTIN, load_spec, person_columns, rules_for
 
 MANIFEST_NAMES = ("kikan-manifest.json", "kikan-manifest.toml")
 REGISTRY_SPECS = frozenset({"jumin_kiroku", "jutogai_atena"})
@@ -106,22 +106,9 @@ class PersonRef:
     sex: str | None = None
 
 
-# Groups whose person columns are not simply 宛名番号 / 生年月日 / 性別.
-_PERSON_REFS: dict[tuple[str, str], tuple[PersonRef, ...]] = {
-    ("jido_teate", "対象児童"): (PersonRef("児童宛名番号", "児童生年月日", "児童性別"), PersonRef("受給者宛名番号")),
-    ("kokumin_kenko_hoken", "世帯"): (PersonRef("世帯主宛名番号"),),
-}
-
-
 def person_refs(spec_id: str, group: Group) -> tuple[PersonRef, ...]:
-    """The person columns of ``group`` used by the cross-file rules."""
-    special = _PERSON_REFS.get((spec_id, group.name))
-    if special is not None:
-        return special
-    names = {i.name for i in group.items}
-    if "宛名番号" not in names:
-        return ()
-    return (PersonRef("宛名番号", "生年月日" if "生年月日" in names else None, "性別" if "性別" in names else None),)
+    """The person columns of ``group`` used by the cross-file rules (declared by the spec's edition module)."""
+    return tuple(PersonRef(p.atena, p.birth, p.sex) for p in person_columns(spec_id, group))
 
 
 @dataclass(slots=True)

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 import kikan_std
 from kikan_std.model.spec import DataType
+from kikan_std.specs import edition
 from kikan_std.testing.generate import csv_text, iter_jutogai_atena
 
 SPEC = kikan_std.load_spec("jutogai_atena")
@@ -26,7 +27,7 @@ def test_generated_valid_data_has_no_finding(tmp_path: Path, seed: int, rows: in
     assert report.valid
 
 
-_RULE_TRIGGERS = {"生年月日", "住所_町字コード", "代表宛名フラグ"}
+_RULE_TRIGGERS = edition("jutogai_atena").mutation_triggers
 
 
 def _one_step(item_index: int, value: str) -> tuple[str, str] | None:

@@ -5,8 +5,9 @@ items hold personal data, which content format its 項目説明 pins down, where
 which other spellings vendors use for its name. Both the built-in specs
 (``tools/build_jutogai_atena.py``) and the workbook importer (:mod:`kikan_std.model.workbook`) call
 :func:`annotate_item` here, so a built-in spec and the same workbook imported at run time cannot
-drift apart. Every rule is a pattern over the official text that can be applied to ANY workbook;
-nothing here is keyed on a particular business.
+drift apart (the text patterns naming a content format sit in each format's entry of
+:data:`kikan_std.model.formats.FORMATS`, used from here). Every rule is a pattern over the official
+text that can be applied to ANY workbook; nothing here is keyed on a particular business.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from typing import Any
+
+from kikan_std.model.formats import FORMATS
 
 # -- personal data -----------------------------------------------------------------------------
 # Item names that hold personal data (masked in reports). Patterns, not a list of items:
@@ -32,27 +35,20 @@ def is_personal(name: str) -> bool:
 
 
 # -- content formats ---------------------------------------------------------------------------
-# (where, pattern, format): the first match wins. ``where`` is "name" or "text" (項目定義+項目説明).
-_FORMAT_RULES: tuple[tuple[str, re.Pattern[str], str], ...] = (
-    ("name", re.compile(r"(?:^|_)個人番号$"), "individual_number"),
-    ("name", re.compile(r"(?:^|_)法人番号$"), "corporate_number"),
-    ("text", re.compile(r"全国地方公共団体コード"), "local_government_code"),
-    ("text", re.compile(r"町字ID"), "town_code"),
-    ("name", re.compile(r"郵便番号$"), "postal_code"),
-    # "…にしたがって3桁のコード値を設定" on an X item without a code list: digits only.
-    ("text", re.compile(r"\d+桁のコード値"), "digits"),
-)
+# Each format's ``recognise`` pattern lives with the rest of the format in kikan_std.model.formats;
+# the table's order is the order they are tried (the first match wins).
 
 
 def infer_format(name: str, item_type: str, text: str, code_list: str | None) -> str | None:
     """The content format the official text pins down for a half-width (X) item, or None."""
     if item_type != "X":
         return None
-    for where, pattern, fmt in _FORMAT_RULES:
-        if fmt == "digits" and code_list is not None:
-            continue  # a code list (e.g. 999 自治体固有コード) says more than "digits"
-        if pattern.search(name if where == "name" else text):
-            return fmt
+    for fmt, rule in FORMATS.items():
+        found = rule.recognise
+        if found is None or (found.unless_code_list and code_list is not None):
+            continue  # e.g. a code list (999 自治体固有コード) says more than "digits"
+        if found.pattern.search(name if found.where == "name" else text):
+            return fmt.value
     return None
 
 

@@ -17,15 +17,12 @@ import functools
 import itertools
 import re
 from collections.abc import Callable, Collection, Sequence
-from typing import Any
 
 from kikan_std import catalogue
-from kikan_std.jp import chars, checkdigits
+from kikan_std.jp import chars
 from kikan_std.jp.encodings import cp932_only_chars as chars_cp932_only
-from kikan_std.model.spec import CodeList, DataType, Format, Item
-
-Problem = tuple[str, dict[str, Any]]
-"""A (catalogue code, template parameters) pair."""
+from kikan_std.model.formats import FORMATS, FULLWIDTH_TO_HALF, ColumnCheck, Problem
+from kikan_std.model.spec import CodeList, DataType, Item
 
 # Lone surrogates are how undecodable input bytes arrive (decoded with surrogateescape).
 _SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
@@ -76,10 +73,6 @@ def _whole_column_re(item: Item) -> re.Pattern[str] | None:
     if item.type in _PREDICATE_TYPES:
         return None
     return _whole_pattern(item.type, item.length, item.allows_unknown_date)
-
-
-_FULLWIDTH_TO_HALF = {o: o - 0xFEE0 for o in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
-_FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
 def char_length(value: str) -> int:
@@ -216,9 +209,13 @@ class FieldChecker:
         "_code_values_or_blank",
         "_dedupe",
         "_dedupe_skips",
+        "_format_column",
         "_format_fixes_shape",
+        "_format_value",
         "_gj_table",
+        "_halfwidth_fix",
         "_known",
+        "_own_charset",
         "_pattern_needs_length",
         "_sjis_strict",
         "_value_checks",
@@ -245,6 +242,12 @@ class FieldChecker:
             code_list.allowed if code_list is not None and not code_list.open else None
         )
         self._code_values_or_blank = (self._code_values or frozenset()) | {""}
+        rule = FORMATS[item.format] if item.format is not None else None
+        self._format_value = rule.check(self.max_length) if rule is not None else None
+        self._format_column: ColumnCheck | None = rule.column(self.max_length) if rule is not None else None
+        self._own_charset = rule is not None and rule.own_charset and item.type is DataType.X
+        # 郵便番号 in full-width digits: the fix to offer is the whole half-width value.
+        self._halfwidth_fix = rule is not None and rule.halfwidth_fix
         self._value_checks = self._build_value_checks()
         self._cache: dict[str, list[Problem]] = {}
         self._whole = _whole_column_re(item)
@@ -254,9 +257,8 @@ class FieldChecker:
         # An X item whose content format fixes every value to digits of one width (個人番号, 郵便番号…)
         # within its 桁数: the format's column check (exact on width and digits) says all the type
         # check would, so the character and length passes are skipped.
-        self._format_fixes_shape = item.type is DataType.X and _FORMAT_WIDTH.get(item.format, 0) in range(
-            1, self.max_length + 1
-        )
+        width = rule.width if rule is not None else None
+        self._format_fixes_shape = item.type is DataType.X and width is not None and 1 <= width <= self.max_length
         self._dedupe = True
         self._dedupe_skips = 0
         self._known: set[str] = set()
@@ -279,10 +281,8 @@ class FieldChecker:
             checks.append(lambda v: [] if _YEAR_RE.fullmatch(v) else [("FLD013", {"expected": "YYYY"})])
         elif t is DataType.TIME:
             checks.append(_time_problems)
-        if item.format is Format.ZENGIN_NUMERIC:
-            checks.append(_zengin_numeric_for(item.max_length))
-        elif item.format is not None:
-            checks.append(_FORMAT_CHECKS[item.format])
+        if self._format_value is not None:
+            checks.append(self._format_value)
         if self._code_values is not None:
             allowed = self._code_values
             checks.append(
@@ -320,7 +320,7 @@ class FieldChecker:
             raw = bytes(ord(c) - 0xDC00 for c in value if 0xDC80 <= ord(c) <= 0xDCFF)
             return [("CSV001", {"bytes": raw.hex(" ").upper(), "position": char_length(value[: m.start()]) + 1})]
         t = self.item.type
-        if t is DataType.X and self.item.format in _OWN_CHARSET:
+        if self._own_charset:
             out = []  # the format's character set is the whole character rule (checked below)
         elif t is DataType.X:
             out = _char_problems(chars.halfwidth_problems(value))
@@ -331,11 +331,11 @@ class FieldChecker:
         if self._sjis_strict:
             out += [("ENC001", {"char": ch, "codepoints": codepoints(ch), "position": pos})
                     for pos, ch in chars_cp932_only(value)[:1]]
-        if self.item.format is Format.POSTAL_CODE and out and all(c == "CHR016" for c, _ in out):
-            # Real exports write 郵便番号 in full-width digits (SPEC_FACTS §3.2): the fix to offer is
-            # the whole half-width value, not the first character.
-            half = value.translate(_FULLWIDTH_TO_HALF)
-            if not _postal_code(half):
+        fmt_check = self._format_value
+        if self._halfwidth_fix and fmt_check is not None and out and all(c == "CHR016" for c, _ in out):
+            # The format's fix is the whole half-width value, not the first character (see formats.py).
+            half = value.translate(FULLWIDTH_TO_HALF)
+            if not fmt_check(half):
                 out = [(c, {**params, "suggestion": half}) for c, params in out]
         if _blocking(out):
             return out  # a character problem says it all; type checks would only cascade
@@ -399,10 +399,8 @@ class FieldChecker:
             return False
         if self._code_values is not None and not set(values) <= self._code_values_or_blank:
             return False
-        fmt = self.item.format
-        if fmt is not None:
-            own = _fixed_digits_column(self.max_length) if fmt is Format.ZENGIN_NUMERIC else _FORMAT_COLUMN_CHECKS[fmt]
-            return own(values)
+        if self._format_column is not None:
+            return self._format_column(values)
         return True
 
     def _shape_clean(self, values: Collection[str], joined: str) -> bool:
@@ -411,7 +409,7 @@ class FieldChecker:
         # C-level string predicates on the joined values where they say exactly what the type
         # allows: one pass per column, and no separator that a value could itself contain.
         if t is DataType.X:
-            chars_ok = self.item.format in _OWN_CHARSET or chars.halfwidth_column_clean(joined)
+            chars_ok = self._own_charset or chars.halfwidth_column_clean(joined)
         elif t is DataType.N:
             chars_ok = chars.fullwidth_column_clean(joined)  # clean Ｎ has no selector or mark: len() counts
         elif t is DataType.NUM:
@@ -559,148 +557,9 @@ def _shape_check(regex: re.Pattern[str], code: str, n: int) -> Callable[[str], l
     def check(value: str) -> list[Problem]:
         m = regex.fullmatch(value)
         if m is None:
-            half = value.translate(_FULLWIDTH_TO_HALF)
+            half = value.translate(FULLWIDTH_TO_HALF)
             hint = half if half != value and regex.fullmatch(half) else "-"
             return [(code, {"expected": f"半角数字{n}桁以内", "suggestion": hint})]
         return []
 
     return check
-
-
-def _postal_code(value: str) -> list[Problem]:
-    if len(value) == 7 and value.isascii() and value.isdigit():
-        return []
-    half = value.translate(_FULLWIDTH_DIGITS).replace("-", "").replace("－", "")
-    fix = half if len(half) == 7 and half.isascii() and half.isdigit() else "-"
-    kind = "fullwidth" if fix != "-" and half != value.replace("-", "") else "shape"
-    return [("FLD019", {"suggestion": fix, "kind": kind})]
-
-
-def _digits_only(value: str) -> list[Problem]:
-    if value.isascii() and value.isdigit():
-        return []
-    return [("FLD021", {})]
-
-
-def _town_code(value: str) -> list[Problem]:
-    if len(value) == 7 and value.isascii() and value.isdigit():
-        return []
-    return [("FLD020", {})]
-
-
-def _number_check(
-    valid: Callable[[str], bool], code: str, digits: int, kind: str
-) -> Callable[[str], list[Problem]]:
-    def check(value: str) -> list[Problem]:
-        if valid(value):
-            return []
-        shape_ok = len(value) == digits and value.isascii() and value.isdigit()
-        return [(code, {"digits": digits, "reason": "check_digit" if shape_ok else "shape", "kind": kind})]
-
-    return check
-
-
-@functools.cache
-def _zengin_set() -> frozenset[str]:
-    # The set lives with the transfer-file writer (one definition); the 突合 package is loaded
-    # only when an item uses it.
-    from kikan_std.jp.zengin import ZENGIN_CHARS
-
-    return ZENGIN_CHARS
-
-
-def _zengin_position(value: str) -> tuple[int, str] | None:
-    """(1-based position, character) of the first character outside the 全銀 set, if any."""
-    allowed = _zengin_set()
-    for i, ch in enumerate(value):
-        if ch not in allowed:
-            return i + 1, ch
-    return None
-
-
-def _zengin_chars(value: str) -> list[Problem]:
-    bad = _zengin_position(value)
-    if bad is None:
-        return []
-    pos, ch = bad
-    try:
-        byte = "0x" + ch.encode("cp932", "surrogateescape").hex().upper()
-    except UnicodeEncodeError:  # a value read from a Unicode input (CSV/JSON) need not be cp932
-        byte = codepoints(ch)
-    return [("ZGN004", {"byte": byte, "char": ch, "codepoints": codepoints(ch), "position": pos})]
-
-
-def _zengin_numeric_for(width: int) -> Callable[[str], list[Problem]]:
-    def check(value: str) -> list[Problem]:
-        if len(value) == width and value.isascii() and value.isdigit():
-            return []
-        return [("ZGN003", {"expected": f"半角数字{width}桁"})]
-
-    return check
-
-
-def _zengin_chars_column(col: Collection[str]) -> bool:
-    return set("".join(col)) <= _zengin_set()
-
-
-_OWN_CHARSET = frozenset({Format.ZENGIN_CHARS, Format.ZENGIN_NUMERIC})
-"""Formats whose character set replaces the printable-ASCII check of an X item."""
-
-_FORMAT_CHECKS: dict[Format, Callable[[str], list[Problem]]] = {
-    Format.INDIVIDUAL_NUMBER: _number_check(checkdigits.my_number_valid, "FLD016", 12, "個人番号"),
-    Format.CORPORATE_NUMBER: _number_check(checkdigits.corporate_number_valid, "FLD017", 13, "法人番号"),
-    Format.LOCAL_GOVERNMENT_CODE: _number_check(
-        checkdigits.local_government_code_valid, "FLD018", 6, "全国地方公共団体コード"
-    ),
-    Format.POSTAL_CODE: _postal_code,
-    Format.TOWN_CODE: _town_code,
-    Format.DIGITS: _digits_only,
-    Format.ZENGIN_CHARS: _zengin_chars,
-}
-
-
-def _fixed_digits_column(width: int) -> Callable[[Collection[str]], bool]:
-    def clean(col: Collection[str]) -> bool:
-        joined = "".join(col)
-        return (not joined or (joined.isascii() and joined.isdigit())) and set(map(len, col)) <= {0, width}
-
-    return clean
-
-
-def _batch_check_digit_column(kind: str) -> Callable[[Collection[str]], bool]:
-    def clean(col: Collection[str]) -> bool:
-        return checkdigits.all_valid(list(filter(None, col)), kind)
-
-    return clean
-
-
-def _lg_code_column(col: Collection[str]) -> bool:
-    # Municipality codes repeat: check each distinct one.
-    values = set(col)
-    values.discard("")
-    return all(map(checkdigits.local_government_code_valid, values))
-
-
-def _digits_column(col: Collection[str]) -> bool:
-    joined = "".join(col)
-    return not joined or (joined.isascii() and joined.isdigit())
-
-
-# Formats whose column check proves every non-blank value is ASCII digits of exactly this width.
-_FORMAT_WIDTH: dict[Format | None, int] = {
-    Format.INDIVIDUAL_NUMBER: 12,
-    Format.CORPORATE_NUMBER: 13,
-    Format.LOCAL_GOVERNMENT_CODE: 6,
-    Format.POSTAL_CODE: 7,
-    Format.TOWN_CODE: 7,
-}
-
-_FORMAT_COLUMN_CHECKS: dict[Format, Callable[[Collection[str]], bool]] = {
-    Format.INDIVIDUAL_NUMBER: _batch_check_digit_column("individual_number"),
-    Format.CORPORATE_NUMBER: _batch_check_digit_column("corporate_number"),
-    Format.LOCAL_GOVERNMENT_CODE: _lg_code_column,
-    Format.POSTAL_CODE: _fixed_digits_column(7),
-    Format.TOWN_CODE: _fixed_digits_column(7),
-    Format.DIGITS: _digits_column,
-    Format.ZENGIN_CHARS: _zengin_chars_column,
-}

@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
-from kikan_std.model.spec import DataType, Format, Group, Item, Spec
+from kikan_std.model.formats import FORMATS
+from kikan_std.model.spec import DataType, Group, Item, Spec
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 XS = "http://www.w3.org/2001/XMLSchema"
@@ -37,14 +38,6 @@ XS = "http://www.w3.org/2001/XMLSchema"
 _DATE = "[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
 _UNKNOWN_DATE = "[0-9]{4}-(0[0-9]|1[0-2])-([0-2][0-9]|3[01])"
 _TIME = "([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?"
-_FORMAT_PATTERNS: dict[Format, str] = {
-    Format.INDIVIDUAL_NUMBER: "[0-9]{12}",
-    Format.CORPORATE_NUMBER: "[0-9]{13}",
-    Format.LOCAL_GOVERNMENT_CODE: "[0-9]{6}",
-    Format.POSTAL_CODE: "[0-9]{7}",
-    Format.TOWN_CODE: "[0-9]{7}",
-    Format.DIGITS: "[0-9]+",
-}
 # 全角: no ASCII, C1 controls or half-width katakana (the full character-set check is the checker's).
 _N_CHARS = "[^\\x00-\\x7F\\x80-\\x9F\\uFF61-\\uFF9F]"
 # XSD regex has no \\x escapes: a block name for ASCII, literal characters for the rest
@@ -67,22 +60,11 @@ def field_name(item: Item) -> str:
     return item.romaji or item.name
 
 
-def _zengin_chars_class() -> str:
-    """The 全銀 character set as one regex class (from ``zengin.ZENGIN_CHARS``, escaped for XSD and ECMA)."""
-    from kikan_std.jp.zengin import ZENGIN_CHARS
-
-    return "[" + "".join("\\" + c if c in "\\-[]^" else c for c in sorted(ZENGIN_CHARS)) + "]"
-
-
 def _pattern(item: Item, xsd: bool) -> str | None:
     t = item.type
     n = item.max_length
-    if item.format is Format.ZENGIN_NUMERIC:
-        return f"[0-9]{{{n}}}"
-    if item.format is Format.ZENGIN_CHARS:
-        return _zengin_chars_class() + "*"
     if item.format is not None:
-        return _FORMAT_PATTERNS[item.format]
+        return FORMATS[item.format].pattern(n)
     if t is DataType.X:
         return "[ -~]*"
     if t is DataType.N:

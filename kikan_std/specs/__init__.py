@@ -1,28 +1,25 @@
-"""Built-in specs: JSON data in the shape of :class:`kikan_std.model.spec.Spec` plus explicit rule lists.
+"""Built-in specs: JSON data in the shape of :class:`kikan_std.model.spec.Spec` plus one edition module each.
 
-Each built-in spec is ``<id>.json`` (items, code lists) and a module ``<id>.py`` whose
-``RECORD_RULES`` and ``DATASET_RULES`` tuples list everything beyond the field checks.
+Each built-in spec is ``<id>.json`` (items, code lists) and a module ``<id>.py`` ending with
+``EDITION = Edition(...)`` (:class:`kikan_std.specs.edition.Edition`), which lists everything beyond the
+field checks: rules, rule options, person references, mutation triggers, fix-ups and the generator.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
 from kikan_std.errors import (
-    RuleOptionError,
     SpecFileError,
     SpecFileNotFoundError,
-    UnknownRuleOptionError,
     UnknownSpecError,
 )
-from kikan_std.model.rules import DatasetRule, FileRule, RecordRule, RuleOption
 from kikan_std.model.schemas import schema_files
-from kikan_std.model.spec import Spec
+from kikan_std.model.spec import Group, Spec
+from kikan_std.specs.edition import Edition, PersonColumns, RuleSet, default_person_columns
 
 BUILTIN: tuple[str, ...] = (
     "jutogai_atena",
@@ -44,34 +41,6 @@ An imported workbook (:func:`kikan_std.model.workbook.load_workbook`) is a newer
 business we know; its 条件付き必須 rules are written against official item names, which the
 editions keep, so they apply to it too.
 """
-
-
-@dataclass(frozen=True, slots=True)
-class RuleSet:
-    """The rules of a spec beyond the field checks."""
-
-    record_rules: tuple[RecordRule, ...] = ()
-    dataset_rules: tuple[DatasetRule, ...] = ()
-    options: tuple[RuleOption, ...] = ()
-    file_rules: tuple[FileRule, ...] = ()  # once per file (multi-record fixed-width specs)
-
-    def resolve_options(self, given: Mapping[str, str] | None) -> dict[str, str]:
-        """Every option of this rule set with its value for a run (defaults filled in).
-
-        Raises:
-            RuleOptionError: a value outside its choices; UnknownRuleOptionError (a subclass): an unknown name.
-        """
-        given = dict(given or {})
-        out: dict[str, str] = {}
-        for opt in self.options:
-            value = str(given.pop(opt.name, opt.default))
-            if value not in opt.choices:
-                raise RuleOptionError(option=opt.name, value=repr(value), choices=" | ".join(opt.choices))
-            out[opt.name] = value
-        if given:
-            known = ", ".join(o.name for o in self.options) or "-"
-            raise UnknownRuleOptionError(options=sorted(given), known=known)
-        return out
 
 
 @cache
@@ -113,21 +82,50 @@ def load_spec_file(path: str | Path) -> Spec:
         raise SpecFileError(path=path, detail=str(e)) from None
 
 
-def rules_for(spec: Spec) -> RuleSet:
-    """The built-in rules of ``spec``.
+@cache
+def edition(spec_id: str) -> Edition:
+    """The :class:`Edition` of the built-in spec ``spec_id`` (the ``EDITION`` of its module).
 
-    A built-in spec has its own module; a spec imported from a workbook (id ``wb_<code>_…``) of a
-    business code in :data:`RULES_BY_BUSINESS_CODE` gets that built-in spec's rules; any other
-    spec has none beyond the field checks and primary key.
+    Raises:
+        UnknownSpecError: no such built-in spec.
     """
-    module = spec.id if spec.id in BUILTIN else None
-    if module is None and spec.id.startswith("wb_"):
-        module = RULES_BY_BUSINESS_CODE.get(spec.business_code)
-    if module is None:
-        return RuleSet()
-    mod = importlib.import_module(f"kikan_std.specs.{module}")
-    return RuleSet(tuple(mod.RECORD_RULES), tuple(mod.DATASET_RULES), tuple(getattr(mod, "RULE_OPTIONS", ())),
-                   tuple(getattr(mod, "FILE_RULES", ())))
+    if spec_id not in BUILTIN:
+        raise UnknownSpecError(spec_id, BUILTIN)
+    found = importlib.import_module(f"kikan_std.specs.{spec_id}").EDITION
+    if not isinstance(found, Edition) or found.spec_id != spec_id:
+        raise TypeError(f"kikan_std.specs.{spec_id}.EDITION is not the Edition of {spec_id}")
+    return found
+
+
+def editions() -> list[Edition]:
+    """The editions of all built-in specs, in listing order."""
+    return [edition(s) for s in BUILTIN]
+
+
+def edition_for(spec: Spec) -> Edition | None:
+    """The built-in edition whose rules apply to ``spec``, or None.
+
+    A built-in spec has its own; a spec imported from a workbook (id ``wb_<code>_…``) of a business
+    code in :data:`RULES_BY_BUSINESS_CODE` gets that built-in spec's; any other spec has none.
+    """
+    spec_id = spec.id if spec.id in BUILTIN else None
+    if spec_id is None and spec.id.startswith("wb_"):
+        spec_id = RULES_BY_BUSINESS_CODE.get(spec.business_code)
+    return edition(spec_id) if spec_id is not None else None
+
+
+def rules_for(spec: Spec) -> RuleSet:
+    """The built-in rules of ``spec`` (its edition's, see :func:`edition_for`; none beyond the field
+    checks and primary key for a spec without one)."""
+    found = edition_for(spec)
+    return found.rules if found is not None else RuleSet()
+
+
+def person_columns(spec_id: str, group: Group) -> tuple[PersonColumns, ...]:
+    """The columns of ``group`` naming a person (宛名番号 …), as the edition of ``spec_id`` declares them."""
+    if spec_id in BUILTIN:
+        return edition(spec_id).people(group)
+    return default_person_columns(group)
 
 
 def list_specs() -> list[Spec]:
@@ -152,3 +150,22 @@ def write_schemas(out_dir: Path) -> list[Path]:
         path.write_text(text, encoding="utf-8")
         written.append(path)
     return written
+
+
+__all__ = [
+    "BUILTIN",
+    "RULES_BY_BUSINESS_CODE",
+    "Edition",
+    "PersonColumns",
+    "RuleSet",
+    "all_schema_files",
+    "edition",
+    "edition_for",
+    "editions",
+    "list_specs",
+    "load_spec",
+    "load_spec_file",
+    "person_columns",
+    "rules_for",
+    "write_schemas",
+]

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from kikan_std.findings import Finding
 from kikan_std.model.rules import ChunkView, DatasetRule, RecordRule
 from kikan_std.specs._taxwel import birthday, order_rule, to_date, to_int, to_month, year_month_rule
+from kikan_std.specs.edition import Edition, PersonColumns
 
 _AMOUNT = {"1": 15_000, "2": 10_000, "3": 30_000}
 
@@ -54,3 +55,11 @@ RECORD_RULES: tuple[RecordRule, ...] = (
 )
 
 DATASET_RULES: tuple[DatasetRule, ...] = ()
+
+EDITION = Edition(
+    "jido_teate",
+    record_rules=RECORD_RULES,
+    dataset_rules=DATASET_RULES,
+    # A child record names two people: the child, and the 受給者 paid for it.
+    person_refs={"対象児童": (PersonColumns("児童宛名番号", "児童生年月日", "児童性別"), PersonColumns("受給者宛名番号"))},
+)

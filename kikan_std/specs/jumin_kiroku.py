@@ -33,6 +33,7 @@ from kikan_std.model.fields import _DATE_RE_TEXT, is_calendar_date, non_calendar
 from kikan_std.model.rules import ChunkView, DatasetRule, DatasetState, RecordRule, RuleOption
 from kikan_std.model.spec import Format, Group
 from kikan_std.model.spill import SpillTable
+from kikan_std.specs.edition import Edition
 
 _STD = "住民記録システム標準仕様書 第1.0版 第3章"
 
@@ -672,4 +673,12 @@ DATASET_RULES: tuple[DatasetRule, ...] = (
     DatasetRule("history_numbers_and_latest", ("JUM010", "JUM011", "JUM012"), f"{_STD} 1.2.1 異動履歴", _history),
     DatasetRule("household_head", ("JUM008", "JUM009"), f"{_STD} 1.1.1 世帯主の氏名及び世帯主との続柄 / 1.1.11",
                 _household),
+)
+
+EDITION = Edition(
+    "jumin_kiroku",
+    record_rules=RECORD_RULES,
+    dataset_rules=DATASET_RULES,
+    rule_options=RULE_OPTIONS,
+    generator="kikan_std.testing.generators.jumin_kiroku:iter_jumin_kiroku",
 )

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from kikan_std.findings import Finding
 from kikan_std.model.rules import ChunkView, DatasetRule, RecordRule, required_when
 from kikan_std.specs._taxwel import birthday, exact_length_rule, order_rule, to_date
+from kikan_std.specs.edition import Edition
 
 _CERTIFIED = frozenset({"12", "13", "21", "22", "23", "24", "25"})
 
@@ -64,3 +65,9 @@ RECORD_RULES: tuple[RecordRule, ...] = (
 )
 
 DATASET_RULES: tuple[DatasetRule, ...] = ()
+
+EDITION = Edition(
+    "kaigo_hoken",
+    record_rules=RECORD_RULES,
+    dataset_rules=DATASET_RULES,
+)

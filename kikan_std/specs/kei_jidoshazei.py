@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kikan_std.model.rules import DatasetRule, RecordRule, required_when
 from kikan_std.specs._taxwel import order_rule, to_date, year_month_rule
+from kikan_std.specs.edition import Edition
 
 _WITH_INSPECTION = frozenset({"21", "22", "23", "24", "31"})
 
@@ -27,3 +28,9 @@ RECORD_RULES = tuple(
 )
 
 DATASET_RULES: tuple[DatasetRule, ...] = ()
+
+EDITION = Edition(
+    "kei_jidoshazei",
+    record_rules=RECORD_RULES,
+    dataset_rules=DATASET_RULES,
+)

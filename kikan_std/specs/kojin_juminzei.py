@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from kikan_std.findings import Finding
 from kikan_std.model.rules import ChunkView, DatasetRule, RecordRule, required_when
 from kikan_std.specs._taxwel import to_int
+from kikan_std.specs.edition import Edition
 
 _AMOUNTS_100 = ("所得割額", "均等割額", "年税額")
 
@@ -78,3 +79,9 @@ RECORD_RULES: tuple[RecordRule, ...] = (
 )
 
 DATASET_RULES: tuple[DatasetRule, ...] = ()
+
+EDITION = Edition(
+    "kojin_juminzei",
+    record_rules=RECORD_RULES,
+    dataset_rules=DATASET_RULES,
+)

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from kikan_std.findings import Finding
 from kikan_std.model.rules import ChunkView, DatasetRule, RecordRule, required_when
 from kikan_std.specs._taxwel import birthday, exact_length_rule, order_rule, to_date
+from kikan_std.specs.edition import Edition, PersonColumns
 
 
 def _not_75(view: ChunkView) -> Iterator[Finding]:
@@ -39,3 +40,10 @@ RECORD_RULES = tuple(
 )
 
 DATASET_RULES: tuple[DatasetRule, ...] = ()
+
+EDITION = Edition(
+    "kokumin_kenko_hoken",
+    record_rules=RECORD_RULES,
+    dataset_rules=DATASET_RULES,
+    person_refs={"世帯": (PersonColumns("世帯主宛名番号"),)},
+)

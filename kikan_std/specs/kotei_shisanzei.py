@@ -15,6 +15,7 @@ from kikan_std.model.rules import ChunkView, DatasetRule, RecordRule
 from kikan_std.model.spec import Group
 from kikan_std.model.spill import SpillTable
 from kikan_std.specs._taxwel import to_int
+from kikan_std.specs.edition import Edition
 
 _CAP = {"1": Fraction(1, 6), "2": Fraction(1, 3)}
 
@@ -121,4 +122,10 @@ RECORD_RULES: tuple[RecordRule, ...] = (
 DATASET_RULES: tuple[DatasetRule, ...] = (
     DatasetRule("shares_add_up", ("TAX009",), "共有物件の持分の合計は 1（民法第249条以下・地方税法第10条の2）",
                 _SharesState, groups=("納税義務者",)),
+)
+
+EDITION = Edition(
+    "kotei_shisanzei",
+    record_rules=RECORD_RULES,
+    dataset_rules=DATASET_RULES,
 )

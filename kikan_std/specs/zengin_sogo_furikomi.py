@@ -19,6 +19,7 @@ from functools import cache
 from kikan_std.findings import Finding
 from kikan_std.model.rules import DatasetRule, FileRule, RecordRule
 from kikan_std.model.spec import FixedWidthLayout
+from kikan_std.specs.edition import Edition
 
 
 @cache
@@ -53,4 +54,11 @@ FILE_RULES: tuple[FileRule, ...] = (
         "全銀協規定形式 総合振込: ヘッダー(1)→データ(2)…→トレーラ(8)→エンド(9)、トレーラの合計件数・合計金額",
         _structure,
     ),
+)
+
+EDITION = Edition(
+    "zengin_sogo_furikomi",
+    record_rules=RECORD_RULES,
+    dataset_rules=DATASET_RULES,
+    file_rules=FILE_RULES,
 )

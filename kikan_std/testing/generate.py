@@ -1,115 +1,45 @@
 """Synthetic, valid data for demos, tests and benchmarks. Never real personal data.
 
-Names, addresses and numbers are drawn from small invented lists with a seeded RNG, so the same
-seed always gives the same file. Individual numbers get a correct check digit but are random.
+Each edition names its generator (``Edition.generator``, a function under
+:mod:`kikan_std.testing.generators`); :data:`GENERATORS` collects them. Generators draw names,
+addresses and numbers from small invented lists with a seeded RNG, so the same seed always gives the
+same file.
 """
 
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 import json
-import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from kikan_std.errors import OutputError, OutputExistsError, UnknownGeneratorError, UsageError
-from kikan_std.jp.checkdigits import my_number_check_digit
 from kikan_std.readers.csv_reader import normalise_encoding
-from kikan_std.specs import load_spec
+from kikan_std.specs import editions, load_spec
 from kikan_std.testing.generators.jumin_kiroku import iter_jumin_kiroku
+from kikan_std.testing.generators.jutogai_atena import iter_jutogai_atena
 from kikan_std.testing.mutate import TRIGGERS, with_defects
 
-_SURNAMES = ("佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村", "小林", "加藤", "吉田", "山田")
-_SURNAME_KANA = ("サトウ", "スズキ", "タカハシ", "タナカ", "イトウ", "ワタナベ", "ヤマモト", "ナカムラ", "コバヤシ",
-                 "カトウ", "ヨシダ", "ヤマダ")
-_GIVEN = ("一郎", "花子", "太郎", "美咲", "健太", "陽菜", "翔", "結衣", "大輔", "さくら")
-_GIVEN_KANA = ("イチロウ", "ハナコ", "タロウ", "ミサキ", "ケンタ", "ヒナ", "ショウ", "ユイ", "ダイスケ", "サクラ")
-_FOREIGN = (("ＺＨＡＮＧ　ＹＵＬＩ", "張　玉蓮"), ("ＫＩＭ　ＭＩＮＪＵ", "金　敏珠"), ("ＳＭＩＴＨ　ＪＯＨＮ", ""))
-_PLACES = (
-    ("131016", "東京都", "千代田区", "霞が関二丁目", "0011002", "1000013"),
-    ("011002", "北海道", "札幌市", "北一条西二丁目", "0000000", "0600001"),
-    ("271004", "大阪府", "大阪市", "中之島一丁目", "0001001", "5300005"),
-    ("401005", "福岡県", "北九州市", "小倉北区城内", "0000000", "8038501"),
-)
-_KANJI_DIGITS = "０１２３４５６７８９"
+Generator = Callable[[int, int], Iterator[list[str]]]
+"""(rows, seed) → the header, then the records."""
+
+_GENERATOR_PACKAGE = "kikan_std.testing.generators."
 
 
-def _fw(n: int) -> str:
-    return "".join(_KANJI_DIGITS[int(c)] for c in str(n))
+def _resolve(reference: str) -> Generator:
+    """The generator an edition names as ``"module:function"`` (a module under the generators package)."""
+    module, _, name = reference.partition(":")
+    if not module.startswith(_GENERATOR_PACKAGE) or not name:
+        raise ValueError(f"a generator is a function under {_GENERATOR_PACKAGE[:-1]}: {reference!r}")
+    found: Generator = getattr(importlib.import_module(module), name)
+    return found
 
 
-def _my_number(rng: random.Random) -> str:
-    base = f"{rng.randrange(10**11):011d}"
-    return base + str(my_number_check_digit(base))
-
-
-def iter_jutogai_atena(rows: int, seed: int = 0) -> Iterator[list[str]]:
-    """Valid 住登外者宛名基本情報 records in item order (first the header)."""
-    spec = load_spec("jutogai_atena")
-    yield [it.name for it in spec.groups[0].items]
-    rng = random.Random(seed)
-    for n in range(1, rows + 1):
-        foreign = rng.random() < 0.05
-        code, pref, city, town, town_code, postal = _PLACES[rng.randrange(len(_PLACES))]
-        si = rng.randrange(len(_SURNAMES))
-        gi = rng.randrange(len(_GIVEN))
-        if foreign:
-            alpha, kanji = _FOREIGN[rng.randrange(len(_FOREIGN))]
-            name, uji, na = (kanji or alpha), "", ""
-            yomi, uji_yomi, na_yomi = "", "", ""
-        else:
-            alpha = kanji = ""
-            uji, na = _SURNAMES[si], _GIVEN[gi]
-            name = f"{uji}\u3000{na}"
-            uji_yomi, na_yomi = _SURNAME_KANA[si], _GIVEN_KANA[gi]
-            yomi = f"{uji_yomi}\u3000{na_yomi}"
-        unknown_birth = rng.random() < 0.01
-        if unknown_birth:
-            birth, birth_note = f"{rng.randrange(1930, 1960)}-00-00", "昭和○年頃"
-        else:
-            birth, birth_note = f"{rng.randrange(1930, 2020)}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}", ""
-        katagaki = f"ハイツ{_fw(rng.randrange(1, 30))}０{_fw(rng.randrange(1, 10))}号" if rng.random() < 0.4 else ""
-        merged = rng.random() < 0.02
-        yield [
-            f"{n:015d}",
-            _my_number(rng) if rng.random() < 0.9 else "",
-            name,
-            uji,
-            na,
-            alpha,
-            kanji,
-            yomi,
-            uji_yomi,
-            na_yomi,
-            str(rng.randrange(0, 3)),
-            birth,
-            birth_note,
-            code,
-            town_code,
-            pref,
-            city,
-            town if town_code != "0000000" or rng.random() < 0.5 else "",
-            f"{_fw(rng.randrange(1, 30))}番{_fw(rng.randrange(1, 20))}号",
-            katagaki,
-            "ハイツ" if katagaki else "",
-            postal,
-            "001",
-            "000",
-            "1" if merged else "0",
-            f"{rng.randrange(1, n + 1):015d}" if merged else "",
-            f"OP{rng.randrange(1000):04d}",
-            f"2025-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}",
-            f"{rng.randrange(8, 19):02d}:{rng.randrange(60):02d}:{rng.randrange(60):02d}",
-        ]
-
-
-GENERATORS: dict[str, Callable[[int, int], Iterator[list[str]]]] = {
-    "jutogai_atena": iter_jutogai_atena,
-    "jumin_kiroku": iter_jumin_kiroku,
-}
-"""Synthetic data generators by spec id: (rows, seed) → header, then records."""
+GENERATORS: dict[str, Generator] = {e.spec_id: _resolve(e.generator) for e in editions() if e.generator is not None}
+"""Synthetic data generators by spec id, as the editions name them (in listing order)."""
 
 
 def write_csv(
@@ -200,3 +130,6 @@ def write_sample(
     except OSError as e:
         raise OutputError(path=out, reason=e.strerror or type(e).__name__) from None
     return Sample(out, spec_id, rows, enc, exp_path, len(expected))
+
+
+__all__ = ["GENERATORS", "Generator", "Sample", "csv_text", "iter_jumin_kiroku", "iter_jutogai_atena", "write_csv", "write_sample"]

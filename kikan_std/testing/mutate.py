@@ -6,11 +6,18 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 
-from kikan_std.model.spec import DataType, Format, Item, Spec
+from kikan_std.model.formats import FORMATS
+from kikan_std.model.spec import DataType, Item, Spec
+from kikan_std.specs import edition_for, editions
 
-# Items whose value triggers a cross-field rule: broken_records leaves them alone so that a
-# mutation breaks exactly one rule.
-TRIGGERS: dict[str, frozenset[str]] = {"jutogai_atena": frozenset({"生年月日", "住所_町字コード", "代表宛名フラグ"})}
+TRIGGERS: dict[str, frozenset[str]] = {e.spec_id: e.mutation_triggers for e in editions() if e.mutation_triggers}
+"""By spec id, the items whose value triggers a cross-field rule (``Edition.mutation_triggers``)."""
+
+
+def triggers(spec: Spec) -> frozenset[str]:
+    """Items a mutation leaves alone so that it breaks exactly one rule (its edition's triggers)."""
+    found = edition_for(spec)
+    return found.mutation_triggers if found is not None else frozenset()
 
 
 def break_value(item: Item, spec: Spec, value: str) -> tuple[str, str] | None:
@@ -20,22 +27,8 @@ def break_value(item: Item, spec: Spec, value: str) -> tuple[str, str] | None:
         return "", "FLD001"
     if item.code_list is not None and not spec.code_list(item.code_list).open:
         return ("Z" if item.type is not DataType.NUM else "8"), "FLD015"
-    fmt = item.format
-    if fmt in _BAD_NUMBERS and not value:
-        return _BAD_NUMBERS[fmt]
-    if fmt in (Format.INDIVIDUAL_NUMBER, Format.CORPORATE_NUMBER, Format.LOCAL_GOVERNMENT_CODE) and value:
-        pos = 0 if fmt is Format.CORPORATE_NUMBER else -1
-        digits = list(value)
-        digits[pos] = str((int(digits[pos]) + 1) % 10)
-        code = {Format.INDIVIDUAL_NUMBER: "FLD016", Format.CORPORATE_NUMBER: "FLD017",
-                Format.LOCAL_GOVERNMENT_CODE: "FLD018"}[fmt]
-        return "".join(digits), code
-    if fmt is Format.POSTAL_CODE:
-        return "100-0014", "FLD019"
-    if fmt is Format.TOWN_CODE:
-        return "12345", "FLD020"
-    if fmt is Format.DIGITS:
-        return "A" * min(n, 3), "FLD021"
+    if item.format is not None:
+        return FORMATS[item.format].breaks(value, n)
     t = item.type
     if t is DataType.X:
         return "a" * (n + 1), "FLD002"
@@ -52,14 +45,6 @@ def break_value(item: Item, spec: Spec, value: str) -> tuple[str, str] | None:
     return None
 
 
-# Well-shaped numbers with a wrong check digit (SPEC_FACTS §5 examples).
-_BAD_NUMBERS = {
-    Format.INDIVIDUAL_NUMBER: ("123456789010", "FLD016"),
-    Format.CORPORATE_NUMBER: ("1000020131016", "FLD017"),
-    Format.LOCAL_GOVERNMENT_CODE: ("131017", "FLD018"),
-}
-
-
 def with_defects(
     rows: Iterator[list[str]], spec: Spec, rate: float, seed: int = 0, group: str | None = None
 ) -> tuple[Iterator[list[str]], list[tuple[str, int, str]]]:
@@ -71,14 +56,14 @@ def with_defects(
     g = spec.groups[0] if group is None else spec.group(group)
     rng = random.Random(seed)
     expected: list[tuple[str, int, str]] = []
-    triggers = TRIGGERS.get(spec.id, frozenset())
+    leave = triggers(spec)
 
     def gen() -> Iterator[list[str]]:
         it = iter(rows)
         header = next(it)
         yield header
         pos = {name: i for i, name in enumerate(header)}
-        candidates = [i for i in g.items if i.name in pos and i.name not in triggers and i.type is not DataType.BLOB]
+        candidates = [i for i in g.items if i.name in pos and i.name not in leave and i.type is not DataType.BLOB]
         for record, row in enumerate(it, start=1):
             if candidates and rng.random() < rate:
                 item = candidates[rng.randrange(len(candidates))]
@@ -90,3 +75,6 @@ def with_defects(
             yield row
 
     return gen(), expected
+
+
+__all__ = ["TRIGGERS", "break_value", "triggers", "with_defects"]

@@ -3,7 +3,7 @@
 Needs the ``testing`` extra (``pip install 'kikan-std[testing]'``, i.e. hypothesis)::
 
     from hypothesis import given
-    from kikan_std import strategies
+    from kikan_std.testing import strategies
 
     @given(strategies.records("jutogai_atena"))
     def test_my_importer_accepts_valid_records(record): ...
@@ -19,7 +19,6 @@ lengths, code lists, content formats and the spec's decidable cross-field condit
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable
 from typing import Any
 
 try:
@@ -30,16 +29,11 @@ except ImportError as e:  # pragma: no cover - exercised only without the extra
         "hypothesis が必要です"
     ) from e
 
-from kikan_std.jp.checkdigits import (
-    corporate_number_check_digit,
-    local_government_code_check_digit,
-    my_number_check_digit,
-)
+from kikan_std.model.formats import FORMATS
 from kikan_std.model.spec import DataType, Format, Group, Item, Spec
-from kikan_std.specs import load_spec
-from kikan_std.testing.mutate import TRIGGERS, break_value
-
-Record = dict[str, str]
+from kikan_std.specs import edition_for, load_spec
+from kikan_std.specs.edition import Record
+from kikan_std.testing.mutate import break_value, triggers
 
 # Characters every Ｎ check accepts without context: common kanji, kana, full-width digits/letters.
 _N_ALPHABET = "佐藤鈴木高橋田中伊渡辺山本一郎花子太東京都千代田区霞関丁目番号地ハイツアイウエオカキクケコサシスセソ０１２３４５６７８９ＡＢＣＸＹＺ"
@@ -50,20 +44,11 @@ def _digits(n_min: int, n_max: int) -> st.SearchStrategy[str]:
     return st.text("0123456789", min_size=n_min, max_size=n_max)
 
 
-def _with_check_digit(base_len: int, cd: Callable[[str], int], leading: bool) -> st.SearchStrategy[str]:
-    return _digits(base_len, base_len).map(lambda b: f"{cd(b)}{b}" if leading else f"{b}{cd(b)}")
-
-
 def _format_values(fmt: Format, n: int) -> st.SearchStrategy[str]:
-    if fmt is Format.INDIVIDUAL_NUMBER:
-        return _with_check_digit(11, my_number_check_digit, leading=False)
-    if fmt is Format.CORPORATE_NUMBER:
-        return _with_check_digit(12, corporate_number_check_digit, leading=True)
-    if fmt is Format.LOCAL_GOVERNMENT_CODE:
-        return _with_check_digit(5, local_government_code_check_digit, leading=False)
-    if fmt in (Format.POSTAL_CODE, Format.TOWN_CODE):
-        return _digits(7, 7)
-    return _digits(1, n)
+    # The format's own recipe (kikan_std.model.formats): a free part, then its check digit if any.
+    valid = FORMATS[fmt].valid
+    lo, hi = valid.lengths(n)
+    return st.text(valid.alphabet, min_size=lo, max_size=hi).map(valid.finish)
 
 
 def values(item: Item, spec: Spec) -> st.SearchStrategy[str]:
@@ -97,18 +82,6 @@ def values(item: Item, spec: Spec) -> st.SearchStrategy[str]:
     return st.just("")  # BLOB: not representable in CSV
 
 
-def _jutogai_atena_fixup(r: Record) -> Record:
-    # The spec's decidable 条件付き必須 (kikan_std/specs/jutogai_atena.py) must hold.
-    if r.get("代表宛名フラグ") == "1" and not r.get("名寄せ先宛名番号"):
-        r["名寄せ先宛名番号"] = "000000000000001"
-    if r.get("住所_町字コード") not in ("", "0000000", None) and not r.get("住所_町字"):
-        r["住所_町字"] = "霞が関二丁目"
-    return r
-
-
-FIXUPS: dict[str, Callable[[Record], Record]] = {"jutogai_atena": _jutogai_atena_fixup}
-"""Per spec: make a field-valid record satisfy the spec's cross-field rules."""
-
 def _spec_group(spec: str | Spec, group: str | None) -> tuple[Spec, Group]:
     sp = load_spec(spec) if isinstance(spec, str) else spec
     return sp, (sp.groups[0] if group is None else sp.group(group))
@@ -121,7 +94,8 @@ def records(spec: str | Spec, group: str | None = None) -> st.SearchStrategy[Rec
     for it in g.items:
         v = values(it, sp)
         fields[it.name] = v if it.required else st.one_of(st.just(""), v)
-    fixup = FIXUPS.get(sp.id, _identity)
+    found = edition_for(sp)
+    fixup = found.fixup if found is not None and found.fixup is not None else _identity
     return st.fixed_dictionaries(fields).map(lambda r: fixup(dict(r)))
 
 
@@ -132,8 +106,8 @@ def _identity(r: Record) -> Record:
 def broken_records(spec: str | Spec, group: str | None = None) -> st.SearchStrategy[tuple[Record, str, str]]:
     """(record, expected code, item): a valid record with one item changed to break one rule."""
     sp, g = _spec_group(spec, group)
-    triggers = TRIGGERS.get(sp.id, frozenset())
-    candidates = [it for it in g.items if it.name not in triggers and it.type is not DataType.BLOB]
+    leave = triggers(sp)
+    candidates = [it for it in g.items if it.name not in leave and it.type is not DataType.BLOB]
 
     def mutate(args: tuple[Record, Item]) -> tuple[Record, str, str] | None:
         record, it = args

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kikan_std.errors import OutputExistsError
-from kikan_std.jp.checkdigits import corporate_number_check_digit
+from kikan_std.model.formats import FORMATS
+from kikan_std.model.spec import Format
 from kikan_std.specs import load_spec
 from kikan_std.specs._taxwel import birthday
 from kikan_std.testing.generators.jumin_kiroku import iter_jumin_kiroku
@@ -88,8 +89,7 @@ def _row(header: list[str], values: dict[str, str]) -> list[str]:
 
 
 def _corporate_number(rng: random.Random) -> str:
-    base = f"{rng.randrange(10**12):012d}"
-    return str(corporate_number_check_digit(base)) + base
+    return FORMATS[Format.CORPORATE_NUMBER].valid.sample(rng)
 
 
 def _juminzei(ps: list[Person], rng: random.Random) -> Iterator[dict[str, str]]:

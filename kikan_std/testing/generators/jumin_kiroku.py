@@ -16,9 +16,11 @@ import datetime as _dt
 import random
 from collections.abc import Iterator
 
-from kikan_std.jp.checkdigits import modulus11_w2_7_check_digit, my_number_check_digit
+from kikan_std.jp.checkdigits import modulus11_w2_7_check_digit
 from kikan_std.jp.lgcodes import local_government_codes
 from kikan_std.jp.wareki import era_of
+from kikan_std.model.formats import FORMATS
+from kikan_std.model.spec import Format
 from kikan_std.specs import load_spec
 
 _SURNAMES = ("佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村", "小林", "加藤", "吉田", "山田", "芽室", "十勝")
@@ -135,8 +137,7 @@ def _person(
         name = f"{_FOREIGN_SURNAMES[surname % len(_FOREIGN_SURNAMES)]}\u3000{_FOREIGN_GIVEN[rng.randrange(7)]}"
         p["氏名"] = p["氏名_外国人ローマ字"] = name
     p["住民票コード"] = f"{rng.randrange(10**11):011d}"
-    base11 = f"{rng.randrange(10**11):011d}"
-    p["個人番号"] = base11 + str(my_number_check_digit(base11))
+    p["個人番号"] = FORMATS[Format.INDIVIDUAL_NUMBER].valid.sample(rng)
     if born_here_after is not None and birth >= born_here_after:
         became, cause = birth, _CAUSE_BIRTH
     else:
@@ -144,7 +145,7 @@ def _person(
         code, pref, city = town.other_place()
         p["転入前住所_市区町村コード"], p["転入前住所_都道府県"], p["転入前住所_市区郡町村名"] = code, pref, city
         p["転入前住所_町字"] = "本町一丁目"
-        p["転入前住所_郵便番号"] = f"{rng.randrange(10**7):07d}"
+        p["転入前住所_郵便番号"] = FORMATS[Format.POSTAL_CODE].valid.sample(rng)
     for k in ("住民となった年月日", "住所を定めた年月日", "異動年月日", "記載の異動年月日"):
         p[k] = _iso(became)
     for k in ("住民となった年月日_不詳フラグ", "住所を定めた年月日_不詳フラグ", "異動年月日_不詳フラグ",
@@ -203,7 +204,7 @@ def _history(town: _Municipality, w: _Writer, person: dict[str, str], rows: int,
                 cur["転出先住所（確定）_市区町村コード"] = code
                 cur["転出先住所（確定）_都道府県"], cur["転出先住所（確定）_市区郡町村名"] = pref, city
                 cur["転出先住所（確定）_町字"] = "中央一丁目"
-                cur["転出先住所（確定）_郵便番号"] = f"{rng.randrange(10**7):07d}"
+                cur["転出先住所（確定）_郵便番号"] = FORMATS[Format.POSTAL_CODE].valid.sample(rng)
             elif n == rows and outcome == "death":
                 cur["住民状態"], cur["除票フラグ"], cur["異動事由"] = "3", "1", _CAUSE_DEATH
                 cur["消除の事由"], cur["消除の異動年月日"] = _CAUSE_DEATH, _iso(day)
@@ -237,7 +238,7 @@ def _household(town: _Municipality, w: _Writer, max_rows: int) -> list[list[str]
         "住所_市区郡町村名": town.city,
         "住所_町字": f"{_TOWNS[town_i]}{'一二三四五'[chome - 1]}丁目",
         "住所_番地号表記": f"{rng.randrange(1, 30)}番{rng.randrange(1, 20)}号".translate(_FW),
-        "住所_郵便番号": f"{rng.randrange(10**7):07d}",
+        "住所_郵便番号": FORMATS[Format.POSTAL_CODE].valid.sample(rng),
         "除票フラグ": "0",
         "削除フラグ": "0",
         "履歴選択不可フラグ": "0",
