@@ -26,10 +26,10 @@ def test_dask_matches_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     import kikan_std.dask as kd
 
     monkeypatch.setattr(parallel, "MIN_PART_BYTES", 64 * 1024)
-    monkeypatch.setattr(kd, "_cores", lambda client: 3)  # three parts for the big file
+    monkeypatch.setattr(kd, "cluster_threads", lambda client: 3)  # three parts for the big file
     calls: list[int] = []
-    real = kd._duplicates_with_dask
-    monkeypatch.setattr(kd, "_duplicates_with_dask", lambda *a: (calls.append(len(a[2])), real(*a))[1])
+    real = kd.duplicates_with_dask
+    monkeypatch.setattr(kd, "duplicates_with_dask", lambda *a: (calls.append(len(a[2])), real(*a))[1])
     big = _defective(tmp_path, quoted_newlines=True)
     small = tmp_path / "small.csv"
     small.write_bytes(b"".join(big.read_bytes().splitlines(keepends=True)[:50]))
@@ -52,7 +52,7 @@ def test_dask_with_dataset_rules_matches_one_process(tmp_path: Path, monkeypatch
     on_dask = kd.check([p], spec="jumin_kiroku", client=client, max_findings=5)
     assert {"JUM009", "JUM011", "FLD015"} <= set(one.stats.findings_by_code)
     assert _comparable(one) == _comparable(on_dask)
-    assert calls == ["_dataset_pass"]  # split into parts, with the dataset rules in one more task
+    assert calls == ["dataset_pass"]  # split into parts, with the dataset rules in one more task
 
 
 def test_dask_deliverable_matches_the_local_run(tmp_path: Path, client) -> None:  # type: ignore[no-untyped-def]
