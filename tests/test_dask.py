@@ -8,7 +8,7 @@ import pytest
 
 import kikan_std
 from kikan_std.engine import parallel
-from tests.test_parallel import _comparable, _defective, _jumin_defective
+from tests.test_parallel import comparable, defective, jumin_defective
 
 distributed = pytest.importorskip("dask.distributed", reason="the dask extra is installed by `make test`")
 
@@ -30,13 +30,13 @@ def test_dask_matches_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     calls: list[int] = []
     real = kd.duplicates_with_dask
     monkeypatch.setattr(kd, "duplicates_with_dask", lambda *a: (calls.append(len(a[2])), real(*a))[1])
-    big = _defective(tmp_path, quoted_newlines=True)
+    big = defective(tmp_path, quoted_newlines=True)
     small = tmp_path / "small.csv"
     small.write_bytes(b"".join(big.read_bytes().splitlines(keepends=True)[:50]))
     one = kikan_std.check([big, small], spec="jutogai_atena", max_findings=7)
     on_dask = kd.check([big, small], spec="jutogai_atena", client=client, max_findings=7)
     assert one.stats.findings_by_code["KEY001"] > 7
-    assert _comparable(one) == _comparable(on_dask)
+    assert comparable(one) == comparable(on_dask)
     assert calls == [3]  # the big file went through 3 parts and Dask's groupby/merge
 
 
@@ -47,11 +47,11 @@ def test_dask_with_dataset_rules_matches_one_process(tmp_path: Path, monkeypatch
     calls: list[str] = []
     real_submit = client.submit
     monkeypatch.setattr(client, "submit", lambda fn, *a, **k: (calls.append(fn.__name__), real_submit(fn, *a, **k))[1])
-    p = _jumin_defective(tmp_path)
+    p = jumin_defective(tmp_path)
     one = kikan_std.check(p, spec="jumin_kiroku", max_findings=5)
     on_dask = kd.check([p], spec="jumin_kiroku", client=client, max_findings=5)
     assert {"JUM009", "JUM011", "FLD015"} <= set(one.stats.findings_by_code)
-    assert _comparable(one) == _comparable(on_dask)
+    assert comparable(one) == comparable(on_dask)
     assert calls == ["dataset_pass"]  # split into parts, with the dataset rules in one more task
 
 

@@ -17,7 +17,7 @@ from kikan_std._version import __version__
 from kikan_std.cli.check import cmd_check
 from kikan_std.cli.commands import cmd_explain, cmd_export, cmd_generate, cmd_spec, cmd_specs
 from kikan_std.errors import UsageError
-from kikan_std.options import MASK_KEY_ENV
+from kikan_std.options import MASK_KEY_ENV, resolve_jobs
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -50,10 +50,8 @@ _EPILOG = """\
 """
 
 
-def _jobs(value: str) -> int:
+def jobs_arg(value: str) -> int:
     """``--jobs``: a whole number of processes from 1, or ``auto`` for the CPUs this process may use."""
-    from kikan_std.options import resolve_jobs
-
     try:
         return resolve_jobs(value)
     except ValueError:
@@ -143,7 +141,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     c.add_argument(
         "--jobs",
-        type=_jobs,
+        type=jobs_arg,
         default=1,
         metavar="N",
         help="大きな CSV・成果物を N プロセスで検査（auto = 使える CPU の数。結果は 1 プロセスと同一）"
