@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import json
 import re
 import unicodedata
 from pathlib import Path
@@ -118,8 +120,6 @@ def chars_main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
         0 when every character is standard (``info`` notes allowed), 1 otherwise, 2 on bad usage or
         an unreadable file (a one-line Japanese message on ``stderr``).
     """
-    import argparse  # imported here: keep `import kikan_std.jp.chars` light
-    import json
 
     class _Parser(argparse.ArgumentParser):
         def error(self, message: str) -> NoReturn:

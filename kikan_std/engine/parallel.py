@@ -25,11 +25,9 @@ import gc
 import hashlib
 import io
 import itertools
-import multiprocessing
 import os
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -343,6 +341,10 @@ def check_in_parts(
     plan = plan_file(spec, path, display, opts, sink, dataset_rules, not_run, opts.jobs, dataset_pass=True)
     if plan is None:
         return None
+    # Imported here: process pools cost start-up time that a one-process run (the usual case) does not need.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     with ProcessPoolExecutor(max_workers=len(plan.parts) + bool(plan.dataset_rules), mp_context=ctx) as pool:
         # The dataset pass is submitted first: it reads the whole file, so it is the longest task.

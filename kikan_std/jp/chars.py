@@ -610,7 +610,7 @@ def parse_gj_table(text: str) -> frozenset[str]:
 
 @cache
 def _titles() -> dict[str, dict[str, str]]:
-    import tomllib
+    import tomllib  # only when a title is shown: importing the module stays light
 
     data = tomllib.loads((_DATA / "catalogue" / "chars.toml").read_text(encoding="utf-8"))
     return {code: dict(entry["title"]) for code, entry in data.items()}

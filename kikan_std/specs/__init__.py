@@ -17,6 +17,7 @@ from kikan_std.errors import RuleOptionError, UnknownSpecError
 from kikan_std.model.rules import DatasetRule, FileRule, RecordRule, RuleOption
 from kikan_std.model.schemas import schema_files
 from kikan_std.model.spec import Spec
+from kikan_std.model.workbook import load_workbook
 
 BUILTIN: tuple[str, ...] = (
     "jutogai_atena",
@@ -95,8 +96,6 @@ def load_spec_file(path: str | Path) -> Spec:
     """
     p = Path(path)
     if p.suffix.lower() in (".xlsx", ".xlsm"):
-        from kikan_std.model.workbook import load_workbook
-
         return load_workbook(p)
     return Spec.model_validate_json(p.read_text(encoding="utf-8"))
 

@@ -21,6 +21,8 @@ from pathlib import Path
 from kikan_std.jp.checkdigits import corporate_number_check_digit
 from kikan_std.specs import load_spec
 from kikan_std.specs._taxwel import birthday
+from kikan_std.specs.jido_teate import age_limit_month
+from kikan_std.testing.generate import write_csv
 from kikan_std.testing.generators.jumin_kiroku import iter_jumin_kiroku
 
 _LEVY_YEAR = 2026
@@ -188,8 +190,6 @@ def _month_after(d: _dt.date) -> tuple[int, int]:
 
 
 def _jido(ps: list[Person], rng: random.Random) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
-    from kikan_std.specs.jido_teate import age_limit_month
-
     receivers: list[dict[str, str]] = []
     children: list[dict[str, str]] = []
     households: dict[str, list[Person]] = {}
@@ -268,8 +268,6 @@ def _kokuho(ps: list[Person], rng: random.Random) -> tuple[list[dict[str, str]],
 
 
 def _write(path: Path, header: list[str], rows: list[list[str]]) -> None:
-    from kikan_std.testing.generate import write_csv
-
     write_csv(path, iter([header, *rows]))
 
 
