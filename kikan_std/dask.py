@@ -122,7 +122,10 @@ def check(
 
 
 def duplicates_with_dask(sink: Sink, display: str, frames: list[Any], key_items: tuple[str, ...]) -> None:
-    """KEY001 for every repeat of a key, found by Dask's groupby/merge (shuffle) across parts."""
+    """KEY001 for every repeat of a key, found by Dask's groupby/merge (shuffle) across parts.
+
+    Internal to this module (not in ``__all__``), used by :func:`check`.
+    """
     ddf = dd.from_delayed(frames, meta={"key": "string", "record": "int64", "line": "int64"})
     firsts = ddf.groupby("key").agg({"record": "min"}).reset_index().rename(columns={"record": "first_record"})
     joined = ddf.merge(firsts, on="key", how="inner")
@@ -139,12 +142,15 @@ def duplicates_with_dask(sink: Sink, display: str, frames: list[Any], key_items:
 
 
 def cluster_threads(client: Client) -> int:
-    """The threads of every worker of ``client``'s cluster: how many parts a big file is cut into."""
+    """The threads of every worker of ``client``'s cluster: how many parts a big file is cut into.
+
+    Internal to this module (not in ``__all__``); public so that tests can set the number of parts.
+    """
     info = client.scheduler_info()
     return sum(int(w.get("nthreads", 1)) for w in info.get("workers", {}).values()) or 1
 
 
-__all__ = ["DaskBackend", "check", "check_deliverable", "cluster_threads", "cross_file_with_dask", "duplicates_with_dask"]
+__all__ = ["DaskBackend", "check", "check_deliverable", "cross_file_with_dask"]
 
 
 # -- whole deliverables ---------------------------------------------------------------------------
