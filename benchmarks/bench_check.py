@@ -48,7 +48,7 @@ def char_share(path: Path, repeat: int) -> tuple[float, float]:
     Every character-check function of kikan_std.jp.chars is wrapped with a timer for this measure.
     """
     import kikan_std
-    from kikan_std import chars
+    from kikan_std.jp import chars
 
     kikan_std.check(path, spec="jutogai_atena")  # warm: the tables load once per process
     spent = [0.0]

@@ -11,6 +11,8 @@ Typical use::
 The public names are listed in ``__all__``; everything else is internal.
 """
 
+import importlib
+
 from kikan_std._version import __version__
 from kikan_std.api import check
 from kikan_std.catalogue import explain
@@ -58,7 +60,5 @@ def __getattr__(name: str) -> object:
     # ``check`` and costs ~0.1 s of start-up); the package itself is callable, so
     # ``kikan_std.reconcile(applications, beneficiaries)`` runs :func:`kikan_std.reconcile.reconcile`.
     if name == "reconcile":
-        import importlib
-
         return importlib.import_module("kikan_std.reconcile")
     raise AttributeError(f"module 'kikan_std' has no attribute {name!r}")

@@ -103,8 +103,8 @@ class _Formatter(string.Formatter):
 _FORMATTER = _Formatter()
 
 
-def _sources() -> tuple[str, dict[str, str]]:
-    """(digest, text by file name) of the catalogue's TOML files."""
+def sources() -> tuple[str, dict[str, str]]:
+    """(digest, text by file name) of the catalogue's TOML files (what :data:`PARSED_FILE` is checked against)."""
     base = resources.files("kikan_std") / "data" / "catalogue"
     texts = {f: (base / f).read_text(encoding="utf-8") for f in (*CATALOGUE_FILES, API_ERRORS_FILE)}
     h = hashlib.sha256()
@@ -115,15 +115,17 @@ def _sources() -> tuple[str, dict[str, str]]:
 
 def parsed_sources() -> str:
     """The JSON text of :data:`PARSED_FILE` for the TOML files as they are now."""
-    import tomllib
+    import tomllib  # only the docs generator and the drift test write the parsed copy
 
-    digest, texts = _sources()
+    digest, texts = sources()
     data = {"sha256": digest, "files": {f: tomllib.loads(t) for f, t in texts.items()}}
     return json.dumps(data, ensure_ascii=False, indent=0, sort_keys=False) + "\n"
 
 
-def _parsed() -> dict[str, dict[str, Any]]:
-    digest, texts = _sources()
+def parsed() -> dict[str, dict[str, Any]]:
+    """The catalogue's TOML files as data, by file name: from :data:`PARSED_FILE` when its digest
+    matches the TOML files (no TOML parsing at start-up), else parsed from the TOML text itself."""
+    digest, texts = sources()
     try:
         cached = json.loads((resources.files("kikan_std") / "data" / PARSED_FILE).read_text(encoding="utf-8"))
         if cached.get("sha256") == digest:
@@ -139,7 +141,7 @@ def _parsed() -> dict[str, dict[str, Any]]:
 def catalogue() -> dict[str, Entry]:
     """All catalogue entries keyed by code, in display order."""
     out: dict[str, Entry] = {}
-    files = _parsed()
+    files = parsed()
     for fname in CATALOGUE_FILES:
         data = files[fname]
         family = fname.removesuffix(".toml")

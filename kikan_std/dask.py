@@ -33,8 +33,18 @@ except ImportError as e:  # pragma: no cover - exercised only without the extra
     raise ImportError("kikan_std.dask needs the dask extra: pip install 'kikan-std[dask]' / dask が必要です") from e
 
 from kikan_std.deliverable import PEOPLE_COLUMNS, Task, check_file_rows
-from kikan_std.engine.file import FileRun, add_not_run, report_duplicates
-from kikan_std.engine.parallel import FilePlan, Offsets, _check_part, _dataset_pass, _PartResult, merge_parts, plan_file
+from kikan_std.deliverable import check_deliverable as _check_deliverable
+from kikan_std.engine.file import add_not_run, report_duplicates
+from kikan_std.engine.parallel import (
+    FilePlan,
+    Offsets,
+    PartResult,
+    check_part,
+    check_whole_file,
+    dataset_pass,
+    merge_parts,
+    plan_file,
+)
 from kikan_std.errors import InputNotFoundError
 from kikan_std.findings import Finding
 from kikan_std.model.spec import Spec
@@ -45,17 +55,7 @@ from kikan_std.report.model import InputInfo, Report
 from kikan_std.specs import load_spec, rules_for
 
 
-def _whole_file(spec: Spec, path: Path, display: str, opts: Options) -> tuple[_PartResult, InputInfo]:
-    """A file checked in one task (it could not be cut): its sink already holds its key findings."""
-    rules = rules_for(spec)
-    sink = Sink(cap=opts.max_findings, file_order={display: 0})
-    not_run: list[NotRun] = []
-    fr = FileRun(spec, path, display, opts, sink, rules.record_rules, rules.dataset_rules, not_run, None)
-    info = fr.run()
-    return _PartResult(sink, [], [], info.records, 0, not_run), info
-
-
-def _keys_frame(result: _PartResult, record_offset: int, line_offset: int) -> pd.DataFrame:
+def _keys_frame(result: PartResult, record_offset: int, line_offset: int) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "key": pd.Series(result.keys, dtype="string"),
@@ -96,10 +96,10 @@ def check(
     inputs: list[InputInfo] = []
 
     for p, display in resolved:
-        plan = plan_file(sp, p, display, opts, sink, rules.dataset_rules, not_run, max(2, _cores(client)),
+        plan = plan_file(sp, p, display, opts, sink, rules.dataset_rules, not_run, max(2, cluster_threads(client)),
                          dataset_pass=True)
         if plan is None:
-            future = client.submit(_whole_file, sp, p, display, opts, pure=False)
+            future = client.submit(check_whole_file, sp, p, display, opts, pure=False)
             result, info = future.result()
             sink.merge(result.sink, 0, 0)
             add_not_run(not_run, result.not_run)
@@ -107,22 +107,25 @@ def check(
             continue
         n = len(plan.parts)
         # Dataset rules (households, histories) see the whole file in order: one more task reads it for them.
-        pending = client.submit(_dataset_pass, sp, p, display, opts, pure=False) if plan.dataset_rules else None
-        futures = client.map(_check_part, [sp] * n, [p] * n, [display] * n, [opts] * n, plan.parts, pure=False)
-        results: list[_PartResult] = client.gather(futures)
+        pending = client.submit(dataset_pass, sp, p, display, opts, pure=False) if plan.dataset_rules else None
+        futures = client.map(check_part, [sp] * n, [p] * n, [display] * n, [opts] * n, plan.parts, pure=False)
+        results: list[PartResult] = client.gather(futures)
         whole = pending.result() if pending is not None else None
 
-        def duplicates(parts: Sequence[_PartResult], offsets: Offsets, plan: FilePlan = plan, display: str = display) -> None:
+        def duplicates(parts: Sequence[PartResult], offsets: Offsets, plan: FilePlan = plan, display: str = display) -> None:
             frames = [delayed(_keys_frame)(r, rec, ln) for r, (rec, ln) in zip(parts, offsets, strict=True)]
-            _duplicates_with_dask(sink, display, frames, plan.key_items)
+            duplicates_with_dask(sink, display, frames, plan.key_items)
 
         inputs.append(merge_parts(plan, results, p, display, opts, sink, not_run, duplicates, whole))
 
     return build_report(sp, opts, sink, inputs, not_run)
 
 
-def _duplicates_with_dask(sink: Sink, display: str, frames: list[Any], key_items: tuple[str, ...]) -> None:
-    """KEY001 for every repeat of a key, found by Dask's groupby/merge (shuffle) across parts."""
+def duplicates_with_dask(sink: Sink, display: str, frames: list[Any], key_items: tuple[str, ...]) -> None:
+    """KEY001 for every repeat of a key, found by Dask's groupby/merge (shuffle) across parts.
+
+    Internal to this module (not in ``__all__``), used by :func:`check`.
+    """
     ddf = dd.from_delayed(frames, meta={"key": "string", "record": "int64", "line": "int64"})
     firsts = ddf.groupby("key").agg({"record": "min"}).reset_index().rename(columns={"record": "first_record"})
     joined = ddf.merge(firsts, on="key", how="inner")
@@ -138,7 +141,11 @@ def _duplicates_with_dask(sink: Sink, display: str, frames: list[Any], key_items
     report_duplicates(sink, display, list(zip(range(len(keys)), firsts_, strict=True)), keys, refs, key_items)
 
 
-def _cores(client: Client) -> int:
+def cluster_threads(client: Client) -> int:
+    """The threads of every worker of ``client``'s cluster: how many parts a big file is cut into.
+
+    Internal to this module (not in ``__all__``); public so that tests can set the number of parts.
+    """
     info = client.scheduler_info()
     return sum(int(w.get("nthreads", 1)) for w in info.get("workers", {}).values()) or 1
 
@@ -166,7 +173,7 @@ class DaskBackend:
         return [result for result, _ in out]
 
     def cross_file(self, people: Any, registry_files: list[str]) -> list[Finding]:
-        return cross_file_with_dask(self.rows, registry_files, npartitions=max(1, _cores(self.client)))
+        return cross_file_with_dask(self.rows, registry_files, npartitions=max(1, cluster_threads(self.client)))
 
 
 def cross_file_with_dask(rows: list[list[tuple[Any, ...]]], registry_files: list[str], npartitions: int = 2) -> list[Finding]:
@@ -211,6 +218,4 @@ def cross_file_with_dask(rows: list[list[tuple[Any, ...]]], registry_files: list
 def check_deliverable(path: str | Path, *, client: Client, **options: Any) -> Report:
     """:func:`kikan_std.deliverable.check_deliverable` with the files checked on the Dask cluster of
     ``client`` and the cross-file rules computed with Dask merges; the report is the same."""
-    from kikan_std.deliverable import check_deliverable as _check
-
-    return _check(path, backend=DaskBackend(client), **options)
+    return _check_deliverable(path, backend=DaskBackend(client), **options)

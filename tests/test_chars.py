@@ -438,10 +438,11 @@ def test_cp932_only_chars() -> None:
 
 
 def test_catalogue_file_parses_and_covers_emitted_codes() -> None:
-    from kikan_std.catalogue import _entry
+    from kikan_std.catalogue import catalogue
 
     data = tomllib.loads(CATALOGUE.read_text(encoding="utf-8"))
-    entries = {code: _entry(code, raw, "chars") for code, raw in data.items()}
+    entries = {code: catalogue()[code] for code in data}
+    assert all(e.family == "chars" for e in entries.values())
     assert set(chars.CODES) <= set(entries)
     assert {"ENC001", "ENC002", "ENC003", "ENC004"} <= set(entries)
     allowed = {"item", "char", "codepoints", "position", "suggestion", "name", "encoding", "reason"}
@@ -469,7 +470,7 @@ def test_import_loads_no_table() -> None:
 
     code = (
         "import sys, kikan_std.jp.chars as c, kikan_std.jp.encodings;"
-        "print(c._mj.cache_info().currsize, c._jis.cache_info().currsize,"
+        "print(c.mj_table.cache_info().currsize, c.jis_table.cache_info().currsize,"
         " 'charset_normalizer' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -8,7 +8,7 @@ import pytest
 
 import kikan_std
 from kikan_std.engine import parallel
-from tests.test_parallel import _comparable, _defective, _jumin_defective
+from tests.test_parallel import comparable, defective, jumin_defective
 
 distributed = pytest.importorskip("dask.distributed", reason="the dask extra is installed by `make test`")
 
@@ -26,17 +26,17 @@ def test_dask_matches_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     import kikan_std.dask as kd
 
     monkeypatch.setattr(parallel, "MIN_PART_BYTES", 64 * 1024)
-    monkeypatch.setattr(kd, "_cores", lambda client: 3)  # three parts for the big file
+    monkeypatch.setattr(kd, "cluster_threads", lambda client: 3)  # three parts for the big file
     calls: list[int] = []
-    real = kd._duplicates_with_dask
-    monkeypatch.setattr(kd, "_duplicates_with_dask", lambda *a: (calls.append(len(a[2])), real(*a))[1])
-    big = _defective(tmp_path, quoted_newlines=True)
+    real = kd.duplicates_with_dask
+    monkeypatch.setattr(kd, "duplicates_with_dask", lambda *a: (calls.append(len(a[2])), real(*a))[1])
+    big = defective(tmp_path, quoted_newlines=True)
     small = tmp_path / "small.csv"
     small.write_bytes(b"".join(big.read_bytes().splitlines(keepends=True)[:50]))
     one = kikan_std.check([big, small], spec="jutogai_atena", max_findings=7)
     on_dask = kd.check([big, small], spec="jutogai_atena", client=client, max_findings=7)
     assert one.stats.findings_by_code["KEY001"] > 7
-    assert _comparable(one) == _comparable(on_dask)
+    assert comparable(one) == comparable(on_dask)
     assert calls == [3]  # the big file went through 3 parts and Dask's groupby/merge
 
 
@@ -47,12 +47,12 @@ def test_dask_with_dataset_rules_matches_one_process(tmp_path: Path, monkeypatch
     calls: list[str] = []
     real_submit = client.submit
     monkeypatch.setattr(client, "submit", lambda fn, *a, **k: (calls.append(fn.__name__), real_submit(fn, *a, **k))[1])
-    p = _jumin_defective(tmp_path)
+    p = jumin_defective(tmp_path)
     one = kikan_std.check(p, spec="jumin_kiroku", max_findings=5)
     on_dask = kd.check([p], spec="jumin_kiroku", client=client, max_findings=5)
     assert {"JUM009", "JUM011", "FLD015"} <= set(one.stats.findings_by_code)
-    assert _comparable(one) == _comparable(on_dask)
-    assert calls == ["_dataset_pass"]  # split into parts, with the dataset rules in one more task
+    assert comparable(one) == comparable(on_dask)
+    assert calls == ["dataset_pass"]  # split into parts, with the dataset rules in one more task
 
 
 def test_dask_deliverable_matches_the_local_run(tmp_path: Path, client) -> None:  # type: ignore[no-untyped-def]

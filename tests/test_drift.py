@@ -141,12 +141,12 @@ def test_parsed_catalogue_is_current_and_a_stale_copy_is_never_used(monkeypatch:
     assert parsed.read_text(encoding="utf-8") == cat.parsed_sources(), "run `make docs-gen`"
     # A TOML file edited after the JSON was written: the digest no longer matches, so the
     # catalogue comes from the TOML text itself.
-    real = cat._sources
+    real = cat.sources
 
     def edited() -> tuple[str, dict[str, str]]:
         _, texts = real()
         texts["field.toml"] = texts["field.toml"].replace('severity = "error"', 'severity = "warning"', 1)
         return "edited", texts
 
-    monkeypatch.setattr(cat, "_sources", edited)
-    assert cat._parsed()["field.toml"] != json.loads(parsed.read_text(encoding="utf-8"))["files"]["field.toml"]
+    monkeypatch.setattr(cat, "sources", edited)
+    assert cat.parsed()["field.toml"] != json.loads(parsed.read_text(encoding="utf-8"))["files"]["field.toml"]

@@ -264,9 +264,9 @@ def test_cache_of_clean_values_stays_small_when_values_never_come_back() -> None
     for chunk in range(200):
         col = [f"{chunk * 1000 + i // 3:015d}" for i in range(3000)]
         assert checker.column_clean(col)
-    assert len(checker._known) <= 21_000
+    assert checker.known_values <= 21_000
     # ...while values that do come back (codes, prefectures) stay known across chunks.
     checker = FieldChecker(item("X", "15"), None)
     for _ in range(50):
         assert checker.column_clean([f"{i:05d}" for i in range(30_000)] * 2)
-    assert len(checker._known) == 30_000
+    assert checker.known_values == 30_000

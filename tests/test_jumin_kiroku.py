@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 import kikan_std
 from kikan_std.cli import main
 from kikan_std.errors import RuleOptionError
+from kikan_std.findings import Finding
 from kikan_std.jp.lgcodes import local_government_codes
+from kikan_std.model.rules import ChunkView
 from kikan_std.report.model import Report
 from kikan_std.specs import load_spec, rules_for
 from kikan_std.specs.jumin_kiroku import era_fits, parse_zokugara, zokugara_problem
@@ -445,27 +447,41 @@ def test_store_spills_to_a_file_and_removes_it(monkeypatch: pytest.MonkeyPatch) 
     assert not os.path.exists(path)
 
 
+def _rule_findings(rule: str, columns: dict[str, list[str]], **options: str) -> list[Finding]:
+    """What the built-in record rule ``rule`` finds in one chunk holding ``columns``."""
+    spec = load_spec(SPEC)
+    check = next(r for r in rules_for(spec).record_rules if r.name == rule).check
+    n = len(next(iter(columns.values())))
+    view = ChunkView(file="f.csv", group=spec.groups[0], columns=columns, records=range(1, n + 1),
+                     lines=range(2, n + 2), options=options)
+    return list(check(view))
+
+
 @settings(max_examples=200, deadline=None)
 @given(body=st.text(alphabet="0123456789", min_size=14, max_size=14), r1=st.sampled_from([0, -1]))
 def test_fast_m11_agrees_with_checkdigits(body: str, r1: int) -> None:
+    # The rule's batch path and its one-by-one path against the reference check digit.
     from kikan_std.jp.checkdigits import modulus11_w2_7_check_digit
-    from kikan_std.specs.jumin_kiroku import _check_digit_problem
 
     cd = modulus11_w2_7_check_digit(body, remainder_one=r1)
-    for last in "0123456789":
-        got = _check_digit_problem(body + last, r1)
-        assert (got is None) == (cd is not None and int(last) == cd)
+    values = [body + last for last in "0123456789"]
+    found = _rule_findings("atena_check_digit", {"宛名番号": values},
+                           atena_check_digit_r1="reject" if r1 == -1 else "0")
+    flagged = {f.value for f in found}
+    for v in values:
+        assert (v not in flagged) == (cd is not None and int(v[-1]) == cd)
 
 
 @settings(max_examples=300, deadline=None)
 @given(d=st.dates(min_value=__import__("datetime").date(1868, 1, 25)), era=st.sampled_from("12345"))
-def test_fast_era_path_agrees_with_wareki(tmp_path_factory: pytest.TempPathFactory, d: object, era: str) -> None:
+def test_fast_era_path_agrees_with_wareki(d: object, era: str) -> None:
+    # The rule's string comparison of ISO dates against the era table of kikan_std.jp.wareki.
     from kikan_std.jp.wareki import is_valid_era_for_date
-    from kikan_std.specs.jumin_kiroku import _ERA_SPANS
 
     iso = d.isoformat()  # type: ignore[attr-defined]
-    lo, hi = _ERA_SPANS[era]
-    assert (lo <= iso <= hi) is is_valid_era_for_date(era, d)  # type: ignore[arg-type]
+    found = _rule_findings("birth_era_matches_date", {"生年月日_元号": [era], "生年月日": [iso]})
+    assert [f.code for f in found] in ([], ["JUM004"])
+    assert (not found) is is_valid_era_for_date(era, d)  # type: ignore[arg-type]
 
 
 def test_every_jum_code_has_a_conformance_case() -> None:

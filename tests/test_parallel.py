@@ -21,7 +21,7 @@ from tests.conftest import run_cli
 from tests.test_fields import ANY_VALUES
 
 
-def _defective(tmp_path: Path, rows: int = 6000, quoted_newlines: bool = False) -> Path:
+def defective(tmp_path: Path, rows: int = 6000, quoted_newlines: bool = False) -> Path:
     it = iter_jutogai_atena(rows, 5)
     header = next(it)
     data = [list(r) for r in it]
@@ -41,7 +41,7 @@ def _defective(tmp_path: Path, rows: int = 6000, quoted_newlines: bool = False) 
     return p
 
 
-def _comparable(report: kikan_std.Report) -> dict[str, object]:
+def comparable(report: kikan_std.Report) -> dict[str, object]:
     d = report.model_dump()
     d.pop("generated_at")
     return d
@@ -50,7 +50,7 @@ def _comparable(report: kikan_std.Report) -> dict[str, object]:
 @pytest.mark.parametrize("quoted_newlines", [False, True])
 def test_jobs_give_identical_reports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, quoted_newlines: bool) -> None:
     monkeypatch.setattr(parallel, "MIN_PART_BYTES", 64 * 1024)
-    p = _defective(tmp_path, quoted_newlines=quoted_newlines)
+    p = defective(tmp_path, quoted_newlines=quoted_newlines)
     assert parallel.plan_parts(p, "utf-8", 3) is not None
     spec = kikan_std.load_spec("jutogai_atena")
     sink = Sink(cap=5)
@@ -59,15 +59,15 @@ def test_jobs_give_identical_reports(tmp_path: Path, monkeypatch: pytest.MonkeyP
     one = kikan_std.check(p, spec="jutogai_atena", max_findings=5)
     many = kikan_std.check(p, spec="jutogai_atena", max_findings=5, jobs=3)
     assert one.stats.findings_by_code["KEY001"] > 5
-    assert _comparable(one) == _comparable(many)
+    assert comparable(one) == comparable(many)
     full_one = kikan_std.check(p, spec="jutogai_atena", max_findings=None)
     full_two = kikan_std.check(p, spec="jutogai_atena", max_findings=None, jobs=2)
-    assert _comparable(full_one) == _comparable(full_two)
+    assert comparable(full_one) == comparable(full_two)
 
 
 def test_cuts_never_fall_inside_quotes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "MIN_PART_BYTES", 16 * 1024)
-    p = _defective(tmp_path, quoted_newlines=True)
+    p = defective(tmp_path, quoted_newlines=True)
     plan = parallel.plan_parts(p, "utf-8", 8)
     assert plan is not None
     data = p.read_bytes()
@@ -78,7 +78,7 @@ def test_cuts_never_fall_inside_quotes(tmp_path: Path, monkeypatch: pytest.Monke
 
 def test_cli_jobs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "MIN_PART_BYTES", 64 * 1024)
-    p = _defective(tmp_path)
+    p = defective(tmp_path)
     c1, o1, _ = run_cli("check", str(p), "--spec", "jutogai_atena", "--output-format", "json")
     c2, o2, _ = run_cli("check", str(p), "--spec", "jutogai_atena", "--output-format", "json", "--jobs", "2")
     r1, r2 = json.loads(o1), json.loads(o2)
@@ -97,53 +97,53 @@ def test_cli_jobs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_jobs_values(value: str | int, expected: int) -> None:
     assert resolve_jobs(value) == expected
     if isinstance(value, str):
-        assert cli._jobs(value) == expected
+        assert cli.jobs_arg(value) == expected
 
 
 @pytest.mark.parametrize("value", [0, -2, "two", "", True])
 def test_bad_jobs_in_the_library_is_a_value_error(tmp_path: Path, value: object) -> None:
-    p = _defective(tmp_path, rows=50)
+    p = defective(tmp_path, rows=50)
     with pytest.raises(ValueError, match="jobs"):
         kikan_std.check(p, spec="jutogai_atena", jobs=value)  # type: ignore[arg-type]
 
 
 def test_jobs_auto_in_the_library(tmp_path: Path) -> None:
-    p = _defective(tmp_path, rows=50)
-    assert _comparable(kikan_std.check(p, spec="jutogai_atena", jobs="auto")) == _comparable(
+    p = defective(tmp_path, rows=50)
+    assert comparable(kikan_std.check(p, spec="jutogai_atena", jobs="auto")) == comparable(
         kikan_std.check(p, spec="jutogai_atena"))
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "two", ""])
 def test_bad_jobs_is_a_usage_error(tmp_path: Path, value: str) -> None:
-    p = _defective(tmp_path)
+    p = defective(tmp_path)
     code, _, err = run_cli("check", str(p), "--spec", "jutogai_atena", "--jobs", value)
     assert code == 2 and "--jobs" in err and "Traceback" not in err
 
 
 def test_bom_contract_is_checked_once_with_jobs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "MIN_PART_BYTES", 64 * 1024)
-    p = _defective(tmp_path)
+    p = defective(tmp_path)
     p.write_bytes(b"\xef\xbb\xbf" + p.read_bytes())
     one = kikan_std.check(p, spec="jutogai_atena", bom="forbid")
     two = kikan_std.check(p, spec="jutogai_atena", bom="forbid", jobs=2)
     assert one.stats.findings_by_code["ENC002"] == 1
-    assert _comparable(one) == _comparable(two)
+    assert comparable(one) == comparable(two)
 
 
 def test_spilled_key_index_gives_the_same_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Past KIKAN_STD_SPILL_AT keys repeats are found at the end, from the partition files: the
     report must not change, with one job or several."""
     monkeypatch.setattr(parallel, "MIN_PART_BYTES", 64 * 1024)
-    p = _defective(tmp_path)
+    p = defective(tmp_path)
     in_memory = kikan_std.check(p, spec="jutogai_atena", max_findings=None)
     assert in_memory.stats.findings_by_code["KEY001"] > 5
     monkeypatch.setenv("KIKAN_STD_SPILL_AT", "100")
     for jobs in (1, 2):
         spilled = kikan_std.check(p, spec="jutogai_atena", max_findings=None, jobs=jobs)
-        assert _comparable(spilled) == _comparable(in_memory), jobs
+        assert comparable(spilled) == comparable(in_memory), jobs
 
 
-def _jumin_defective(tmp_path: Path) -> Path:
+def jumin_defective(tmp_path: Path) -> Path:
     """A 住民記録 export breaking dataset rules (households JUM009, histories JUM011) and a field check."""
     from kikan_std.testing.generate import iter_jumin_kiroku
 
@@ -166,7 +166,7 @@ def test_jobs_with_dataset_rules_give_identical_reports(tmp_path: Path, monkeypa
     """住民記録 has dataset rules (histories, households): with --jobs they run in one more process
     over the whole file while the parts do the field checks; the report must equal --jobs 1."""
     monkeypatch.setattr(parallel, "MIN_PART_BYTES", 64 * 1024)
-    p = _jumin_defective(tmp_path)
+    p = jumin_defective(tmp_path)
     spec = kikan_std.load_spec("jumin_kiroku")
     rules = rules_for(spec)
     used = parallel.check_in_parts(spec, p, str(p), Options(jobs=2), Sink(cap=5), rules.record_rules,
@@ -175,9 +175,9 @@ def test_jobs_with_dataset_rules_give_identical_reports(tmp_path: Path, monkeypa
     one = kikan_std.check(p, spec="jumin_kiroku", max_findings=None)
     two = kikan_std.check(p, spec="jumin_kiroku", max_findings=None, jobs=2)
     assert {"JUM009", "JUM011", "FLD015"} <= set(one.stats.findings_by_code)  # dataset rules and field checks
-    assert _comparable(one) == _comparable(two)
+    assert comparable(one) == comparable(two)
     capped = kikan_std.check(p, spec="jumin_kiroku", max_findings=3, jobs=2)
-    assert _comparable(capped) == _comparable(kikan_std.check(p, spec="jumin_kiroku", max_findings=3))
+    assert comparable(capped) == comparable(kikan_std.check(p, spec="jumin_kiroku", max_findings=3))
 
 
 def test_part_keys_go_through_files_that_are_removed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -196,10 +196,10 @@ def test_part_keys_go_through_files_that_are_removed(tmp_path: Path, monkeypatch
         return real(result, offset)
 
     monkeypatch.setattr(parallel, "iter_part_keys", spy)
-    p = _defective(tmp_path)
+    p = defective(tmp_path)
     two = kikan_std.check(p, spec="jutogai_atena", max_findings=None, jobs=2)
     assert len(seen) == 2 and all(f and f.startswith(str(tmp)) for f in seen)
-    assert _comparable(two) == _comparable(kikan_std.check(p, spec="jutogai_atena", max_findings=None))
+    assert comparable(two) == comparable(kikan_std.check(p, spec="jutogai_atena", max_findings=None))
     assert list(tmp.iterdir()) == []
 
 
@@ -226,4 +226,4 @@ def test_jobs_give_identical_reports_on_any_edits(tmp_path: Path, seed: int, crl
         many = kikan_std.check(p, spec="jutogai_atena", max_findings=7, jobs=jobs)
     finally:
         parallel.MIN_PART_BYTES = saved
-    assert _comparable(one) == _comparable(many)
+    assert comparable(one) == comparable(many)

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import kikan_std
-from kikan_std.readers.csv_reader import Chunk, CsvSource, _fast_columns, iter_csv
+from kikan_std.readers.csv_reader import Chunk, CsvSource, fast_columns, iter_csv
 from tests.conftest import atena_rows, error_kind, run_cli
 
 
@@ -229,7 +229,7 @@ def _blocks(draw: st.DrawFn) -> tuple[str, int]:
 def test_fast_split_declines_or_agrees_with_the_csv_module(block: tuple[str, int]) -> None:
     """The block splitter either hands the block to csv.reader or gives exactly its rows."""
     text, ncols = block
-    fast = _fast_columns(text, ncols)
+    fast = fast_columns(text, ncols)
     if fast is None:
         return
     columns, n = fast

@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.write_bytes(data)
     print(f"{args.out}: {len(rows)} rows, {len(data)} bytes", file=sys.stderr)
     # The Ｎ fast-path class derived from the table (and JIS X 0213), stored so runs skip deriving it.
-    from kikan_std import chars
+    from kikan_std.jp import chars
 
     chars.CLEAN_N_FILE.write_text(chars.clean_n_class() + "\n", encoding="utf-8")
     print(f"{chars.CLEAN_N_FILE}: fast-path class", file=sys.stderr)

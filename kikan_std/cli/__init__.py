@@ -20,7 +20,7 @@ from kikan_std.cli.check import cmd_check
 from kikan_std.cli.commands import cmd_explain, cmd_export, cmd_generate, cmd_spec, cmd_specs
 from kikan_std.cli.exits import EXIT_INTERNAL, EXIT_USAGE, lang_of, report_error
 from kikan_std.errors import ArgumentsError
-from kikan_std.options import MASK_KEY_ENV
+from kikan_std.options import MASK_KEY_ENV, resolve_jobs
 
 Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]
 
@@ -55,10 +55,8 @@ _EPILOG = """\
 """
 
 
-def _jobs(value: str) -> int:
+def jobs_arg(value: str) -> int:
     """``--jobs``: a whole number of processes from 1, or ``auto`` for the CPUs this process may use."""
-    from kikan_std.options import resolve_jobs
-
     try:
         return resolve_jobs(value)
     except ValueError:
@@ -146,7 +144,7 @@ def _add_check(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     )
     c.add_argument(
         "--jobs",
-        type=_jobs,
+        type=jobs_arg,
         default=1,
         metavar="N",
         help="大きな CSV・成果物を N プロセスで検査（auto = 使える CPU の数。結果は 1 プロセスと同一）"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import json
 import re
 import unicodedata
 from pathlib import Path
@@ -124,8 +126,6 @@ def chars_main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _chars(argv: list[str], stdout: TextIO) -> int:
-    import argparse  # imported here: keep `import kikan_std.jp.chars` light
-    import json
 
     class _Parser(argparse.ArgumentParser):
         def error(self, message: str) -> NoReturn:

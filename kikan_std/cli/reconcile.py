@@ -16,8 +16,14 @@ from typing import Any, NoReturn, TextIO
 
 from pydantic import ValidationError
 
+from kikan_std.api import check
 from kikan_std.cli.exits import lang_of, report_error
 from kikan_std.errors import ArgumentsError, InputError, OutputError, UsageError
+from kikan_std.jp import zengin
+from kikan_std.reconcile import reconcile
+from kikan_std.reconcile.generate import DEFAULT_SEED, GenConfig, generate_files
+from kikan_std.reconcile.match import DEFAULT_THRESHOLD
+from kikan_std.reconcile.report import render_html, write_csv, write_json
 
 __all__ = ["generate_main", "reconcile_main"]
 
@@ -80,8 +86,6 @@ def _write_validated(target: Path, data: bytes) -> int:
     Raises:
         InputError: the file does not pass (with the first finding's code and record).
     """
-    from kikan_std.api import check
-
     fd, tmp_name = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".", suffix=".tmp",
                                     prefix=f".{target.name}.")
     tmp = Path(tmp_name)
@@ -103,11 +107,6 @@ def _write_validated(target: Path, data: bytes) -> int:
 
 def reconcile_main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
     """``kikan-std reconcile APPLICATIONS BENEFICIARIES [-o OUT] [--output-format json|csv|html] …``."""
-    from kikan_std.jp.zengin import TransferConfig, write_transfer_file
-    from kikan_std.reconcile import reconcile
-    from kikan_std.reconcile.match import DEFAULT_THRESHOLD
-    from kikan_std.reconcile.report import render_html, write_csv, write_json
-
     lang = lang_of(argv)
     try:
         args = _reconcile_parser().parse_args(argv)
@@ -127,7 +126,7 @@ def reconcile_main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
         config = None
         if args.transfer_config:
             try:
-                config = TransferConfig.model_validate(
+                config = zengin.TransferConfig.model_validate(
                     _load_json(args.transfer_config, ("振込依頼人の設定", "transfer configuration")))
             except ValidationError as e:
                 first = e.errors()[0]
@@ -162,7 +161,7 @@ def reconcile_main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
             if out is not stdout:
                 out.close()
         if config is not None:
-            data = write_transfer_file(result.transfer_records(), config)
+            data = zengin.write_transfer_file(result.transfer_records(), config)
             records = _write_validated(Path(args.transfer_file), data)
             print(
                 f"振込ファイル: {args.transfer_file} ({result.summary.transferable:,}件"
@@ -183,8 +182,6 @@ def reconcile_main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
 
 def generate_main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
     """``kikan-std generate-reconcile N OUT_DIR [--seed S] [--encoding utf-8|cp932]``."""
-    from kikan_std.reconcile.generate import DEFAULT_SEED, GenConfig, generate_files
-
     p = _Parser(
         prog="kikan-std generate-reconcile",
         description="突合の検証用に、異体字・住所表記・和暦などの揺れを入れた合成データを作ります"

@@ -10,23 +10,20 @@ import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import BinaryIO
 
 from kikan_std.engine.keys import KeyIndex, Refs
 from kikan_std.errors import RuleNotRun
 from kikan_std.findings import Finding
 from kikan_std.model.fields import FieldChecker
-from kikan_std.model.rules import ChunkView, DatasetRule, DatasetState, RecordRule
+from kikan_std.model.rules import ChunkView, DatasetRule, DatasetState, FileRule, RecordRule
 from kikan_std.model.spec import Group, Item, Spec
 from kikan_std.model.spill import write_batch
+from kikan_std.options import Options, ProgressFn
 from kikan_std.readers import input_format_for, open_input
 from kikan_std.readers.csv_reader import Chunk, CsvSource, RangeFile, iter_csv, open_source
-from kikan_std.report.model import InputInfo
-
-if TYPE_CHECKING:
-    pass
-from kikan_std.options import Options, ProgressFn
 from kikan_std.report.collect import NotRun, Sink
+from kikan_std.report.model import InputInfo
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +59,22 @@ def choose_group(spec: Spec, path: Path, header: Sequence[str], wanted: str | No
 
 
 class FileRun:
-    """Checks one file."""
+    """Checks one file: :meth:`run` reads it and adds its findings to ``sink``.
+
+    The keyword-only arguments serve :mod:`kikan_std.engine.parallel` (``--jobs`` and Dask):
+
+    Args:
+        part: check only this byte range of a CSV file, read with the file's header. The header's
+            findings are the whole file's (the caller reports them once, see :meth:`map_header`)
+            and the primary-key check needs the whole file, so the part's keys are collected for
+            the caller: in :attr:`part_keys` / :attr:`part_refs`, or in ``part_keys_file``.
+        part_keys_file: where a part's keys go, as length-prefixed batches of (keys, packed refs),
+            to keep a big part's memory flat (see :func:`kikan_std.engine.parallel.iter_part_keys`).
+            The caller opens and closes it.
+        fields: False for a dataset pass (the whole file read only to feed the dataset rules; the
+            field checks run in the parts).
+        rule_sink: where the rules' findings go instead of ``sink`` (a dataset pass keeps only these).
+    """
 
     def __init__(
         self,
@@ -75,6 +87,11 @@ class FileRun:
         dataset_rules: Sequence[DatasetRule],
         not_run: list[NotRun],
         progress: ProgressFn | None,
+        *,
+        part: Part | None = None,
+        part_keys_file: BinaryIO | None = None,
+        fields: bool = True,
+        rule_sink: Sink | None = None,
     ) -> None:
         self.spec = spec
         self.path = path
@@ -86,35 +103,33 @@ class FileRun:
         self.not_run = not_run
         self.progress = progress
         self.group: Group | None = None
+        """The group the file holds, known once the header is mapped."""
         self._locate: Callable[[Finding], None] | None = None
         self.source: CsvSource | None = None
+        """The opened input (statistics, header), set by :meth:`run`."""
         self._pad_keys: list[str] = []  # keys of items absent from every JSON/XML record (blank columns)
-        self.sjis_strict = False
-        # Parallel part of a CSV file: the byte range of records and the file's header. The
-        # primary-key check needs the whole file, so a part collects its keys for the caller.
-        self.part: Part | None = None
-        # A dataset pass (``--jobs`` with dataset rules): the whole file read only to feed the
-        # dataset rules, whose findings go to ``rule_sink``; field checks run in the parts.
-        self.fields = True
-        self.rule_sink: Sink | None = None
+        self._sjis_strict = False
+        self._part = part
+        self._part_keys_file = part_keys_file
+        self._fields = fields
+        self._rule_sink = rule_sink
         self.part_keys: list[str] = []
+        """A part's primary keys in record order (without ``part_keys_file``)."""
         self.part_refs: list[tuple[int, int]] = []
-        # Or, to keep a big part's memory flat, its keys go to this file as length-prefixed
-        # batches of (keys, packed refs) — see kikan_std.engine.parallel.iter_part_keys.
-        self.part_keys_file: BinaryIO | None = None
+        """(record, line) of each of :attr:`part_keys`, numbered within the part."""
 
     def run(self) -> InputInfo:
         opts = self.options
-        if self.part is None:
+        if self._part is None:
             fmt = input_format_for(self.path, opts.input_format)
             source, f, it = open_input(self.path, self.display, fmt, opts.encoding, self.spec, opts.group, opts.layout)
         else:
             source, f = open_source(self.path, self.display, opts.encoding)
-            it = iter_csv(source, RangeFile(f, self.part.start, self.part.end), header=self.part.header)
+            it = iter_csv(source, RangeFile(f, self._part.start, self._part.end), header=self._part.header)
         self.source = source
         sink = self.sink
         det = source.detection
-        self.sjis_strict = source.encoding.replace("-", "_").lower() in ("shift_jis", "sjis", "s_jis")
+        self._sjis_strict = source.encoding.replace("-", "_").lower() in ("shift_jis", "sjis", "s_jis")
         if det is not None and det.weak:
             sink.add(Finding("ENC004", file=self.display, params={
                 "encoding": det.encoding, "reason": det.reason_text(self.options.lang) or "-"}))
@@ -133,20 +148,20 @@ class FileRun:
                         sink.add(x)
                         continue
                     if mapped is None:
-                        if self.part is not None:
+                        if self._part is not None:
                             # A part's header findings are the whole file's: the caller reports them once.
                             saved, self.sink = self.sink, Sink(cap=0)
-                            mapped, col_of = self._map_header(source.header, source.header_line)
+                            mapped, col_of = self.map_header(source.header, source.header_line)
                             self.sink = saved
                         else:
-                            mapped, col_of = self._map_header(source.header, source.header_line)
+                            mapped, col_of = self.map_header(source.header, source.header_line)
                         group = self.group
                         assert group is not None
                         items_by_name = {i.name: i for i in group.items}
                         key_items = tuple(k for k in group.primary_key if k in col_of)
                         if group.primary_key and len(key_items) == len(group.primary_key):
                             key_cols = [col_of[k] for k in group.primary_key]
-                            if self.part is None and self.fields:
+                            if self._part is None and self._fields:
                                 pk_index = KeyIndex()
                         rules = [r for r in self.record_rules if r.groups is None or group.name in r.groups]
                         for dr in self.dataset_rules:
@@ -160,10 +175,10 @@ class FileRun:
                     self._check_chunk(x, mapped, col_of, key_items, items_by_name, rules, states)
                     if pk_index is not None:
                         self._check_keys(x, pk_index, key_cols, key_items)
-                    elif self.part is not None and key_cols:
+                    elif self._part is not None and key_cols:
                         keys, refs = self._keys_of(x, key_cols)
-                        if self.part_keys_file is not None:
-                            write_batch(self.part_keys_file, (list(keys), list(refs.packed())))
+                        if self._part_keys_file is not None:
+                            write_batch(self._part_keys_file, (list(keys), list(refs.packed())))
                         else:
                             self.part_keys += keys
                             self.part_refs += refs
@@ -172,7 +187,7 @@ class FileRun:
                         self.progress(self.display, source.stats.records)
                 if mapped is None and source.header:
                     # Header but no records: still report header problems.
-                    mapped, col_of = self._map_header(source.header, source.header_line)
+                    mapped, col_of = self.map_header(source.header, source.header_line)
                 if pk_index is not None:
                     report_late_duplicates(self.sink, self.display, pk_index, key_items)
                 for dr, state in states:
@@ -181,7 +196,7 @@ class FileRun:
                 if pk_index is not None:
                     pk_index.close()
         stats = source.stats
-        if self.part is None:
+        if self._part is None:
             sink.extend(bom_contract_findings(self.display, self.options.bom, stats.encoding, stats.bom, stats.bytes))
         return InputInfo(
             file=self.display,
@@ -211,7 +226,7 @@ class FileRun:
 
     def _guard(self, rule: str, fn: Callable[[], Iterable[Finding]]) -> None:
         """Run a rule; a rule that cannot run or crashes is reported, never silently skipped."""
-        sink = self.rule_sink or self.sink
+        sink = self._rule_sink or self.sink
         try:
             if self._locate is not None:
                 found = list(fn())
@@ -230,9 +245,21 @@ class FileRun:
                 self.not_run.append(NotRun(rule, self.display, reason))
                 sink.add(Finding("SYS001", file=self.display, params={"rule": rule, "reason": reason}))
 
-    def _map_header(
+    def run_file_rules(self, file_rules: Sequence[FileRule], data: bytes) -> None:
+        """Run whole-file rules over the file's bytes, each guarded like a record rule (a rule that
+        cannot run or crashes is reported as not run, never skipped)."""
+        for rule in file_rules:
+            self._guard(rule.name, functools.partial(rule.check, data, self.display))
+
+    def map_header(
         self, header: list[str], header_line: int
     ) -> tuple[list[tuple[int, Item, FieldChecker]], dict[str, int]]:
+        """Choose the file's group (sets :attr:`group`) and map the header row to its items.
+
+        Header findings (CSV003 unknown column, CSV004/CSV005 missing item, CSV006 repeated column)
+        go to the run's sink. Returns the field checker of each mapped column (position, item,
+        checker) and the column of each item by name.
+        """
         hint = self.source.group_hint if self.source is not None else None
         group = choose_group(self.spec, self.path, header, self.options.group or hint)
         self.group = group
@@ -267,7 +294,7 @@ class FileRun:
                 continue
             col_of[it.name] = pos
             cl = self.spec.code_list(it.code_list) if it.code_list is not None else None
-            checker = FieldChecker(it, cl, gj_table=self.options.gj_table, sjis_strict=self.sjis_strict)
+            checker = FieldChecker(it, cl, gj_table=self.options.gj_table, sjis_strict=self._sjis_strict)
             mapped.append((pos, it, checker))
         keyed = self.source is not None and self.source.input_format in ("json", "xml")
         for it in group.items:
@@ -278,7 +305,7 @@ class FileRun:
                     col_of[it.name] = len(header) + len(self._pad_keys)
                     self._pad_keys.append(it.romaji or it.name)
                     cl = self.spec.code_list(it.code_list) if it.code_list is not None else None
-                    checker = FieldChecker(it, cl, gj_table=self.options.gj_table, sjis_strict=self.sjis_strict)
+                    checker = FieldChecker(it, cl, gj_table=self.options.gj_table, sjis_strict=self._sjis_strict)
                     mapped.append((col_of[it.name], it, checker))
                     continue
                 code = "CSV004" if it.required else "CSV005"
@@ -298,7 +325,7 @@ class FileRun:
         columns = chunk.columns
         found: list[tuple[int, int, Finding]] = []
         key_cols = [(k, col_of[k]) for k in key_items]
-        for pos, item, checker in mapped if self.fields else ():
+        for pos, item, checker in mapped if self._fields else ():
             col = columns[pos]
             if checker.column_clean(col):
                 continue
@@ -335,7 +362,7 @@ class FileRun:
         self.sink.extend(f for _, _, f in found)
         if not rules and not states:
             return
-        assert self.group is not None  # set by _map_header before any chunk
+        assert self.group is not None  # set by map_header before any chunk
         view = ChunkView(
             file=self.display,
             group=self.group,

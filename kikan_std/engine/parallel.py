@@ -25,11 +25,9 @@ import gc
 import hashlib
 import io
 import itertools
-import multiprocessing
 import os
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -130,22 +128,28 @@ def plan_parts(path: Path, encoding: str, jobs: int) -> tuple[int, list[int]] | 
 
 
 @dataclass(slots=True)
-class _PartResult:
+class PartResult:
+    """What a worker sends back for one part of a file (or a whole file, :func:`check_whole_file`)."""
+
     sink: Sink
+    """The part's findings, numbered within the part."""
     keys: list[str]
+    """The part's primary keys in record order (empty with ``keys_file``)."""
     refs: list[tuple[int, int]]
+    """(record, line) of each key, numbered within the part."""
     records: int
     lines: int
+    """Physical lines the part holds (what later parts' line numbers are shifted by)."""
     not_run: list[NotRun]
     keys_file: str | None = None
     """With ``keys_to_file``: where the part's keys are (and ``keys`` / ``refs`` stay empty)."""
 
 
-def _check_part(spec: Spec, path: Path, display: str, opts: Options, part: Part,
-                keys_to_file: bool = False) -> _PartResult:
+def check_part(spec: Spec, path: Path, display: str, opts: Options, part: Part,
+               keys_to_file: bool = False) -> PartResult:
     """Run in a worker process: check one part with the spec's built-in record rules.
 
-    Dataset rules never run in a part: they need every record in order (see :func:`_dataset_pass`).
+    Dataset rules never run in a part: they need every record in order (see :func:`dataset_pass`).
     With ``keys_to_file`` (local workers) the part's primary keys go to a temporary file as they
     come, so neither the worker nor the caller holds a big part's keys in memory; a Dask worker
     may be on another machine, so there they come back in the result.
@@ -154,22 +158,33 @@ def _check_part(spec: Spec, path: Path, display: str, opts: Options, part: Part,
     sink = Sink(cap=opts.max_findings, file_order={display: 0})
     not_run: list[NotRun] = []
     gc.disable()  # as in run_check: chunk rows are short-lived containers
-    fr = FileRun(spec, path, display, opts, sink, rules.record_rules, (), not_run, None)
-    fr.part = part
     keys_file = None
-    if keys_to_file:
-        fd, keys_file = tempfile.mkstemp(prefix="kikan-part-keys-")
-        fr.part_keys_file = os.fdopen(fd, "wb")
-    try:
+    with contextlib.ExitStack() as stack:
+        keys_out: BinaryIO | None = None
+        if keys_to_file:
+            fd, keys_file = tempfile.mkstemp(prefix="kikan-part-keys-")
+            keys_out = stack.enter_context(os.fdopen(fd, "wb"))
+        fr = FileRun(spec, path, display, opts, sink, rules.record_rules, (), not_run, None,
+                     part=part, part_keys_file=keys_out)
         info = fr.run()
-    finally:
-        if fr.part_keys_file is not None:
-            fr.part_keys_file.close()
     assert fr.source is not None
-    return _PartResult(sink, fr.part_keys, fr.part_refs, info.records, fr.source.stats.lines, not_run, keys_file)
+    return PartResult(sink, fr.part_keys, fr.part_refs, info.records, fr.source.stats.lines, not_run, keys_file)
 
 
-def iter_part_keys(result: _PartResult, offset: int) -> Iterator[tuple[Sequence[str], Sequence[tuple[int, int]]]]:
+def check_whole_file(spec: Spec, path: Path, display: str, opts: Options) -> tuple[PartResult, InputInfo]:
+    """Run in a worker: check a file that could not be cut in one task, with the spec's built-in rules.
+
+    Its sink already holds its key findings (the result carries no keys to merge).
+    """
+    rules = rules_for(spec)
+    sink = Sink(cap=opts.max_findings, file_order={display: 0})
+    not_run: list[NotRun] = []
+    fr = FileRun(spec, path, display, opts, sink, rules.record_rules, rules.dataset_rules, not_run, None)
+    info = fr.run()
+    return PartResult(sink, [], [], info.records, 0, not_run), info
+
+
+def iter_part_keys(result: PartResult, offset: int) -> Iterator[tuple[Sequence[str], Sequence[tuple[int, int]]]]:
     """A part's (keys, refs) in order, shifted by ``offset`` (a packed ref); removes its key file."""
     if result.keys_file is None:
         refs = Refs([r << 32 | ln for r, ln in result.refs], offset)
@@ -184,7 +199,7 @@ def iter_part_keys(result: _PartResult, offset: int) -> Iterator[tuple[Sequence[
             os.unlink(result.keys_file)
 
 
-def _dataset_pass(spec: Spec, path: Path, display: str, opts: Options) -> tuple[Sink, list[NotRun]]:
+def dataset_pass(spec: Spec, path: Path, display: str, opts: Options) -> tuple[Sink, list[NotRun]]:
     """Run in a worker process: feed the whole file, in order, to the spec's dataset rules only.
 
     Beside the parts: the reader's and the header's findings are the parts' (dropped here), the
@@ -194,10 +209,8 @@ def _dataset_pass(spec: Spec, path: Path, display: str, opts: Options) -> tuple[
     kept = Sink(cap=opts.max_findings, file_order={display: 0})
     not_run: list[NotRun] = []
     gc.disable()
-    fr = FileRun(spec, path, display, opts, Sink(cap=0), (), rules.dataset_rules, not_run, None)
-    fr.fields = False
-    fr.rule_sink = kept
-    fr.run()
+    FileRun(spec, path, display, opts, Sink(cap=0), (), rules.dataset_rules, not_run, None,
+            fields=False, rule_sink=kept).run()
     return kept, not_run
 
 
@@ -255,7 +268,7 @@ def plan_file(
         return None
     rules = rules_for(spec)
     head = FileRun(spec, path, display, opts, sink, rules.record_rules, dataset_rules, not_run, None)
-    _, col_of = head._map_header(header, 1)
+    _, col_of = head.map_header(header, 1)
     key_items = tuple(k for k in group.primary_key if k in col_of)
     if len(key_items) != len(group.primary_key):
         key_items = ()  # a key column is missing (CSV004): no uniqueness check, as in one process
@@ -269,18 +282,18 @@ Offsets = list[tuple[int, int]]
 
 def merge_parts(
     plan: FilePlan,
-    results: Sequence[_PartResult],
+    results: Sequence[PartResult],
     path: Path,
     display: str,
     opts: Options,
     sink: Sink,
     not_run: list[NotRun],
-    duplicates: Callable[[Sequence[_PartResult], Offsets], None],
+    duplicates: Callable[[Sequence[PartResult], Offsets], None],
     whole: tuple[Sink, list[NotRun]] | None = None,
 ) -> InputInfo:
     """Merge the parts' results in file order; ``duplicates`` adds KEY001 over all parts' keys.
 
-    ``whole`` is what the dataset pass found (:func:`_dataset_pass`), numbered in the whole file.
+    ``whole`` is what the dataset pass found (:func:`dataset_pass`), numbered in the whole file.
     """
     records, lines = 0, plan.header_lines
     offsets: Offsets = []
@@ -328,15 +341,19 @@ def check_in_parts(
     plan = plan_file(spec, path, display, opts, sink, dataset_rules, not_run, opts.jobs, dataset_pass=True)
     if plan is None:
         return None
+    # Imported here: process pools cost start-up time that a one-process run (the usual case) does not need.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     with ProcessPoolExecutor(max_workers=len(plan.parts) + bool(plan.dataset_rules), mp_context=ctx) as pool:
         # The dataset pass is submitted first: it reads the whole file, so it is the longest task.
-        pending = pool.submit(_dataset_pass, spec, path, display, opts) if plan.dataset_rules else None
-        results = list(pool.map(_check_part, *zip(*[(spec, path, display, opts, p, True) for p in plan.parts],
+        pending = pool.submit(dataset_pass, spec, path, display, opts) if plan.dataset_rules else None
+        results = list(pool.map(check_part, *zip(*[(spec, path, display, opts, p, True) for p in plan.parts],
                                                   strict=True)))
         whole = pending.result() if pending is not None else None
 
-    def duplicates(parts: Sequence[_PartResult], offsets: Offsets) -> None:
+    def duplicates(parts: Sequence[PartResult], offsets: Offsets) -> None:
         with KeyIndex() as index:
             for r, (rec_off, line_off) in zip(parts, offsets, strict=True):
                 for keys, refs in iter_part_keys(r, rec_off << 32 | line_off):
@@ -350,3 +367,19 @@ def check_in_parts(
             if r.keys_file is not None:
                 with contextlib.suppress(OSError):
                     os.unlink(r.keys_file)
+
+
+__all__ = [
+    "MIN_PART_BYTES",
+    "FilePlan",
+    "Offsets",
+    "PartResult",
+    "check_in_parts",
+    "check_part",
+    "check_whole_file",
+    "dataset_pass",
+    "iter_part_keys",
+    "merge_parts",
+    "plan_file",
+    "plan_parts",
+]

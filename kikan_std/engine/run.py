@@ -8,26 +8,24 @@ the run is then not valid.
 
 from __future__ import annotations
 
-import functools
 import gc
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from kikan_std.engine.file import FileRun
+from kikan_std.engine.parallel import check_in_parts
 from kikan_std.errors import InputIsDirectoryError, InputNotFoundError
 from kikan_std.findings import Finding
 from kikan_std.model.rules import DatasetRule, FileRule, RecordRule
 from kikan_std.model.spec import Group, Spec
-from kikan_std.readers import input_format_for
-from kikan_std.report.model import InputInfo, Report
-
-if TYPE_CHECKING:
-    from kikan_std.report.baseline import Classifier
-from kikan_std.engine.file import FileRun
 from kikan_std.options import Options, ProgressFn
+from kikan_std.readers import input_format_for
+from kikan_std.report.baseline import Classifier
 from kikan_std.report.build import build_report
 from kikan_std.report.collect import NotRun, Sink
+from kikan_std.report.model import InputInfo, Report
+from kikan_std.specs import rules_for
 
 
 def _skipped_file_rules(spec: Spec, file_rules: Sequence[FileRule] | None) -> Sequence[FileRule]:
@@ -36,8 +34,6 @@ def _skipped_file_rules(spec: Spec, file_rules: Sequence[FileRule] | None) -> Se
         return file_rules
     if not all(g.fixed_width is not None and g.fixed_width.record_type is not None for g in spec.groups):
         return ()
-    from kikan_std.specs import rules_for
-
     return rules_for(spec).file_rules
 
 
@@ -71,9 +67,7 @@ def _check_record_types(
     runs = [FileRun(spec, path, display, replace(opts, group=g.name), sink, record_rules, dataset_rules,
                      not_run, progress) for g in groups]
     infos = [fr.run() for fr in runs]
-    data = path.read_bytes()
-    for rule in file_rules:
-        runs[-1]._guard(rule.name, functools.partial(rule.check, data, display))
+    runs[-1].run_file_rules(file_rules, path.read_bytes())
     # Every run read the whole file (records counted over all types): one input, all its groups.
     return infos[0].model_copy(update={"group": " / ".join(g.name for g in groups)})
 
@@ -106,8 +100,6 @@ def run_check(
         raise ValueError("fail_on='new' needs a baseline")
     classifier: Classifier | None = None
     if opts.baseline is not None or opts.waivers is not None:
-        from kikan_std.report.baseline import Classifier
-
         classifier = Classifier(opts.baseline, opts.waivers, opts.mask_key)
     if displays is not None and len(displays) != len(paths):
         raise ValueError("displays must name every path")
@@ -122,8 +114,6 @@ def run_check(
     inputs: list[InputInfo] = []
     multi = record_type_groups(spec, opts)
     if multi and file_rules is None:
-        from kikan_std.specs import rules_for
-
         file_rules = rules_for(spec).file_rules
     for p, display in resolved:
         if not p.exists():
@@ -143,8 +133,6 @@ def run_check(
                 info = _check_record_types(spec, p, display, replace(opts, input_format="fixed"), sink, record_rules, dataset_rules,
                                            file_rules or (), not_run, progress, multi)
             elif opts.jobs > 1 and classifier is None:
-                from kikan_std.engine.parallel import check_in_parts
-
                 info = check_in_parts(spec, p, display, opts, sink, record_rules, dataset_rules, not_run)
             if info is None:
                 fr = FileRun(spec, p, display, opts, sink, record_rules, dataset_rules, not_run, progress)

@@ -235,7 +235,8 @@ class _MJ:
 
 
 @cache
-def _mj() -> _MJ:
+def mj_table() -> _MJ:
+    """The MJ character table (``mj_chars.tsv``), read on first use and kept (importing reads no table)."""
     text = (_DATA / "mj_chars.tsv").read_text(encoding="utf-8")
     rows: dict[str, list[tuple[int, str, str, str]]] = {}
     ivs: set[str] = set()
@@ -262,7 +263,8 @@ class _JIS:
 
 
 @cache
-def _jis() -> _JIS:
+def jis_table() -> _JIS:
+    """The JIS X 0213 table (from the codec), built on first use and kept (importing builds no table)."""
     single: dict[str, str] = {}
     multi: dict[str, str] = {}
     for plane, prefix in ((1, b""), (2, b"\x8f")):
@@ -284,8 +286,8 @@ def _jis() -> _JIS:
 def _standard() -> frozenset[str]:
     """Single code points that are standard in Ｎ items (CP932 variants included)."""
     excluded = {"\u00a0", "\u00ad"}
-    jis = {c for c in _jis().single if ord(c) >= 0x80 and c not in excluded}
-    return frozenset(jis | _mj().bases)
+    jis = {c for c in jis_table().single if ord(c) >= 0x80 and c not in excluded}
+    return frozenset(jis | mj_table().bases)
 
 
 def _clean_n_chars() -> list[int]:
@@ -455,7 +457,7 @@ def _classify_n(unit: str, gj_table: frozenset[str] | None) -> tuple[str, str | 
     marks = "".join(c for c in rest if not is_selector(ord(c)))
     if marks:
         seq = base + marks
-        jis = _jis()
+        jis = jis_table()
         if seq in jis.multi:
             return (UNREGISTERED_IVS, seq) if selector else None
         composed = unicodedata.normalize("NFC", seq)
@@ -479,7 +481,7 @@ def _classify_n(unit: str, gj_table: frozenset[str] | None) -> tuple[str, str | 
     if base in _CP932_VARIANTS:
         return CP932_VARIANT, _CP932_VARIANTS[base]
     if base in _standard():
-        if selector and unit not in _mj().ivs:
+        if selector and unit not in mj_table().ivs:
             return UNREGISTERED_IVS, base
         return None
     return NOT_STANDARD, _not_standard_suggestion(base)
@@ -490,7 +492,7 @@ def _not_standard_suggestion(base: str) -> str | None:
     composed = unicodedata.normalize("NFC", base)  # CJK compatibility ideograph -> unified
     if composed != base and len(composed) == 1 and composed in _standard():
         return composed
-    rows = _mj().rows.get(base)
+    rows = mj_table().rows.get(base)
     if rows:
         for _, _, _, shrink in rows:
             for c in shrink:
@@ -608,7 +610,7 @@ def parse_gj_table(text: str) -> frozenset[str]:
 
 @cache
 def _titles() -> dict[str, dict[str, str]]:
-    import tomllib
+    import tomllib  # only when a title is shown: importing the module stays light
 
     data = tomllib.loads((_DATA / "catalogue" / "chars.toml").read_text(encoding="utf-8"))
     return {code: dict(entry["title"]) for code, entry in data.items()}
@@ -616,7 +618,7 @@ def _titles() -> dict[str, dict[str, str]]:
 
 def _mj_facts(unit: str) -> tuple[tuple[str, ...], str | None, tuple[str, ...]]:
     """(MJ numbers, JIS position, 縮退 candidates) for a character, from the MJ table."""
-    rows = _mj().rows.get(unit[0], ())
+    rows = mj_table().rows.get(unit[0], ())
     if len(unit) > 1:
         rows = tuple(r for r in rows if r[1] == unit)
     mj = tuple(f"MJ{r[0]:06d}" for r in rows)
@@ -636,7 +638,7 @@ def describe(text: str, *, gj_table: frozenset[str] | None = None) -> list[CharI
     units = split_chars(text)
     i = 0
     pos = 0
-    jis_table = _jis()
+    jis_tab = jis_table()
     while i < len(units):
         unit = units[i]
         pos += 1
@@ -649,11 +651,11 @@ def describe(text: str, *, gj_table: frozenset[str] | None = None) -> list[CharI
             pos += 1
         mj, jis, shrink = _mj_facts(unit)
         if jis is None:
-            jis = jis_table.single.get(unit) or jis_table.multi.get(unit)
+            jis = jis_tab.single.get(unit) or jis_tab.multi.get(unit)
         if p is None:
             if mj and len(unit) > 1:
                 ja, en = "MJ文字 (IVS付き)", "MJ character (IVS sequence)"
-            elif mj and all(len(r[1]) > 1 for r in _mj().rows.get(unit, ())):
+            elif mj and all(len(r[1]) > 1 for r in mj_table().rows.get(unit, ())):
                 ja = "MJ文字の基底字（字形は IVS で区別）"
                 en = "base of MJ characters (glyphs told apart by IVS)"
             elif mj:

@@ -130,7 +130,7 @@ def detect_encoding(sample: bytes) -> Detection:
     if _decodes(sample, "utf-8"):
         return Detection("utf-8", 0.9 if few else 1.0, few, "few-non-ascii" if few else None)
 
-    from charset_normalizer import from_bytes
+    from charset_normalizer import from_bytes  # only for inputs that are not UTF-8 (it is slow to import)
 
     matches = from_bytes(sample, cp_isolation=_CANDIDATES)
     best = matches.best()

@@ -388,6 +388,11 @@ class FieldChecker:
             self._known |= values  # type: ignore[arg-type]
         return True
 
+    @property
+    def known_values(self) -> int:
+        """How many values :meth:`column_clean` currently remembers as proven clean (a bounded cache)."""
+        return len(self._known)
+
     def _clean(self, values: Collection[str]) -> bool:
         if not values:
             return True

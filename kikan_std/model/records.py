@@ -3,27 +3,30 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from kikan_std.model.spec import Spec
+if TYPE_CHECKING:  # Spec calls record_model; at run time this module needs only the items' facts
+    from kikan_std.model.spec import Spec
+
+_FieldFacts = tuple[str, str, str, int | None, bool]
+"""(romaji, official name, description, maximum length or None, required) of one item."""
 
 
 @cache
-def _build(spec_json: str, group_name: str) -> type[BaseModel]:
-    spec = Spec.model_validate_json(spec_json)
-    group = spec.group(group_name)
+def _build(model_name: str, facts: tuple[_FieldFacts, ...]) -> type[BaseModel]:
     fields: dict[str, object] = {}
-    for it in group.items:
-        constraints: dict[str, object] = {"alias": it.name, "description": f"{it.id or ''} {it.type.value}({it.length})"}
-        if it.type.value not in ("9V", "S9"):
-            constraints["max_length"] = it.max_length
-        if it.required:
-            fields[it.romaji] = (str, Field(min_length=1, **constraints))  # type: ignore[call-overload]
+    for romaji, name, description, max_length, required in facts:
+        constraints: dict[str, object] = {"alias": name, "description": description}
+        if max_length is not None:
+            constraints["max_length"] = max_length
+        if required:
+            fields[romaji] = (str, Field(min_length=1, **constraints))  # type: ignore[call-overload]
         else:
-            fields[it.romaji] = (str, Field(default="", **constraints))  # type: ignore[call-overload]
+            fields[romaji] = (str, Field(default="", **constraints))  # type: ignore[call-overload]
     model: type[BaseModel] = create_model(  # type: ignore[call-overload]
-        f"{spec.id}_{group.romaji or 'record'}",
+        model_name,
         __config__=ConfigDict(populate_by_name=True, extra="forbid", str_strip_whitespace=False),
         **fields,
     )
@@ -32,4 +35,10 @@ def _build(spec_json: str, group_name: str) -> type[BaseModel]:
 
 def record_model(spec: Spec, group_name: str) -> type[BaseModel]:
     """A Pydantic model of one record of ``group_name`` (lexical strings, aliases = official names)."""
-    return _build(spec.model_dump_json(), group_name)
+    group = spec.group(group_name)
+    facts = tuple(
+        (it.romaji, it.name, f"{it.id or ''} {it.type.value}({it.length})",
+         None if it.type.value in ("9V", "S9") else it.max_length, it.required)
+        for it in group.items
+    )
+    return _build(f"{spec.id}_{group.romaji or 'record'}", facts)

@@ -20,6 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from kikan_std.errors import UnknownGroupError
+from kikan_std.model.records import record_model
 
 Provenance = Literal["official", "derived", "municipal", "modeled"]
 """How an element of a spec is known.
@@ -300,8 +301,6 @@ class Spec(BaseModel):
         works on a header-keyed row. The model checks presence and length; the full conformance
         checks are :func:`kikan_std.check`'s job.
         """
-        from kikan_std.model.records import record_model
-
         return record_model(self, self.groups[0].name if group is None else group)
 
 

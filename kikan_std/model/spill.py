@@ -17,6 +17,8 @@ import weakref
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any
 
+from kikan_std.errors import SpillThresholdError
+
 DEFAULT_SPILL_AT = 2_000_000
 """Rows or keys kept in memory before spilling, unless ``KIKAN_STD_SPILL_AT`` says otherwise."""
 
@@ -31,8 +33,6 @@ def spill_threshold() -> int:
     if not env:
         return DEFAULT_SPILL_AT
     if not (env.isascii() and env.isdigit()):
-        from kikan_std.errors import SpillThresholdError
-
         raise SpillThresholdError(value=repr(env))
     return int(env)
 

@@ -27,6 +27,9 @@ from kikan_std.errors import (
 from kikan_std.findings import Finding
 from kikan_std.model.spec import FixedWidthLayout, Group, Spec
 from kikan_std.readers.csv_reader import Chunk, CsvSource, iter_csv, open_source
+from kikan_std.readers.fixed_reader import iter_fixed
+from kikan_std.readers.json_reader import iter_json
+from kikan_std.readers.xml_reader import iter_xml
 
 INPUT_FORMATS: tuple[str, ...] = ("csv", "json", "xml", "fixed")
 """Input formats, as accepted by ``--input-format``."""
@@ -115,18 +118,12 @@ def open_input(
         source, f = open_source(path, display, lay.encoding)
         source.input_format = "fixed"
         source.group_hint = g.name
-        from kikan_std.readers.fixed_reader import iter_fixed
-
         return source, f, iter_fixed(source, f, lay, names)
     source, f = open_source(path, display, encoding)
     source.input_format = input_format
     if input_format == "json":
-        from kikan_std.readers.json_reader import iter_json
-
         return source, f, iter_json(source, f, _names(spec))
     if input_format == "xml":
-        from kikan_std.readers.xml_reader import iter_xml
-
         return source, f, iter_xml(source, f, spec, group)
     return source, f, iter_csv(source, f)
 

@@ -183,8 +183,8 @@ def _physical_lines(row: list[str]) -> int:
     return 1 + extra
 
 
-def _fast_columns(text: str, ncols: int) -> tuple[list[Sequence[str]], int] | None:
-    """Columns of a block that needs no CSV state machine, or None.
+def fast_columns(text: str, ncols: int) -> tuple[list[Sequence[str]], int] | None:
+    """Columns of a block that needs no CSV state machine, or None (the fast path of :func:`iter_csv`).
 
     Two shapes qualify: no quote character at all, or every field quoted with no other quotes
     (so no field holds a quote, a line break or needs unquoting beyond the outer quotes).
@@ -292,7 +292,7 @@ def iter_csv(source: CsvSource, f: ByteSource, header: list[str] | None = None) 
             if not text:
                 continue
 
-        fast = _fast_columns(text, ncols) if text else None
+        fast = fast_columns(text, ncols) if text else None
         if fast is not None:
             columns, n = fast
             # One block is one chunk: the block size already bounds memory, and slicing the

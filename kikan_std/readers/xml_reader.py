@@ -189,11 +189,9 @@ class _PrologGuard:
 
 @cache
 def _schema(spec_json: str, group_name: str) -> Any:
-    from lxml import etree
+    from lxml import etree  # only XML runs pay for lxml's start-up
 
-    from kikan_std.model.spec import Spec as _Spec
-
-    spec = _Spec.model_validate_json(spec_json)
+    spec = Spec.model_validate_json(spec_json)
     text = xsd(spec, spec.group(group_name), facets=False)
     return etree.XMLSchema(etree.fromstring(text.encode("utf-8"), etree.XMLParser(**PARSER_OPTIONS)))
 
@@ -210,7 +208,7 @@ def _group_for_root(spec: Spec, tag: str, wanted: str | None) -> Group | None:
 
 def iter_xml(source: CsvSource, f: BinaryIO, spec: Spec, wanted_group: str | None) -> Iterator[Chunk | Finding]:
     """Read an XML file of one group; set ``source.header`` / ``group_hint`` and yield chunks."""
-    from lxml import etree
+    from lxml import etree  # only XML runs pay for lxml's start-up
 
     name = source.display_name
     stats = source.stats

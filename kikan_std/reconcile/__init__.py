@@ -23,6 +23,7 @@ from kikan_std.findings import Finding
 from kikan_std.jp.zengin import TransferRecord
 from kikan_std.reconcile._io import APPLICATION_FIELDS, BENEFICIARY_FIELDS, Source, iter_rows
 from kikan_std.reconcile.accounts import Account, check_account, check_account_holder
+from kikan_std.reconcile.catalogue import entry as catalogue_entry
 from kikan_std.reconcile.match import (
     AMBIGUITY_MARGIN,
     DEFAULT_THRESHOLD,
@@ -159,9 +160,7 @@ class ReconcileResult(BaseModel):
 
 
 def _render(f: Finding) -> FindingOut:
-    from kikan_std.reconcile.catalogue import entry
-
-    e = entry(f.code)
+    e = catalogue_entry(f.code)
     params = {"item": f.item, "value": f.value, "record": f.record, **f.params}
     return FindingOut(
         code=f.code,

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from kikan_std.jp import wareki
 from kikan_std.jp.zengin import to_zengin_kana
+from kikan_std.reconcile.variants import fold_variants
 
 __all__ = ["GenConfig", "Household", "generate_files", "household", "iter_applications"]
 
@@ -561,8 +562,6 @@ def _fitter(encoding: str) -> Callable[[dict[str, str]], dict[str, str]]:
 
 
 def _fold_char(ch: str, encoding: str) -> str:
-    from kikan_std.reconcile.variants import fold_variants
-
     try:
         ch.encode(encoding)
         return ch

@@ -7,6 +7,8 @@ import json
 from html import escape
 from typing import TYPE_CHECKING, TextIO
 
+from kikan_std.reconcile.normalize import STEP_LABELS
+
 if TYPE_CHECKING:
     from kikan_std.reconcile import ReconcileResult
 
@@ -165,8 +167,6 @@ def render_html(result: ReconcileResult, *, title: str = "突合結果") -> str:
         for r in m.reasons:
             key = f"{r.field}: {r.step}"
             kinds[key] = kinds.get(key, 0) + 1
-    from kikan_std.reconcile.normalize import STEP_LABELS
-
     kind_rows = [
         [k.split(": ")[0], STEP_LABELS.get(k.split(": ")[1], k.split(": ")[1]), k.split(": ")[1], f"{v:,}"]
         for k, v in sorted(kinds.items(), key=lambda t: -t[1])

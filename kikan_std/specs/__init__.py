@@ -19,6 +19,7 @@ from kikan_std.errors import (
 )
 from kikan_std.model.schemas import schema_files
 from kikan_std.model.spec import Group, Spec
+from kikan_std.model.workbook import load_workbook
 from kikan_std.specs.edition import Edition, PersonColumns, RuleSet, default_person_columns
 
 BUILTIN: tuple[str, ...] = (
@@ -69,8 +70,6 @@ def load_spec_file(path: str | Path) -> Spec:
     if not p.is_file():
         raise SpecFileNotFoundError(path=path)
     if p.suffix.lower() in (".xlsx", ".xlsm"):
-        from kikan_std.model.workbook import load_workbook
-
         return load_workbook(p)
     try:
         return Spec.model_validate_json(p.read_text(encoding="utf-8"))

@@ -23,6 +23,8 @@ from kikan_std.model.formats import FORMATS
 from kikan_std.model.spec import Format
 from kikan_std.specs import load_spec
 from kikan_std.specs._taxwel import birthday
+from kikan_std.specs.jido_teate import age_limit_month
+from kikan_std.testing.generate import write_csv
 from kikan_std.testing.generators.jumin_kiroku import iter_jumin_kiroku
 
 _LEVY_YEAR = 2026
@@ -189,8 +191,6 @@ def _month_after(d: _dt.date) -> tuple[int, int]:
 
 
 def _jido(ps: list[Person], rng: random.Random) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
-    from kikan_std.specs.jido_teate import age_limit_month
-
     receivers: list[dict[str, str]] = []
     children: list[dict[str, str]] = []
     households: dict[str, list[Person]] = {}
@@ -269,8 +269,6 @@ def _kokuho(ps: list[Person], rng: random.Random) -> tuple[list[dict[str, str]],
 
 
 def _write(path: Path, header: list[str], rows: list[list[str]]) -> None:
-    from kikan_std.testing.generate import write_csv
-
     write_csv(path, iter([header, *rows]))
 
 
