@@ -55,14 +55,17 @@ def ensure_not_input(output: str | None, inputs: Sequence[str]) -> None:
             raise UsageError(f"出力先が入力ファイルと同じです（上書きしません）/ output is an input file: {output}")
 
 
-def write_output(text: str, output: str | None, stdout: TextIO) -> None:
+def write_output(text: str, output: str | None, stdout: TextIO, exact_newlines: bool = False) -> None:
+    """Write a rendered report. Text mode gives the platform's line endings (CRLF on Windows);
+    ``exact_newlines`` writes the text as rendered (the CSV ends its lines with CRLF itself, which
+    text mode on Windows would turn into CR CR LF)."""
     if output is None:
         stdout.write(text)
         return
     out = Path(output)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
+        out.write_text(text, encoding="utf-8", newline="" if exact_newlines else None)
     except OSError as e:
         raise UsageError(f"書き出せません / cannot write {output}: {e.strerror}") from None
 
@@ -302,7 +305,7 @@ def emit(report: Report, outputs: list[tuple[str, str | None]], lang: str, stdou
     from kikan_std.writers import render
 
     for fmt, path in outputs:
-        write_output(render(report, fmt, lang), path, stdout)  # type: ignore[arg-type]
+        write_output(render(report, fmt, lang), path, stdout, exact_newlines=fmt == "csv")  # type: ignore[arg-type]
     return EXIT_INVALID if report.failed else EXIT_OK
 
 
