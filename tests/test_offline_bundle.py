@@ -152,3 +152,23 @@ def test_deliverable_zip_with_japanese_names_and_long_paths(tmp_path: Path) -> N
     report = json.loads(out)
     assert report["valid"] is True and len(report["inputs"]) >= 8
     assert all(i["file"].startswith(deep + "/") for i in report["inputs"])
+
+
+def test_deliverable_zip_made_by_japanese_windows_explorer(tmp_path: Path) -> None:
+    """Explorer stores member names in CP932 without the UTF-8 flag; 表 and ソ end in the byte 0x5C."""
+    src = tmp_path / "src"
+    assert run_cli("generate", "--spec", "deliverable", "--rows", "30", "--seed", "5", "-o", str(src))[0] == 0
+    folder = "移行データ表 ソート済"
+    encoded = folder.encode("cp932")
+    assert b"\\" in encoded
+    placeholder = "Q" * len(encoded)
+    archive = tmp_path / "納品物.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for p in sorted(src.iterdir()):
+            z.write(p, f"{placeholder}/{p.name}")  # ASCII: no UTF-8 flag, as Explorer writes
+    archive.write_bytes(archive.read_bytes().replace(placeholder.encode(), encoded))
+    code, out, err = run_cli("check", str(archive), "--no-progress", "--output-format", "json")
+    assert code == 0, out + err
+    report = json.loads(out)
+    assert report["valid"] is True
+    assert {i["file"].split("/")[0] for i in report["inputs"]} == {folder}
