@@ -280,7 +280,7 @@ def _git(cwd: Path, *args: str) -> None:
 
 
 @pytest.mark.network
-def test_pre_commit_try_repo_fails_a_bad_csv_with_our_finding(tmp_path: Path, clean_csv: Path) -> None:
+def test_pre_commit_try_repo_fails_a_bad_csv_with_our_finding(tmp_path: Path) -> None:
     """``pre-commit try-repo`` clones this repository, installs the hook's environment (pip, PyPI) and runs it."""
     if shutil.which("git") is None or not (ROOT / ".git").exists():
         pytest.skip("needs git and a git checkout of kikan-std (pre-commit clones the repository)")
@@ -291,20 +291,39 @@ def test_pre_commit_try_repo_fails_a_bad_csv_with_our_finding(tmp_path: Path, cl
     _git(repo, "add", ".")
     env = ci_env(PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"), PRE_COMMIT_COLOR="never")
 
-    def try_repo() -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(BIN / "pre-commit"), "try-repo", str(ROOT), "kikan-std-jutogai-atena", "--all-files"],
-                              cwd=repo, env=env, capture_output=True, text=True, encoding="utf-8", timeout=900)
-
-    proc = try_repo()
+    proc = subprocess.run([str(BIN / "pre-commit"), "try-repo", str(ROOT), "kikan-std-jutogai-atena", "--all-files"],
+                          cwd=repo, env=env, capture_output=True, text=True, encoding="utf-8", timeout=900)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "kikan-std check --spec jutogai_atena" in proc.stdout and "Failed" in proc.stdout
     assert "exports/atena.csv:22 レコード 21 宛名番号" in proc.stdout and "KEY001" in proc.stdout
     assert "605337993159" not in proc.stdout  # masked in the hook's output too
-    shutil.copy(clean_csv, repo / "exports" / "atena.csv")
+    # (A conformant file passing a hook: test_docs_pre_commit_config_runs_as_written.)
+
+
+@pytest.mark.network
+def test_docs_pre_commit_config_runs_as_written(tmp_path: Path) -> None:
+    """The docs' .pre-commit-config.yaml, pointed at this checkout's HEAD instead of the published repository."""
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("needs git and a git checkout of kikan-std (pre-commit clones the repository)")
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True)
+    config = yaml.safe_load(example("pre-commit"))
+    config["repos"][0].update(repo=str(ROOT), rev=head.stdout.strip())
+    repo = tmp_path / "repo"
+    (repo / "exports" / "atena").mkdir(parents=True)
+    (repo / "exports" / "jumin").mkdir(parents=True)
+    shutil.copy(SAMPLE, repo / "exports" / "atena" / "atena.csv")
+    subprocess.run([BIN / "kikan-std", "generate", "--spec", "jumin_kiroku", "--rows", "50", "--encoding", "cp932",
+                    "-o", str(repo / "exports" / "jumin" / "jumin.csv")], check=True, capture_output=True)
+    (repo / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    _git(repo, "init", "-q")
     _git(repo, "add", ".")
-    proc = try_repo()
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "Passed" in proc.stdout
+    env = ci_env(PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"), PRE_COMMIT_COLOR="never")
+    proc = subprocess.run([str(BIN / "pre-commit"), "run", "--all-files"], cwd=repo, env=env, capture_output=True,
+                          text=True, encoding="utf-8", timeout=900)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    results = dict(re.findall(r"^(kikan-std check[^.]*?)\.+(Passed|Failed)$", proc.stdout, re.M))
+    assert results == {"kikan-std check --spec jutogai_atena": "Failed", "kikan-std check": "Passed"}
+    assert "exports/atena/atena.csv:22 レコード 21 宛名番号" in proc.stdout
 
 
 # --- Containerfile --------------------------------------------------------------------------------------
