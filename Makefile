@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed-stamp
 # `make lock`). pyproject.toml keeps ranges: the lock is for our environments, not for users of the library.
 LOCK   := requirements/dev.lock
 
-.PHONY: demo test lint typecheck unit docs docs-gen schemas browser-deps bench clean lock
+.PHONY: demo test lint typecheck unit docs docs-gen schemas browser-deps bench clean lock dist
 
 $(STAMP): pyproject.toml $(LOCK)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "kikan-std needs Python 3.11 or newer")'
@@ -79,6 +79,12 @@ docs-gen: $(STAMP)
 ## make schemas: regenerate schemas/report.schema.json from the Report model
 schemas: $(STAMP)
 	$(BIN)/python tools/gen_schemas.py
+
+## make dist: the offline bundle for closed networks (docs/offline.md): the wheel, a wheelhouse of every
+## runtime dependency for Linux and Windows x86-64 × CPython 3.11–3.13, install.sh / install.bat, SHA256SUMS,
+## as dist/kikan-std-<version>-offline/ and .zip. Needs PyPI (pip download).
+dist: $(STAMP)
+	$(BIN)/python packaging/build_dist.py --out dist --platforms linux,windows --pythons 3.11,3.12,3.13
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_check.py --rows 200000

@@ -146,8 +146,20 @@ def _list_dir(root: Path, found: list[Finding]) -> list[_Entry]:
     return out
 
 
-def _safe_member_name(info: zipfile.ZipInfo) -> str:
+def _member_name(info: zipfile.ZipInfo) -> str:
+    """The member's name. Without the UTF-8 flag zipfile reads a name as CP437, but Explorer on Japanese
+    Windows stores names in CP932 (where 表 and ソ end in the byte of a backslash): read those as CP932."""
     name = info.filename
+    if info.flag_bits & 0x800 or name.isascii():
+        return name
+    try:
+        return name.encode("cp437").decode("cp932")
+    except UnicodeError:
+        return name
+
+
+def _safe_member_name(info: zipfile.ZipInfo) -> str:
+    name = _member_name(info)
     if "\\" in name:  # a Windows separator would turn into a path on some extractors
         raise UnsafeArchiveError(detail=f"unsafe path in archive (backslash): {name!r}")
     pp = PurePosixPath(name)

@@ -342,8 +342,19 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         return report_error(e, lang, err)
 
 
+def _tolerant_console() -> None:
+    """On a console that cannot show every character (CP932 on Japanese Windows), print ``?`` for the
+    rest instead of failing: the report itself is complete in the files ``-o`` writes (always UTF-8)."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+        reconfigure = getattr(stream, "reconfigure", None)
+        if not encoding.startswith("utf") and reconfigure is not None:
+            reconfigure(errors="replace")
+
+
 def console_main() -> None:
     """Entry point of the ``kikan-std`` console script."""
+    _tolerant_console()
     sys.exit(main())
 
 

@@ -119,7 +119,8 @@ def write_reports(
             continue
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
+            # The CSV ends its lines with CRLF itself; text mode on Windows would make that CR CR LF.
+            path.write_text(text, encoding="utf-8", newline="" if fmt == "csv" else None)
         except OSError as e:
             raise OutputError(path=path, reason=e.strerror or type(e).__name__) from None
     return targets
