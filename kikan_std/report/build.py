@@ -47,9 +47,7 @@ def personal_items(spec: Spec) -> frozenset[str]:
     return frozenset(it.name for g in spec.groups for it in g.items if it.personal)
 
 
-def file_results(
-    inputs: Sequence[InputInfo], sink: Sink, not_run: Sequence[NotRun], spec_id: str | None = None
-) -> list[FileResult]:
+def file_results(inputs: Sequence[InputInfo], sink: Sink, not_run: Sequence[NotRun]) -> list[FileResult]:
     """One verdict per input file from the complete counts (not the stored findings)."""
     out = []
     for i in inputs:
@@ -58,7 +56,7 @@ def file_results(
         out.append(
             FileResult(
                 file=i.file,
-                spec=i.spec or spec_id,
+                spec=i.spec,
                 group=i.group,
                 records=i.records,
                 errors=errors,
@@ -137,7 +135,7 @@ def build_report(
     by_file: dict[str, dict[str, int]] = {i.file: {} for i in inputs}
     for (file, code), n in sorted(sink.by_file.items()):
         by_file.setdefault(file, {})[code] = n
-    files = file_results(inputs, sink, not_run, spec.id if spec is not None else None)
+    files = file_results(inputs, sink, not_run)
     return Report(
         tool={"name": "kikan-std", "version": __version__},
         valid=errors == 0 and not not_run,

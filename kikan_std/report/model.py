@@ -195,7 +195,9 @@ class FileResult(_Out):
     """One input file: what it was checked as and how it fared (every run, and each file of a deliverable)."""
 
     file: str
-    spec: str | None = Field(default=None, description="spec id the file was checked against")
+    spec: str | None = Field(
+        default=None, description="spec id of the file in a whole-deliverable check (else null: see the report's spec)"
+    )
     group: str | None
     records: int
     errors: int = Field(description="error findings about this file (cross-file findings included)")
