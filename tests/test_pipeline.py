@@ -12,6 +12,7 @@ import json
 import re
 import shutil
 import xml.etree.ElementTree as ET
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -145,6 +146,12 @@ def test_baseline_and_fail_on_new_on_a_folder(planted: Path, tmp_path: Path, mon
     assert code == 0 and doc["baseline"]["existing"] == 3 and doc["baseline"]["new"] == 0
     assert doc["gate"] == {"fail_on": "new", "failed": False, "failing_findings": 0, "rules_not_run": 0}
     assert {f["status"] for f in doc["findings"]} == {"existing"}
+    # the same deliverable as a zip (members at its top level) has the same member paths
+    flat = tmp_path / "v1.zip"
+    with zipfile.ZipFile(flat, "w") as zf:
+        for p in sorted(d.iterdir()):
+            zf.write(p, p.name)
+    assert run_cli("check", str(flat), "--baseline", str(old), "--fail-on", "new")[0] == 0
     # one new defect: a 生年月日 of a tax file that disagrees with 住民記録
     target = d / "kaigo_hoken__hihokensha.csv"
     lines = target.read_text(encoding="utf-8").splitlines(keepends=True)
