@@ -33,13 +33,14 @@ class Limits:
 
 @dataclass(slots=True)
 class Entry:
+    """One file of the deliverable: its path inside it, a readable copy, and what it is checked as."""
+
     display: str  # path inside the deliverable, "/"-separated
     local: Path | None  # readable copy (a folder's own file, or the temporary copy of a zip entry)
     spec: str | None = None
     group: str | None = None
     encoding: str | None = None
     expected_records: int | None = None
-
 
 
 def list_dir(root: Path, found: list[Finding]) -> list[Entry]:
