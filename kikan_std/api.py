@@ -1,24 +1,26 @@
-"""The library's entry points, one function per run: :func:`check` (files against a spec).
+"""The library's entry points, one function per run: :func:`check` (files against a spec) and
+:func:`check_deliverable` (a whole deliverable, folder or zip).
 
 The facade ``kikan_std`` re-exports them; the CLI, the pytest plugin and the web app call them here.
+Both build their options with the one builder, :mod:`kikan_std.engine.prepare`, as do the CLI (which
+passes its parsed arguments as keyword arguments) and :mod:`kikan_std.dask`.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
 from kikan_std.catalogue import Lang
+from kikan_std.deliverable import check_deliverable
+from kikan_std.engine.prepare import RuleOptions, prepare
 from kikan_std.engine.run import run_check
 from kikan_std.model.spec import FixedWidthLayout, Spec
-from kikan_std.options import DEFAULT_MASK_KEY, MASK_KEY_ENV, FailOn, Options, ProgressFn, resolve_jobs
-from kikan_std.readers import load_layout
+from kikan_std.options import FailOn, ProgressFn
 from kikan_std.report.baseline import Baseline
 from kikan_std.report.model import Report
 from kikan_std.report.waivers import Waivers
-from kikan_std.specs import load_spec, rules_for
 
 
 def check(
@@ -27,7 +29,7 @@ def check(
     *,
     encoding: str = "utf-8",
     bom: Literal["allow", "require", "forbid"] = "allow",
-    gj_table: frozenset[str] | None = None,
+    gj_table: frozenset[str] | str | Path | None = None,
     lang: Lang = "ja",
     show_values: bool = False,
     max_findings: int | None = 1000,
@@ -41,7 +43,7 @@ def check(
     input_format: str | None = None,
     layout: str | Path | FixedWidthLayout | None = None,
     jobs: int | Literal["auto"] = 1,
-    rule_options: Mapping[str, str] | None = None,
+    rule_options: RuleOptions | None = None,
 ) -> Report:
     """Check data files against a spec and return the report.
 
@@ -52,53 +54,43 @@ def check(
             ``shift_jis`` to hold a file to strict Shift_JIS (CP932-only characters are findings),
             ``auto`` to detect (the report says which was chosen; weak evidence is a warning).
         bom: The BOM contract for UTF-8 input: ``allow`` (default), ``require`` or ``forbid``.
-        gj_table: 追加文字 (GJ) characters (see :func:`kikan_std.jp.chars.parse_gj_table`).
+        gj_table: 追加文字 (GJ) characters (see :func:`kikan_std.jp.chars.parse_gj_table`), or the path
+            of a GJ table file.
         lang: Message language, ``ja`` (default) or ``en``.
         show_values: Show personal values unmasked in findings (off by default).
         max_findings: Findings stored per code (statistics stay complete); None keeps all.
         group: The group every file holds, when the spec has several and names do not tell.
         progress: Called with (file, records so far) after each chunk.
-        max_findings_total: Findings stored overall; None keeps all.
+        max_findings_total: Findings stored overall; None (the library's default) keeps all. The CLI's
+            default is 20000 (``--max-findings-total 0`` for none).
         baseline: A previous JSON report (path or loaded): findings become new / existing, and the
             report lists the fixed ones.
         waivers: A waiver file (TOML, see :mod:`kikan_std.report.waivers`) or loaded waivers.
         fail_on: ``error`` (any unwaived error fails) or ``new`` (only new ones; needs ``baseline``).
-        mask_key: Key of the masking hashes; default: ``$KIKAN_STD_MASK_KEY``, else the built-in key.
-
+        mask_key: Key of the masking hashes; default: ``$KIKAN_STD_MASK_KEY``, else the built-in key
+            (the report's ``mask_key`` says ``custom`` or ``default``). An empty key is refused.
         input_format: ``csv``, ``json``, ``xml`` or ``fixed``; default by extension
             (``.json``, ``.xml``, ``.dat``/``.fix``/``.fixed``; anything else is CSV).
+        layout: Fixed-width layout (a JSON file or a :class:`FixedWidthLayout`); default the
+            spec group's own layout.
         jobs: Processes for one big CSV file (findings identical to one process; see
             :mod:`kikan_std.engine.parallel` for when a file is checked in one process anyway);
             ``"auto"``: as many as this process may use CPUs.
-        layout: Fixed-width layout (a JSON file or a :class:`FixedWidthLayout`); default the
-            spec group's own layout.
         rule_options: Per-run switches of the spec's rules, e.g. ``{"atena_check_digit": "off"}``
             for ``jumin_kiroku`` (see the spec's docs page); unknown names are an error.
-
 
     Raises:
         UnknownSpecError: ``spec`` is not a built-in spec id.
         InputError: a file cannot be opened, the encoding or input format is unknown, or a
-            fixed-width file has no usable layout.
+            fixed-width file has no usable layout; the GJ table cannot be read.
         RuleOptionError: an unknown rule option or a value outside its choices (a ValueError).
+        UsageError: ``fail_on="new"`` without a baseline; an empty mask key; a negative cap.
         BaselineError / WaiverError: the baseline or waiver file is unreadable or malformed.
-        ValueError: ``fail_on="new"`` without a baseline; ``jobs`` neither a whole number from 1 nor ``"auto"``.
+        ValueError: ``jobs`` neither a whole number from 1 nor ``"auto"``.
     """
-    sp = load_spec(spec) if isinstance(spec, str) else spec
-    rules = rules_for(sp)
-    if isinstance(paths, str | Path):
-        paths = [paths]
-    if mask_key is None:
-        mask_key = os.environ.get(MASK_KEY_ENV) or None
-    key = DEFAULT_MASK_KEY
-    if mask_key is not None:
-        key = mask_key.encode("utf-8") if isinstance(mask_key, str) else mask_key
-    if baseline is not None and not isinstance(baseline, Baseline):
-        baseline = Baseline.load(baseline, key)
-    if waivers is not None and not isinstance(waivers, Waivers):
-        waivers = Waivers.load(waivers)
-    lay = load_layout(layout) if isinstance(layout, str | Path) else layout
-    opts = Options(
+    run = prepare(
+        spec,
+        rule_options=rule_options,
         encoding=encoding,
         bom=bom,
         gj_table=gj_table,
@@ -107,17 +99,17 @@ def check(
         max_findings=max_findings,
         group=group,
         max_findings_total=max_findings_total,
-        mask_key=key,
-        mask_key_custom=mask_key is not None,
         baseline=baseline,
         waivers=waivers,
         fail_on=fail_on,
+        mask_key=mask_key,
         input_format=input_format,
-        layout=lay,
-        jobs=resolve_jobs(jobs),
-        rule_options=rules.resolve_options(rule_options),
+        layout=layout,
+        jobs=jobs,
     )
-    return run_check(paths, sp, rules.record_rules, rules.dataset_rules, opts, progress)
+    if isinstance(paths, str | Path):
+        paths = [paths]
+    return run_check(paths, run.spec, run.rules.record_rules, run.rules.dataset_rules, run.options, progress)
 
 
-__all__ = ["check"]
+__all__ = ["check", "check_deliverable"]

@@ -19,7 +19,6 @@ file system or object storage mounted alike).
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -32,7 +31,7 @@ try:
 except ImportError as e:  # pragma: no cover - exercised only without the extra
     raise ImportError("kikan_std.dask needs the dask extra: pip install 'kikan-std[dask]' / dask が必要です") from e
 
-from kikan_std.deliverable import PEOPLE_COLUMNS, Task, check_file_rows
+from kikan_std.deliverable import PEOPLE_COLUMNS, FileOutcome, Task, check_file_rows
 from kikan_std.deliverable import check_deliverable as _check_deliverable
 from kikan_std.engine.file import add_not_run, report_duplicates
 from kikan_std.engine.parallel import (
@@ -40,11 +39,12 @@ from kikan_std.engine.parallel import (
     Offsets,
     PartResult,
     check_part,
-    check_whole_file,
     dataset_pass,
     merge_parts,
     plan_file,
 )
+from kikan_std.engine.prepare import prepare
+from kikan_std.engine.run import collect
 from kikan_std.errors import InputNotFoundError
 from kikan_std.findings import Finding
 from kikan_std.model.spec import Spec
@@ -52,7 +52,20 @@ from kikan_std.options import Options
 from kikan_std.report.build import build_report
 from kikan_std.report.collect import NotRun, Sink
 from kikan_std.report.model import InputInfo, Report
-from kikan_std.specs import load_spec, rules_for
+from kikan_std.specs import rules_for
+
+
+def whole_file_task(spec: Spec, path: Path, display: str, opts: Options) -> tuple[PartResult, InputInfo]:
+    """A file checked in one task (it could not be cut): its sink already holds its key findings.
+
+    It goes through the engine's own per-file path (:func:`kikan_std.engine.run.collect`), so a file
+    of a spec with whole-file rules (全銀 総合振込: record order, trailer totals) gets them too.
+    """
+    rules = rules_for(spec)
+    sink = Sink(cap=opts.max_findings, file_order={display: 0})
+    inputs, not_run = collect([path], spec, rules.record_rules, rules.dataset_rules, opts, sink, None, [display])
+    info = inputs[0]
+    return PartResult(sink, [], [], info.records, 0, not_run), info
 
 
 def _keys_frame(result: PartResult, record_offset: int, line_offset: int) -> pd.DataFrame:
@@ -65,6 +78,11 @@ def _keys_frame(result: PartResult, record_offset: int, line_offset: int) -> pd.
     )
 
 
+_DASK_OPTIONS = frozenset({"encoding", "bom", "gj_table", "lang", "show_values", "max_findings", "max_findings_total",
+                           "group", "mask_key", "input_format", "layout", "rule_options"})
+"""The options of :func:`kikan_std.check` the Dask path takes (no baselines, waivers or local processes)."""
+
+
 def check(
     paths: str | Path | Sequence[str | Path],
     spec: str | Spec,
@@ -75,17 +93,22 @@ def check(
     """Check ``paths`` against ``spec`` on the Dask cluster of ``client``.
 
     Options are those of :func:`kikan_std.check` that apply to a run without baselines or
-    waivers (encoding, bom, lang, show_values, max_findings, max_findings_total, group, …).
+    waivers (encoding, bom, gj_table, lang, show_values, max_findings, max_findings_total, group,
+    mask_key, input_format, layout, rule_options), built by the same builder
+    (:func:`kikan_std.engine.prepare.prepare`): the mask key falls back to ``$KIKAN_STD_MASK_KEY``,
+    rule options are validated and defaulted.
+
+    Raises:
+        TypeError: an option this path does not take (baseline, waivers, fail_on, jobs, progress).
+        and what :func:`kikan_std.check` raises for bad options.
     """
-    sp = load_spec(spec) if isinstance(spec, str) else spec
-    if isinstance(paths, str | Path):
-        paths = [paths]
-    allowed = {f.name for f in dataclasses.fields(Options)} - {"baseline", "waivers", "fail_on", "jobs"}
-    unknown = set(options) - allowed
+    unknown = set(options) - _DASK_OPTIONS
     if unknown:
         raise TypeError(f"unsupported options for the Dask path: {sorted(unknown)}")
-    opts = Options(**options)
-    rules = rules_for(sp)
+    run = prepare(spec, **options)
+    sp, rules, opts = run.spec, run.rules, run.options
+    if isinstance(paths, str | Path):
+        paths = [paths]
     resolved = [(Path(p), str(p)) for p in paths]
     for p, display in resolved:
         if not p.exists():
@@ -99,7 +122,7 @@ def check(
         plan = plan_file(sp, p, display, opts, sink, rules.dataset_rules, not_run, max(2, cluster_threads(client)),
                          dataset_pass=True)
         if plan is None:
-            future = client.submit(check_whole_file, sp, p, display, opts, pure=False)
+            future = client.submit(whole_file_task, sp, p, display, opts, pure=False)
             result, info = future.result()
             sink.merge(result.sink, 0, 0)
             add_not_run(not_run, result.not_run)
@@ -163,12 +186,12 @@ class DaskBackend:
         self.client = client
         self.rows: list[list[tuple[Any, ...]]] = []
 
-    def run_files(self, tasks: list[Task], people: Any, tmp: Path, progress: Any) -> list[Report | str]:
+    def run_files(self, tasks: list[Task], people: Any, tmp: Path, progress: Any) -> list[FileOutcome]:
         futures = [
             self.client.submit(check_file_rows, spec_id, e.local, e.display, opts, pure=False)
             for e, spec_id, opts in tasks
         ]
-        out: list[tuple[Report | str, list[tuple[Any, ...]]]] = self.client.gather(futures)
+        out: list[tuple[FileOutcome, list[tuple[Any, ...]]]] = self.client.gather(futures)
         self.rows = [rows for _, rows in out]
         return [result for result, _ in out]
 
@@ -216,6 +239,7 @@ def cross_file_with_dask(rows: list[list[tuple[Any, ...]]], registry_files: list
 
 
 def check_deliverable(path: str | Path, *, client: Client, **options: Any) -> Report:
-    """:func:`kikan_std.deliverable.check_deliverable` with the files checked on the Dask cluster of
-    ``client`` and the cross-file rules computed with Dask merges; the report is the same."""
+    """:func:`kikan_std.check_deliverable` with the files checked on the Dask cluster of ``client`` and
+    the cross-file rules computed with Dask merges; the options and the report are the same (the
+    options go through the same builder: mask key, baseline, waivers, rule options)."""
     return _check_deliverable(path, backend=DaskBackend(client), **options)

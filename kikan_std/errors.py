@@ -12,7 +12,7 @@ usage or input problem (exit 2); anything else is an internal error (exit 3).
     │   ├── ArgumentsError             the command line does not parse
     │   ├── RuleOptionError            a rule option value outside its choices (also a ValueError)
     │   │   ├── UnknownRuleOptionError no rule option of that name
-    │   │   └── RuleOptionSpecError    rule options for a spec that is not built in
+    │   │   └── RuleOptionSpecError    rule options for a spec that is not built in (or not this run's)
     │   ├── UnknownGroupError          no group of the spec has that name (also a KeyError)
     │   ├── UnknownCodeError           no finding code of that name (also a KeyError)
     │   ├── UnknownOutputFormatError   no writer of that name (also a ValueError)
@@ -74,8 +74,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "bad value for rule option {option}: {value} ({choices})"),
     "unknown_rule_option": ("未知の規則オプションです: {options}（使えるもの: {known}）",
                             "unknown rule option: {options} (known: {known})"),
-    "rule_option_unknown_spec": ("規則オプションの仕様が組み込みにありません: {spec_id}",
-                                 "rule options for an unknown spec: {spec_id}"),
+    "rule_option_unknown_spec": ("規則オプションの仕様が組み込みにないか、この検査の仕様ではありません: {spec_id}",
+                                 "rule options for a spec that is not built in or not this run's: {spec_id}"),
     "unknown_group": ("グループが見つかりません: {group}", "unknown group: {group}"),
     "unknown_code": ("指摘コードが見つかりません: {code}", "unknown code: {code}"),
     "unknown_output_format": ("未知の出力形式です: {format}（{choices} のいずれか）",

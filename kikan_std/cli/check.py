@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from kikan_std.errors import UsageError
-from kikan_std.options import MASK_KEY_ENV
 from kikan_std.writers import report_targets, write_reports
 
 if TYPE_CHECKING:
     from kikan_std.model.spec import Spec
+    from kikan_std.report.model import Report
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -53,90 +53,65 @@ def ensure_not_input(output: str | Path | None, inputs: Sequence[str]) -> None:
             raise UsageError(f"出力先が入力ファイルと同じです（上書きしません）/ output is an input file: {output}")
 
 
-def mask_key_of(args: argparse.Namespace) -> tuple[bytes, bool]:
-    from kikan_std.options import DEFAULT_MASK_KEY
+def run_kwargs(args: argparse.Namespace, lang: str) -> dict[str, object]:
+    """The library's keyword arguments from the parsed command line (the CLI's own notation undone:
+    ``0`` = no cap; ``--max-findings-total`` defaults to 20000 here, unlike the library)."""
+    if args.max_findings < 0 or args.max_findings_total < 0:
+        raise UsageError("--max-findings / --max-findings-total は 0 以上 / must be >= 0")
+    return {
+        "encoding": args.encoding,
+        "bom": args.bom,
+        "gj_table": args.gj_table,
+        "lang": lang,
+        "show_values": args.show_values,
+        "max_findings": args.max_findings or None,
+        "max_findings_total": args.max_findings_total or None,
+        "baseline": args.baseline,
+        "waivers": args.waivers,
+        "fail_on": args.fail_on,
+        "mask_key": args.mask_key,
+        "jobs": args.jobs,
+        "rule_options": parse_rule_options(args.rule_option),
+    }
 
-    key = args.mask_key if args.mask_key is not None else os.environ.get(MASK_KEY_ENV)
-    if key is None:
-        return DEFAULT_MASK_KEY, False
-    if key == "":
-        raise UsageError(f"--mask-key / {MASK_KEY_ENV} が空です / the mask key is empty")
-    return key.encode("utf-8"), True
+
+def warn_capped_baseline(report: Report, stderr: TextIO) -> None:
+    if report.baseline is not None and report.baseline.baseline_capped:
+        stderr.write(
+            "kikan-std: 注意: ベースラインは保存件数の上限で打ち切られています。"
+            "上限を超えた指摘は新規と判定されます"
+            "（ベースラインは --max-findings 0 --max-findings-total 0 で作成してください）"
+            " / warning: the baseline is "
+            "capped; findings beyond its cap count as new\n"
+        )
 
 
 def cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from kikan_std.engine.run import run_check
-    from kikan_std.options import Options
-    from kikan_std.readers import load_layout
-    from kikan_std.report.baseline import Baseline
-    from kikan_std.report.waivers import Waivers
-    from kikan_std.specs import load_spec, rules_for
+    from kikan_std.api import check
 
     lang = lang_of(args)
     if args.spec is None and args.spec_file is None:
         return cmd_check_deliverable(args, stdout, stderr)
-    spec = load_spec_file(args.spec_file) if args.spec_file is not None else load_spec(args.spec)
-    if args.max_findings < 0 or args.max_findings_total < 0:
-        raise UsageError("--max-findings / --max-findings-total は 0 以上 / must be >= 0")
+    if args.spec_file is not None:
+        spec: Spec | str = load_spec_file(args.spec_file)
+    else:
+        spec = args.spec
+    kwargs = run_kwargs(args, lang)
     outputs = report_targets(args.output_format, args.output)
     for _, path in outputs:
         ensure_not_input(path, args.paths)
-    if args.fail_on == "new" and args.baseline is None:
-        raise UsageError("--fail-on new には --baseline が必要です / --fail-on new needs --baseline")
-    mask_key, custom_key = mask_key_of(args)
-    baseline = waivers = None
     if args.baseline is not None:
         ensure_not_output(args.baseline, outputs)
-        baseline = Baseline.load(args.baseline, mask_key)
-        if baseline.capped:
-            stderr.write(
-                "kikan-std: 注意: ベースラインは保存件数の上限で打ち切られています。"
-                "上限を超えた指摘は新規と判定されます"
-                "（ベースラインは --max-findings 0 --max-findings-total 0 で作成してください）"
-                " / warning: the baseline is "
-                "capped; findings beyond its cap count as new\n"
-            )
-    if args.waivers is not None:
-        waivers = Waivers.load(args.waivers)
-    gj_table = None
-    if args.gj_table is not None:
-        from kikan_std.jp.chars import parse_gj_table
-
-        try:
-            gj_table = parse_gj_table(Path(args.gj_table).read_text(encoding="utf-8"))
-        except OSError as e:
-            raise UsageError(f"GJ 表を読めません / cannot read GJ table {args.gj_table}: {e.strerror}") from None
-        except ValueError as e:
-            raise UsageError(f"GJ 表の形式が違います / bad GJ table {args.gj_table}: {e}") from None
-    rule_options = parse_rule_options(args.rule_option)
     progress = None
     if not args.no_progress and stderr.isatty():
         progress = Progress(stderr, lang)
-    rules = rules_for(spec)
     try:
-        options = Options(
-            encoding=args.encoding,
-            bom=args.bom,
-            gj_table=gj_table,
-            lang=lang,  # type: ignore[arg-type]
-            show_values=args.show_values,
-            max_findings=args.max_findings or None,
-            max_findings_total=args.max_findings_total or None,
-            group=args.group,
-            mask_key=mask_key,
-            mask_key_custom=custom_key,
-            baseline=baseline,
-            waivers=waivers,
-            fail_on=args.fail_on,
-            jobs=args.jobs,
-            input_format=args.input_format,
-            layout=None if args.layout is None else load_layout(args.layout),
-            rule_options=rules.resolve_options(rule_options),
-        )
-        report = run_check(args.paths, spec, rules.record_rules, rules.dataset_rules, options, progress)
+        report = check(args.paths, spec, group=args.group, input_format=args.input_format, layout=args.layout,
+                       progress=progress, **kwargs)  # type: ignore[arg-type]
     finally:
         if progress is not None:
             progress.done()
+    warn_capped_baseline(report, stderr)
     write_reports(report, args.output_format, args.output, lang=lang, stdout=stdout)  # type: ignore[arg-type]
     return EXIT_INVALID if report.failed else EXIT_OK
 
@@ -168,7 +143,7 @@ def parse_rule_options(given: Sequence[str]) -> dict[str, str]:
 
 def cmd_check_deliverable(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     """``check PATH`` without ``--spec``: PATH is a whole deliverable (folder or zip)."""
-    from kikan_std.deliverable import check_deliverable
+    from kikan_std.api import check_deliverable
 
     lang = lang_of(args)
     if len(args.paths) != 1 or not (Path(args.paths[0]).is_dir() or args.paths[0].lower().endswith(".zip")):
@@ -176,42 +151,23 @@ def cmd_check_deliverable(args: argparse.Namespace, stdout: TextIO, stderr: Text
             "--spec を指定してください（--spec なしで検査できるのは成果物一式のフォルダか .zip 1つ）/ "
             "--spec is required unless PATH is one deliverable folder or .zip"
         )
-    if args.max_findings < 0:
-        raise UsageError("--max-findings は 0 以上 / must be >= 0")
-    unsupported = [flag for flag, given in (("--group", args.group is not None), ("--baseline", args.baseline is not None),
-                                            ("--waivers", args.waivers is not None), ("--layout", args.layout is not None),
+    unsupported = [flag for flag, given in (("--group", args.group is not None), ("--layout", args.layout is not None),
                                             ("--input-format", args.input_format is not None)) if given]
     if unsupported:
         raise UsageError(f"成果物一式では使えないオプション / not supported for a deliverable: {', '.join(unsupported)}")
+    kwargs = run_kwargs(args, lang)
     outputs = report_targets(args.output_format, args.output)
     for _, path in outputs:
         ensure_not_input(path, args.paths)
-    # NAME=VALUE applies to every spec that has the option; SPEC:NAME=VALUE to one spec.
-    from kikan_std.specs import BUILTIN, load_spec, rules_for
-
-    per_spec: dict[str, dict[str, str]] = {}
-    for name, value in parse_rule_options(args.rule_option).items():
-        sid, sep, opt = name.rpartition(":")
-        targets = [sid] if sep else [s for s in BUILTIN if any(o.name == opt for o in rules_for(load_spec(s)).options)]
-        if not targets:
-            raise UsageError(f"未知の規則オプション / unknown rule option: {name}")
-        for t in targets:
-            per_spec.setdefault(t, {})[opt] = value
+    if args.baseline is not None:
+        ensure_not_output(args.baseline, outputs)
     progress = Progress(stderr, lang) if not args.no_progress and stderr.isatty() else None
     try:
-        report = check_deliverable(
-            args.paths[0],
-            encoding=args.encoding,
-            lang=lang,  # type: ignore[arg-type]
-            show_values=args.show_values,
-            max_findings=args.max_findings or None,
-            progress=progress,
-            rule_options=per_spec,
-            jobs=args.jobs,
-        )
+        report = check_deliverable(args.paths[0], progress=progress, **kwargs)  # type: ignore[arg-type]
     finally:
         if progress is not None:
             progress.done()
+    warn_capped_baseline(report, stderr)
     write_reports(report, args.output_format, args.output, lang=lang, stdout=stdout)  # type: ignore[arg-type]
     return EXIT_INVALID if report.failed else EXIT_OK
 

@@ -129,7 +129,7 @@ def plan_parts(path: Path, encoding: str, jobs: int) -> tuple[int, list[int]] | 
 
 @dataclass(slots=True)
 class PartResult:
-    """What a worker sends back for one part of a file (or a whole file, :func:`check_whole_file`)."""
+    """What a worker sends back for one part of a file (or a whole file: :func:`kikan_std.dask.whole_file_task`)."""
 
     sink: Sink
     """The part's findings, numbered within the part."""
@@ -169,19 +169,6 @@ def check_part(spec: Spec, path: Path, display: str, opts: Options, part: Part,
         info = fr.run()
     assert fr.source is not None
     return PartResult(sink, fr.part_keys, fr.part_refs, info.records, fr.source.stats.lines, not_run, keys_file)
-
-
-def check_whole_file(spec: Spec, path: Path, display: str, opts: Options) -> tuple[PartResult, InputInfo]:
-    """Run in a worker: check a file that could not be cut in one task, with the spec's built-in rules.
-
-    Its sink already holds its key findings (the result carries no keys to merge).
-    """
-    rules = rules_for(spec)
-    sink = Sink(cap=opts.max_findings, file_order={display: 0})
-    not_run: list[NotRun] = []
-    fr = FileRun(spec, path, display, opts, sink, rules.record_rules, rules.dataset_rules, not_run, None)
-    info = fr.run()
-    return PartResult(sink, [], [], info.records, 0, not_run), info
 
 
 def iter_part_keys(result: PartResult, offset: int) -> Iterator[tuple[Sequence[str], Sequence[tuple[int, int]]]]:
@@ -376,7 +363,6 @@ __all__ = [
     "PartResult",
     "check_in_parts",
     "check_part",
-    "check_whole_file",
     "dataset_pass",
     "iter_part_keys",
     "merge_parts",

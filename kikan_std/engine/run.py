@@ -12,6 +12,7 @@ import gc
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kikan_std.engine.file import FileRun
 from kikan_std.engine.parallel import check_in_parts
@@ -21,11 +22,13 @@ from kikan_std.model.rules import DatasetRule, FileRule, RecordRule
 from kikan_std.model.spec import Group, Spec
 from kikan_std.options import Options, ProgressFn
 from kikan_std.readers import input_format_for
-from kikan_std.report.baseline import Classifier
 from kikan_std.report.build import build_report
 from kikan_std.report.collect import NotRun, Sink
 from kikan_std.report.model import InputInfo, Report
 from kikan_std.specs import rules_for
+
+if TYPE_CHECKING:
+    from kikan_std.report.baseline import Classifier
 
 
 def _skipped_file_rules(spec: Spec, file_rules: Sequence[FileRule] | None) -> Sequence[FileRule]:
@@ -72,44 +75,46 @@ def _check_record_types(
     return infos[0].model_copy(update={"group": " / ".join(g.name for g in groups)})
 
 
-def run_check(
-    paths: Sequence[str | Path],
-    spec: Spec,
-    record_rules: Sequence[RecordRule] = (),
-    dataset_rules: Sequence[DatasetRule] = (),
-    options: Options | None = None,
-    progress: ProgressFn | None = None,
-    displays: Sequence[str] | None = None,
-    file_rules: Sequence[FileRule] | None = None,
-) -> Report:
-    """Check ``paths`` against ``spec`` and return the report.
-
-    ``displays`` names the files in findings and the report instead of their paths (one per path),
-    e.g. the member name of a file taken out of a zip archive into a temporary directory.
-
-    A fixed-width file of a spec whose groups are record types (:func:`record_type_groups`) is
-    checked once per group, then by ``file_rules`` once (None: the spec's built-in file rules, so
-    a caller cannot leave out the record-order and total checks by accident).
-
-    Raises:
-        InputError: a file cannot be opened or the encoding is unknown (usage problem).
-        UnknownGroupError: ``options.group`` is not a group of the spec (also a KeyError).
-    """
-    opts = options or Options()
-    if opts.fail_on == "new" and opts.baseline is None:
-        raise ValueError("fail_on='new' needs a baseline")
-    classifier: Classifier | None = None
-    if opts.baseline is not None or opts.waivers is not None:
-        classifier = Classifier(opts.baseline, opts.waivers, opts.mask_key)
-    if displays is not None and len(displays) != len(paths):
-        raise ValueError("displays must name every path")
-    resolved = [(Path(p), str(p) if displays is None else displays[n]) for n, p in enumerate(paths)]
-    sink = Sink(
+def new_sink(opts: Options, displays: Sequence[str], classifier: Classifier | None = None) -> Sink:
+    """The sink of a run over files named ``displays`` (in input order), capped as ``opts`` says."""
+    return Sink(
         cap=opts.max_findings,
         total_cap=opts.max_findings_total,
         classifier=classifier,
-        file_order={display: i for i, (_, display) in enumerate(resolved)},
+        file_order={display: i for i, display in enumerate(displays)},
     )
+
+
+def classifier_of(opts: Options) -> Classifier | None:
+    """The baseline/waiver classifier of a run, or None when it has neither."""
+    if opts.fail_on == "new" and opts.baseline is None:
+        raise ValueError("fail_on='new' needs a baseline")
+    if opts.baseline is None and opts.waivers is None:
+        return None
+    from kikan_std.report.baseline import Classifier
+
+    return Classifier(opts.baseline, opts.waivers, opts.mask_key)
+
+
+def collect(
+    paths: Sequence[str | Path],
+    spec: Spec,
+    record_rules: Sequence[RecordRule],
+    dataset_rules: Sequence[DatasetRule],
+    opts: Options,
+    sink: Sink,
+    progress: ProgressFn | None = None,
+    displays: Sequence[str] | None = None,
+    file_rules: Sequence[FileRule] | None = None,
+) -> tuple[list[InputInfo], list[NotRun]]:
+    """Check ``paths`` against ``spec`` into ``sink``: what :func:`run_check` does before building the report.
+
+    Returns the inputs (one per path, in order) and the rules that could not run. A whole deliverable
+    calls this once per file, each with a sink of its own, and merges the sinks into one report.
+    """
+    if displays is not None and len(displays) != len(paths):
+        raise ValueError("displays must name every path")
+    resolved = [(Path(p), str(p) if displays is None else displays[n]) for n, p in enumerate(paths)]
     not_run: list[NotRun] = []
     inputs: list[InputInfo] = []
     multi = record_type_groups(spec, opts)
@@ -132,7 +137,7 @@ def run_check(
             if multi and input_format_for(p, opts.input_format or "fixed") == "fixed":
                 info = _check_record_types(spec, p, display, replace(opts, input_format="fixed"), sink, record_rules, dataset_rules,
                                            file_rules or (), not_run, progress, multi)
-            elif opts.jobs > 1 and classifier is None:
+            elif opts.jobs > 1 and sink.classifier is None:
                 info = check_in_parts(spec, p, display, opts, sink, record_rules, dataset_rules, not_run)
             if info is None:
                 fr = FileRun(spec, p, display, opts, sink, record_rules, dataset_rules, not_run, progress)
@@ -147,7 +152,40 @@ def run_check(
     finally:
         if gc_was_enabled:
             gc.enable()
+    return inputs, not_run
+
+
+def run_check(
+    paths: Sequence[str | Path],
+    spec: Spec,
+    record_rules: Sequence[RecordRule] = (),
+    dataset_rules: Sequence[DatasetRule] = (),
+    options: Options | None = None,
+    progress: ProgressFn | None = None,
+    displays: Sequence[str] | None = None,
+    file_rules: Sequence[FileRule] | None = None,
+) -> Report:
+    """Check ``paths`` against ``spec`` and return the report.
+
+    ``displays`` names the files in findings and the report instead of their paths (one per path),
+    e.g. the member name of a file taken out of a zip archive into a temporary directory.
+
+    A fixed-width file of a spec whose groups are record types (:func:`record_type_groups`) is
+    checked once per group, then by ``file_rules`` once (None: the spec's built-in file rules, so
+    a caller cannot leave out the record-order and total checks by accident).
+
+    Raises:
+        InputError: a file cannot be opened or the encoding is unknown (usage problem).
+        KeyError: ``options.group`` is not a group of the spec.
+    """
+    opts = options or Options()
+    classifier = classifier_of(opts)
+    if displays is not None and len(displays) != len(paths):
+        raise ValueError("displays must name every path")
+    names = [str(p) for p in paths] if displays is None else list(displays)
+    sink = new_sink(opts, names, classifier)
+    inputs, not_run = collect(paths, spec, record_rules, dataset_rules, opts, sink, progress, displays, file_rules)
     return build_report(spec, opts, sink, inputs, not_run, classifier)
 
 
-__all__ = ["record_type_groups", "run_check"]
+__all__ = ["classifier_of", "collect", "new_sink", "record_type_groups", "run_check"]

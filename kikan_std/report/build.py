@@ -1,31 +1,119 @@
-"""Findings → Report: the one report builder."""
+"""Findings → Report: the one report builder, for a run over files and for a whole deliverable.
+
+Every report — ``kikan_std.check``, a deliverable (folder or zip), the Dask paths — is built here
+from a :class:`~kikan_std.report.collect.Sink` holding the raw findings of the run, so they all have
+the same gate, statistics (per file, per code, per status, caps), masking, baseline classification,
+waivers and per-file verdicts (:attr:`Report.files`).
+"""
 
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from kikan_std._version import __version__
 from kikan_std.model.spec import Spec
-from kikan_std.report.model import Gate, InputInfo, Report, RuleNotRunOut, SpecRef, Stats
+from kikan_std.options import Options
+from kikan_std.report.collect import NotRun, Sink
+from kikan_std.report.model import (
+    BusinessResult,
+    FileResult,
+    Gate,
+    InputInfo,
+    Report,
+    RuleNotRunOut,
+    SpecRef,
+    Stats,
+)
 from kikan_std.report.render import finding_out
 
 if TYPE_CHECKING:
     from kikan_std.report.baseline import Classifier
-from kikan_std.options import Options
-from kikan_std.report.collect import NotRun, Sink
+
+DELIVERABLE_SPEC = SpecRef(
+    id="deliverable", edition="-", title="移行データ一式（業務横断の検査）/ migration deliverable", provenance="modeled"
+)
+"""What a whole-deliverable report names as its spec (each file's own spec is in ``inputs[].spec``)."""
+
+
+def spec_ref(spec: Spec) -> SpecRef:
+    """The report's reference to ``spec``."""
+    return SpecRef(id=spec.id, edition=spec.edition, title=spec.title, provenance=spec.provenance)
+
+
+def personal_items(spec: Spec) -> frozenset[str]:
+    """The items of ``spec`` whose values are personal (masked unless shown)."""
+    return frozenset(it.name for g in spec.groups for it in g.items if it.personal)
+
+
+def file_results(inputs: Sequence[InputInfo], sink: Sink, not_run: Sequence[NotRun]) -> list[FileResult]:
+    """One verdict per input file from the complete counts (not the stored findings)."""
+    out = []
+    for i in inputs:
+        errors = sink.by_file_severity.get((i.file, "error"), 0)
+        missed = sum(1 for n in not_run if n.file == i.file)
+        out.append(
+            FileResult(
+                file=i.file,
+                spec=i.spec,
+                group=i.group,
+                records=i.records,
+                errors=errors,
+                warnings=sink.by_file_severity.get((i.file, "warning"), 0),
+                infos=sink.by_file_severity.get((i.file, "info"), 0),
+                rules_not_run=missed,
+                valid=errors == 0 and missed == 0,
+            )
+        )
+    return out
+
+
+def _businesses(files: list[FileResult], specs: Sequence[Spec]) -> list[BusinessResult]:
+    """Per business (spec, in the order given), its files and their totals."""
+    out: list[BusinessResult] = []
+    for spec in specs:
+        mine = [f for f in files if f.spec == spec.id]
+        if not mine:
+            continue
+        out.append(BusinessResult(
+            spec=spec_ref(spec), files=mine, records=sum(f.records for f in mine), errors=sum(f.errors for f in mine),
+            warnings=sum(f.warnings for f in mine), valid=all(f.valid for f in mine),
+        ))
+    return out
 
 
 def build_report(
-    spec: Spec,
+    spec: Spec | None,
     opts: Options,
     sink: Sink,
     inputs: list[InputInfo],
     not_run: list[NotRun],
     classifier: Classifier | None = None,
+    *,
+    deliverable_specs: Sequence[Spec] | None = None,
+    personal_by_file: Mapping[str, frozenset[str]] | None = None,
 ) -> Report:
-    """The report of a run from its sink (also used by :mod:`kikan_std.dask`)."""
-    personal = frozenset(it.name for g in spec.groups for it in g.items if it.personal)
+    """The report of a run from its sink (also used by :mod:`kikan_std.dask` and whole deliverables).
+
+    Args:
+        spec: The spec of the run; None for a whole deliverable (then ``deliverable_specs`` lists the
+            specs of its businesses, in report order).
+        opts: The run's options (language, masking key, caps, gate).
+        sink: Every finding of the run (counts complete, storage capped).
+        inputs: The files checked, in input order.
+        not_run: Rules that could not run.
+        classifier: The baseline/waiver classifier the sink used, if any.
+        deliverable_specs: For a deliverable, the specs of its businesses.
+        personal_by_file: Personal items per file when files follow different specs (a deliverable);
+            a finding about a file not listed uses the union of all of them.
+    """
+    if spec is not None:
+        personal = personal_items(spec)
+        by_file_personal: Mapping[str, frozenset[str]] = personal_by_file or {}
+    else:
+        by_file_personal = personal_by_file or {}
+        personal = frozenset().union(*by_file_personal.values()) if by_file_personal else frozenset()
     kept = sink.finish()
     waivers = opts.waivers
     out = []
@@ -36,7 +124,7 @@ def build_report(
                 opts.lang,
                 opts.show_values,
                 opts.mask_key,
-                personal,
+                by_file_personal.get(f.file, personal),
                 status=status,
                 waiver=waivers.ref(widx) if waivers is not None and widx is not None else None,
                 fp=fp,
@@ -47,10 +135,11 @@ def build_report(
     by_file: dict[str, dict[str, int]] = {i.file: {} for i in inputs}
     for (file, code), n in sorted(sink.by_file.items()):
         by_file.setdefault(file, {})[code] = n
+    files = file_results(inputs, sink, not_run)
     return Report(
         tool={"name": "kikan-std", "version": __version__},
         valid=errors == 0 and not not_run,
-        spec=SpecRef(id=spec.id, edition=spec.edition, title=spec.title, provenance=spec.provenance),
+        spec=spec_ref(spec) if spec is not None else DELIVERABLE_SPEC,
         generated_at=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         lang=opts.lang,
         values_shown=opts.show_values,
@@ -71,6 +160,8 @@ def build_report(
             capped_codes=sorted(sink.capped_codes),
         ),
         findings=out,
+        files=files,
+        businesses=None if spec is not None else _businesses(files, deliverable_specs or ()),
         baseline=(
             None
             if classifier is None

@@ -37,6 +37,7 @@ class Sink:
     by_code: Counter[str] = field(default_factory=Counter)
     by_severity: Counter[str] = field(default_factory=Counter)
     by_file: Counter[tuple[str, str]] = field(default_factory=Counter)
+    by_file_severity: Counter[tuple[str, str]] = field(default_factory=Counter)
     by_status: Counter[str] = field(default_factory=Counter)
     errors_unwaived: int = 0
     errors_new: int = 0
@@ -45,7 +46,8 @@ class Sink:
 
     def _key(self, f: Finding) -> tuple[int, int, int, str, str, int]:
         self.seq += 1
-        return (self.file_order.get(f.file, 0), f.record or 0, f.line or 0, f.code, f.item or "", self.seq)
+        # A file outside the order (a deliverable's own name, a member that was not checked) comes last.
+        return (self.file_order.get(f.file, len(self.file_order)), f.record or 0, f.line or 0, f.code, f.item or "", self.seq)
 
     def _keep(self, f: Finding, meta: Meta) -> None:
         bucket = self.kept.setdefault(f.code, [])
@@ -59,6 +61,7 @@ class Sink:
         severity = f.severity or entry(f.code).severity
         self.by_severity[severity] += 1
         self.by_file[f.file, f.code] += 1
+        self.by_file_severity[f.file, severity] += 1
         meta: Meta = (None, None, None)
         if self.classifier is not None:
             meta = self.classifier.classify(f)
@@ -79,6 +82,7 @@ class Sink:
         self.by_code.update(other.by_code)
         self.by_severity.update(other.by_severity)
         self.by_file.update(other.by_file)
+        self.by_file_severity.update(other.by_file_severity)
         self.by_status.update(other.by_status)
         self.errors_unwaived += other.errors_unwaived
         self.errors_new += other.errors_new
@@ -118,3 +122,20 @@ class NotRun:
     rule: str
     file: str
     reason: str
+
+
+def merge_classifier(into: Classifier, part: Classifier) -> None:
+    """Take what a copy of ``into`` classified elsewhere (another process, a Dask worker).
+
+    A deliverable checks each file with its own copy of the run's classifier; fingerprints name the
+    file, so the copies never compete for the same baseline finding and merging them in any order
+    gives what one classifier would have.
+    """
+    if into.baseline is not None and part.baseline is not None:
+        consumed = part.baseline.counts - part.remaining
+        into.remaining.subtract(consumed)
+    into.new += part.new
+    into.existing += part.existing
+    if into.waivers is not None and part.waivers is not None and into.waivers is not part.waivers:
+        for i, n in enumerate(part.waivers.matched):
+            into.waivers.matched[i] += n

@@ -14,9 +14,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from kikan_std.catalogue import Lang
 from kikan_std.options import FailOn
 
-REPORT_VERSION = "1.1"
+REPORT_VERSION = "1.2"
 """1.1 added per-finding ``status``/``fingerprint``/``waiver``, ``baseline``, ``waivers``, ``gate``,
-``mask_key`` and more ``stats``; every 1.0 field is kept with the same meaning."""
+``mask_key`` and more ``stats``; 1.2 added ``files`` (one verdict per input file, also of a whole
+deliverable) and ``spec``/``rules_not_run`` of :class:`FileResult`, and fills ``gate``, ``mask_key``,
+the per-file and per-status statistics, ``baseline`` and ``waivers`` for whole deliverables too.
+Every earlier field is kept with the same meaning."""
 
 Severity = Literal["error", "warning", "info"]
 Status = Literal["new", "existing", "waived"]
@@ -189,14 +192,19 @@ class Gate(_Out):
 
 
 class FileResult(_Out):
-    """One file of a deliverable: what it was checked as and how it fared."""
+    """One input file: what it was checked as and how it fared (every run, and each file of a deliverable)."""
 
     file: str
+    spec: str | None = Field(
+        default=None, description="spec id of the file in a whole-deliverable check (else null: see the report's spec)"
+    )
     group: str | None
     records: int
-    errors: int
+    errors: int = Field(description="error findings about this file (cross-file findings included)")
     warnings: int
-    valid: bool
+    infos: int = 0
+    rules_not_run: int = Field(default=0, description="rules that could not run on this file")
+    valid: bool = Field(description="true only if the file has no error finding and every rule ran on it")
 
 
 class BusinessResult(_Out):
@@ -230,6 +238,10 @@ class Report(_Out):
     rules_not_run: list[RuleNotRunOut]
     stats: Stats
     findings: list[FindingOut]
+    files: list[FileResult] = Field(
+        default_factory=list,
+        description="one verdict per input file, in input order (report 1.2; empty in older reports)",
+    )
     businesses: list[BusinessResult] | None = Field(
         default=None, description="per-business and per-file results of a whole-deliverable check (else absent)"
     )

@@ -1,5 +1,8 @@
 """CSV of findings: one row per stored finding, UTF-8 with BOM so spreadsheet programs detect it.
 
+Each row carries the verdict of its file (``file_valid``: ``true`` / ``false``; empty for a finding about
+no input file, e.g. a deliverable's own name), so a file that fails can be told from the rows.
+
 Columns are fixed (see :data:`COLUMNS`); values of personal items are masked as in every format.
 """
 
@@ -28,8 +31,9 @@ COLUMNS: tuple[str, ...] = (
     "waiver_owner",
     "waiver_expires",
     "fingerprint",
+    "file_valid",
 )
-"""Header of the CSV, in order."""
+"""Header of the CSV, in order (``file_valid``, the verdict of the finding's file, was added last in 1.2)."""
 
 _HEADER_JA = {
     "status": "状態",
@@ -47,6 +51,7 @@ _HEADER_JA = {
     "waiver_owner": "承認者",
     "waiver_expires": "承認期限",
     "fingerprint": "識別子",
+    "file_valid": "ファイル判定",
 }
 
 
@@ -60,7 +65,9 @@ def render_csv(report: Report, lang: Lang = "ja") -> str:
     buf.write("\ufeff")
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(COLUMNS if lang == "en" else [f"{_HEADER_JA[c]} {c}" for c in COLUMNS])
+    verdicts = {fr.file: fr.valid for fr in report.files}
     for f in report.findings:
+        valid = verdicts.get(f.file)
         w.writerow(
             [
                 f.status or "",
@@ -78,6 +85,7 @@ def render_csv(report: Report, lang: Lang = "ja") -> str:
                 f.waiver.owner if f.waiver else "",
                 f.waiver.expires if f.waiver else "",
                 f.fingerprint,
+                "" if valid is None else str(valid).lower(),
             ]
         )
     return buf.getvalue()

@@ -229,6 +229,7 @@ class _FileRow:
     encoding: str
     counts: dict[str, int]
     total: int
+    valid: bool
 
 
 def _severity_of(code: str, report_findings: Mapping[str, str]) -> str:
@@ -273,10 +274,15 @@ def _context(report: Report, lang: Lang) -> dict[str, Any]:
         r.more = r.total - len(r.examples)
     ordered = sorted(rules.values(), key=lambda r: (SEVERITY_ORDER.get(r.severity, 9), -r.total, r.code))
     files = []
+    verdicts = {f.file: f for f in report.files}
     for inp in report.inputs:
-        counts = {"error": 0, "warning": 0, "info": 0}
-        for code, n in report.stats.findings_by_file.get(inp.file, {}).items():
-            counts[_severity_of(code, seen_severity)] += n
+        fr = verdicts.get(inp.file)
+        if fr is not None:  # report 1.2: the file's verdict and complete counts
+            counts = {"error": fr.errors, "warning": fr.warnings, "info": fr.infos}
+        else:  # an older report: counts by code, verdict from them
+            counts = {"error": 0, "warning": 0, "info": 0}
+            for code, n in report.stats.findings_by_file.get(inp.file, {}).items():
+                counts[_severity_of(code, seen_severity)] += n
         files.append(
             _FileRow(
                 file=inp.file,
@@ -285,6 +291,7 @@ def _context(report: Report, lang: Lang) -> dict[str, Any]:
                 encoding=inp.encoding + (" (BOM)" if inp.bom else ""),
                 counts=counts,
                 total=sum(counts.values()),
+                valid=fr.valid if fr is not None else counts["error"] == 0,
             )
         )
     max_count = max((r.total for r in ordered), default=0)

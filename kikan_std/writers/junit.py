@@ -35,15 +35,22 @@ def render_junit(report: Report, lang: Lang = "ja") -> str:
     root = ET.Element("testsuites", name=f"kikan-std {report.spec.id}")
     total_tests = total_failures = 0
     files = [i.file for i in report.inputs] or sorted({f for f, _ in groups})
+    verdicts = {f.file: f for f in report.files}
     for file in files:
         counts = report.stats.findings_by_file.get(file, {})
         suite = ET.SubElement(root, "testsuite", name=file, timestamp=report.generated_at[:19])
         props = ET.SubElement(suite, "properties")
+        fr = verdicts.get(file)
+        own: tuple[tuple[str, str], ...] = () if fr is None else (
+            ("file_valid", str(fr.valid).lower()),  # this file's verdict (report 1.2)
+            ("file_errors", str(fr.errors)),
+        )
         for name, value in (
             ("spec", f"{report.spec.id} {report.spec.edition}"),
             ("tool", f"kikan-std {report.tool.get('version', '')}"),
             ("valid", str(report.valid).lower()),
             ("values_shown", str(report.values_shown).lower()),
+            *own,
         ):
             ET.SubElement(props, "property", name=name, value=value)
         tests = failures = 0

@@ -84,18 +84,22 @@ def sarif_log(report: Report, lang: Lang = "ja") -> dict[str, Any]:
         )
     artifacts = []
     artifact_index: dict[str, int] = {}
+    verdicts = {f.file: f for f in report.files}
     for i, inp in enumerate(report.inputs):
         artifact_index[inp.file] = i
-        artifacts.append(
-            {
-                "location": {"uri": _uri(inp.file), "uriBaseId": "SRCROOT"},
-                "length": inp.bytes,
-                "encoding": inp.encoding,
-                "mimeType": "text/csv",
-                "hashes": {"sha-256": inp.sha256},
-                "roles": ["analysisTarget"],
-            }
-        )
+        artifact: dict[str, Any] = {
+            "location": {"uri": _uri(inp.file), "uriBaseId": "SRCROOT"},
+            "length": inp.bytes,
+            "encoding": inp.encoding,
+            "mimeType": "text/csv",
+            "hashes": {"sha-256": inp.sha256},
+            "roles": ["analysisTarget"],
+        }
+        fr = verdicts.get(inp.file)
+        if fr is not None:  # the file's own verdict (report 1.2), in the artifact's property bag
+            artifact["properties"] = {"valid": fr.valid, "errors": fr.errors, "warnings": fr.warnings,
+                                      "rulesNotRun": fr.rules_not_run}
+        artifacts.append(artifact)
     notifications = [
         {
             "level": "error",

@@ -143,10 +143,17 @@ def render_text(report: Report, lang: Lang = "ja", per_code: int = 10) -> str:
     )
     if report.businesses is not None:
         out.extend(_business_lines(report, t))
+    verdicts = {f.file: f for f in report.files}
     for i in report.inputs if report.businesses is None else ():
         enc = i.encoding + (f", {t['bom']}" if i.bom else "")
         group = f" [{i.group}]" if i.group else ""
-        out.append(f"{t['input']}: {i.file}{group} ({enc}, {i.records:,} {t['records']})")
+        line = f"{t['input']}: {i.file}{group} ({enc}, {i.records:,} {t['records']})"
+        fr = verdicts.get(i.file)
+        if fr is not None:  # the file's own verdict (report 1.2)
+            line += f" {'✔' if fr.valid else '✘'} {t['valid'] if fr.valid else t['invalid']}"
+            if fr.errors:
+                line += f" ({t['error']} {fr.errors:,}{t['count']})"
+        out.append(line)
     sev = report.stats.findings_by_severity
     verdict = t["valid"] if report.valid else t["invalid"]
     mark = "✔" if report.valid else "✘"
