@@ -73,7 +73,7 @@ def test_dask_cross_file_equals_sqlite_on_random_references(tmp_path: Path) -> N
     import random
 
     from kikan_std.dask import cross_file_with_dask
-    from kikan_std.deliverable import _People
+    from kikan_std.deliverable.people import People
 
     rng = random.Random(8)
     rows = []
@@ -82,7 +82,7 @@ def test_dask_cross_file_equals_sqlite_on_random_references(tmp_path: Path) -> N
         file = rng.choice(["jumin.csv", "atena.csv"]) if registry else rng.choice(["tax.csv", "child.csv", "kaigo.csv"])
         rows.append((f"{rng.randrange(80):015d}", rng.choice(["", "1980-01-01", "1980-01-02", "1990-05-05"]),
                      rng.choice(["", "0", "1", "2"]), registry, "x", file, i + 1, i + 2, "宛名番号", "生年月日", "性別"))
-    people = _People(tmp_path / "p.sqlite")
+    people = People(tmp_path / "p.sqlite")
     people.db.executemany("INSERT INTO refs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     registry_files = ["jumin.csv", "atena.csv"]
 

@@ -5,6 +5,8 @@ Usage: ``python tools/compare_reports.py OLD_REV [NEW_REV]`` (NEW_REV defaults t
 is checked out with ``git worktree`` into a temporary folder and run with that folder first on ``PYTHONPATH``.
 Prints one line per input that differs (with the first differing JSON path) and a summary; exit 1 if any differ.
 ``--ignore KEY`` (repeatable) drops a top-level report key from both sides, for fields a change adds on purpose.
+``--deliverable-findings`` compares a whole deliverable's report by its verdict, counts and the findings as a set
+(code, file, record, item, value, fingerprint), for a change that adds deliverable fields or reorders findings.
 """
 
 from __future__ import annotations
@@ -64,6 +66,14 @@ def _first_difference(a: Any, b: Any, path: str = "") -> str:
     return path or "/"
 
 
+def _deliverable_view(doc: dict[str, Any]) -> dict[str, Any]:
+    keys = ("code", "file", "record", "item", "value", "fingerprint")
+    findings = sorted(json.dumps([f.get(k) for k in keys], ensure_ascii=False) for f in doc.get("findings", []))
+    stats = doc.get("stats", {})
+    return {"valid": doc.get("valid"), "findings": findings, "by_code": stats.get("findings_by_code"),
+            "total": stats.get("total_findings"), "records": stats.get("records")}
+
+
 def _reports(tree: Path, runs: list[tuple[str, list[str]]], extra: list[tuple[str, list[str]]]) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": str(tree), "KIKAN_STD_LANG": "ja"}
     env.pop("KIKAN_STD_MASK_KEY", None)
@@ -83,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("old")
     ap.add_argument("new", nargs="?")
     ap.add_argument("--ignore", action="append", default=[], help="a top-level report key to leave out")
+    ap.add_argument("--deliverable-findings", action="store_true",
+                    help="compare deliverable reports by verdict, counts and the set of findings")
     a = ap.parse_args(argv)
     runs = _runs()
     with tempfile.TemporaryDirectory() as tmp:
@@ -120,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
             for k in a.ignore:
                 a_doc.pop(k, None)
                 b_doc.pop(k, None)
+            if a.deliverable_findings and a_doc.get("spec", {}).get("id") == "deliverable":
+                a_doc, b_doc = _deliverable_view(a_doc), _deliverable_view(b_doc)
         if rc_a != rc_b or a_doc != b_doc:
             differ += 1
             where = _first_difference(a_doc, b_doc) if rc_a == rc_b else f"exit {rc_a} vs {rc_b}"

@@ -47,8 +47,6 @@ from kikan_std.report.model import InputInfo, Report
 from kikan_std.report.waivers import Waivers
 from kikan_std.specs import BUILTIN, load_spec, rules_for
 
-_People = People  # the name used before the package split
-
 
 @dataclass(slots=True)
 class FileOutcome:
