@@ -16,6 +16,7 @@ from typing import TextIO
 from kikan_std._version import __version__
 from kikan_std.cli.check import cmd_check
 from kikan_std.cli.commands import cmd_explain, cmd_export, cmd_generate, cmd_spec, cmd_specs
+from kikan_std.cli.serve import add_serve_parser, cmd_serve
 from kikan_std.errors import UsageError
 from kikan_std.options import MASK_KEY_ENV
 
@@ -243,6 +244,8 @@ def _build_parser() -> argparse.ArgumentParser:
         add_help=False,
     )
 
+    add_serve_parser(sub)
+
     g = sub.add_parser("generate", help="合成（架空）データを生成する / write synthetic sample data")
     g.add_argument("--spec", required=True, metavar="SPEC_ID",
                    help="仕様ID、または deliverable（成果物一式をフォルダ -o DIR に）/ spec id, or deliverable")
@@ -300,6 +303,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
             return cmd_explain(args, out)
         if args.command == "generate":
             return cmd_generate(args, out)
+        if args.command == "serve":
+            return cmd_serve(args, out, err)
         raise UsageError(f"unknown command {args.command}")
     except UsageError as e:
         err.write(f"kikan-std: エラー: {e}\n")
