@@ -363,6 +363,7 @@ def create_app(config: WebConfig | None = None) -> Guard:
         Route("/runs/{rid}/status", status),
         Route("/runs/{rid}/report.{fmt}", report),
         Route("/static/{name}", static),
+        Route("/favicon.ico", lambda request: Response(status_code=204)),
         Route("/history", history_page),
         Route("/history/{hid}.json", history_report),
         Route("/api/v1/health", health),

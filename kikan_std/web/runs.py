@@ -8,6 +8,7 @@ run ends, whatever the outcome.
 from __future__ import annotations
 
 import inspect
+import json
 import secrets
 import shutil
 import threading
@@ -258,7 +259,10 @@ def _relabel_text(text: str, run: Run) -> str:
 
 
 def relabel(report: Report, run: Run) -> Report:
-    """The report with the client's file names in place of the server paths."""
-    inputs = [i.model_copy(update={"file": _relabel_text(i.file, run)}) for i in report.inputs]
-    findings = [f.model_copy(update={"file": _relabel_text(f.file, run)}) for f in report.findings]
-    return report.model_copy(update={"inputs": inputs, "findings": findings})
+    """The report with the client's file names in place of the server paths, wherever they occur
+    (inputs, findings, statistics keys, messages): replaced in its JSON, then read back."""
+    text = report.model_dump_json()
+    for server, label in run.plan.labels.items():
+        text = text.replace(json.dumps(server, ensure_ascii=False)[1:-1], json.dumps(label, ensure_ascii=False)[1:-1])
+    text = text.replace(json.dumps(str(run.folder), ensure_ascii=False)[1:-1], "…")
+    return Report.model_validate_json(text)

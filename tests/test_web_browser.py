@@ -1,0 +1,102 @@
+"""The web app in a real browser: Playwright (from PyPI) drives Debian's Chromium.
+
+An auditor's path: open the page, choose a deliverable zip, see the encoding guess, start, watch the
+progress, read the verdict, download the JSON report — whose findings must equal
+``check_deliverable`` on the same zip. Screenshots are kept in the test's tmp folder (and, with
+``KIKAN_STD_DOCS_SHOTS=1``, written to docs/img/ for docs/web.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kikan_std.deliverable import check_deliverable
+from tests.conftest import ROOT
+from tests.web_server import deliverable_zip, serve
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+
+ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def _chromium() -> str:
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    if exe is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("chromium is missing in CI: `make browser-deps` must install it")
+        pytest.skip("chromium not installed (run `make browser-deps`)")
+    return exe
+
+
+def _shot(page: sync_api.Page, tmp: Path, name: str) -> None:
+    target = tmp / "screenshots" / name
+    target.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(target), full_page=True)
+    if os.environ.get("KIKAN_STD_DOCS_SHOTS") == "1" and name != "web-4-report.png":
+        shutil.copy(target, ROOT / "docs" / "img" / name)
+
+
+def test_auditor_checks_a_deliverable_zip_in_the_browser(tmp_path: Path) -> None:
+    zipped = deliverable_zip(tmp_path, rows=1500)
+    expected = check_deliverable(zipped)
+    console_errors: list[str] = []
+    outside: list[str] = []
+    with serve(tmp_path) as srv, sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=_chromium(), args=ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1100, "height": 900}, accept_downloads=True, locale="ja-JP")
+            page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+            page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(srv.url) else None)
+            page.goto(srv.url + "/")
+            assert "データを検査する" in page.inner_text("h1")
+            _shot(page, tmp_path, "web-1-upload.png")
+            page.set_input_files("#files", str(zipped))
+            page.click("#next")
+            page.wait_for_selector("#start")
+            assert "utf-8" in page.inner_text("#detections")  # the guess is shown before the run
+            _shot(page, tmp_path, "web-2-encoding.png")
+            page.click("#start")
+            # Progress: the page polls the status while the run lasts, then shows the verdict.
+            seen_progress = page.locator("#progress").count() > 0
+            page.wait_for_selector("#verdict", timeout=120_000)
+            assert seen_progress or page.url.endswith(page.url.rsplit("/", 1)[-1])
+            verdict = page.inner_text("#verdict")
+            assert verdict.startswith("不適合") == expected.failed
+            assert page.get_attribute("#verdict", "data-failed") == ("true" if expected.failed else "false")
+            frame = page.frame_locator("#report")
+            frame.locator("h1").first.wait_for()
+            assert frame.locator("tr.finding").count() == len(expected.findings)  # the report, in the page
+            frame.locator("#q").fill("XXXX-no-such-text")  # its filter works under our CSP
+            assert frame.locator("tr.finding:not(.hidden)").count() == 0
+            frame.locator("#q").fill("")
+            page.wait_for_timeout(300)
+            _shot(page, tmp_path, "web-3-result.png")
+            with page.context.expect_page() as tab:
+                page.click("a[target=_blank]")
+            tab.value.wait_for_load_state()
+            assert "kikan-std" in tab.value.title() or tab.value.locator("h1").count() > 0
+            _shot(tab.value, tmp_path, "web-4-report.png")
+            tab.value.close()
+            with page.expect_download() as dl:
+                page.click("a[data-format=json]")
+            saved = tmp_path / "downloaded.json"
+            dl.value.save_as(str(saved))
+        finally:
+            browser.close()
+        assert srv.leftovers() == []  # the upload was deleted after the run
+    got = json.loads(saved.read_text(encoding="utf-8"))
+    keys = ("code", "severity", "file", "record", "item", "message")
+    assert [tuple(f[k] for k in keys) for f in got["findings"]] == [
+        tuple(getattr(f, k) for k in keys) for f in expected.findings]
+    assert got["valid"] == expected.valid
+    assert got["findings"], "the planted defects must show"
+    assert all(not f["value"] or f["value_masked"] or f["item"] not in ("氏名", "住所") for f in got["findings"])
+    assert console_errors == []  # no CSP violation, no script error
+    assert outside == []  # the page never calls anything but its own server
+    assert (tmp_path / "screenshots" / "web-3-result.png").stat().st_size > 10_000
