@@ -176,7 +176,10 @@ def create_app(config: WebConfig | None = None) -> Guard:
         return resp
 
     def refuse_page(request: Request, status: int, message: str) -> HTMLResponse:
-        return page(request, "error.html.j2", status=status, message=message)
+        resp = page(request, "error.html.j2", status=status, message=message)
+        if status in (400, 403, 408, 413, 415):  # the rest of the body is not read: close the connection
+            resp.headers["connection"] = "close"
+        return resp
 
     def csrf_refusal(request: Request) -> HTMLResponse | None:
         if _cross_site(request) or not csrf_ok(
@@ -309,7 +312,9 @@ def create_app(config: WebConfig | None = None) -> Guard:
     # -- REST API -------------------------------------------------------------------------------
 
     def api_error(status: int, message: str) -> JSONResponse:
-        return JSONResponse({"status": status, "error": message}, status_code=status)
+        # A refused upload closes the connection: the server does not read (or drain) the rest of the body.
+        headers = {"connection": "close"} if status in (400, 408, 413, 415) else None
+        return JSONResponse({"status": status, "error": message}, status_code=status, headers=headers)
 
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok", "version": __version__})
