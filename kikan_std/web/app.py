@@ -300,6 +300,14 @@ def create_app(config: WebConfig | None = None) -> Guard:
             return refuse_page(request, 404, "履歴は無効です（--data-dir で有効）/ history is off (use --data-dir)")
         return page(request, "history.html.j2", rows=st.history.list())
 
+    async def history_compare(request: Request) -> Response:
+        if st.history is None:
+            return refuse_page(request, 404, "履歴は無効です / history is off")
+        result = st.history.compare(request.query_params.get("base", ""), request.query_params.get("new", ""))
+        if result is None:
+            return refuse_page(request, 404, "比較する実行が履歴にありません / not in the history")
+        return page(request, "compare.html.j2", c=result)
+
     async def history_report(request: Request) -> Response:
         if st.history is None:
             return refuse_page(request, 404, "履歴は無効です / history is off")
@@ -370,6 +378,7 @@ def create_app(config: WebConfig | None = None) -> Guard:
         Route("/static/{name}", static),
         Route("/favicon.ico", lambda request: Response(status_code=204)),
         Route("/history", history_page),
+        Route("/history/compare", history_compare),
         Route("/history/{hid}.json", history_report),
         Route("/api/v1/health", health),
         Route("/api/v1/specs", api_specs),

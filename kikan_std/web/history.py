@@ -5,9 +5,11 @@ It keeps reports (JSON, values masked as in the run) and a summary per run, neve
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -75,3 +77,27 @@ class History:
         with self.lock, self._connect() as db:
             row = db.execute("SELECT report FROM runs WHERE id = ?", (int(hid),)).fetchone()
         return None if row is None else str(row[0])
+
+    def compare(self, base: str, new: str) -> dict[str, Any] | None:
+        """Findings of run ``new`` against run ``base`` (v1 → v2) by fingerprint, as a multiset:
+        ``new`` (only in v2), ``fixed`` (only in v1) and the count of ``existing``; None if either is missing.
+        Only stored findings take part (a capped report compares its stored ones)."""
+        a, b = self.report_json(base), self.report_json(new)
+        if a is None or b is None:
+            return None
+        old, cur = json.loads(a), json.loads(b)
+        left = Counter(f["fingerprint"] for f in old["findings"])
+        added, existing = [], 0
+        for f in cur["findings"]:
+            if left[f["fingerprint"]] > 0:
+                left[f["fingerprint"]] -= 1
+                existing += 1
+            else:
+                added.append(f)
+        fixed = []
+        for f in old["findings"]:
+            if left[f["fingerprint"]] > 0:
+                left[f["fingerprint"]] -= 1
+                fixed.append(f)
+        capped = bool(old["stats"]["capped"] or cur["stats"]["capped"])
+        return {"base": base, "new": new, "added": added, "fixed": fixed, "existing": existing, "capped": capped}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
 import secrets
 import shutil
 import threading
@@ -25,6 +26,8 @@ from kikan_std.deliverable import check_deliverable
 from kikan_std.errors import InputError, KikanStdError, SpecError, UnsafeArchiveError
 from kikan_std.jp.encodings import detect_encoding
 from kikan_std.model.spec import Spec
+from kikan_std.options import DEFAULT_MASK_KEY, MASK_KEY_ENV
+from kikan_std.report.baseline import fingerprint_of_dict
 from kikan_std.report.model import Report
 from kikan_std.specs import BUILTIN, load_spec, load_spec_file
 from kikan_std.web.uploads import Upload, UploadedFile, UploadRefused, pack_folder
@@ -228,9 +231,10 @@ def execute(run: Run, *, encoding: str, lang: Lang, show_values: bool, max_findi
                 **extra,
             )
         else:
+            assert plan.spec is not None  # plan_upload gives files a spec
             extra = {"progress": progress} if _accepts(check, "progress") else {}
             report = check(
-                plan.paths, spec=plan.spec or "", encoding=encoding, lang=lang, show_values=show_values,
+                plan.paths, spec=plan.spec, encoding=encoding, lang=lang, show_values=show_values,
                 max_findings=max_findings, **extra,
             )
         run.report = relabel(report, run)
@@ -265,4 +269,12 @@ def relabel(report: Report, run: Run) -> Report:
     for server, label in run.plan.labels.items():
         text = text.replace(json.dumps(server, ensure_ascii=False)[1:-1], json.dumps(label, ensure_ascii=False)[1:-1])
     text = text.replace(json.dumps(str(run.folder), ensure_ascii=False)[1:-1], "…")
-    return Report.model_validate_json(text)
+    data = json.loads(text)
+    if run.plan.kind == "files":
+        # Fingerprints name the file: made again with the client's name, they match between runs
+        # (and with the CLI's for the same file name), so history comparisons and baselines work.
+        key = os.environ.get(MASK_KEY_ENV)
+        mask_key = key.encode("utf-8") if key else DEFAULT_MASK_KEY
+        for f in data["findings"]:
+            f["fingerprint"] = fingerprint_of_dict({**f, "fingerprint": None}, mask_key)
+    return Report.model_validate(data)
