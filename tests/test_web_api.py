@@ -139,3 +139,35 @@ def test_serve_refuses_a_non_loopback_address_without_the_explicit_option(capsys
     assert "--allow-remote" in capsys.readouterr().err
 
 
+
+
+def test_a_folder_uploaded_from_the_page_is_checked_as_a_deliverable(srv, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    from kikan_std.testing.generators.deliverable import write_deliverable
+    from tests.web_server import multipart, session
+
+    folder = tmp_path / "納品物"
+    write_deliverable(folder, rows=120, seed=3, defects=True)
+    files = [("folder", f"納品物/{p.relative_to(folder).as_posix()}", p.read_bytes())
+             for p in sorted(folder.rglob("*")) if p.is_file()]
+    cookie, token = session(srv)
+    body, ctype = multipart({"spec": ""}, files)
+    status, headers, _ = request(srv, "POST", f"/upload?csrf={token}", body, {"Content-Type": ctype, "Cookie": cookie})
+    assert status == 303
+    run = headers["location"]
+    status, _, _ = request(srv, "POST", f"{run}/start?csrf={token}", b"encoding=utf-8&lang=ja",
+                           {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
+    assert status == 303
+    for _ in range(1200):  # bounded wait for the background run
+        state = json.loads(request(srv, "GET", f"{run}/status")[2])["state"]
+        if state not in ("queued", "running"):
+            break
+        time.sleep(0.05)
+    assert state == "done"
+    _, _, page = request(srv, "GET", run, headers={"Cookie": cookie})
+    expected = check_deliverable(folder)
+    assert ("不適合" in page.decode("utf-8")) == expected.failed
+    rep = json.loads(request(srv, "GET", f"{run}/report.json")[2])
+    assert _rows(rep["findings"]) == _rows(expected.findings)
+    assert srv.leftovers() == []

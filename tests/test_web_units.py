@@ -13,12 +13,12 @@ from hypothesis import strategies as st
 
 pytest.importorskip("starlette", reason="the web extra is not installed")
 
-from kikan_std import check  # noqa: E402
-from kikan_std.specs import load_spec  # noqa: E402
-from kikan_std.web.runs import Plan, Run, execute  # noqa: E402
-from kikan_std.web.security import report_csp  # noqa: E402
-from kikan_std.web.uploads import UploadRefused, safe_leaf, safe_relative  # noqa: E402
-from kikan_std.writers import render  # noqa: E402
+from kikan_std import check
+from kikan_std.specs import load_spec
+from kikan_std.web.runs import Plan, Run, execute
+from kikan_std.web.security import report_csp
+from kikan_std.web.uploads import UploadRefused, safe_leaf, safe_relative
+from kikan_std.writers import render
 
 
 def _run(tmp: Path) -> Run:

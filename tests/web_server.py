@@ -25,6 +25,7 @@ class Server:
     url: str
     port: int
     work: Path
+    state: Any  # the app's internal state (tests use its worker pool to hold a run in the queue)
 
     def leftovers(self) -> list[Path]:
         """Whatever a run left in the upload folder (must be nothing once requests are answered)."""
@@ -42,7 +43,8 @@ def serve(tmp: Path, **config: Any) -> Iterator[Server]:
     port = free_port()
     work = tmp / "work"
     cfg = WebConfig(port=port, work_dir=work, **config)
-    server = uvicorn.Server(uvicorn.Config(create_app(cfg), host="127.0.0.1", port=port, log_level="warning"))
+    app = create_app(cfg)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     for _ in range(200):  # a bounded wait for the socket
@@ -51,7 +53,7 @@ def serve(tmp: Path, **config: Any) -> Iterator[Server]:
         time.sleep(0.05)
     assert server.started, "server did not start"
     try:
-        yield Server(f"http://127.0.0.1:{port}", port, work)
+        yield Server(f"http://127.0.0.1:{port}", port, work, app.app.state.kikan)
     finally:
         server.should_exit = True
         thread.join(30)
