@@ -243,6 +243,8 @@ def create_app(config: WebConfig | None = None) -> Guard:
         run = st.get(request.path_params["rid"])
         if run is None or run.state != "uploaded":
             return refuse_page(request, 404, "開始できる実行がありません / no run to start")
+        if _too_large(request, 64 * 1024) or "content-length" not in request.headers:
+            return refuse_page(request, 413, "送信内容が大きすぎます / form too large")
         form = await request.form(max_files=0, max_fields=10)
         encoding = str(form.get("encoding", "utf-8"))
         if encoding not in ENCODINGS:
@@ -412,5 +414,7 @@ def _shutdown(st: _State) -> None:
     for run in list(st.runs.values()):
         run.cancel.set()
     st.pool.shutdown(wait=True, cancel_futures=True)
+    for run in list(st.runs.values()):  # uploads never started
+        shutil.rmtree(run.folder, ignore_errors=True)
     if st.config.work_dir is None:
         shutil.rmtree(st.work, ignore_errors=True)
