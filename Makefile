@@ -47,6 +47,7 @@ demo: $(STAMP)
 	@$(BIN)/kikan-std generate --spec deliverable --rows 400 --seed 7 --defects -o out/deliverable-defects
 	@echo "== kikan-std check out/deliverable-defects (exit code 1 = 不適合 is expected: the three planted defects above)"
 	@$(BIN)/kikan-std check out/deliverable-defects --no-progress; rc=$$?; if [ $$rc -ne 1 ]; then exit 1; fi
+	@echo "== 画面で検査するには / to check in the browser: $(BIN)/kikan-std serve  → http://127.0.0.1:8765/ (docs/web.md)"
 
 ## make test: lint, type-check, the whole test suite and the strict docs build
 test: $(STAMP) lint typecheck browser-deps unit docs

@@ -19,6 +19,7 @@ from kikan_std._version import __version__
 from kikan_std.cli.check import cmd_check
 from kikan_std.cli.commands import cmd_explain, cmd_export, cmd_generate, cmd_spec, cmd_specs
 from kikan_std.cli.exits import EXIT_INTERNAL, EXIT_USAGE, lang_of, report_error
+from kikan_std.cli.serve import add_serve_parser, cmd_serve
 from kikan_std.errors import ArgumentsError
 from kikan_std.options import MASK_KEY_ENV, resolve_jobs
 
@@ -296,6 +297,7 @@ COMMANDS: dict[str, tuple[Callable[[argparse._SubParsersAction], None], Handler]
                                            " / write synthetic applications and beneficiaries"),
                            _run_generate_reconcile),
     "generate": (_add_generate, lambda a, out, err: cmd_generate(a, out)),
+    "serve": (add_serve_parser, cmd_serve),
 }
 """Every command: the function registering its arguments and its handler (``--help`` lists them in this order)."""
 

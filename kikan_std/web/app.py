@@ -1,0 +1,420 @@
+"""The web app: server-rendered pages for auditors and a REST API for CI, on Starlette.
+
+Pages (Japanese first): choose files / a folder / a zip and a spec → the encoding guess is shown →
+start → progress (polled) with cancel → verdict, the HTML report in the page, downloads. The REST API
+(``/api/v1/…``, documented at ``/api/v1/openapi.json``) answers as KoSIT's validator does: 200
+conformant, 406 not conformant, 422 unusable input or spec, 413 too large.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import ipaddress
+import secrets
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import anyio
+import jinja2
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from kikan_std._version import __version__
+from kikan_std.catalogue import Lang
+from kikan_std.specs import BUILTIN, load_spec
+from kikan_std.web.history import History
+from kikan_std.web.openapi import openapi
+from kikan_std.web.runs import Run, detect, execute, new_id, plan_upload
+from kikan_std.web.security import SESSION_COOKIE, TOKEN_COOKIE, Guard, csrf_ok, csrf_token, report_csp
+from kikan_std.web.uploads import UploadRefused, receive_upload
+from kikan_std.writers import render
+
+MiB = 1024 * 1024
+FORMATS: dict[str, tuple[str, str]] = {  # download name → (writer format, media type)
+    "json": ("json", "application/json"),
+    "csv": ("csv", "text/csv; charset=utf-8"),
+    "sarif": ("sarif", "application/sarif+json"),
+    "junit.xml": ("junit", "application/xml"),
+    "html": ("html", "text/html; charset=utf-8"),
+    "txt": ("text", "text/plain; charset=utf-8"),
+}
+ENCODINGS = ("utf-8", "cp932", "shift_jis", "euc_jp", "auto")
+STATIC = {"app.js": "text/javascript; charset=utf-8", "app.css": "text/css; charset=utf-8"}
+UPLOAD_SECONDS = 600.0
+KEEP_SECONDS = 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class WebConfig:
+    """Settings of ``kikan-std serve``.
+
+    Attributes:
+        host: Address to bind; loopback by default. Any other needs ``token``.
+        port: TCP port.
+        work_dir: Where uploads live while their run lasts (default: a new temporary folder).
+        max_upload_bytes: Largest request body; more is refused with 413 as it arrives.
+        max_seconds: Time limit of one run.
+        workers: Runs checked at once (more wait in a queue).
+        token: The token the REST API (and pages) require; required beyond loopback.
+        data_dir: Folder of the run history (SQLite); None keeps no history.
+        max_findings: Findings stored per code.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 8765
+    work_dir: Path | None = None
+    max_upload_bytes: int = 512 * MiB
+    max_seconds: float = 600.0
+    workers: int = 2
+    token: str | None = None
+    data_dir: Path | None = None
+    max_findings: int | None = 1000
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is a loopback address (or ``localhost``)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class _State:
+    def __init__(self, config: WebConfig) -> None:
+        self.config = config
+        self.work = config.work_dir or Path(tempfile.mkdtemp(prefix="kikan-web-"))
+        self.work.mkdir(parents=True, exist_ok=True)
+        self.secret = secrets.token_bytes(32)
+        self.runs: dict[str, Run] = {}
+        self.lock = threading.Lock()
+        self.pool = ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="kikan-run")
+        self.limiter = anyio.CapacityLimiter(config.workers)
+        self.history = History(config.data_dir) if config.data_dir is not None else None
+        self.env = jinja2.Environment(
+            loader=jinja2.PackageLoader("kikan_std.web", "templates"),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+        )
+
+    def sweep(self) -> None:
+        """Forget finished runs after an hour; delete uploads never started after half an hour."""
+        now = time.monotonic()
+        with self.lock:
+            for rid, run in list(self.runs.items()):
+                idle = now - run.created
+                if (run.state == "uploaded" and idle > KEEP_SECONDS / 2) or (
+                    run.state in ("done", "failed", "cancelled") and idle > KEEP_SECONDS
+                ):
+                    shutil.rmtree(run.folder, ignore_errors=True)
+                    del self.runs[rid]
+
+    def get(self, rid: str) -> Run | None:
+        with self.lock:
+            return self.runs.get(rid)
+
+
+def _specs() -> list[dict[str, str]]:
+    out = []
+    for sid in BUILTIN:
+        s = load_spec(sid)
+        out.append({"id": s.id, "title": s.title, "edition": s.edition, "published": s.published,
+                    "provenance": s.provenance, "source": s.source})
+    return out
+
+
+def _lang(value: str) -> Lang:
+    return "en" if value == "en" else "ja"
+
+
+def _too_large(request: Request, limit: int) -> bool:
+    try:
+        return int(request.headers.get("content-length", "0")) > limit
+    except ValueError:
+        return True
+
+
+def _cross_site(request: Request) -> bool:
+    """A POST a browser sent from another site (Origin or Sec-Fetch-Site tell)."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None and site not in ("same-origin", "none"):
+        return True
+    origin = request.headers.get("origin")
+    return origin is not None and origin != f"{request.url.scheme}://{request.headers.get('host', '')}"
+
+
+def create_app(config: WebConfig | None = None) -> Guard:
+    """The ASGI app of ``kikan-std serve`` (see :class:`WebConfig`)."""
+    cfg = config or WebConfig()
+    st = _State(cfg)
+    max_mib = cfg.max_upload_bytes // MiB
+
+    def page(request: Request, template: str, status: int = 200, **ctx: Any) -> HTMLResponse:
+        session = request.cookies.get(SESSION_COOKIE) or secrets.token_urlsafe(24)
+        body = st.env.get_template(template).render(
+            csrf=csrf_token(st.secret, session), version=__version__, history=st.history is not None,
+            max_mib=max_mib, **ctx,
+        )
+        resp = HTMLResponse(body, status_code=status)
+        if request.cookies.get(SESSION_COOKIE) != session:
+            resp.set_cookie(SESSION_COOKIE, session, httponly=True, samesite="strict", path="/")
+        token = request.query_params.get("token")
+        if cfg.token is not None and token is not None and token == cfg.token:
+            resp.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict", path="/")
+        return resp
+
+    def refuse_page(request: Request, status: int, message: str) -> HTMLResponse:
+        resp = page(request, "error.html.j2", status=status, message=message)
+        if status in (400, 403, 408, 413, 415):  # the rest of the body is not read: close the connection
+            resp.headers["connection"] = "close"
+        return resp
+
+    def csrf_refusal(request: Request) -> HTMLResponse | None:
+        if _cross_site(request) or not csrf_ok(
+            st.secret, request.cookies.get(SESSION_COOKIE), request.query_params.get("csrf")
+        ):
+            return refuse_page(
+                request, 403,
+                "フォームの確認用トークン（CSRF）が無効です。ページを開き直してから操作してください"
+                " / invalid or missing CSRF token: reload the page and try again",
+            )
+        return None
+
+    async def index(request: Request) -> Response:
+        st.sweep()
+        return page(request, "index.html.j2", specs=_specs())
+
+    async def upload(request: Request) -> Response:
+        refusal = csrf_refusal(request)
+        if refusal is not None:
+            return refusal
+        if _too_large(request, cfg.max_upload_bytes):
+            return refuse_page(request, 413, f"アップロードが大きすぎます（上限 {max_mib:,} MiB）/ upload too large")
+        st.sweep()
+        rid = new_id()
+        folder = st.work / rid
+        folder.mkdir()
+        try:
+            with anyio.fail_after(UPLOAD_SECONDS):
+                up = await receive_upload(request.stream(), request.headers.get("content-type", ""), folder,
+                                          cfg.max_upload_bytes, folder_fields=("folder",))
+            plan = plan_upload(up, folder)
+            detections = await anyio.to_thread.run_sync(detect, plan)
+        except UploadRefused as e:
+            shutil.rmtree(folder, ignore_errors=True)
+            return refuse_page(request, e.status, e.message)
+        except TimeoutError:
+            shutil.rmtree(folder, ignore_errors=True)
+            return refuse_page(request, 408, "アップロードに時間がかかりすぎました / upload took too long")
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        run = Run(rid, folder, plan, detections)
+        with st.lock:
+            st.runs[rid] = run
+        return RedirectResponse(f"/runs/{rid}", status_code=303)
+
+    async def run_page(request: Request) -> Response:
+        run = st.get(request.path_params["rid"])
+        if run is None:
+            return refuse_page(request, 404, "この実行は見つかりません（期限切れの可能性）/ run not found")
+        best = run.detections[0].encoding if run.detections else "utf-8"
+        if best not in ENCODINGS:
+            best = "auto"
+        downloads = [(name, f"/runs/{run.id}/report.{name}") for name in FORMATS]
+        return page(request, "run.html.j2", run=run, encodings=ENCODINGS, best=best, downloads=downloads)
+
+    async def start(request: Request) -> Response:
+        refusal = csrf_refusal(request)
+        if refusal is not None:
+            return refusal
+        run = st.get(request.path_params["rid"])
+        if run is None or run.state != "uploaded":
+            return refuse_page(request, 404, "開始できる実行がありません / no run to start")
+        if _too_large(request, 64 * 1024) or "content-length" not in request.headers:
+            return refuse_page(request, 413, "送信内容が大きすぎます / form too large")
+        form = await request.form(max_files=0, max_fields=10)
+        encoding = str(form.get("encoding", "utf-8"))
+        if encoding not in ENCODINGS:
+            return refuse_page(request, 422, f"未知の文字コードです / unknown encoding: {encoding}")
+        run.state = "queued"
+        job = functools.partial(
+            execute, run, encoding=encoding, lang=_lang(str(form.get("lang", "ja"))),
+            show_values=form.get("show_values") == "on", max_findings=cfg.max_findings,
+            max_seconds=cfg.max_seconds,
+        )
+        st.pool.submit(_then_record, job, run, st)
+        return RedirectResponse(f"/runs/{run.id}", status_code=303)
+
+    async def cancel(request: Request) -> Response:
+        refusal = csrf_refusal(request)
+        if refusal is not None:
+            return refusal
+        run = st.get(request.path_params["rid"])
+        if run is None:
+            return refuse_page(request, 404, "この実行は見つかりません / run not found")
+        run.cancel.set()
+        if run.state == "uploaded":  # never started: delete the upload now
+            shutil.rmtree(run.folder, ignore_errors=True)
+            run.state, run.error = "cancelled", "取り消しました / cancelled"
+        return RedirectResponse(f"/runs/{run.id}", status_code=303)
+
+    async def status(request: Request) -> Response:
+        run = st.get(request.path_params["rid"])
+        if run is None:
+            return JSONResponse({"error": "run not found"}, status_code=404)
+        return JSONResponse(run.status())
+
+    async def report(request: Request) -> Response:
+        run = st.get(request.path_params["rid"])
+        name = request.path_params["fmt"]
+        if run is None or run.report is None or name not in FORMATS:
+            return refuse_page(request, 404, "レポートがありません / no such report")
+        fmt, media = FORMATS[name]
+        text = render(run.report, fmt)
+        if fmt == "html" and request.query_params.get("view") in ("inline", "page"):
+            return Response(text, media_type=media, headers={
+                "content-security-policy": report_csp(text), "x-frame-options": "SAMEORIGIN"})
+        return Response(text, media_type=media, headers={
+            "content-disposition": f'attachment; filename="kikan-report-{run.id[:8]}.{name}"'})
+
+    async def static(request: Request) -> Response:
+        name = request.path_params["name"]
+        if name not in STATIC:  # a fixed list: the name never reaches the file system
+            return Response("not found", status_code=404, media_type="text/plain")
+        body = (resources.files("kikan_std.web") / "static" / name).read_bytes()
+        return Response(body, media_type=STATIC[name], headers={"cache-control": "no-cache"})
+
+    async def history_page(request: Request) -> Response:
+        if st.history is None:
+            return refuse_page(request, 404, "履歴は無効です（--data-dir で有効）/ history is off (use --data-dir)")
+        return page(request, "history.html.j2", rows=st.history.list())
+
+    async def history_compare(request: Request) -> Response:
+        if st.history is None:
+            return refuse_page(request, 404, "履歴は無効です / history is off")
+        result = st.history.compare(request.query_params.get("base", ""), request.query_params.get("new", ""))
+        if result is None:
+            return refuse_page(request, 404, "比較する実行が履歴にありません / not in the history")
+        return page(request, "compare.html.j2", c=result)
+
+    async def history_report(request: Request) -> Response:
+        if st.history is None:
+            return refuse_page(request, 404, "履歴は無効です / history is off")
+        text = st.history.report_json(request.path_params["hid"])
+        if text is None:
+            return refuse_page(request, 404, "履歴が見つかりません / not in the history")
+        return Response(text, media_type="application/json", headers={
+            "content-disposition": f'attachment; filename="kikan-history-{request.path_params["hid"]}.json"'})
+
+    # -- REST API -------------------------------------------------------------------------------
+
+    def api_error(status: int, message: str) -> JSONResponse:
+        # A refused upload closes the connection: the server does not read (or drain) the rest of the body.
+        headers = {"connection": "close"} if status in (400, 408, 413, 415) else None
+        return JSONResponse({"status": status, "error": message}, status_code=status, headers=headers)
+
+    async def health(request: Request) -> Response:
+        return JSONResponse({"status": "ok", "version": __version__})
+
+    async def api_specs(request: Request) -> Response:
+        return JSONResponse(_specs())
+
+    async def api_openapi(request: Request) -> Response:
+        return JSONResponse(openapi(__version__, max_mib))
+
+    async def api_check(request: Request) -> Response:
+        if _cross_site(request):
+            return api_error(403, "他のサイトからの要求は受け付けません / cross-site request refused")
+        if _too_large(request, cfg.max_upload_bytes):
+            return api_error(413, f"アップロードが大きすぎます（上限 {max_mib:,} MiB）/ upload too large")
+        rid = new_id()
+        folder = st.work / rid
+        folder.mkdir()
+        try:
+            with anyio.fail_after(UPLOAD_SECONDS):
+                up = await receive_upload(request.stream(), request.headers.get("content-type", ""), folder,
+                                          cfg.max_upload_bytes)
+            encoding = up.get("encoding", "utf-8") or "utf-8"
+            if encoding not in ENCODINGS:
+                return api_error(422, f"未知の文字コードです / unknown encoding: {encoding}")
+            run = Run(rid, folder, plan_upload(up, folder), [])
+            job = functools.partial(
+                execute, run, encoding=encoding, lang=_lang(up.get("lang", "ja")),
+                show_values=up.get("show_values") == "true", max_findings=cfg.max_findings,
+                max_seconds=cfg.max_seconds,
+            )
+            await anyio.to_thread.run_sync(job, limiter=st.limiter)
+        except UploadRefused as e:
+            return api_error(e.status, e.message)
+        except TimeoutError:
+            return api_error(408, "アップロードに時間がかかりすぎました / upload took too long")
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        _record(run, st)
+        if run.report is None:
+            return api_error(run.error_status, run.error or "error")
+        return Response(render(run.report, "json"), status_code=406 if run.report.failed else 200,
+                        media_type="application/json")
+
+    routes = [
+        Route("/", index),
+        Route("/upload", upload, methods=["POST"]),
+        Route("/runs/{rid}", run_page),
+        Route("/runs/{rid}/start", start, methods=["POST"]),
+        Route("/runs/{rid}/cancel", cancel, methods=["POST"]),
+        Route("/runs/{rid}/status", status),
+        Route("/runs/{rid}/report.{fmt}", report),
+        Route("/static/{name}", static),
+        Route("/favicon.ico", lambda request: Response(status_code=204)),
+        Route("/history", history_page),
+        Route("/history/compare", history_compare),
+        Route("/history/{hid}.json", history_report),
+        Route("/api/v1/health", health),
+        Route("/api/v1/specs", api_specs),
+        Route("/api/v1/check", api_check, methods=["POST"]),
+        Route("/api/v1/openapi.json", api_openapi),
+    ]
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        _shutdown(st)
+
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.kikan = st
+    hosts: frozenset[str] | None = None
+    if is_loopback(cfg.host):
+        hosts = frozenset(f"{h}:{cfg.port}" for h in ("127.0.0.1", "localhost", "[::1]", cfg.host))
+    return Guard(app, hosts=hosts, token=cfg.token)
+
+
+def _record(run: Run, st: _State) -> None:
+    if st.history is not None and run.report is not None:
+        st.history.add(run)
+
+
+def _then_record(job: functools.partial[None], run: Run, st: _State) -> None:
+    job()
+    _record(run, st)
+
+
+def _shutdown(st: _State) -> None:
+    for run in list(st.runs.values()):
+        run.cancel.set()
+    st.pool.shutdown(wait=True, cancel_futures=True)
+    for run in list(st.runs.values()):  # uploads never started
+        shutil.rmtree(run.folder, ignore_errors=True)
+    if st.config.work_dir is None:
+        shutil.rmtree(st.work, ignore_errors=True)

@@ -1,0 +1,280 @@
+"""Runs: what an upload is checked as, the check itself (in a worker thread), progress, cancel, limits.
+
+Every run has its own folder and its own :class:`Run` object; a report is only ever stored on the run
+that made it, so runs at once cannot mix reports. The folder (the uploaded data) is deleted when the
+run ends, whatever the outcome.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import secrets
+import shutil
+import threading
+import time
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from kikan_std.api import check
+from kikan_std.catalogue import Lang
+from kikan_std.deliverable import check_deliverable
+from kikan_std.errors import InputError, KikanStdError, SpecError, UnsafeArchiveError
+from kikan_std.jp.encodings import detect_encoding
+from kikan_std.model.spec import Spec
+from kikan_std.options import DEFAULT_MASK_KEY, MASK_KEY_ENV
+from kikan_std.report.baseline import fingerprint_of_dict
+from kikan_std.report.model import Report
+from kikan_std.specs import BUILTIN, load_spec, load_spec_file
+from kikan_std.web.uploads import Upload, UploadedFile, UploadRefused, pack_folder
+
+State = Literal["uploaded", "queued", "running", "done", "failed", "cancelled"]
+DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".json", ".xml", ".dat", ".fix", ".fixed")
+SPEC_SUFFIXES = (".xlsx", ".xlsm", ".json")
+SAMPLE_BYTES = 64 * 1024
+
+
+class Cancelled(Exception):
+    """Raised inside the check (from the progress callback) when the user cancels."""
+
+
+class TimeLimit(Exception):
+    """Raised inside the check when the run's time limit is reached."""
+
+
+@dataclass(frozen=True, slots=True)
+class Detected:
+    """The encoding guess for one uploaded file, shown before the run."""
+
+    label: str
+    encoding: str
+    confidence: float
+    weak: bool
+    reason: str | None
+
+
+@dataclass(slots=True)
+class Plan:
+    """What to check: one deliverable zip, or data files against a spec."""
+
+    kind: Literal["deliverable", "files"]
+    paths: list[Path]
+    labels: dict[str, str]
+    spec: Spec | None = None
+    spec_label: str = ""
+
+
+@dataclass(slots=True)
+class Run:
+    """One check: its folder, its plan, its state and, at the end, its report (or error)."""
+
+    id: str
+    folder: Path
+    plan: Plan
+    detections: list[Detected]
+    created: float = field(default_factory=time.monotonic)
+    state: State = "uploaded"
+    file: str = ""
+    records: int = 0
+    report: Report | None = None
+    error: str | None = None
+    error_status: int = 422
+    cancel: threading.Event = field(default_factory=threading.Event)
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def status(self) -> dict[str, Any]:
+        """The JSON the page polls."""
+        out: dict[str, Any] = {"state": self.state, "file": self.file, "records": self.records}
+        if self.report is not None:
+            out["valid"] = self.report.valid
+            out["failed"] = self.report.failed
+            out["findings"] = len(self.report.findings)
+        if self.error is not None:
+            out["error"] = self.error
+        return out
+
+
+def new_id() -> str:
+    """An unguessable run id (also the only handle a client has on a run)."""
+    return secrets.token_urlsafe(16)
+
+
+def plan_upload(upload: Upload, folder: Path) -> Plan:
+    """Decide what the upload is checked as; files are moved to server-made paths.
+
+    Raises:
+        UploadRefused: 422 for an unusable combination, an unknown spec or an unusable spec file.
+    """
+    data = upload.of("file", "files")
+    tree = upload.of("folder")
+    spec_id = upload.get("spec").strip()
+    spec_files = upload.of("spec_file")
+    spec: Spec | None = None
+    spec_label = ""
+    if spec_files:
+        sf = spec_files[0]
+        suffix = Path(sf.label).suffix.lower()
+        if suffix not in SPEC_SUFFIXES:
+            raise UploadRefused(
+                422, "仕様ファイルは .xlsx（公式ワークブック）か .json です / a spec file is .xlsx or .json"
+            )
+        target = folder / f"spec{suffix}"
+        sf.path.rename(target)
+        try:
+            spec = load_spec_file(target)
+        except (SpecError, ValueError, OSError) as e:
+            raise UploadRefused(422, f"仕様ファイルを読めません / unusable spec file: {_first_line(e)}") from None
+        finally:
+            target.unlink(missing_ok=True)
+        spec_label = f"{sf.label}（{spec.title} {spec.edition}）"
+    elif spec_id:
+        if spec_id not in BUILTIN:
+            raise UploadRefused(422, f"仕様が見つかりません / unknown spec: {spec_id!r}")
+        spec = load_spec(spec_id)
+        spec_label = f"{spec.id}（{spec.title} {spec.edition}）"
+    if not data and not tree:
+        raise UploadRefused(422, "ファイルが選ばれていません / no file uploaded")
+    if spec is None:
+        if tree and not data:
+            target = pack_folder(tree, folder / "deliverable.zip")
+            return Plan("deliverable", [target], {str(target): "フォルダ / folder"})
+        if len(data) == 1 and not tree and data[0].label.lower().endswith(".zip"):
+            target = folder / "deliverable.zip"
+            data[0].path.rename(target)
+            return Plan("deliverable", [target], {str(target): data[0].label})
+        raise UploadRefused(
+            422,
+            "仕様を選ぶか、成果物一式（.zip 1つかフォルダ）を選んでください"
+            " / choose a spec, or upload one deliverable (.zip or folder)",
+        )
+    if tree or any(f.label.lower().endswith(".zip") for f in data):
+        raise UploadRefused(
+            422,
+            "成果物一式（.zip・フォルダ）は仕様を選ばずに検査します"
+            " / a deliverable (.zip or folder) is checked without choosing a spec",
+        )
+    paths, labels = _place(data, folder)
+    return Plan("files", paths, labels, spec, spec_label)
+
+
+def _place(data: list[UploadedFile], folder: Path) -> tuple[list[Path], dict[str, str]]:
+    # Each file goes into its own numbered folder under its checked leaf name (group detection
+    # reads file names); the report shows the label, never the server path.
+    paths: list[Path] = []
+    labels: dict[str, str] = {}
+    for i, f in enumerate(data):
+        d = folder / "in" / f"{i:04d}"
+        d.mkdir(parents=True)
+        target = d / f.label
+        f.path.rename(target)
+        paths.append(target)
+        labels[str(target)] = f.label
+    return paths, labels
+
+
+def detect(plan: Plan) -> list[Detected]:
+    """The encoding guess of each data file (members of a zip: the first 20 data files, 64 KiB each)."""
+    out: list[Detected] = []
+    if plan.kind == "files":
+        for p in plan.paths:
+            with p.open("rb") as fh:
+                d = detect_encoding(fh.read(SAMPLE_BYTES))
+            out.append(Detected(plan.labels[str(p)], d.encoding, d.confidence, d.weak, d.reason_text("ja")))
+        return out
+    try:
+        with zipfile.ZipFile(plan.paths[0]) as zf:
+            members = [i for i in zf.infolist() if not i.is_dir() and i.filename.lower().endswith(DATA_SUFFIXES)]
+            for info in members[:20]:
+                with zf.open(info) as fh:  # a bounded read: a bomb cannot expand here
+                    d = detect_encoding(fh.read(SAMPLE_BYTES))
+                out.append(Detected(info.filename, d.encoding, d.confidence, d.weak, d.reason_text("ja")))
+    except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError):
+        pass  # the run itself reports an unusable archive
+    return out
+
+
+def _first_line(e: BaseException) -> str:
+    return (str(e).splitlines() or [type(e).__name__])[0][:300]
+
+
+def _accepts(fn: Callable[..., Any], name: str) -> bool:
+    return name in inspect.signature(fn).parameters
+
+
+def execute(run: Run, *, encoding: str, lang: Lang, show_values: bool, max_findings: int | None,
+            max_seconds: float) -> None:
+    """Check the run's plan; store the report or the error on the run; delete the run's folder."""
+    deadline = time.monotonic() + max_seconds
+
+    def progress(file: str, records: int) -> None:
+        run.file = _relabel_text(file, run)
+        run.records = records
+        if run.cancel.is_set():
+            raise Cancelled
+        if time.monotonic() > deadline:
+            raise TimeLimit
+
+    run.state = "running"
+    run.options = {"encoding": encoding, "lang": lang, "show_values": show_values}
+    try:
+        if run.cancel.is_set():
+            raise Cancelled
+        plan = run.plan
+        if plan.kind == "deliverable":
+            extra: dict[str, Any] = {"progress": progress} if _accepts(check_deliverable, "progress") else {}
+            report = check_deliverable(
+                plan.paths[0], encoding=encoding, lang=lang, show_values=show_values, max_findings=max_findings,
+                **extra,
+            )
+        else:
+            assert plan.spec is not None  # plan_upload gives files a spec
+            extra = {"progress": progress} if _accepts(check, "progress") else {}
+            report = check(
+                plan.paths, spec=plan.spec, encoding=encoding, lang=lang, show_values=show_values,
+                max_findings=max_findings, **extra,
+            )
+        run.report = relabel(report, run)
+        run.state = "done"
+    except Cancelled:
+        run.state, run.error, run.error_status = "cancelled", "取り消しました / cancelled", 409
+    except TimeLimit:
+        run.state = "failed"
+        run.error = f"時間制限（{max_seconds:g} 秒）を超えたため中止しました / time limit reached"
+        run.error_status = 503
+    except UnsafeArchiveError as e:
+        run.state = "failed"
+        run.error = f"安全でない ZIP 書庫のため検査を中止しました（何も展開していません）/ unsafe archive refused: {_relabel_text(_first_line(e), run)}"
+    except (InputError, KikanStdError, KeyError, ValueError) as e:
+        run.state, run.error = "failed", f"入力を検査できません / unusable input: {_relabel_text(_first_line(e), run)}"
+    except Exception as e:  # never a traceback for users
+        run.state, run.error, run.error_status = "failed", f"内部エラー / internal error: {type(e).__name__}", 500
+    finally:
+        shutil.rmtree(run.folder, ignore_errors=True)
+
+
+def _relabel_text(text: str, run: Run) -> str:
+    for server, label in run.plan.labels.items():
+        text = text.replace(server, label)
+    return text.replace(str(run.folder), "…")
+
+
+def relabel(report: Report, run: Run) -> Report:
+    """The report with the client's file names in place of the server paths, wherever they occur
+    (inputs, findings, statistics keys, messages): replaced in its JSON, then read back."""
+    text = report.model_dump_json()
+    for server, label in run.plan.labels.items():
+        text = text.replace(json.dumps(server, ensure_ascii=False)[1:-1], json.dumps(label, ensure_ascii=False)[1:-1])
+    text = text.replace(json.dumps(str(run.folder), ensure_ascii=False)[1:-1], "…")
+    data = json.loads(text)
+    if run.plan.kind == "files":
+        # Fingerprints name the file: made again with the client's name, they match between runs
+        # (and with the CLI's for the same file name), so history comparisons and baselines work.
+        key = os.environ.get(MASK_KEY_ENV)
+        mask_key = key.encode("utf-8") if key else DEFAULT_MASK_KEY
+        for f in data["findings"]:
+            f["fingerprint"] = fingerprint_of_dict({**f, "fingerprint": None}, mask_key)
+    return Report.model_validate(data)

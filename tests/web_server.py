@@ -1,0 +1,119 @@
+"""A kikan-std web server on a free loopback port, in a thread, for the web tests."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+uvicorn = pytest.importorskip("uvicorn", reason="the web extra is not installed")
+
+from kikan_std.testing.generators.deliverable import write_deliverable  # noqa: E402
+from kikan_std.web import WebConfig, create_app  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    port: int
+    work: Path
+    state: Any  # the app's internal state (tests use its worker pool to hold a run in the queue)
+
+    def leftovers(self) -> list[Path]:
+        """Whatever a run left in the upload folder (must be nothing once requests are answered)."""
+        return sorted(self.work.rglob("*"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def serve(tmp: Path, **config: Any) -> Iterator[Server]:
+    port = free_port()
+    work = tmp / "work"
+    cfg = WebConfig(port=port, work_dir=work, **config)
+    app = create_app(cfg)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(200):  # a bounded wait for the socket
+        if server.started:
+            break
+        time.sleep(0.05)
+    assert server.started, "server did not start"
+    try:
+        yield Server(f"http://127.0.0.1:{port}", port, work, app.app.state.kikan)
+    finally:
+        server.should_exit = True
+        thread.join(30)
+
+
+def deliverable_zip(tmp: Path, rows: int = 300, *, defects: bool = True, name: str = "deliverable") -> Path:
+    """A synthetic deliverable (write_deliverable), zipped."""
+    folder = tmp / name
+    write_deliverable(folder, rows=rows, seed=7, defects=defects)
+    target = tmp / f"{name}.zip"
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
+        for p in sorted(folder.rglob("*")):
+            if p.is_file():
+                zf.write(p, p.relative_to(folder).as_posix())
+    return target
+
+
+def multipart(fields: dict[str, str], files: list[tuple[str, str, bytes]]) -> tuple[bytes, str]:
+    """A multipart/form-data body of text ``fields`` and ``files`` (field, file name, content)."""
+    boundary = "kikanboundary7f3a"
+    out = bytearray()
+    for k, v in fields.items():
+        out += f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+    for field, name, data in files:
+        out += (f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{name}"\r\n'
+                "Content-Type: application/octet-stream\r\n\r\n").encode() + data + b"\r\n"
+    out += f"--{boundary}--\r\n".encode()
+    return bytes(out), f"multipart/form-data; boundary={boundary}"
+
+
+def request(srv: Server, method: str, path: str, body: bytes = b"",
+            headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    """One HTTP request to the test server: (status, lower-cased headers, body)."""
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=120)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        resp = conn.getresponse()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+    finally:
+        conn.close()
+
+
+def post_check(srv: Server, fields: dict[str, str], files: list[tuple[str, str, bytes]],
+               headers: dict[str, str] | None = None) -> tuple[int, Any]:
+    """POST /api/v1/check; (status, parsed JSON)."""
+    import json
+
+    body, ctype = multipart(fields, files)
+    status, _, data = request(srv, "POST", "/api/v1/check", body, {"Content-Type": ctype, **(headers or {})})
+    return status, json.loads(data)
+
+
+def session(srv: Server) -> tuple[str, str]:
+    """A page session: (Cookie header, CSRF token) as a browser gets them from the first page."""
+    import re
+
+    _, headers, body = request(srv, "GET", "/")
+    cookie = headers["set-cookie"].split(";", 1)[0]
+    m = re.search(r"csrf=([0-9a-f]+)", body.decode("utf-8"))
+    assert m is not None
+    return cookie, m.group(1)
