@@ -69,7 +69,7 @@ def _file_classifier(opts: Options) -> Classifier | None:
     if opts.baseline is None and opts.waivers is None:
         return None
     w = opts.waivers
-    fresh = None if w is None else Waivers(w.entries, w.file, w.sha256, w.today)
+    fresh = None if w is None else Waivers(w.entries, w.file, w.sha256, w.today, opts.mask_key)
     return Classifier(opts.baseline, fresh, opts.mask_key)
 
 

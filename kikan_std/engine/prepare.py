@@ -115,6 +115,8 @@ def build_options(
         baseline = Baseline.load(baseline, key)
     if waivers is not None and not isinstance(waivers, Waivers):
         waivers = Waivers.load(waivers)
+    if waivers is not None:
+        waivers.mask_key = key  # fingerprint waivers match fingerprints made with the run's key
     return Options(
         encoding=encoding,
         bom=bom,

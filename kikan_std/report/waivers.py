@@ -8,9 +8,16 @@ A waiver file is TOML (read with the standard library's ``tomllib``; no extra de
     item = "氏名"                     # optional: the item name
     key = "000000000000012"          # optional: a business key value (e.g. 宛名番号) …
     # key = { 宛名番号 = "000000000000012" }   # … or a table of key item = value
+    # fingerprint = "3f2a9c0d1b7e4a65"        # optional: one finding's fingerprint (as in the JSON report)
     reason = "旧姓併記のため移行後に修正"   # required
     owner = "住民課 山田"               # required
     expires = 2027-03-31             # required: a TOML date; the waiver applies up to this day
+
+A ``fingerprint`` waiver accepts exactly the findings with that fingerprint (code, file, item and the
+keyed hashes of the business keys, as the JSON report and ``--baseline`` show it; see
+:mod:`kikan_std.report.baseline`), computed with the run's mask key from the file as reported or from
+its file name alone — so a waiver written from one report (or from the web app's history) matches the
+same finding whichever folder the file is checked from. It never needs a personal value in clear.
 
 A finding matching an active waiver is reported with status ``waived`` and does not fail the run.
 A waiver past its expiry date stops applying (its findings count again) and the report lists it as
@@ -21,6 +28,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import re
 import tomllib
 from collections import defaultdict
 from fnmatch import fnmatchcase
@@ -31,7 +39,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from kikan_std.catalogue import catalogue
 from kikan_std.errors import WaiverError
 from kikan_std.findings import Finding
+from kikan_std.options import DEFAULT_MASK_KEY
 from kikan_std.report.model import WaiverOut, WaiverRef, WaiverSummary
+from kikan_std.report.render import fingerprint, value_tag
+
+_FINGERPRINT = re.compile(r"[0-9a-f]{16}")
 
 
 class Waiver(BaseModel):
@@ -43,6 +55,7 @@ class Waiver(BaseModel):
     file: str = "*"
     item: str | None = None
     key: str | dict[str, str] | None = None
+    fingerprint: str | None = None
     reason: str = Field(min_length=1)
     owner: str = Field(min_length=1)
     expires: _dt.date
@@ -54,13 +67,23 @@ class Waiver(BaseModel):
             raise ValueError(f"unknown finding code {v!r}")
         return v
 
-    def matches(self, f: Finding) -> bool:
-        """Whether this waiver covers ``f`` (ignoring expiry)."""
+    @field_validator("fingerprint")
+    @classmethod
+    def _fingerprint_form(cls, v: str | None) -> str | None:
+        if v is not None and not _FINGERPRINT.fullmatch(v):
+            raise ValueError(f"a fingerprint is 16 lower-case hex digits, not {v!r}")
+        return v
+
+    def matches(self, f: Finding, fingerprints: frozenset[str] = frozenset()) -> bool:
+        """Whether this waiver covers ``f`` (ignoring expiry); ``fingerprints`` are those of ``f``
+        (see :func:`finding_fingerprints`), needed only by a ``fingerprint`` waiver."""
         if f.code != self.code:
             return False
         if not (fnmatchcase(f.file, self.file) or fnmatchcase(PurePath(f.file).name, self.file)):
             return False
         if self.item is not None and f.item != self.item:
+            return False
+        if self.fingerprint is not None and self.fingerprint not in fingerprints:
             return False
         if isinstance(self.key, str):
             return self.key in f.keys.values()
@@ -75,6 +98,15 @@ class Waiver(BaseModel):
         return self.key
 
 
+def finding_fingerprints(f: Finding, key: bytes = DEFAULT_MASK_KEY) -> frozenset[str]:
+    """The fingerprints a ``fingerprint`` waiver accepts for ``f``: with the file as reported and with
+    its file name alone (the same finding checked from another folder)."""
+    tags = {k: value_tag(v, key) for k, v in f.keys.items()}
+    vtag = None if f.value is None else value_tag(f.value, key)
+    name = PurePath(f.file).name
+    return frozenset({fingerprint(f.code, f.file, f.item, tags, vtag), fingerprint(f.code, name, f.item, tags, vtag)})
+
+
 class _WaiverFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -84,8 +116,10 @@ class _WaiverFile(BaseModel):
 class Waivers:
     """The waivers of one file, matched against every finding of a run."""
 
-    def __init__(self, entries: list[Waiver], file: str, sha256: str, today: _dt.date | None = None) -> None:
+    def __init__(self, entries: list[Waiver], file: str, sha256: str, today: _dt.date | None = None,
+                 mask_key: bytes = DEFAULT_MASK_KEY) -> None:
         self.entries = entries
+        self.mask_key = mask_key  # of the run: fingerprint waivers are matched with it
         self.file = file
         self.sha256 = sha256
         self.today = today or _dt.date.today()
@@ -132,8 +166,11 @@ class Waivers:
         if not candidates:
             return None
         expired_hit: int | None = None
+        fps: frozenset[str] | None = None
         for i in candidates:
-            if self.entries[i].matches(f):
+            if fps is None and self.entries[i].fingerprint is not None:
+                fps = finding_fingerprints(f, self.mask_key)
+            if self.entries[i].matches(f, fps or frozenset()):
                 if not self.expired(i):
                     self.matched[i] += 1
                     return i

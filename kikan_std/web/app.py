@@ -9,8 +9,10 @@ conformant, 406 not conformant, 422 unusable input or spec, 413 too large.
 from __future__ import annotations
 
 import contextlib
+import datetime as _dt
 import functools
 import ipaddress
+import re
 import secrets
 import shutil
 import tempfile
@@ -49,6 +51,7 @@ FORMATS: dict[str, tuple[str, str]] = {  # download name → (writer format, med
     "html": ("html", "text/html; charset=utf-8"),
     "txt": ("text", "text/plain; charset=utf-8"),
 }
+_FINGERPRINT = re.compile(r"[0-9a-f]{16}")
 ENCODINGS = ("utf-8", "cp932", "shift_jis", "euc_jp", "auto")
 STATIC = {"app.js": "text/javascript; charset=utf-8", "app.css": "text/css; charset=utf-8"}
 UPLOAD_SECONDS = 600.0
@@ -234,7 +237,9 @@ def create_app(config: WebConfig | None = None) -> Guard:
         if best not in ENCODINGS:
             best = "auto"
         downloads = [(name, f"/runs/{run.id}/report.{name}") for name in FORMATS]
-        return page(request, "run.html.j2", run=run, encodings=ENCODINGS, best=best, downloads=downloads)
+        active = [w for w in st.history.waivers() if not w["expired"]] if st.history is not None else []
+        return page(request, "run.html.j2", run=run, encodings=ENCODINGS, best=best, downloads=downloads,
+                    active_waivers=len(active))
 
     async def start(request: Request) -> Response:
         refusal = csrf_refusal(request)
@@ -249,13 +254,17 @@ def create_app(config: WebConfig | None = None) -> Guard:
         encoding = str(form.get("encoding", "utf-8"))
         if encoding not in ENCODINGS:
             return refuse_page(request, 422, f"未知の文字コードです / unknown encoding: {encoding}")
+        history = st.history
+        waivers = history.waivers_for_run() if history is not None and form.get("apply_waivers") == "on" else None
+        keep_to = history.kept_folder(run.id) if history is not None and form.get("keep_data") == "on" else None
         run.state = "queued"
         job = functools.partial(
             execute, run, encoding=encoding, lang=_lang(str(form.get("lang", "ja"))),
             show_values=form.get("show_values") == "on", max_findings=cfg.max_findings,
-            max_seconds=cfg.max_seconds,
+            max_seconds=cfg.max_seconds, waivers=waivers, keep_to=keep_to,
+            on_report=functools.partial(_record, st=st),
         )
-        st.pool.submit(_then_record, job, run, st)
+        st.pool.submit(job)
         return RedirectResponse(f"/runs/{run.id}", status_code=303)
 
     async def cancel(request: Request) -> Response:
@@ -297,14 +306,93 @@ def create_app(config: WebConfig | None = None) -> Guard:
         body = (resources.files("kikan_std.web") / "static" / name).read_bytes()
         return Response(body, media_type=STATIC[name], headers={"cache-control": "no-cache"})
 
+    def no_history(request: Request) -> HTMLResponse:
+        return refuse_page(request, 404, "履歴は無効です（--data-dir で有効）/ history is off (use --data-dir)")
+
+    async def small_form(request: Request, limit: int = 1024 * 1024) -> Any:
+        """The posted form (urlencoded or multipart without files), or a refusal page."""
+        if _too_large(request, limit) or "content-length" not in request.headers:
+            return refuse_page(request, 413, "送信内容が大きすぎます / form too large")
+        return await request.form(max_files=0, max_fields=10000)
+
     async def history_page(request: Request) -> Response:
         if st.history is None:
-            return refuse_page(request, 404, "履歴は無効です（--data-dir で有効）/ history is off (use --data-dir)")
-        return page(request, "history.html.j2", rows=st.history.list())
+            return no_history(request)
+        return page(request, "history.html.j2", rows=st.history.list(), waivers=st.history.waivers())
+
+    async def history_run(request: Request) -> Response:
+        if st.history is None:
+            return no_history(request)
+        entry = st.history.entry(request.path_params["hid"])
+        if entry is None:
+            return refuse_page(request, 404, "履歴が見つかりません / not in the history")
+        recorded = {w["fingerprint"]: w for w in st.history.waivers()}
+        return page(request, "history_run.html.j2", e=entry, r=entry["report"], recorded=recorded,
+                    waived=request.query_params.get("waived", ""), today=time.strftime("%Y-%m-%d"))
+
+    async def history_waive(request: Request) -> Response:
+        refusal = csrf_refusal(request)
+        if refusal is not None:
+            return refusal
+        if st.history is None:
+            return no_history(request)
+        hid = request.path_params["hid"]
+        if st.history.entry(hid) is None:
+            return refuse_page(request, 404, "履歴が見つかりません / not in the history")
+        form = await small_form(request)
+        if isinstance(form, Response):
+            return form
+        fps = [str(v) for v in form.getlist("fp")]
+        reason, owner = str(form.get("reason", "")).strip(), str(form.get("owner", "")).strip()
+        expires_text = str(form.get("expires", "")).strip()
+        problem = None
+        expires: _dt.date | None = None
+        if not fps or not all(_FINGERPRINT.fullmatch(fp) for fp in fps):
+            problem = "承認する指摘を選んでください / choose the findings to accept"
+        elif not reason or not owner or len(reason) > 1000 or len(owner) > 200:
+            problem = "理由と担当者を入力してください / a reason and an owner are required"
+        elif expires_text:
+            try:
+                expires = _dt.date.fromisoformat(expires_text)
+            except ValueError:
+                problem = f"期限は YYYY-MM-DD の日付です / the expiry is a date YYYY-MM-DD: {expires_text[:20]}"
+            else:
+                if expires < _dt.date.today():
+                    problem = "期限が過去の日付です / the expiry date is in the past"
+        if problem is not None:
+            return refuse_page(request, 422, problem)
+        n = st.history.add_waivers(hid, fps, reason=reason, owner=owner, expires=expires)
+        return RedirectResponse(f"/history/{hid}?waived={n}", status_code=303)
+
+    async def history_unwaive(request: Request) -> Response:
+        refusal = csrf_refusal(request)
+        if refusal is not None:
+            return refusal
+        if st.history is None:
+            return no_history(request)
+        if not st.history.delete_waiver(request.path_params["wid"]):
+            return refuse_page(request, 404, "その承認はありません / no such waiver")
+        return RedirectResponse("/history#waivers", status_code=303)
+
+    async def history_delete(request: Request) -> Response:
+        refusal = csrf_refusal(request)
+        if refusal is not None:
+            return refusal
+        if st.history is None:
+            return no_history(request)
+        if not st.history.delete(request.path_params["hid"]):
+            return refuse_page(request, 404, "履歴が見つかりません / not in the history")
+        return RedirectResponse("/history", status_code=303)
+
+    async def history_waivers_toml(request: Request) -> Response:
+        if st.history is None:
+            return no_history(request)
+        return Response(st.history.waiver_toml(), media_type="application/toml; charset=utf-8", headers={
+            "content-disposition": 'attachment; filename="kikan-waivers.toml"'})
 
     async def history_compare(request: Request) -> Response:
         if st.history is None:
-            return refuse_page(request, 404, "履歴は無効です / history is off")
+            return no_history(request)
         result = st.history.compare(request.query_params.get("base", ""), request.query_params.get("new", ""))
         if result is None:
             return refuse_page(request, 404, "比較する実行が履歴にありません / not in the history")
@@ -312,7 +400,7 @@ def create_app(config: WebConfig | None = None) -> Guard:
 
     async def history_report(request: Request) -> Response:
         if st.history is None:
-            return refuse_page(request, 404, "履歴は無効です / history is off")
+            return no_history(request)
         text = st.history.report_json(request.path_params["hid"])
         if text is None:
             return refuse_page(request, 404, "履歴が見つかりません / not in the history")
@@ -381,7 +469,12 @@ def create_app(config: WebConfig | None = None) -> Guard:
         Route("/favicon.ico", lambda request: Response(status_code=204)),
         Route("/history", history_page),
         Route("/history/compare", history_compare),
+        Route("/history/waivers.toml", history_waivers_toml),
+        Route("/history/waivers/{wid}/delete", history_unwaive, methods=["POST"]),
         Route("/history/{hid}.json", history_report),
+        Route("/history/{hid}", history_run),
+        Route("/history/{hid}/waivers", history_waive, methods=["POST"]),
+        Route("/history/{hid}/delete", history_delete, methods=["POST"]),
         Route("/api/v1/health", health),
         Route("/api/v1/specs", api_specs),
         Route("/api/v1/check", api_check, methods=["POST"]),
@@ -402,12 +495,7 @@ def create_app(config: WebConfig | None = None) -> Guard:
 
 def _record(run: Run, st: _State) -> None:
     if st.history is not None and run.report is not None:
-        st.history.add(run)
-
-
-def _then_record(job: functools.partial[None], run: Run, st: _State) -> None:
-    job()
-    _record(run, st)
+        run.history_id = st.history.add(run, kept=run.kept.name if run.kept is not None else None)
 
 
 def _shutdown(st: _State) -> None:

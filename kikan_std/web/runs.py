@@ -2,7 +2,8 @@
 
 Every run has its own folder and its own :class:`Run` object; a report is only ever stored on the run
 that made it, so runs at once cannot mix reports. The folder (the uploaded data) is deleted when the
-run ends, whatever the outcome.
+run ends, whatever the outcome — after moving the data to the history's folder when the user asked to
+keep it and the run finished.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from kikan_std.model.spec import Spec
 from kikan_std.options import DEFAULT_MASK_KEY, MASK_KEY_ENV
 from kikan_std.report.baseline import fingerprint_of_dict
 from kikan_std.report.model import Report
+from kikan_std.report.waivers import Waivers
 from kikan_std.specs import BUILTIN, load_spec, load_spec_file
 from kikan_std.web.uploads import Upload, UploadedFile, UploadRefused, pack_folder
 
@@ -85,6 +87,8 @@ class Run:
     error_status: int = 422
     cancel: threading.Event = field(default_factory=threading.Event)
     options: dict[str, Any] = field(default_factory=dict)
+    kept: Path | None = None
+    history_id: int | None = None
 
     def status(self) -> dict[str, Any]:
         """The JSON the page polls."""
@@ -206,8 +210,15 @@ def _accepts(fn: Callable[..., Any], name: str) -> bool:
 
 
 def execute(run: Run, *, encoding: str, lang: Lang, show_values: bool, max_findings: int | None,
-            max_seconds: float) -> None:
-    """Check the run's plan; store the report or the error on the run; delete the run's folder."""
+            max_seconds: float, waivers: Waivers | None = None, keep_to: Path | None = None,
+            on_report: Callable[[Run], None] | None = None) -> None:
+    """Check the run's plan; store the report or the error on the run; delete the run's folder.
+
+    ``waivers`` are applied as the CLI's ``--waivers``. With ``keep_to``, the uploaded data of a run
+    that finished is moved there first (``run.kept``); otherwise, and on any failure, it is deleted.
+    ``on_report`` (recording in the history) runs before the state turns ``done``, so a page that sees
+    the run done also finds it in the history.
+    """
     deadline = time.monotonic() + max_seconds
 
     def progress(file: str, records: int) -> None:
@@ -219,7 +230,7 @@ def execute(run: Run, *, encoding: str, lang: Lang, show_values: bool, max_findi
             raise TimeLimit
 
     run.state = "running"
-    run.options = {"encoding": encoding, "lang": lang, "show_values": show_values}
+    run.options = {"encoding": encoding, "lang": lang, "show_values": show_values, "waivers": waivers is not None}
     try:
         if run.cancel.is_set():
             raise Cancelled
@@ -228,16 +239,25 @@ def execute(run: Run, *, encoding: str, lang: Lang, show_values: bool, max_findi
             extra: dict[str, Any] = {"progress": progress} if _accepts(check_deliverable, "progress") else {}
             report = check_deliverable(
                 plan.paths[0], encoding=encoding, lang=lang, show_values=show_values, max_findings=max_findings,
-                **extra,
+                waivers=waivers, **extra,
             )
         else:
             assert plan.spec is not None  # plan_upload gives files a spec
             extra = {"progress": progress} if _accepts(check, "progress") else {}
             report = check(
                 plan.paths, spec=plan.spec, encoding=encoding, lang=lang, show_values=show_values,
-                max_findings=max_findings, **extra,
+                max_findings=max_findings, waivers=waivers, **extra,
             )
         run.report = relabel(report, run)
+        if keep_to is not None:
+            run.kept = _keep(run, keep_to)
+        if on_report is not None:
+            try:
+                on_report(run)
+            except Exception:  # the report stands; what could not be recorded is not kept either
+                if run.kept is not None:
+                    shutil.rmtree(run.kept, ignore_errors=True)
+                    run.kept = None
         run.state = "done"
     except Cancelled:
         run.state, run.error, run.error_status = "cancelled", "取り消しました / cancelled", 409
@@ -254,6 +274,22 @@ def execute(run: Run, *, encoding: str, lang: Lang, show_values: bool, max_findi
         run.state, run.error, run.error_status = "failed", f"内部エラー / internal error: {type(e).__name__}", 500
     finally:
         shutil.rmtree(run.folder, ignore_errors=True)
+
+
+def _keep(run: Run, target: Path) -> Path | None:
+    """Move the run's uploaded data to ``target`` under the client's file names (numbered folders, as
+    uploaded); None (and nothing left there) if it cannot be moved."""
+    try:
+        target.mkdir(parents=True)
+        for i, p in enumerate(run.plan.paths):
+            name = p.name if run.plan.kind == "deliverable" else run.plan.labels[str(p)]
+            place = target / f"{i:04d}"
+            place.mkdir()
+            shutil.move(p, place / name)
+        return target
+    except OSError:
+        shutil.rmtree(target, ignore_errors=True)
+        return None
 
 
 def _relabel_text(text: str, run: Run) -> str:
