@@ -287,12 +287,42 @@ expires = 2030-06-30
         "[[waiver]]\ncode = 'FLD001'\nowner = 'o'\nexpires = 2030-01-01\n",  # no reason
         "[[waiver]]\ncode = 'FLD001'\nreason = 'r'\nowner = 'o'\nexpires = 'soon'\n",  # not a date
         "[[waiver]\n",  # not TOML
+        "[[waiver]]\ncode = 'FLD001'\nfingerprint = '../x'\nreason = 'r'\nowner = 'o'\nexpires = 2030-01-01\n",
     ],
 )
 def test_bad_waiver_file_is_a_usage_error(tmp_path: Path, defects: DefectFile, body: str) -> None:
     rc, _, err = run_cli("check", str(defects.path), "--spec", "jutogai_atena",
                          "--waivers", str(_waiver_file(tmp_path, body)))
     assert rc == 2 and err.count("\n") == 1
+
+
+def _fingerprint_waiver(tmp_path: Path, code: str, fp: str) -> Path:
+    return _waiver_file(tmp_path, f"""
+[[waiver]]
+code = "{code}"
+fingerprint = "{fp}"
+reason = "受け入れ"
+owner = "住民課"
+expires = 2099-12-31
+""")
+
+
+def test_a_fingerprint_waiver_accepts_exactly_that_finding_from_any_folder(
+        tmp_path: Path, defects: DefectFile, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Fingerprints name the file as given: a full path here, the bare name when checked in its folder
+    # (as the web app's reports do). A waiver of either matches the other.
+    full = kikan_std.check(defects.path, spec="jutogai_atena").errors()[0]
+    monkeypatch.chdir(defects.path.parent)
+    named = next(f for f in kikan_std.check(defects.path.name, spec="jutogai_atena").errors()
+                 if (f.code, f.record, f.item) == (full.code, full.record, full.item))
+    assert named.fingerprint != full.fingerprint
+    monkeypatch.chdir(tmp_path)
+    for fp in (full.fingerprint, named.fingerprint):
+        data = check_json(str(defects.path), "--waivers", str(_fingerprint_waiver(tmp_path, full.code, fp)))[1]
+        waived = [f for f in data["findings"] if f["status"] == "waived"]  # type: ignore[union-attr,index]
+        assert waived and {(f["code"], f["fingerprint"]) for f in waived} == {(full.code, full.fingerprint)}
+    data = check_json(str(defects.path), "--waivers", str(_fingerprint_waiver(tmp_path, full.code, "0" * 16)))[1]
+    assert data["waivers"]["waived"] == 0  # type: ignore[index]
 
 
 def test_api_accepts_baseline_and_waivers(defects: DefectFile, baseline: Path) -> None:
