@@ -1,7 +1,9 @@
 """The web app: server-rendered pages for auditors and a REST API for CI, on Starlette.
 
 Pages (Japanese first): choose files / a folder / a zip and a spec → the encoding guess is shown →
-start → progress (polled) with cancel → verdict, the HTML report in the page, downloads. The REST API
+start → progress (polled) with cancel → verdict, the HTML report in the page, downloads; with a data
+folder, the run history (v1 → v2 comparison with the ``--fail-on new`` verdict, waivers recorded from the
+page and exported for ``--waivers``, uploads kept only on request). The REST API
 (``/api/v1/…``, documented at ``/api/v1/openapi.json``) answers as KoSIT's validator does: 200
 conformant, 406 not conformant, 422 unusable input or spec, 413 too large.
 """
@@ -70,7 +72,8 @@ class WebConfig:
         max_seconds: Time limit of one run.
         workers: Runs checked at once (more wait in a queue).
         token: The token the REST API (and pages) require; required beyond loopback.
-        data_dir: Folder of the run history (SQLite); None keeps no history.
+        data_dir: Folder of the run history (SQLite: reports, waivers recorded on the page; uploaded data
+            only for runs where the user asks); None keeps no history.
         max_findings: Findings stored per code.
     """
 
