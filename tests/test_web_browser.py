@@ -40,7 +40,8 @@ def _shot(page: sync_api.Page, tmp: Path, name: str) -> None:
     target.parent.mkdir(exist_ok=True)
     page.screenshot(path=str(target), full_page=True)
     if os.environ.get("KIKAN_STD_DOCS_SHOTS") == "1" and name in ("web-1-upload.png", "web-2-encoding.png",
-                                                                   "web-3-result.png"):
+                                                                   "web-3-result.png", "web-5-waivers.png",
+                                                                   "web-6-compare.png"):
         shutil.copy(target, ROOT / "docs" / "img" / name)
 
 
@@ -124,3 +125,56 @@ def test_auditor_checks_a_deliverable_zip_in_the_browser(tmp_path: Path) -> None
     assert console_errors == []  # no CSP violation, no script error
     assert outside == []  # the page never calls anything but its own server
     assert (tmp_path / "screenshots" / "web-3-result.png").stat().st_size > 10_000
+
+
+def test_auditor_accepts_new_findings_and_the_comparison_passes_in_the_browser(tmp_path: Path) -> None:
+    """Delivery v1, then v2 with new problems: the comparison says 不適合; the auditor accepts v2's new
+    errors on the page (reason, owner, expiry) and the comparison says 適合 — all under the page's CSP."""
+    from kikan_std.cli import main
+
+    files = []
+    for name, rate in (("v1", 0.08), ("v2", 0.05)):
+        target = tmp_path / name / "atena.csv"
+        target.parent.mkdir()
+        assert main(["generate", "--spec", "jutogai_atena", "--rows", "300", "--seed", "4", "--defect-rate", str(rate),
+                     "-o", str(target)]) == 0
+        files.append(target)
+    console_errors: list[str] = []
+    with serve(tmp_path, data_dir=tmp_path / "記録") as srv, sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=_chromium(), args=ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1100, "height": 900}, locale="ja-JP")
+            page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+            for f in files:
+                page.goto(srv.url + "/")
+                page.set_input_files("#files", str(f))
+                page.select_option("#spec", "jutogai_atena")
+                page.click("#next")
+                page.wait_for_selector("#start")
+                assert page.locator("#keep-data").is_checked() is False  # data is not kept unless asked
+                page.click("#start")
+                page.wait_for_selector("#history-link", timeout=120_000)
+            page.goto(srv.url + "/history/compare?base=1&new=2")
+            assert page.get_attribute("#gate-verdict", "data-verdict") == "不適合"
+            page.goto(srv.url + "/history/2")
+            # Tick the findings of v2 that the comparison lists as new errors (by their fingerprints).
+            report1 = json.loads(page.request.get(srv.url + "/history/1.json").text())
+            report2 = json.loads(page.request.get(srv.url + "/history/2.json").text())
+            known = {f["fingerprint"] for f in report1["findings"]}
+            new_errors = {f["fingerprint"] for f in report2["findings"]
+                          if f["severity"] == "error" and f["fingerprint"] not in known}
+            assert new_errors
+            for fp in new_errors:
+                page.locator(f"input[name=fp][value='{fp}']").first.check()
+            page.fill("#reason", "旧システムの仕様による。第3回納品で修正")
+            page.fill("#owner", "住民課 山田")
+            page.fill("#expires", "2099-03-31")
+            _shot(page, tmp_path, "web-5-waivers.png")
+            page.click("#waive")
+            page.wait_for_selector("#waived-note")
+            page.goto(srv.url + "/history/compare?base=1&new=2")
+            assert page.get_attribute("#gate-verdict", "data-verdict") == "適合"
+            _shot(page, tmp_path, "web-6-compare.png")
+        finally:
+            browser.close()
+    assert console_errors == []
