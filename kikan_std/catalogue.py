@@ -77,6 +77,9 @@ class Entry:
     fix: dict[str, str]
     family: str
     api_error: str | None = None  # E0001–E0004 where the finding corresponds to an API error code
+    # Message parameters that carry a value of a personal item other than the finding's own (the
+    # 生年月日 an era is compared with, the 世帯主's 氏名): masked unless values are shown.
+    personal_params: tuple[str, ...] = ()
 
     def render(self, lang: Lang, params: dict[str, Any]) -> str:
         """Render the message template in ``lang`` with ``params``; missing fields render as '?'."""
@@ -183,6 +186,7 @@ def _entry(code: str, raw: dict[str, Any], family: str) -> Entry:
             why=texts["why"],
             example=texts["example"],
             fix=texts["fix"],
+            personal_params=tuple(str(p) for p in raw.get("personal_params", ())),
         )
     except KeyError as e:
         raise CatalogueError(f"{code}: missing key {e}") from None

@@ -108,7 +108,7 @@ def test_schemas_take_the_pattern_from_the_table() -> None:
     ("市区町村コード", "全国地方公共団体コードを設定", None, "local_government_code"),
     ("住所_町字コード", "アドレス・ベース・レジストリの町字IDを設定", None, "town_code"),
     ("住所_郵便番号", "", None, "postal_code"),
-    ("業務コード", "別表にしたがって3桁のコード値を設定", None, "digits"),
+    ("業務コード", "別表にしたがって3桁のコード値を設定", None, "code_digits"),
     ("業務コード", "別表にしたがって3桁のコード値を設定", "999", None),
     ("氏名", "", None, None),
 ])

@@ -65,6 +65,7 @@ MUTATIONS: list[tuple[str, str, dict[str, str], str, str, str]] = [
     ("kojin_juminzei", "課税台帳", {"徴収区分": "1", "特別徴収義務者指定番号": "0000000001",
                                  "特別徴収義務者_法人番号": "1000020131016"},
      "FLD017", "特別徴収義務者_法人番号", "国税庁 法人番号の検査用数字"),
+    ("kaigo_hoken", "被保険者", {"被保険者番号": "12345678AB"}, "FLD021", "被保険者番号", "被保険者番号 半角数字"),
 ]
 
 
@@ -154,6 +155,12 @@ def build_deliverable(tmp: Path) -> None:
                                             encoding="utf-8")
     (mp / "税データ.csv").write_bytes(b"a,b\r\n1,2\r\n")
     (mp / "README.txt").write_bytes("合成データの説明\n".encode())
+    # Nothing checked is never conformant: an empty zip, and a zip holding only a zip (not opened).
+    with zipfile.ZipFile(out / "empty.zip", "w"):
+        pass
+    _zip(out / "valid", tmp / "data.zip")
+    with zipfile.ZipFile(out / "nested_only.zip", "w") as zf:
+        zf.write(tmp / "data.zip", "data.zip")
     spec = "deliverable"
     cases = [
         {**_case(spec, "sex_mismatch", False, [["DLV003", 1, "性別"]], "宛名の一元管理（性別）", "性別の業務間の不一致"),
@@ -169,6 +176,10 @@ def build_deliverable(tmp: Path) -> None:
          "match": "exact"},
         {**_case(spec, "corrupt_archive.zip", False, [["DLV005", None, None]], "成果物の完全性", "壊れた ZIP 書庫"),
          "match": "exact"},
+        {**_case(spec, "empty.zip", False, [["DLV009", None, None]], "成果物の構成", "空の ZIP 書庫（何も検査していない）"),
+         "match": "exact"},
+        {**_case(spec, "nested_only.zip", False, [["DLV009", None, None], ["DLV010", None, None]], "成果物の構成",
+                 "ZIP の中の ZIP だけ（入れ子のアーカイブは開かない）"), "match": "exact"},
     ]
     doc = {"$schema": "../cases.schema.json", "spec": spec, "cases": cases}
     (out / "cases.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "kikan_std" / "specs" / "jumin_kiroku.json"
 
 # name | romaji | type | length | code list | obligation (R 必須, C 条件付き必須, blank 任意) | flags | type basis
-# flags: P personal, U 不詳日 allowed (§2.4), lg / post / town / digits / mynum = format
+# flags: P personal, U 不詳日 allowed (§2.4), lg / post / town / digits / code3 (n-digit code) / mynum = format
 # type basis: D = derived (same item in 031 item definition / API sheet), M = modeled
 ITEMS = """
 市区町村コード|shikuchosonkodo|X|6|||lg|M
@@ -125,7 +125,7 @@ ITEMS = """
 児童手当受給開始年月|jidoteatejukyukaishinengetsu|X|7||||M
 統合宛名フラグ|togoatenafuragu|9|1|flag|||M
 他業務参照不可フラグ|tagyomusanshofukafuragu|9|1|flag|||D
-業務ID|gyomuid|X|3|||digits|D
+業務ID|gyomuid|X|3|||code3|D
 削除フラグ|sakujofuragu|9|1|flag|||M
 操作者ID|sosashaid|X|10||||D
 操作年月日|sosanengappi|DATE|10||||D
@@ -157,7 +157,7 @@ ITEMS = """
 """
 
 FORMATS = {"lg": "local_government_code", "post": "postal_code", "town": "town_code", "digits": "digits",
-           "mynum": "individual_number"}
+           "code3": "code_digits", "mynum": "individual_number"}
 
 # Why an item is typed the way it is (shown in the docs).
 BASIS = {

@@ -20,6 +20,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from kikan_std.model.annotate import is_personal
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = ROOT / "kikan_std" / "specs"
 
@@ -102,8 +104,8 @@ SPECS: list[dict[str, Any]] = [
             ("土地", "tochi", """
 物件番号|bukkenbango|X|15||R|K
 賦課年度|fukanendo|YEAR|4||R|K
-所在|shozai|Ｎ|100||R|
-地番|chiban|Ｎ|30||R|
+所在|shozai|Ｎ|100||R|P
+地番|chiban|Ｎ|30||R|P
 登記地目|tokichimoku|X|2|chimoku|R|
 現況地目|genkyochimoku|X|2|chimoku|R|
 登記地積|tokichiseki|9V|10,2||R|
@@ -115,8 +117,8 @@ SPECS: list[dict[str, Any]] = [
             ("家屋", "kaoku", """
 物件番号|bukkenbango|X|15||R|K
 賦課年度|fukanendo|YEAR|4||R|K
-所在|shozai|Ｎ|100||R|
-家屋番号|kaokubango|Ｎ|30||R|
+所在|shozai|Ｎ|100||R|P
+家屋番号|kaokubango|Ｎ|30||R|P
 種類|shurui|X|2|kaoku_shurui|R|
 構造|kozo|X|2|kozo|R|
 床面積|yukamenseki|9V|8,2||R|
@@ -163,10 +165,10 @@ SPECS: list[dict[str, Any]] = [
         "groups": [
             ("車両", "sharyo", """
 車両番号|sharyobango|X|15||R|K
-標識番号|hyoshikibango|Ｎ|20||R|
+標識番号|hyoshikibango|Ｎ|20||R|P
 車種区分|shashukubun|X|2|shashu_kubun|R|
 初度検査年月|shodokensanengetsu|X|7||C|
-定置場|teichijo|Ｎ|100||R|
+定置場|teichijo|Ｎ|100||R|P
 取得年月日|shutokunengappi|DATE|10||R|
 廃車年月日|haishanengappi|DATE|10|||
 年税額|nenzeigaku|9|7||R|
@@ -342,7 +344,8 @@ def _items(spec_code: str, start: int, table: str) -> tuple[list[dict[str, Any]]
             "obligation": {"R": "必須", "C": "条件付き必須", "": "任意"}[obl],
             "condition": CONDITIONS.get(name, "") if obl == "C" else "",
             "primary_key": "K" in fl,
-            "personal": "P" in fl,
+            # The flag, or the same name rule the workbook import applies (a location is personal too).
+            "personal": "P" in fl or is_personal(name),
             "description": "項目・型・桁数はモデル（公式の基本データリスト未入手）。データ項目IDもモデル",
             "provenance": "modeled",
         }

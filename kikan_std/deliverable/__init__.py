@@ -12,6 +12,11 @@ A migration deliverable holds the files of several businesses keyed on the same 
    masking key, baseline classification and waivers as for any run, plus per business and per file
    results (:attr:`Report.businesses`, :attr:`Report.files`).
 
+Nothing checked is never conformant: a deliverable in which no file was read to the end (an empty
+folder or zip) gets DLV009, an error. Archives inside the deliverable are not opened — the limits
+and safety checks of :mod:`.archive` hold for one level only — and each is DLV010, an error, since
+the data in it went unchecked.
+
 Every file is named by its path inside the deliverable (relative to the folder, or the member name in
 the zip), so findings and baseline fingerprints do not depend on where the deliverable lies or how
 its path was typed.
@@ -62,6 +67,10 @@ class FileOutcome:
     not_run: list[NotRun] | None = None
     classifier: Classifier | None = None
     error: str | None = None
+
+
+_ARCHIVE_SUFFIXES = (".zip", ".tar", ".tgz", ".gz", ".bz2", ".xz", ".7z", ".rar", ".lzh", ".lha", ".cab", ".zst")
+"""Names of archives inside a deliverable: not opened (DLV010), the expansion limits hold for one level."""
 
 
 def _file_classifier(opts: Options) -> Classifier | None:
@@ -271,8 +280,10 @@ def run_deliverable(
                     if PurePosixPath(e.display).name in MANIFEST_NAMES or e.local is None:
                         continue  # the manifest itself; an unreadable entry (DLV005 already)
                     if e.spec is None:
-                        csv_like = e.display.lower().endswith((".csv", ".tsv"))
-                        found.append(Finding("DLV004" if csv_like else "DLV008", file=e.display))
+                        lower = e.display.lower()
+                        code = ("DLV004" if lower.endswith((".csv", ".tsv"))
+                                else "DLV010" if lower.endswith(_ARCHIVE_SUFFIXES) else "DLV008")
+                        found.append(Finding(code, file=e.display))
                         continue
                     if e.encoding is not None:
                         normalise_encoding(e.encoding)  # an unknown encoding is the user's problem, not the data's
@@ -301,6 +312,9 @@ def run_deliverable(
                 for m in manifest:
                     if not m.used:
                         found.append(Finding("DLV007", file="", params={"pattern": m.pattern}))
+                if not inputs and not any(f.code == "DLV005" and f.file == root.name for f in found):
+                    # Nothing checked is never conformant (an empty folder or zip, a nested zip only).
+                    found.append(Finding("DLV009", file=root.name))
                 users = any(i.spec not in REGISTRY_SPECS for i in inputs)
                 if users and not registry_files:
                     reason = ("住民記録・住登外者宛名のファイルがないため宛名番号を照合できません / "

@@ -20,12 +20,15 @@ from kikan_std.model.formats import FORMATS
 
 # -- personal data -----------------------------------------------------------------------------
 # Item names that hold personal data (masked in reports). Patterns, not a list of items:
-# names and their readings, dates of birth, the street part of an address (町字 and below),
+# names and their readings, dates of birth, the street part of an address (町字 and below), the
+# location of land, houses and vehicles (所在, 地番, 家屋番号, 定置場) and a vehicle's plate,
 # identity and card numbers, contact details. Codes (市区町村コード, 町字コード), prefecture and
 # municipality names, the internal 宛名番号 and 性別 codes stay visible so auditors can find records.
 _PERSONAL_RE = re.compile(
     r"個人番号|氏名|^氏_|_氏_|_氏$|^名_|_名_|_名$|^旧氏|通称|生年月日"
     r"|町字$|番地|方書|本籍|筆頭者|電話番号|メールアドレス|在留カード|特別永住者証明書|基礎年金番号|住民票コード"
+    # Where a person lives or what they own is located: a parcel, a house, a vehicle's garage, its plate.
+    r"|所在|地番|家屋番号|定置場|標識番号|居所|送付先"
 )
 
 

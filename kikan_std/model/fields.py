@@ -272,7 +272,8 @@ class FieldChecker:
         if t is DataType.NUM:
             checks.append(_shape_check(_DIGITS_RE, "FLD008", item.max_length))
         elif t is DataType.SIGNED:
-            checks.append(_shape_check(_SIGNED_RE, "FLD010", item.max_length))
+            # 桁数 of an S9 item counts digits, the sign excluded (凡例 データ型).
+            checks.append(_shape_check(_SIGNED_RE, "FLD010", item.max_length, digits_in_group=True))
         elif t is DataType.DECIMAL:
             checks.append(self._decimal_problems)
         elif t is DataType.DATE:
@@ -317,8 +318,7 @@ class FieldChecker:
             return [("FLD001", {})] if self.required else []
         m = _SURROGATE_RE.search(value)
         if m is not None:
-            raw = bytes(ord(c) - 0xDC00 for c in value if 0xDC80 <= ord(c) <= 0xDCFF)
-            return [("CSV001", {"bytes": raw.hex(" ").upper(), "position": char_length(value[: m.start()]) + 1})]
+            return [("CSV001", {"bytes": _first_undecodable(value, m.start()), "position": char_length(value[: m.start()]) + 1})]
         t = self.item.type
         if self._own_charset:
             out = []  # the format's character set is the whole character rule (checked below)
@@ -558,13 +558,39 @@ def _shift_jis_encodable(text: str) -> bool:
     return True
 
 
-def _shape_check(regex: re.Pattern[str], code: str, n: int) -> Callable[[str], list[Problem]]:
+_UNDECODABLE_SHOWN = 2
+"""Undecodable bytes a CSV001 finding shows: enough to tell an encoding mix-up (a CP932 lead byte
+read as UTF-8, say), too few to spell a name out of the hex."""
+
+
+def _first_undecodable(value: str, start: int) -> str:
+    """The first undecodable bytes of ``value`` (lone surrogates from ``start``) as hex, ``…`` if more."""
+    run: list[int] = []
+    for c in value[start:]:
+        o = ord(c)
+        if not 0xDC80 <= o <= 0xDCFF:
+            break
+        run.append(o - 0xDC00)
+    if not run:  # a lone surrogate that is not an escaped byte (from a JSON "\ud800", say)
+        return f"U+{ord(value[start]):04X}"
+    more = len(run) > _UNDECODABLE_SHOWN or len(_SURROGATE_RE.findall(value)) > len(run)
+    return bytes(run[:_UNDECODABLE_SHOWN]).hex(" ").upper() + (" …" if more else "")
+
+
+def _shape_check(
+    regex: re.Pattern[str], code: str, n: int, *, digits_in_group: bool = False
+) -> Callable[[str], list[Problem]]:
+    """The shape of a number; with ``digits_in_group`` the digits (group 1) are also at most ``n``."""
+
     def check(value: str) -> list[Problem]:
         m = regex.fullmatch(value)
         if m is None:
             half = value.translate(FULLWIDTH_TO_HALF)
-            hint = half if half != value and regex.fullmatch(half) else "-"
+            fixed = regex.fullmatch(half) if half != value else None
+            hint = half if fixed is not None and not (digits_in_group and len(fixed[1]) > n) else "-"
             return [(code, {"expected": f"半角数字{n}桁以内", "suggestion": hint})]
+        if digits_in_group and len(m[1]) > n:
+            return [(code, {"expected": f"半角数字{n}桁以内", "suggestion": "-"})]
         return []
 
     return check

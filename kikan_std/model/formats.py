@@ -164,6 +164,20 @@ def _digits_only(value: str) -> list[Problem]:
     return [] if value.isascii() and value.isdigit() else [("FLD021", {})]
 
 
+def _code_digits(width: int) -> ValueCheck:
+    def check(value: str) -> list[Problem]:
+        return [] if _ascii_digits(value, width) else [("FLD022", {"expected": f"半角数字{width}桁"})]
+
+    return check
+
+
+def _code_width(width: int) -> ValueCheck:
+    def check(value: str) -> list[Problem]:
+        return [] if len(value) == width else [("FLD022", {"expected": f"{width}文字"})]
+
+    return check
+
+
 def _zengin_chars(value: str) -> list[Problem]:
     for i, ch in enumerate(value):
         if ch not in ZENGIN_CHARS:
@@ -214,6 +228,13 @@ def _lg_code_column(col: Collection[str]) -> bool:
 def _digits_column(col: Collection[str]) -> bool:
     joined = "".join(col)
     return not joined or (joined.isascii() and joined.isdigit())
+
+
+def _code_width_column(width: int) -> ColumnCheck:
+    def clean(col: Collection[str]) -> bool:
+        return set(map(len, col)) <= {0, width}
+
+    return clean
 
 
 def _zengin_chars_column(col: Collection[str]) -> bool:
@@ -322,10 +343,28 @@ FORMATS: dict[Format, FormatRule] = {
         check=_any_width(_digits_only),
         column=_any_width_column(_digits_column),
         pattern=_fixed_pattern("[0-9]+"),
-        # "…にしたがって3桁のコード値を設定" on an X item without a code list: digits only.
-        recognise=Recognise("text", re.compile(r"\d+桁のコード値"), unless_code_list=True),
         valid=ValidValues(),
         breaks=lambda _value, width: ("A" * min(width, 3), "FLD021"),
+    ),
+    Format.CODE_DIGITS: FormatRule(
+        codes=("FLD022",),
+        check=_code_digits,
+        column=_fixed_digits_column,
+        pattern=lambda width: f"[0-9]{{{width}}}",
+        # "…にしたがって3桁のコード値を設定" on an X item without a code list: that many digits, no fewer.
+        recognise=Recognise("text", re.compile(r"\d+桁のコード値"), unless_code_list=True),
+        valid=ValidValues(whole_width=True),
+        breaks=lambda _value, width: ("1" * (width - 1) if width > 1 else "A", "FLD022"),
+    ),
+    Format.CODE_WIDTH: FormatRule(
+        codes=("FLD022",),
+        check=_code_width,
+        column=_code_width_column,
+        pattern=lambda width: f"[ -~]{{{width}}}",
+        # 独自施策システム等ID: "3桁の半角文字列" (共通機能標準仕様書); the item's text names no width.
+        recognise=Recognise("name", re.compile(r"独自施策システム等ID")),
+        valid=ValidValues(alphabet="0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", whole_width=True),
+        breaks=lambda _value, width: ("A" * (width + 1), "FLD022"),
     ),
     # 全銀協 fixed-width transfer files (spec zengin_sogo_furikomi): set by tools/build_zengin_spec.py,
     # not recognised in 基本データリスト text. The field's own character set is the whole character rule.

@@ -63,6 +63,10 @@ class Format(StrEnum):
     POSTAL_CODE = "postal_code"  # 郵便番号: 7 half-width digits, no hyphen (GIF)
     TOWN_CODE = "town_code"  # ABR 町字ID: 7 digits
     DIGITS = "digits"  # half-width digits only
+    # A code as wide as the 桁数 (業務ID: "3桁のコード値"; 独自施策システム等ID: "3桁の半角文字列",
+    # 共通機能標準仕様書): "1" or "01" is not the code "001". → FLD022
+    CODE_DIGITS = "code_digits"  # half-width digits filling the whole 桁数
+    CODE_WIDTH = "code_width"  # exactly 桁数 characters (the type says which)
     # 全銀協 fixed-width transfer files (spec zengin_sogo_furikomi). On an X item they replace the
     # printable-ASCII check: the field's own character set is the whole rule.
     ZENGIN_CHARS = "zengin_chars"  # 全銀 character set (半角カナ・英大文字・数字・一部記号) → ZGN004

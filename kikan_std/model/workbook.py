@@ -13,7 +13,12 @@ JSON format (``kikan-std spec import``). The layout (SPEC_FACTS §1.1–1.4):
   list (自治体固有コード).
 * 凡例 sheets are documentation and are skipped.
 
-Cells are read with openpyxl in read-only mode. openpyxl returns a cell's text without its
+Cells are read with openpyxl (not in read-only mode: that mode does not report merged cells). A
+cell merged over several rows (a コード or 項目説明 shared by a run of items) holds its value in every
+row it covers; a cell merged over several columns keeps it in its first column, where the heading
+is. The 主キー / 外部キー mark is ○ (U+25CB); the look-alikes 〇 (U+3007) and ◯ (U+25EF) are read as
+the same mark, a dash or × as no mark, and any other text is an error naming the cell — never a
+silently unmarked key. openpyxl returns a cell's text without its
 phonetic (furigana) runs, so ``漢字`` never comes back as ``漢字カンジ``; a test pins this.
 Annotations the workbook does not carry come from :mod:`kikan_std.model.annotate` (the same rules the
 built-in specs are built with).
@@ -100,8 +105,35 @@ def _find(row: Sequence[object], names: tuple[str, ...]) -> int | None:
 
 
 def _rows(ws: Any) -> Iterator[tuple[object, ...]]:
-    for row in ws.iter_rows(values_only=True):
+    """The sheet's rows from A1, a cell merged over several rows repeated in each row it covers."""
+    if not ws.max_row or not ws.max_column:
+        return
+    rows = [list(r) for r in ws.iter_rows(min_row=1, max_row=ws.max_row, min_col=1, max_col=ws.max_column,
+                                            values_only=True)]
+    for rng in ws.merged_cells.ranges:
+        min_col, min_row, _max_col, max_row = rng.bounds
+        value = rows[min_row - 1][min_col - 1]
+        for r in range(min_row, min(max_row, len(rows))):
+            rows[r][min_col - 1] = value
+    for row in rows:
         yield tuple(row)
+
+
+_MARKS = frozenset("○〇◯")  # ○ U+25CB as in the workbooks; 〇 U+3007 and ◯ U+25EF look the same
+_NO_MARKS = frozenset(("", "-", "－", "―", "‐", "ー", "×", "✕"))
+
+
+def _mark(text: str, where: str, column: str) -> bool:
+    """Whether a 主キー / 外部キー cell holds the mark; anything unreadable is a WorkbookError."""
+    if text in _MARKS:
+        return True
+    if text in _NO_MARKS:
+        return False
+    codepoints = " ".join(f"U+{ord(c):04X}" for c in text)
+    raise WorkbookError(
+        f"{where}: 列「{column}」の値 {text!r}（{codepoints}）は印として読めません（○ または空欄）"
+        f" / column '{column}': {text!r} ({codepoints}) is not a mark (expected ○ or blank)"
+    )
 
 
 class _ItemSheet:
@@ -187,6 +219,8 @@ def _read_code_sheet(title: str, rows: list[tuple[object, ...]], lists: dict[str
     current: dict[str, Any] | None = None
     for row in rows[heading + 1 :]:
         cid, value = get(row, "id"), get(row, "value")
+        if _norm(cid) == "コードID":
+            continue  # the heading merged over two rows repeats in the second
         if cid:
             business = get(row, "business") or sheet_business
             key = f"{business}_{cid}" if linked else cid
@@ -233,7 +267,7 @@ def load_workbook(path: str | Path) -> Spec:
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
-        wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
+        wb = openpyxl.load_workbook(p, read_only=False, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, InvalidFileException) as e:
         raise WorkbookError(
             f"xlsx ワークブックとして読めません / not an xlsx workbook: {p.name} ({type(e).__name__})"
@@ -358,8 +392,8 @@ def _item(
         "repetition": int(rep) if rep.isdigit() else None,
         "obligation": obligation,
         "condition": condition_of(explanation),
-        "primary_key": sheet.cell(row, "primary_key") == "○",
-        "foreign_key": sheet.cell(row, "foreign_key") == "○",
+        "primary_key": _mark(sheet.cell(row, "primary_key"), where, "グループ_主キー"),
+        "foreign_key": _mark(sheet.cell(row, "foreign_key"), where, "グループ_外部キー"),
         "description": (definition + ("\n" + explanation if explanation else "")).strip(),
         "sample": sheet.cell(row, "sample"),
         "provenance": "official",

@@ -99,10 +99,13 @@ def _mask_params(params: dict[str, Any], raw: str | None, key: bytes) -> dict[st
     """Params of a personal finding with anything that could reveal the value masked.
 
     ``suggestion`` is usually the whole corrected value; ``char``/``codepoints`` name a character
-    of it (kept only for control and space characters, which are the problem itself); any other
+    of it (kept only for control and space characters, which are the problem itself); ``bytes``
+    are undecodable bytes of it (a name in another encoding reads back from its hex); any other
     text parameter containing the value is masked too.
     """
     out = dict(params)
+    if out.get("bytes"):
+        out["bytes"] = "**"
     sug = out.get("suggestion")
     if sug not in (None, "-", "") and not _is_blank_or_control(str(sug)):
         # A one-character suggestion gets no hash: a hash of one character is trivially reversed.
@@ -139,6 +142,11 @@ def finding_out(
     masked = personal and f.value is not None and f.value != ""
     value = mask_value(f.value, mask_key) if masked and f.value is not None else f.value
     params = _mask_params(f.params, f.value, mask_key) if personal else dict(f.params)
+    if not show_values:
+        for name in e.personal_params:
+            v = params.get(name)
+            if isinstance(v, str) and v not in ("", "-"):
+                params[name] = mask_value(v, mask_key)
     keys = dict(f.keys)
     if not show_values:
         keys = {k: mask_value(v, mask_key) if k in personal_items and v else v for k, v in keys.items()}

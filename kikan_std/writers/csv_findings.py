@@ -13,7 +13,7 @@ import io
 
 from kikan_std.catalogue import Lang, entry
 from kikan_std.report.model import Report
-from kikan_std.writers._common import keys_text
+from kikan_std.writers._common import csv_cell, keys_text
 
 COLUMNS: tuple[str, ...] = (
     "status",
@@ -69,7 +69,8 @@ def render_csv(report: Report, lang: Lang = "ja") -> str:
     for f in report.findings:
         valid = verdicts.get(f.file)
         w.writerow(
-            [
+            csv_cell(cell)
+            for cell in [
                 f.status or "",
                 f.severity,
                 f.code,

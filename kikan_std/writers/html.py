@@ -20,7 +20,7 @@ import jinja2
 
 from kikan_std.catalogue import Lang, catalogue
 from kikan_std.report.model import FindingOut, Report
-from kikan_std.writers._common import SEVERITY_ORDER, fails_gate
+from kikan_std.writers._common import SEVERITY_ORDER, fails_gate, xml_safe
 
 EXAMPLES_PER_RULE = 20
 """Findings shown per rule; the rest are counted ("N more")."""
@@ -312,4 +312,4 @@ def _context(report: Report, lang: Lang) -> dict[str, Any]:
 
 def render_html(report: Report, lang: Lang = "ja") -> str:
     """The report as one self-contained HTML page."""
-    return _environment().get_template("report.html.j2").render(**_context(report, lang))
+    return xml_safe(_environment().get_template("report.html.j2").render(**_context(report, lang)))

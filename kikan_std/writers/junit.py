@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 
 from kikan_std.catalogue import Lang, catalogue
 from kikan_std.report.model import FindingOut, Report
-from kikan_std.writers._common import by_file_and_code, fails_gate, location
+from kikan_std.writers._common import by_file_and_code, fails_gate, location, xml_safe
 
 _MORE = {"ja": "… 他 {n} 件（保存上限のため省略。集計は全件）", "en": "… {n} more (not stored: cap reached)"}
 _COUNT = {"ja": "{n} 件", "en": "{n} finding(s)"}
@@ -100,4 +100,4 @@ def render_junit(report: Report, lang: Lang = "ja") -> str:
     root.set("errors", str(len(report.rules_not_run)))
     root.set("time", "0")
     ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    return xml_safe('<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n")

@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from kikan_std.catalogue import Lang, entry
 from kikan_std.report.model import FindingOut, Report
-from kikan_std.writers._common import location
+from kikan_std.writers._common import location, terminal_safe
 
 _LABELS: dict[str, dict[str, str]] = {
     "ja": {
@@ -171,7 +171,7 @@ def render_text(report: Report, lang: Lang = "ja", per_code: int = 10) -> str:
     if not report.findings:
         out.append("")
         out.append(t["none"])
-        return "\n".join(out) + "\n"
+        return terminal_safe("\n".join(out) + "\n")
 
     groups: dict[str, list[FindingOut]] = defaultdict(list)
     for f in report.findings:
@@ -197,4 +197,4 @@ def render_text(report: Report, lang: Lang = "ja", per_code: int = 10) -> str:
         out.append(t["capped"])
     if not report.values_shown:
         out.append(t["masked"])
-    return "\n".join(out) + "\n"
+    return terminal_safe("\n".join(out) + "\n")
