@@ -7,6 +7,7 @@ the exit status: 0 success, 2 bad input or usage (one line on stderr, never a tr
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -52,6 +53,18 @@ def _reconcile_parser() -> _Parser:
     p.add_argument("--mapping", metavar="FILE", help='列名の対応表 (JSON: {"世帯主氏名": "申請者氏名", ...})')
     p.add_argument("--transfer-file", metavar="OUT", help="全銀協 総合振込ファイルの出力先")
     p.add_argument("--transfer-config", metavar="FILE", help="振込依頼人の設定 (JSON)")
+    p.add_argument(
+        "--show-values",
+        action="store_true",
+        help="個人情報（氏名・住所・生年月日・口座）をマスクせずに出力します（出力に警告を記録） / "
+        "show personal values in clear (a warning is recorded in the output)",
+    )
+    p.add_argument(
+        "--mask-key",
+        metavar="KEY",
+        help="マスクの照合用ハッシュの鍵（環境変数 KIKAN_STD_MASK_KEY 推奨、check と共通） / key of the "
+        "masking hashes (prefer KIKAN_STD_MASK_KEY; shared with check)",
+    )
     return p
 
 
@@ -100,12 +113,33 @@ def _write_validated(target: Path, data: bytes) -> int:
         tmp.unlink(missing_ok=True)
 
 
+def _mask_key(arg: str | None) -> bytes:
+    """The masking key: ``--mask-key``, else ``KIKAN_STD_MASK_KEY``, else the public default (as in check)."""
+    from kikan_std.options import DEFAULT_MASK_KEY, MASK_KEY_ENV
+
+    key = arg if arg is not None else os.environ.get(MASK_KEY_ENV)
+    if key is None:
+        return DEFAULT_MASK_KEY
+    if not key:
+        raise _UsageError(f"--mask-key / {MASK_KEY_ENV} が空です / the mask key is empty")
+    return key.encode("utf-8")
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot raise BrokenPipeError."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
 def reconcile_main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
     """``kikan-std reconcile APPLICATIONS BENEFICIARIES [-o OUT] [--output-format json|csv|html] …``."""
     from kikan_std.jp.zengin import TransferConfig, write_transfer_file
     from kikan_std.reconcile import ReconcileInputError, reconcile
     from kikan_std.reconcile.match import DEFAULT_THRESHOLD
-    from kikan_std.reconcile.report import render_html, write_csv, write_json
+    from kikan_std.reconcile.report import present, render_html, write_csv, write_json
 
     try:
         args = _reconcile_parser().parse_args(argv)
@@ -130,6 +164,7 @@ def reconcile_main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
                 first = e.errors()[0]
                 loc = ".".join(str(x) for x in first["loc"])
                 raise _UsageError(f"振込依頼人の設定が不正です: {loc}: {first['msg']}") from None
+        mask_key = _mask_key(args.mask_key)
         result = reconcile(
             args.applications,
             args.beneficiaries,
@@ -138,6 +173,19 @@ def reconcile_main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
             mapping=mapping,
             threshold=DEFAULT_THRESHOLD if args.threshold is None else args.threshold,
         )
+        if config is not None and result.audit is not None:
+            data = write_transfer_file(result.transfer_records(), config)
+            records = _write_validated(Path(args.transfer_file), data)
+            result.audit.transfer_file = {
+                "file": Path(args.transfer_file).name,
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "records": records,
+                "transfers": result.summary.transferable,
+                "amount": result.summary.transferable_amount,
+                "validated_spec": TRANSFER_SPEC,
+                "valid": True,
+            }
+        result = present(result, show_values=args.show_values, mask_key=mask_key)
         out: TextIO
         if args.output:
             enc = "utf-8-sig" if args.output_format == "csv" else "utf-8"
@@ -151,22 +199,14 @@ def reconcile_main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
                 write_csv(result, out)
             else:
                 out.write(render_html(result))
+            out.flush()
         finally:
             if out is not stdout:
                 out.close()
-        if config is not None:
-            data = write_transfer_file(result.transfer_records(), config)
-            records = _write_validated(Path(args.transfer_file), data)
-            print(
-                f"振込ファイル: {args.transfer_file} ({result.summary.transferable:,}件"
-                f" {result.summary.transferable_amount:,}円)",
-                file=stderr,
-            )
-            print(
-                f"振込ファイルを仕様 {TRANSFER_SPEC} で検証しました: 適合（{records}レコード） / "
-                f"validated against spec {TRANSFER_SPEC}: valid ({records} records)",
-                file=stderr,
-            )
+    except BrokenPipeError:
+        # The reader went away (``| head``): nothing more to say, and no traceback at exit.
+        _silence_stdout()
+        return 0
     except (_UsageError, ReconcileInputError) as e:
         print(f"kikan-std reconcile: {e}", file=stderr)
         return 2

@@ -232,6 +232,7 @@ class ReconcileResult(BaseModel):
     audit: Audit | None = None
     _transfers: list[TransferRecord] = PrivateAttr(default_factory=list)
     _raw_findings: list[Finding] = PrivateAttr(default_factory=list)
+    _presented: bool = PrivateAttr(default=False)
 
     def transfer_records(self) -> list[TransferRecord]:
         """Data records for the 総合振込 file: matched, kept applications with a usable account."""
