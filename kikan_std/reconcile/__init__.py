@@ -39,6 +39,9 @@ from kikan_std.reconcile.match import (
     verdict,
 )
 
+_ADDRESS_ONLY = frozenset({"number_differs", "number_missing", "place_differs", "building_differs", "address_missing"})
+"""Review reasons of a candidate that differs only in the address (a namesake is listed for review)."""
+
 MAX_REVIEW_CANDIDATES = 3
 """Candidates listed per review item (best first)."""
 
@@ -446,7 +449,7 @@ def _reconcile(
                 continue
         else:
             listed = sorted(
-                (t for t in scored if t[0] >= threshold or t[1].level), key=lambda t: (-t[0], t[2].record)
+                (t for t in scored if t[0] >= threshold or t[1].level or _ADDRESS_ONLY.issuperset(t[1].reasons)), key=lambda t: (-t[0], t[2].record)
             )[:MAX_REVIEW_CANDIDATES]
             if listed:
                 why = listed[0][1].reasons or ("low_confidence",)

@@ -303,6 +303,7 @@ def address_relation(a: str, b: str) -> str:
     return "address_building" if building else "same"
 
 
+_EXPLAINED_ADDRESS = {"same": 1.0, "address_prefix": 0.95, "address_building": 0.95, "address_prefix_building": 0.9}
 _SAFE_ADDRESS = frozenset({"same", "address_prefix", "address_building", "address_prefix_building"})
 
 
@@ -344,7 +345,10 @@ def verdict(app: Household, ben: Household) -> Verdict:
 
 def score(app: Household, ben: Household) -> float:
     """Confidence in [0, 1] that ``app`` and ``ben`` are the same household."""
-    addr = _address_similarity(app.address, ben.address)[0]
+    rel = address_relation(app.address, ben.address)
+    addr = _EXPLAINED_ADDRESS.get(rel)
+    if addr is None:
+        addr = _address_similarity(app.address, ben.address)[0]
     members = _members_similarity(app.members, ben.members)
     s = W_NAME * similarity(app.head, ben.head)
     s += W_DOB * _dob_similarity(app.dob, ben.dob)
@@ -399,9 +403,11 @@ def _explain_text(
         x, y = nx, ny
     if a_norm != b_norm:
         if field_name == "住所":
-            _sim, why = _address_similarity(a_norm, b_norm)
-            if why:
-                out.append(Reason(field_name, why, f"{a} / {b}"))
+            rel = address_relation(a_norm, b_norm)
+            if rel in _SAFE_ADDRESS:
+                for why in ("address_prefix", "address_building"):
+                    if why in rel or rel == "address_prefix_building":
+                        out.append(Reason(field_name, why, f"{a} / {b}"))
                 return out
         out.append(Reason(field_name, "typo", f"{a} / {b}"))
     return out
