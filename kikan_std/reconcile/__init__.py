@@ -25,8 +25,8 @@ from kikan_std.errors import ReconcileInputError
 from kikan_std.findings import Finding
 from kikan_std.jp.zengin import TransferRecord
 from kikan_std.reconcile._io import APPLICATION_FIELDS, BENEFICIARY_FIELDS, Source, iter_rows
-from kikan_std.reconcile.banks import table_info
 from kikan_std.reconcile.accounts import Account, check_account, check_account_holder
+from kikan_std.reconcile.banks import table_info
 from kikan_std.reconcile.match import (
     DEFAULT_THRESHOLD,
     REVIEW_LABELS,

@@ -35,8 +35,8 @@ from __future__ import annotations
 
 import csv
 import random
-from array import array
 import unicodedata
+from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
