@@ -14,7 +14,7 @@ not used for scoring, to keep the cost bounded.
 
 Safety: a score alone never pays. :func:`verdict` decides whether a pair is *safe to pay*: the
 normalised birth dates are equal, the names are equal (or differ by one character in a name of at
-least three characters) and the addresses agree up to notation — the same 丁目・番・号 number
+least three characters, when the 世帯員 given on both sides mostly agree) and the addresses agree up to notation — the same 丁目・番・号 number
 sequence, with only a 都道府県・市区町村 prefix or a 方書 (building name) omitted. A different number is
 evidence of a different household (a namesake down the street), never explained away as a typo.
 An application is matched automatically only when exactly one candidate is safe at the best name
@@ -338,6 +338,8 @@ def verdict(app: Household, ben: Household) -> Verdict:
     elif app.dob != ben.dob:
         reasons.append("dob_differs")
     level = 2 if app.head == ben.head and app.head else 1 if _one_substitution(app.head, ben.head) else 0
+    if level == 1 and app.members and ben.members and _members_similarity(app.members, ben.members) < 0.5:
+        level = 0  # a one-character difference and other members: maybe another person (a twin)
     if level == 0:
         reasons.append("name_differs")
     return Verdict(0 if reasons else level, tuple(reasons), addr)
