@@ -32,8 +32,10 @@ class _Parser(argparse.ArgumentParser):
 def _reconcile_parser() -> _Parser:
     p = _Parser(
         prog="kikan-std reconcile",
-        description="申請データを住民基本台帳由来の給付対象者名簿と突合します"
-        " (match applications to the beneficiary list).",
+        description="申請データを住民基本台帳由来の給付対象者名簿と突合します。支払って安全な組だけを自動で一致とし、"
+        "他は理由付きで要確認にします。個人情報は既定でマスクし、出力に監査情報を記録します"
+        " (match applications to the beneficiary list; only pairs safe to pay are matched automatically,"
+        " the rest go to review with reasons; personal values masked; audit trail in every output).",
         add_help=True,
     )
     p.add_argument("applications", help="申請データCSV (applications CSV)")
@@ -49,7 +51,7 @@ def _reconcile_parser() -> _Parser:
         "--encoding", default="auto", help="入力の文字コード: auto（既定）, utf-8, utf-8-sig, cp932"
     )
     p.add_argument("--amount", type=int, default=100_000, help="1人あたりの給付額（既定 100000）")
-    p.add_argument("--threshold", type=float, default=None, help="一致とみなす信頼度の下限（既定 0.75）")
+    p.add_argument("--threshold", type=float, default=None, help="自動一致・要確認の候補とする信頼度の下限（既定 0.75）。自動一致には支払の安全条件（同じ丁目・番・号など）も必要")
     p.add_argument("--mapping", metavar="FILE", help='列名の対応表 (JSON: {"世帯主氏名": "申請者氏名", ...})')
     p.add_argument("--transfer-file", metavar="OUT", help="全銀協 総合振込ファイルの出力先")
     p.add_argument("--transfer-config", metavar="FILE", help="振込依頼人の設定 (JSON)")

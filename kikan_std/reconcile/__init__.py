@@ -52,6 +52,7 @@ __all__ = [
     "Candidate",
     "Duplicate",
     "FindingOut",
+    "InputRecord",
     "Matched",
     "MemberDifference",
     "ReasonOut",
