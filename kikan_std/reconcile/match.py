@@ -14,8 +14,9 @@ not used for scoring, to keep the cost bounded.
 
 Safety: a score alone never pays. :func:`verdict` decides whether a pair is *safe to pay*: the
 normalised birth dates are equal, the names are equal (or differ by one character in a name of at
-least three characters, when the 世帯員 given on both sides mostly agree) and the addresses agree up to notation — the same 丁目・番・号 number
-sequence, with only a 都道府県・市区町村 prefix or a 方書 (building name) omitted. A different number is
+least three characters, when the 世帯員 given on both sides mostly agree) and the addresses agree
+up to notation — the same 丁目・番・号 number sequence, with only a 都道府県・市区町村 prefix or a
+方書 (building name) omitted. A different number is
 evidence of a different household (a namesake down the street), never explained away as a typo.
 An application is matched automatically only when exactly one candidate is safe at the best name
 level (an exact name beats a one-character typo); everything else goes to the review queue with
@@ -24,9 +25,11 @@ the reasons.
 Scoring: a weighted sum of field similarities (name 0.40, birth date 0.30, address 0.25, members
 0.05), each 1.0 when the normalised values are equal. When the addresses are unrelated (similarity
 below 0.75) and no member is shared, the score is multiplied by 0.85: a person with the same name and
-birth date elsewhere in the municipality is more likely someone else than a typo. The pair is matched
-when the best score is at
-least the threshold (default 0.75) and no other candidate comes within :data:`AMBIGUITY_MARGIN`.
+birth date elsewhere in the municipality is more likely someone else than a typo. An explainable
+address difference (:func:`address_relation`) scores 0.95 (0.9 for prefix and 方書 both omitted).
+The score ranks candidates and is shown as the confidence; a safe candidate must also reach the
+threshold (default 0.75) to be matched, and review candidates are those reaching it (or differing
+only in the address). :data:`AMBIGUITY_MARGIN` is kept for compatibility and no longer used.
 """
 
 from __future__ import annotations
