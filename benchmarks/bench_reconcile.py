@@ -7,6 +7,8 @@ Usage::
 1. Accuracy: generates ``--accuracy-n`` households (default 100,000) with injected variants and
    prints precision and recall of the predicted application → beneficiary links (matched pairs and
    duplicate applications) against the ground truth, plus the number of false matches.
+   The generated set includes namesakes (same name and birth date at another 丁目/番/号), half of them
+   without the true household on the list; "paid to the namesake" must be 0.
 2. Scale: generates N households (default 1,000,000; ≈ N applications incl. duplicates and
    non-residents vs N beneficiaries), runs ``reconcile`` on the CSV files, and prints wall time,
    CPU time and peak memory (``ru_maxrss`` of the process, measured in a fresh child process so the
@@ -86,7 +88,17 @@ def measure(n: int, workdir: Path) -> dict[str, object]:
     stats["recall"] = round(tp / positives, 6) if positives else 1.0
     stats["false_matches"] = len(pred) - tp
     stats["true_links"] = positives
+    absent = [a for a, (_b, tags) in truth.items() if "true_absent" in tags]
+    stats["namesake_true_absent"] = len(absent)
+    stats["namesake_paid"] = sum(a in pred for a in absent)
     return stats
+
+
+def _rate(s: dict[str, object]) -> str:
+    """(applications + beneficiaries) per wall-clock second."""
+    rows = int(s["applications"]) + int(s["beneficiaries"])  # type: ignore[call-overload]
+    wall = float(s["wall_s"]) or 1.0  # type: ignore[arg-type]
+    return f"{rows / wall:,.0f}"
 
 
 def main() -> int:
@@ -107,7 +119,9 @@ def main() -> int:
                 f"accuracy  N={args.accuracy_n:,} households: precision={s['precision']} recall={s['recall']}"
                 f" false_matches={s['false_matches']} true_links={s['true_links']:,}"
             )
-            print(f"          time={s['wall_s']}s peak_rss={s['peak_rss_mib']} MiB")
+            print(f"          namesake cases without the true household: {s['namesake_true_absent']:,},"
+                  f" paid to the namesake: {s['namesake_paid']}")
+            print(f"          time={s['wall_s']}s cpu={s['cpu_s']}s peak_rss={s['peak_rss_mib']} MiB rows/s={_rate(s)}")
         if args.n and args.n != args.accuracy_n:
             s = measure(args.n, Path(tmp))
             print(
@@ -116,7 +130,7 @@ def main() -> int:
             )
             print(
                 f"          reconcile wall={s['wall_s']}s cpu={s['cpu_s']}s peak_rss={s['peak_rss_mib']} MiB"
-                f" (generate {s['generate_s']}s)"
+                f" rows/s={_rate(s)} (generate {s['generate_s']}s)"
             )
             print(
                 f"          precision={s['precision']} recall={s['recall']}"

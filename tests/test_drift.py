@@ -32,7 +32,7 @@ _ZENGIN = (
 )
 
 NOT_REACHABLE: dict[str, str] = {
-    **{f"RCN{i:03d}": _RECONCILE for i in range(1, 10)},
+    **{f"RCN{i:03d}": _RECONCILE for i in range(1, 15)},
     # ZGN002–ZGN007 are covered by conformance/zengin_sogo_furikomi.
     "ZGN001": _ZENGIN.format("FIX001 (record length, fixed-width reader)"),
     "ZGN008": _ZENGIN.format("FLD015 (code list)"),

@@ -7,6 +7,7 @@ the exit status: 0 success, 2 bad input or usage (one line on stderr, never a tr
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -20,10 +21,11 @@ from kikan_std.api import check
 from kikan_std.cli.exits import lang_of, report_error
 from kikan_std.errors import ArgumentsError, InputError, OutputError, UsageError
 from kikan_std.jp import zengin
+from kikan_std.options import DEFAULT_MASK_KEY, MASK_KEY_ENV
 from kikan_std.reconcile import reconcile
 from kikan_std.reconcile.generate import DEFAULT_SEED, GenConfig, generate_files
 from kikan_std.reconcile.match import DEFAULT_THRESHOLD
-from kikan_std.reconcile.report import render_html, write_csv, write_json
+from kikan_std.reconcile.report import present, render_html, write_csv, write_json
 
 __all__ = ["generate_main", "reconcile_main"]
 
@@ -36,8 +38,10 @@ class _Parser(argparse.ArgumentParser):
 def _reconcile_parser() -> _Parser:
     p = _Parser(
         prog="kikan-std reconcile",
-        description="申請データを住民基本台帳由来の給付対象者名簿と突合します"
-        " (match applications to the beneficiary list).",
+        description="申請データを住民基本台帳由来の給付対象者名簿と突合します。支払って安全な組だけを自動で一致とし、"
+        "他は理由付きで要確認にします。個人情報は既定でマスクし、出力に監査情報を記録します"
+        " (match applications to the beneficiary list; only pairs safe to pay are matched automatically,"
+        " the rest go to review with reasons; personal values masked; audit trail in every output).",
         add_help=True,
     )
     p.add_argument("applications", help="申請データCSV (applications CSV)")
@@ -53,10 +57,22 @@ def _reconcile_parser() -> _Parser:
         "--encoding", default="auto", help="入力の文字コード: auto（既定）, utf-8, utf-8-sig, cp932"
     )
     p.add_argument("--amount", type=int, default=100_000, help="1人あたりの給付額（既定 100000）")
-    p.add_argument("--threshold", type=float, default=None, help="一致とみなす信頼度の下限（既定 0.75）")
+    p.add_argument("--threshold", type=float, default=None, help="自動一致・要確認の候補とする信頼度の下限（既定 0.75）。自動一致には支払の安全条件（同じ丁目・番・号など）も必要")
     p.add_argument("--mapping", metavar="FILE", help='列名の対応表 (JSON: {"世帯主氏名": "申請者氏名", ...})')
     p.add_argument("--transfer-file", metavar="OUT", help="全銀協 総合振込ファイルの出力先")
     p.add_argument("--transfer-config", metavar="FILE", help="振込依頼人の設定 (JSON)")
+    p.add_argument(
+        "--show-values",
+        action="store_true",
+        help="個人情報（氏名・住所・生年月日・口座）をマスクせずに出力します（出力に警告を記録） / "
+        "show personal values in clear (a warning is recorded in the output)",
+    )
+    p.add_argument(
+        "--mask-key",
+        metavar="KEY",
+        help="マスクの照合用ハッシュの鍵（環境変数 KIKAN_STD_MASK_KEY 推奨、check と共通） / key of the "
+        "masking hashes (prefer KIKAN_STD_MASK_KEY; shared with check)",
+    )
     return p
 
 
@@ -105,6 +121,25 @@ def _write_validated(target: Path, data: bytes) -> int:
         tmp.unlink(missing_ok=True)
 
 
+def _mask_key(arg: str | None) -> bytes:
+    """The masking key: ``--mask-key``, else ``KIKAN_STD_MASK_KEY``, else the public default (as in check)."""
+    key = arg if arg is not None else os.environ.get(MASK_KEY_ENV)
+    if key is None:
+        return DEFAULT_MASK_KEY
+    if not key:
+        raise UsageError(ja=f"--mask-key / {MASK_KEY_ENV} が空です", en=f"the mask key (--mask-key / {MASK_KEY_ENV}) is empty")
+    return key.encode("utf-8")
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot raise BrokenPipeError."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
 def reconcile_main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
     """``kikan-std reconcile APPLICATIONS BENEFICIARIES [-o OUT] [--output-format json|csv|html] …``."""
     lang = lang_of(argv)
@@ -133,6 +168,7 @@ def reconcile_main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
                 loc = ".".join(str(x) for x in first["loc"])
                 raise UsageError(ja=f"振込依頼人の設定が不正です: {loc}: {first['msg']}",
                                  en=f"bad transfer configuration: {loc}: {first['msg']}") from None
+        mask_key = _mask_key(args.mask_key)
         result = reconcile(
             args.applications,
             args.beneficiaries,
@@ -141,6 +177,19 @@ def reconcile_main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
             mapping=mapping,
             threshold=DEFAULT_THRESHOLD if args.threshold is None else args.threshold,
         )
+        if config is not None and result.audit is not None:
+            data = zengin.write_transfer_file(result.transfer_records(), config)
+            records = _write_validated(Path(args.transfer_file), data)
+            result.audit.transfer_file = {
+                "file": Path(args.transfer_file).name,
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "records": records,
+                "transfers": result.summary.transferable,
+                "amount": result.summary.transferable_amount,
+                "validated_spec": TRANSFER_SPEC,
+                "valid": True,
+            }
+        result = present(result, show_values=args.show_values, mask_key=mask_key)
         out: TextIO
         if args.output:
             enc = "utf-8-sig" if args.output_format == "csv" else "utf-8"
@@ -157,22 +206,14 @@ def reconcile_main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
                 write_csv(result, out)
             else:
                 out.write(render_html(result))
+            out.flush()
         finally:
             if out is not stdout:
                 out.close()
-        if config is not None:
-            data = zengin.write_transfer_file(result.transfer_records(), config)
-            records = _write_validated(Path(args.transfer_file), data)
-            print(
-                f"振込ファイル: {args.transfer_file} ({result.summary.transferable:,}件"
-                f" {result.summary.transferable_amount:,}円)",
-                file=stderr,
-            )
-            print(
-                f"振込ファイルを仕様 {TRANSFER_SPEC} で検証しました: 適合（{records}レコード） / "
-                f"validated against spec {TRANSFER_SPEC}: valid ({records} records)",
-                file=stderr,
-            )
+    except BrokenPipeError:
+        # The reader went away (``| head``): nothing more to say, and no traceback at exit.
+        _silence_stdout()
+        return 0
     except (UsageError, InputError, OutputError) as e:  # ReconcileInputError is an InputError
         return report_error(e, lang, stderr, prog="kikan-std reconcile")
     except (OSError, ValueError) as e:  # writing the transfer file; an amount that does not fit its digits

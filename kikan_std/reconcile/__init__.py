@@ -10,41 +10,58 @@ See ``docs/reconcile.md`` for the normalisation steps, the output contract and t
 from __future__ import annotations
 
 import gc
+import hashlib
 import os
 import sys
 import types
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
+from kikan_std._version import __version__
 from kikan_std.errors import ReconcileInputError
 from kikan_std.findings import Finding
 from kikan_std.jp.zengin import TransferRecord
 from kikan_std.reconcile._io import APPLICATION_FIELDS, BENEFICIARY_FIELDS, Source, iter_rows
 from kikan_std.reconcile.accounts import Account, check_account, check_account_holder
+from kikan_std.reconcile.banks import table_info
 from kikan_std.reconcile.catalogue import entry as catalogue_entry
 from kikan_std.reconcile.match import (
-    AMBIGUITY_MARGIN,
     DEFAULT_THRESHOLD,
+    REVIEW_LABELS,
     BlockIndex,
     Household,
+    Verdict,
     explain,
     make_household,
     score,
+    verdict,
 )
+
+_ADDRESS_ONLY = frozenset({"number_differs", "number_missing", "place_differs", "building_differs", "address_missing"})
+"""Review reasons of a candidate that differs only in the address (a namesake is listed for review)."""
+
+MAX_REVIEW_CANDIDATES = 3
+"""Candidates listed per review item (best first)."""
 
 __all__ = [
     "Ambiguous",
+    "Applicant",
+    "Audit",
     "Candidate",
     "Duplicate",
     "FindingOut",
+    "InputRecord",
     "Matched",
     "MemberDifference",
     "ReasonOut",
     "ReconcileInputError",
     "ReconcileResult",
+    "Review",
     "Summary",
+    "UnresolvedBank",
     "reconcile",
 ]
 
@@ -74,18 +91,85 @@ class Matched(BaseModel):
     members_added: list[str] = []
 
 
+class Applicant(BaseModel):
+    """The key values of an application as written (personal: masked in outputs by default)."""
+
+    application: int
+    name: str
+    address: str
+    birth_date: str
+
+
 class Candidate(BaseModel):
-    """One candidate of an ambiguous application."""
+    """A beneficiary household an application might belong to, and why it was not paid automatically."""
 
     beneficiary: int
+    beneficiary_no: str | None = None
     confidence: float
+    reasons: list[str] = []
+    reason_text: str = ""
 
 
 class Ambiguous(BaseModel):
-    """An application with several candidates scoring within the ambiguity margin."""
+    """An application with several candidates that would each be safe to pay (review: reason ``ambiguous``)."""
 
     application: int
+    applicant: Applicant | None = None
     candidates: list[Candidate]
+
+
+class Review(BaseModel):
+    """An application with candidates none of which is safe to pay; a person decides.
+
+    ``reasons`` are the review reason ids of the best candidate (``number_differs`` …, see
+    :data:`kikan_std.reconcile.match.REVIEW_LABELS`), ``reason_text`` their Japanese labels.
+    """
+
+    application: int
+    applicant: Applicant
+    reasons: list[str]
+    reason_text: str
+    candidates: list[Candidate]
+
+
+class UnresolvedBank(BaseModel):
+    """A bank/branch name pair that could not be resolved to codes, with the applications using it."""
+
+    bank_name: str
+    branch_name: str
+    code: str
+    reason: str
+    candidates: str
+    applications: list[int]
+
+
+class InputRecord(BaseModel):
+    """One input file of the run: name, SHA-256 of its bytes, data rows."""
+
+    role: str
+    file: str
+    sha256: str
+    bytes: int
+    rows: int
+
+
+class Audit(BaseModel):
+    """What a payment run needs to be checked and repeated: inputs, options, tool, time.
+
+    ``options`` are the keyword arguments of :func:`reconcile`; ``reconcile(applications,
+    beneficiaries, **options)`` on files with the recorded SHA-256 gives the same result.
+    """
+
+    tool: str = "kikan-std reconcile"
+    version: str
+    created: str
+    inputs: list[InputRecord]
+    options: dict[str, Any]
+    bank_table: dict[str, str] | None
+    values_shown: bool = False
+    mask_key: str = "default"
+    warning: str | None = None
+    transfer_file: dict[str, Any] | None = None
 
 
 class Duplicate(BaseModel):
@@ -124,6 +208,7 @@ class Summary(BaseModel):
     beneficiaries: int
     matched: int
     ambiguous: int
+    review: int = 0
     unmatched_applications: int
     unmatched_beneficiaries: int
     duplicates: int
@@ -141,14 +226,18 @@ class ReconcileResult(BaseModel):
 
     matched: list[Matched]
     ambiguous: list[Ambiguous]
-    unmatched_applications: list[int]
+    unmatched_applications: list[Applicant]
     unmatched_beneficiaries: list[int]
     duplicates: list[Duplicate]
     member_differences: list[MemberDifference]
     summary: Summary
     findings: list[FindingOut]
+    review: list[Review] = []
+    unresolved_banks: list[UnresolvedBank] = []
+    audit: Audit | None = None
     _transfers: list[TransferRecord] = PrivateAttr(default_factory=list)
     _raw_findings: list[Finding] = PrivateAttr(default_factory=list)
+    _presented: bool = PrivateAttr(default=False)
 
     def transfer_records(self) -> list[TransferRecord]:
         """Data records for the 総合振込 file: matched, kept applications with a usable account."""
@@ -157,6 +246,30 @@ class ReconcileResult(BaseModel):
     def raw_findings(self) -> list[Finding]:
         """The account findings as :class:`~kikan_std.findings.Finding` values."""
         return list(self._raw_findings)
+
+
+_BANK_CODES = {"RCN011": "unknown", "RCN012": "ambiguous", "RCN013": "unknown", "RCN014": "ambiguous"}
+
+
+def _unresolved(findings: list[Finding]) -> list[UnresolvedBank]:
+    """Bank/branch names that could not be resolved, grouped, with their applications."""
+    groups: dict[tuple[str, str], UnresolvedBank] = {}
+    for f in findings:
+        if f.code not in _BANK_CODES or f.record is None:
+            continue
+        bank, _, branch = (f.value or "").partition("/")
+        g = groups.get((f.code, f.value or ""))
+        if g is None:
+            g = groups[(f.code, f.value or "")] = UnresolvedBank.model_construct(
+                bank_name=bank,
+                branch_name=branch,
+                code=f.code,
+                reason=_BANK_CODES[f.code],
+                candidates=str(f.params.get("candidates", "")),
+                applications=[],
+            )
+        g.applications.append(f.record)
+    return sorted(groups.values(), key=lambda g: (-len(g.applications), g.code, g.bank_name, g.branch_name))
 
 
 def _render(f: Finding) -> FindingOut:
@@ -213,10 +326,40 @@ def reconcile(
     gc_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _reconcile(applications, beneficiaries, encoding, amount_per_person, mapping, threshold)
+        result = _reconcile(applications, beneficiaries, encoding, amount_per_person, mapping, threshold)
     finally:
         if gc_enabled:
             gc.enable()
+    result.audit = Audit(
+        version=__version__,
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
+        inputs=[
+            _input_record("applications", applications, result.summary.applications),
+            _input_record("beneficiaries", beneficiaries, result.summary.beneficiaries),
+        ],
+        options={
+            "encoding": encoding,
+            "amount_per_person": amount_per_person,
+            "mapping": dict(mapping) if mapping else None,
+            "threshold": threshold,
+        },
+        bank_table=table_info(),
+    )
+    return result
+
+
+def _input_record(role: str, source: Source, rows: int) -> InputRecord:
+    """Name, SHA-256 and size of an input file ("" for in-memory rows)."""
+    if not isinstance(source, str | os.PathLike):
+        return InputRecord(role=role, file="", sha256="", bytes=0, rows=rows)
+    h = hashlib.sha256()
+    size = 0
+    with open(source, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+            size += len(chunk)
+    return InputRecord(role=role, file=os.path.basename(os.fspath(source)), sha256=h.hexdigest(), bytes=size,
+                       rows=rows)
 
 
 def _reconcile(
@@ -252,7 +395,8 @@ def _reconcile(
     by_record = {h.record: h for h in index.households}
     matched_by_ben: dict[int, list[Matched]] = {}
     ambiguous: list[Ambiguous] = []
-    unmatched_apps: list[int] = []
+    review: list[Review] = []
+    unmatched_apps: list[Applicant] = []
     findings: list[Finding] = []
     accounts: dict[int, Account] = {}
     holder_checks: dict[int, tuple[str, str]] = {}
@@ -284,25 +428,44 @@ def _reconcile(
             file=app_file,
         )
         findings.extend(fs)
-        scored = sorted(
-            ((score(app, b), b) for b in index.candidates(app)), key=lambda t: (-t[0], t[1].record)
+        applicant = Applicant.model_construct(
+            application=record, name=app.head_raw, address=app.address_raw, birth_date=app.dob_raw
         )
-        if not scored or scored[0][0] < threshold:
-            unmatched_apps.append(record)
-            continue
-        best_score, best = scored[0]
-        rivals = [(s, b) for s, b in scored[1:] if s >= threshold and best_score - s < AMBIGUITY_MARGIN]
-        if rivals:
-            ambiguous.append(
-                Ambiguous.model_construct(
-                    application=record,
-                    candidates=[
-                        Candidate.model_construct(beneficiary=b.record, confidence=s)
-                        for s, b in [(best_score, best), *rivals]
-                    ],
+        scored = sorted(
+            ((score(app, b), verdict(app, b), b) for b in index.candidates(app)),
+            key=lambda t: (-t[1].level, -t[0], t[2].record),
+        )
+        safe = [t for t in scored if t[1].level and t[0] >= threshold]
+        if safe:
+            top = [t for t in safe if t[1].level == safe[0][1].level]
+            if len(top) > 1:
+                ambiguous.append(
+                    Ambiguous.model_construct(
+                        application=record,
+                        applicant=applicant,
+                        candidates=[_candidate(s_, v, b, ben_no) for s_, v, b in top],
+                    )
                 )
-            )
+                continue
+        else:
+            listed = sorted(
+                (t for t in scored if t[0] >= threshold or t[1].level or _ADDRESS_ONLY.issuperset(t[1].reasons)), key=lambda t: (-t[0], t[2].record)
+            )[:MAX_REVIEW_CANDIDATES]
+            if listed:
+                why = listed[0][1].reasons or ("low_confidence",)
+                review.append(
+                    Review.model_construct(
+                        application=record,
+                        applicant=applicant,
+                        reasons=list(why),
+                        reason_text="、".join(REVIEW_LABELS[r] for r in why),
+                        candidates=[_candidate(s_, v, b, ben_no) for s_, v, b in listed],
+                    )
+                )
+            else:
+                unmatched_apps.append(applicant)
             continue
+        best_score, _verdict, best = safe[0]
         matched_by_ben.setdefault(best.record, []).append(
             _matched(app, best, best_score, amount_per_person, ben_no)
         )
@@ -367,6 +530,7 @@ def _reconcile(
         beneficiaries=len(by_record),
         matched=len(matched),
         ambiguous=len(ambiguous),
+        review=len(review),
         unmatched_applications=len(unmatched_apps),
         unmatched_beneficiaries=len(unmatched_bens),
         duplicates=len(duplicates),
@@ -381,6 +545,8 @@ def _reconcile(
     result = ReconcileResult.model_construct(
         matched=matched,
         ambiguous=ambiguous,
+        review=review,
+        unresolved_banks=_unresolved(findings),
         unmatched_applications=unmatched_apps,
         unmatched_beneficiaries=unmatched_bens,
         duplicates=duplicates,
@@ -391,6 +557,16 @@ def _reconcile(
     result._transfers = transfers
     result._raw_findings = findings
     return result
+
+
+def _candidate(conf: float, v: Verdict, ben: Household, ben_no: dict[int, str]) -> Candidate:
+    return Candidate.model_construct(
+        beneficiary=ben.record,
+        beneficiary_no=ben_no.get(ben.record),
+        confidence=conf,
+        reasons=list(v.reasons),
+        reason_text="、".join(REVIEW_LABELS[r] for r in v.reasons),
+    )
 
 
 def _matched(app: Household, ben: Household, conf: float, per_person: int, ben_no: dict[int, str]) -> Matched:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from kikan_std.findings import Finding
 from kikan_std.jp.zengin import to_zengin_kana
+from kikan_std.reconcile.banks import resolve_bank, resolve_branch
 from kikan_std.reconcile.normalize import normalize_kana
 
 __all__ = ["ERROR_CODES", "Account", "account_type_code", "check_account", "check_account_holder"]
@@ -110,17 +111,14 @@ def check_account(
         )
     bcode = unicodedata.normalize("NFKC", bank_code).strip()
     scode = unicodedata.normalize("NFKC", branch_code).strip()
-    if not (re.fullmatch(r"[0-9]{4}", bcode) and re.fullmatch(r"[0-9]{3}", scode)):
-        out.append(
-            Finding(
-                "RCN007",
-                file=file,
-                record=record,
-                item="銀行コード" if not re.fullmatch(r"[0-9]{4}", bcode) else "支店コード",
-                value=f"{bank_code}/{branch_code}",
-            )
-        )
-    usable = not any(f.code in ERROR_CODES for f in out) and not any(f.code == "RCN007" for f in out)
+    codes_ok = bool(re.fullmatch(r"[0-9]{4}", bcode) and re.fullmatch(r"[0-9]{3}", scode))
+    if not codes_ok and bank_name.strip():
+        bcode, scode, f = _resolve_codes(record, bank_name, branch_name, bcode, scode, file)
+        out.append(f)
+        codes_ok = f.code == "RCN010"
+    elif not codes_ok:
+        out.append(_rcn007(record, bank_code, branch_code, bcode, file))
+    usable = codes_ok and not any(f.code in ERROR_CODES for f in out)
     bname, bbad = to_zengin_kana(bank_name)
     sname, sbad = to_zengin_kana(branch_name)
     return (
@@ -155,3 +153,40 @@ def check_account_holder(record: int, account_name: str, head_kana: str, *, file
         params={"expected": head_kana},
         personal=True,
     )
+
+
+def _rcn007(record: int, bank_code: str, branch_code: str, bcode: str, file: str) -> Finding:
+    return Finding(
+        "RCN007",
+        file=file,
+        record=record,
+        item="銀行コード" if not re.fullmatch(r"[0-9]{4}", bcode) else "支店コード",
+        value=f"{bank_code}/{branch_code}",
+    )
+
+
+def _resolve_codes(
+    record: int, bank_name: str, branch_name: str, bcode: str, scode: str, file: str
+) -> tuple[str, str, Finding]:
+    """Codes from names via :mod:`.banks`: (bank code, branch code, the finding saying how it went)."""
+    value = f"{bank_name}/{branch_name}"
+    if not re.fullmatch(r"[0-9]{4}", bcode):
+        b = resolve_bank(bank_name)
+        if b.status == "no_table":
+            return bcode, scode, _rcn007(record, "", "", "", file)
+        if b.status != "resolved":
+            code = "RCN012" if b.status == "ambiguous" else "RCN011"
+            cands = "、".join(b.candidates) or "なし"
+            return "", "", Finding(code, file=file, record=record, item="銀行名", value=value,
+                                   params={"candidates": cands})
+        bcode = b.code
+    if not re.fullmatch(r"[0-9]{3}", scode):
+        s = resolve_branch(bcode, branch_name) if branch_name.strip() else None
+        if s is None or s.status != "resolved":
+            code = "RCN014" if s is not None and s.status == "ambiguous" else "RCN013"
+            cands = "、".join(s.candidates) if s is not None and s.candidates else "なし"
+            return bcode, "", Finding(code, file=file, record=record, item="支店名", value=value,
+                                      params={"candidates": cands})
+        scode = s.code
+    return bcode, scode, Finding("RCN010", file=file, record=record, item="銀行名", value=value,
+                                 params={"codes": f"{bcode}/{scode}"})

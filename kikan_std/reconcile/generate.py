@@ -17,7 +17,18 @@ Injected variants (tags in ``truth.csv``):
 ``duplicate`` a second application for the household; ``wrong_account_kana`` the account holder is
 another person (the spouse); ``account_hiragana`` the holder written in hiragana / full-width;
 ``bad_account_number`` six digits; ``bad_account_type`` 貯蓄; ``nonresident`` an applicant not on
-the list.
+the list; ``spaces`` spaces inside the address; ``date_format`` a Gregorian date written 1975/1/1,
+1975年1月1日 or 1975.01.01; ``address_building`` the 方書 (apartment and room) of the registered
+address omitted or written differently; ``bank_name`` the bank and branch given by name only (a
+realistic variant: 三菱ＵＦＪ, ﾐﾂﾋﾞｼﾕｰｴﾌｼﾞｪｲ, MUFG …), ``bank_unresolvable`` by a name the code
+table cannot resolve (三菱銀行, ちゅうごく).
+
+Namesakes (``namesake_rate``): a second household on the list with the same head's name and birth
+date at another 丁目, 番 or 号 of the same town. For ``namesake_absent_rate`` of them the true
+household is left off the list, so its application has no right answer on the list (truth empty,
+tag ``true_absent``) while a namesake is there: matching it automatically would pay the wrong
+household. The list then has namesakes appended after the households, so list record numbers are
+given by ``truth.csv`` (and :func:`beneficiary_records`), not by the household index.
 """
 
 from __future__ import annotations
@@ -25,6 +36,7 @@ from __future__ import annotations
 import csv
 import random
 import unicodedata
+from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -194,6 +206,18 @@ TOWN_TAILS = ("町", "台", "原", "田", "山", "川", "沢", "野", "岡", "�
 TOWN_MIDS = ("見", "里", "宮", "森", "泉", "川", "木", "石", "井", "尾", "ケ", "が")
 KANJI_DIGITS = "〇一二三四五六七八九"
 DEFAULT_SEED = 20200427
+# (bank code, branch code, bank name variants, branch name variants) — names as residents write them;
+# every variant resolves uniquely in the zengin-code table.
+BANKS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("0005", "001", ("三菱UFJ銀行", "三菱ＵＦＪ", "ﾐﾂﾋﾞｼﾕｰｴﾌｼﾞｪｲ", "MUFG", "三菱ＵＦＪ銀行"), ("本店", "本店営業部", "ﾎﾝﾃﾝ")),
+    ("0005", "002", ("三菱UFJ銀行", "三菱UFJ"), ("丸の内支店", "丸の内", "ﾏﾙﾉｳﾁ")),
+    ("0001", "001", ("みずほ銀行", "ﾐｽﾞﾎ", "みずほ"), ("東京営業部", "東京", "ﾄｳｷｮｳ")),
+    ("0009", "001", ("三井住友銀行", "SMBC", "ﾐﾂｲｽﾐﾄﾓ", "三井住友"), ("神保町支店", "神保町", "ｼﾞﾝﾎﾞｳﾁｮｳ")),
+    ("0010", "005", ("りそな銀行", "ﾘｿﾅ", "りそな"), ("天理支店", "天理", "ﾃﾝﾘ")),
+    ("9900", "018", ("ゆうちょ銀行", "ﾕｳﾁｮ", "ゆうちょ"), ("〇一八", "〇一八店", "ゼロイチハチ")),
+)
+UNRESOLVABLE_BANKS: tuple[tuple[str, str], ...] = (("三菱銀行", "本店"), ("ちゅうごく", "本店"))
+APARTMENTS = ("コーポ", "ハイツ", "メゾン", "レジデンス")
 
 
 def _kanji_num(n: int) -> str:
@@ -224,6 +248,12 @@ class GenConfig:
     account_hiragana: float = 0.05
     bad_account_number: float = 0.01
     bad_account_type: float = 0.01
+    namesake_rate: float = 0.03  # households with a namesake (same name and birth date) nearby
+    namesake_absent_rate: float = 0.5  # of those, the true household is not on the list
+    spaces: float = 0.1
+    date_format: float = 0.1
+    bank_name_only: float = 0.7  # applications giving bank/branch names without codes
+    bank_unresolvable: float = 0.01
 
 
 @dataclass(slots=True)
@@ -244,6 +274,7 @@ class Household:
     bank: tuple[str, str]
     account: str
     ben_variant: str | None = None
+    apartment: tuple[str, int] | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -290,7 +321,11 @@ def household(seed: int, index: int) -> Household:
         nums = (r.randint(1, 3999), r.randint(1, 20), 0)
     variants = SURNAMES[s][2]
     ben_variant = r.choice(variants) if variants and r.random() < 0.3 else None
-    bank = (f"{r.choice((1, 5, 9, 10, 17, 33, 36, 9900)):04d}", f"{r.randint(1, 999):03d}")
+    bank_i = r.randrange(len(BANKS))
+    bank = (BANKS[bank_i][0], BANKS[bank_i][1])
+    apartment = None
+    if not rural and r.random() < 0.2:
+        apartment = (r.choice(APARTMENTS) + r.choice(TOWN_HEADS), r.randint(1, 9) * 100 + r.randint(1, 12))
     return Household(
         index,
         s,
@@ -306,6 +341,7 @@ def household(seed: int, index: int) -> Household:
         bank,
         f"{r.randrange(10**7):07d}",
         ben_variant,
+        apartment,
     )
 
 
@@ -324,7 +360,8 @@ def registered_address(h: Household) -> str:
     base = f"{h.pref}{h.city}"
     if h.rural:
         return f"{base}大字{h.town}{a}番地{b}" if b else f"{base}大字{h.town}{a}番地"
-    return f"{base}{h.town}{_kanji_num(a)}丁目{b}番{c}号"
+    apt = f"　{h.apartment[0]}{h.apartment[1]}号室" if h.apartment else ""
+    return f"{base}{h.town}{_kanji_num(a)}丁目{b}番{c}号{apt}"
 
 
 def beneficiary_row(h: Household) -> dict[str, str]:
@@ -388,7 +425,19 @@ def application_row(
         else:
             rest = f"{a}丁目{b}番{c}号"
             tags.append("address_numerals")  # registered form uses 一丁目
-    address = f"{prefix}{town}{rest}"
+    if h.apartment:
+        roll = r.random()
+        if roll < 0.4:
+            tags.append("address_building")  # 方書 omitted
+        elif roll < 0.7:
+            rest += f" {h.apartment[0]}{h.apartment[1]}"
+        else:
+            rest += f"-{h.apartment[1]}" if roll < 0.85 else f"{h.apartment[0]}{h.apartment[1]}号室"
+    sep = ""
+    if r.random() < cfg.spaces:
+        sep = r.choice((" ", "　"))
+        tags.append("spaces")
+    address = f"{prefix}{sep}{town}{sep}{rest}"
     # Birth date
     dob = h.head_dob.isoformat()
     if r.random() < cfg.wareki:
@@ -402,6 +451,10 @@ def application_row(
         else:
             dob = _full_width(f"{era.name}{ytxt}年{h.head_dob.month}月{h.head_dob.day}日").replace("－", "-")
         tags.append("wareki")
+    elif r.random() < cfg.date_format:
+        d = h.head_dob
+        dob = r.choice((f"{d.year}/{d.month}/{d.day}", f"{d.year}年{d.month}月{d.day}日", f"{d.year}.{d.month:02d}.{d.day:02d}"))
+        tags.append("date_format")
     if r.random() < cfg.width:
         address = _full_width(address)
         dob = _full_width(dob) if not dob[:1].isdigit() or "wareki" in tags else _full_width(dob.replace("-", "/"))
@@ -438,18 +491,28 @@ def application_row(
         atype = "当座"
     if nonresident:
         tags = ["nonresident"]
+    bank_code, branch_code = h.bank
+    bank = next(b for b in BANKS if (b[0], b[1]) == h.bank)
+    bank_name, branch_name = r.choice(bank[2]), r.choice(bank[3])
+    if r.random() < cfg.bank_unresolvable:
+        bank_name, branch_name = r.choice(UNRESOLVABLE_BANKS)
+        bank_code = branch_code = ""
+        tags.append("bank_unresolvable")
+    elif r.random() < cfg.bank_name_only:
+        bank_code = branch_code = ""
+        tags.append("bank_name")
     row = {
         "世帯主氏名": head,
         "住所": address,
         "生年月日": dob,
         "世帯員": "、".join(members),
-        "銀行名": "ゆうちょ銀行" if h.bank[0] == "9900" else "みずほ銀行",
-        "支店名": "本店",
+        "銀行名": bank_name,
+        "支店名": branch_name,
         "口座区分": atype,
         "口座番号": number,
         "口座名義（カナ）": acct,
-        "銀行コード": h.bank[0],
-        "支店コード": h.bank[1],
+        "銀行コード": bank_code,
+        "支店コード": branch_code,
     }
     return row, tags
 
@@ -506,10 +569,39 @@ APPLICATION_HEADER = (
 BENEFICIARY_HEADER = ("No", "世帯主氏名", "世帯主氏名（カナ）", "住所", "生年月日", "世帯員")
 
 
+def true_absent(cfg: GenConfig, index: int) -> bool:
+    """Whether household ``index`` (which has a namesake) is left off the list."""
+    return _rng(cfg.seed, index, 19).random() < cfg.namesake_absent_rate
+
+
+def _namesake(cfg: GenConfig, h: Household) -> Household | None:
+    r = _rng(cfg.seed, h.index, 17)
+    if r.random() >= cfg.namesake_rate:
+        return None
+    return _make_namesake(r, h)
+
+
+def _make_namesake(r: random.Random, h: Household) -> Household:
+    nums = list(h.numbers)
+    which = r.randrange(2 if h.rural else 3)
+    old = nums[which]
+    while nums[which] == old:
+        nums[which] = r.randint(1, 9 if which == 0 and not h.rural else 30)
+    spouse = r.choice(FEMALE + MALE)
+    return Household(
+        h.index, h.surname, h.head_given, h.head_dob, spouse, [], h.pref, h.city, h.rural, h.town,
+        (nums[0], nums[1], nums[2]), h.bank, h.account, h.ben_variant, None,
+    )
+
+
 def generate_files(
     n: int, out_dir: str | Path, cfg: GenConfig | None = None, *, encoding: str = "utf-8"
 ) -> tuple[Path, Path, Path]:
     """Write ``beneficiaries.csv``, ``applications.csv`` and ``truth.csv`` for ``n`` households.
+
+    ``truth.csv`` has, per application: the list record it belongs to (empty when the household is
+    not on the list), the injected variant tags, and the expected bank and branch codes (empty when
+    the names cannot be resolved).
 
     Returns:
         The three paths.
@@ -519,11 +611,28 @@ def generate_files(
     out.mkdir(parents=True, exist_ok=True)
     bpath, apath, tpath = out / "beneficiaries.csv", out / "applications.csv", out / "truth.csv"
     fit = _fitter(encoding)
+    rec_of = array("l", [0]) * n  # household index → list record (0: not on the list)
+    absent: set[int] = set()
     with bpath.open("w", encoding=encoding, newline="") as f:
         w = csv.DictWriter(f, BENEFICIARY_HEADER, lineterminator="\r\n")
         w.writeheader()
+        record = 0
+        namesakes: list[Household] = []
         for i in range(n):
-            w.writerow(fit(beneficiary_row(household(cfg.seed, i))))
+            h = household(cfg.seed, i)
+            ns = _namesake(cfg, h)
+            if ns is not None:
+                namesakes.append(ns)
+                if true_absent(cfg, i):
+                    absent.add(i)
+                    continue
+            record += 1
+            rec_of[i] = record
+            w.writerow(fit(beneficiary_row(h)))
+        for ns in namesakes:
+            row = beneficiary_row(ns)
+            row["No"] = f"N{ns.index + 1:07d}"
+            w.writerow(fit(row))
     with (
         apath.open("w", encoding=encoding, newline="") as fa,
         tpath.open("w", encoding="utf-8", newline="") as ft,
@@ -531,15 +640,18 @@ def generate_files(
         wa = csv.DictWriter(fa, APPLICATION_HEADER, lineterminator="\r\n")
         wt = csv.writer(ft, lineterminator="\n")
         wa.writeheader()
-        wt.writerow(("application", "beneficiary", "variants"))
+        wt.writerow(("application", "beneficiary", "variants", "bank_code", "branch_code"))
         for no, (i, copy) in enumerate(iter_applications(n, cfg), start=1):
             h = household(cfg.seed, i)
             nonresident = i >= n
             row, tags = application_row(h, cfg, copy, nonresident)
             if copy:
                 tags.append("duplicate")
+            if i in absent:
+                tags.append("true_absent")
             wa.writerow(fit(row))
-            wt.writerow((no, "" if nonresident else i + 1, ";".join(tags)))
+            codes = ("", "") if "bank_unresolvable" in tags else h.bank
+            wt.writerow((no, "" if nonresident or i in absent else rec_of[i], ";".join(tags), *codes))
     return bpath, apath, tpath
 
 
@@ -567,6 +679,12 @@ def _fold_char(ch: str, encoding: str) -> str:
         return ch
     except UnicodeEncodeError:
         return fold_variants(ch)
+
+
+def read_bank_truth(path: str | Path) -> dict[int, tuple[str, str]]:
+    """``truth.csv`` as {application: (expected bank code, branch code)} ("" when unresolvable)."""
+    with Path(path).open(encoding="utf-8", newline="") as f:
+        return {int(row["application"]): (row["bank_code"], row["branch_code"]) for row in csv.DictReader(f)}
 
 
 def read_truth(path: str | Path) -> dict[int, tuple[int | None, tuple[str, ...]]]:

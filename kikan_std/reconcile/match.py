@@ -12,12 +12,24 @@ may be wrong (a typo, a move, a wrong date) and the pair is still found, while t
 application stays constant. Blocks larger than :data:`MAX_BLOCK` (e.g. a placeholder birth date) are
 not used for scoring, to keep the cost bounded.
 
+Safety: a score alone never pays. :func:`verdict` decides whether a pair is *safe to pay*: the
+normalised birth dates are equal, the names are equal (or differ by one character in a name of at
+least three characters, when the 世帯員 given on both sides mostly agree) and the addresses agree
+up to notation — the same 丁目・番・号 number sequence, with only a 都道府県・市区町村 prefix or a
+方書 (building name) omitted. A different number is
+evidence of a different household (a namesake down the street), never explained away as a typo.
+An application is matched automatically only when exactly one candidate is safe at the best name
+level (an exact name beats a one-character typo); everything else goes to the review queue with
+the reasons.
+
 Scoring: a weighted sum of field similarities (name 0.40, birth date 0.30, address 0.25, members
 0.05), each 1.0 when the normalised values are equal. When the addresses are unrelated (similarity
 below 0.75) and no member is shared, the score is multiplied by 0.85: a person with the same name and
-birth date elsewhere in the municipality is more likely someone else than a typo. The pair is matched
-when the best score is at
-least the threshold (default 0.75) and no other candidate comes within :data:`AMBIGUITY_MARGIN`.
+birth date elsewhere in the municipality is more likely someone else than a typo. An explainable
+address difference (:func:`address_relation`) scores 0.95 (0.9 for prefix and 方書 both omitted).
+The score ranks candidates and is shown as the confidence; a safe candidate must also reach the
+threshold (default 0.75) to be matched, and review candidates are those reaching it (or differing
+only in the address). :data:`AMBIGUITY_MARGIN` is kept for compatibility and no longer used.
 """
 
 from __future__ import annotations
@@ -40,14 +52,18 @@ __all__ = [
     "AMBIGUITY_MARGIN",
     "DEFAULT_THRESHOLD",
     "MAX_BLOCK",
+    "REVIEW_LABELS",
     "BlockIndex",
     "Household",
     "Reason",
+    "Verdict",
+    "address_relation",
     "compare_members",
     "explain",
     "make_household",
     "score",
     "similarity",
+    "verdict",
 ]
 
 MAX_BLOCK = 200
@@ -221,9 +237,123 @@ def _members_similarity(a: tuple[str, ...], b: tuple[str, ...]) -> float:
     return len(sa & sb) / len(sa | sb)
 
 
+REVIEW_LABELS: dict[str, str] = {
+    "ambiguous": "支払可能な候補が複数",
+    "number_differs": "丁目・番・号が異なる（別世帯の可能性）",
+    "number_missing": "丁目・番・号の一部がない",
+    "place_differs": "町名等が異なる",
+    "building_differs": "方書（建物名・部屋番号）が異なる",
+    "address_missing": "住所がない",
+    "dob_differs": "生年月日が異なる",
+    "dob_missing": "生年月日を読めない",
+    "name_differs": "氏名が異なる",
+    "low_confidence": "信頼度が閾値未満",
+}
+"""Japanese label of every review reason (why an application was not matched automatically)."""
+
+_DIGITS_RE = re.compile(r"\d+")
+_SEGMENT_NOISE_RE = re.compile(r"[-室号]")
+
+
+def _address_tokens(a: str) -> tuple[str, list[int], list[str]]:
+    """(text before the first number, the numbers, the text after each number without separators)."""
+    ms = list(_DIGITS_RE.finditer(a))
+    if not ms:
+        return a, [], []
+    nums = [int(m.group()) for m in ms]
+    texts = [_SEGMENT_NOISE_RE.sub("", a[m.end() : (ms[i + 1].start() if i + 1 < len(ms) else len(a))])
+             for i, m in enumerate(ms)]
+    return a[: ms[0].start()], nums, texts
+
+
+def address_relation(a: str, b: str) -> str:
+    """How two normalised addresses relate, for the safety decision.
+
+    Returns one of ``same``, ``address_prefix`` (a 都道府県・市区町村 prefix omitted),
+    ``address_building`` (a 方書 omitted), ``address_prefix_building`` (both) — the explainable
+    ones — or ``number_differs``, ``number_missing``, ``place_differs``, ``building_differs``,
+    ``address_missing``, which make the pair unsafe to pay.
+    """
+    if a == b:
+        return "same"
+    if not a or not b:
+        return "address_missing"
+    pa, na, ta = _address_tokens(a)
+    pb, nb, tb = _address_tokens(b)
+    if not na or not nb:
+        return "number_missing" if na or nb else "place_differs"
+    building = False
+    if na != nb:
+        if len(na) > len(nb):
+            na, nb, ta, tb = nb, na, tb, ta
+        if nb[: len(na)] != na:
+            return "number_differs"
+        # 方書 omitted: the short address ends with its last number, and in the long one a building
+        # name follows the shared numbers (not another 号 after a hyphen: that is a missing number).
+        if ta[-1] or not tb[len(na) - 1]:
+            return "number_missing"
+        ta, tb, building = ta[:-1], tb[: len(na) - 1], True
+    for x, y in zip(ta, tb, strict=True):
+        if x != y:
+            if x and y:
+                return "building_differs"
+            building = True
+    if pa != pb:
+        short_p, long_p = sorted((pa, pb), key=len)
+        if len(short_p) < 2 or not long_p.endswith(short_p):
+            return "place_differs"
+        return "address_prefix_building" if building else "address_prefix"
+    return "address_building" if building else "same"
+
+
+_EXPLAINED_ADDRESS = {"same": 1.0, "address_prefix": 0.95, "address_building": 0.95, "address_prefix_building": 0.9}
+_SAFE_ADDRESS = frozenset({"same", "address_prefix", "address_building", "address_prefix_building"})
+
+
+def _one_substitution(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` have the same length (≥ 3) and differ in exactly one character."""
+    return len(a) == len(b) >= 3 and sum(x != y for x, y in zip(a, b, strict=True)) == 1
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Whether a pair is safe to pay, and why not.
+
+    Attributes:
+        level: 2 names equal, 1 a one-character typo in the name, 0 unsafe.
+        reasons: Review reason ids (:data:`REVIEW_LABELS`); empty when safe.
+        address: The :func:`address_relation` of the pair.
+    """
+
+    level: int
+    reasons: tuple[str, ...]
+    address: str
+
+
+def verdict(app: Household, ben: Household) -> Verdict:
+    """Decide whether ``app`` may be paid to ``ben`` without a person looking (see the module docstring)."""
+    reasons: list[str] = []
+    addr = address_relation(app.address, ben.address)
+    if addr not in _SAFE_ADDRESS:
+        reasons.append(addr)
+    if not app.dob or not ben.dob:
+        reasons.append("dob_missing")
+    elif app.dob != ben.dob:
+        reasons.append("dob_differs")
+    level = 2 if app.head == ben.head and app.head else 1 if _one_substitution(app.head, ben.head) else 0
+    if level == 1 and app.members and ben.members and _members_similarity(app.members, ben.members) < 0.5:
+        level = 0  # a one-character difference and other members: maybe another person (a twin)
+    if level == 0:
+        reasons.append("name_differs")
+    return Verdict(0 if reasons else level, tuple(reasons), addr)
+
+
 def score(app: Household, ben: Household) -> float:
     """Confidence in [0, 1] that ``app`` and ``ben`` are the same household."""
-    addr = _address_similarity(app.address, ben.address)[0]
+    rel = address_relation(app.address, ben.address)
+    addr = _EXPLAINED_ADDRESS.get(rel)
+    if addr is None:
+        addr = _address_similarity(app.address, ben.address)[0]
     members = _members_similarity(app.members, ben.members)
     s = W_NAME * similarity(app.head, ben.head)
     s += W_DOB * _dob_similarity(app.dob, ben.dob)
@@ -278,9 +408,11 @@ def _explain_text(
         x, y = nx, ny
     if a_norm != b_norm:
         if field_name == "住所":
-            _sim, why = _address_similarity(a_norm, b_norm)
-            if why:
-                out.append(Reason(field_name, why, f"{a} / {b}"))
+            rel = address_relation(a_norm, b_norm)
+            if rel in _SAFE_ADDRESS:
+                for why in ("address_prefix", "address_building"):
+                    if why in rel or rel == "address_prefix_building":
+                        out.append(Reason(field_name, why, f"{a} / {b}"))
                 return out
         out.append(Reason(field_name, "typo", f"{a} / {b}"))
     return out

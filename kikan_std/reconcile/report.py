@@ -1,4 +1,10 @@
-"""Writers for reconcile results: JSON (the contract), CSV for staff, a self-contained HTML summary."""
+"""Writers for reconcile results: JSON (the contract), CSV for staff, a self-contained HTML summary.
+
+Every writer masks personal values (氏名, 住所, 生年月日, 世帯員, 口座名義, 口座番号) by default with the
+same rules and key as ``kikan-std check`` (:func:`kikan_std.report.render.mask_value`; the key from
+``KIKAN_STD_MASK_KEY``), so the same value gets the same tag in both tools. ``show_values=True`` keeps
+them and records a warning in the output itself.
+"""
 
 from __future__ import annotations
 
@@ -11,17 +17,138 @@ from kikan_std.reconcile.normalize import STEP_LABELS
 
 if TYPE_CHECKING:
     from kikan_std.reconcile import ReconcileResult
+from kikan_std.options import DEFAULT_MASK_KEY
+from kikan_std.report.render import mask_value
 
-__all__ = ["CSV_HEADER", "HTML_ROW_LIMIT", "render_html", "write_csv", "write_json"]
+if TYPE_CHECKING:
+    from kikan_std.findings import Finding
+    from kikan_std.reconcile import Applicant, Candidate, FindingOut, ReconcileResult
+
+__all__ = ["CSV_HEADER", "HTML_ROW_LIMIT", "SHOWN_WARNING", "present", "render_html", "write_csv", "write_json"]
+
+SHOWN_WARNING = (
+    "この出力には個人情報（氏名・住所・生年月日・口座）がそのまま含まれます（--show-values）。取扱いに注意してください。"
+    " / This output contains personal values in clear (--show-values); handle it accordingly."
+)
+
+
+def _mask_detail(step: str, detail: str, key: bytes) -> str:
+    if not detail or step == "kanji_variant":  # 邊→辺: single characters, not a value
+        return detail
+    return " / ".join(mask_value(part, key) for part in detail.split(" / "))
+
+
+def _mask_applicant(a: Applicant, key: bytes) -> Applicant:
+    return a.model_copy(
+        update={
+            "name": mask_value(a.name, key) if a.name else "",
+            "address": mask_value(a.address, key) if a.address else "",
+            "birth_date": mask_value(a.birth_date, key) if a.birth_date else "",
+        }
+    )
+
+
+def _finding_out(f: Finding, key: bytes | None) -> FindingOut:
+    from kikan_std.reconcile import FindingOut
+    from kikan_std.reconcile.catalogue import entry
+
+    e = entry(f.code)
+    value, params = f.value, dict(f.params)
+    if key is not None and f.personal:
+        value = mask_value(value, key) if value else value
+        params = {k: mask_value(str(v), key) if isinstance(v, str) and v else v for k, v in params.items()}
+    return FindingOut(
+        code=f.code,
+        severity=f.severity or e.severity,
+        file=f.file,
+        record=f.record,
+        item=f.item,
+        value=value,
+        message=e.render("ja", {"item": f.item, "value": value, "record": f.record, **params}),
+    )
+
+
+def present(
+    result: ReconcileResult, *, show_values: bool = False, mask_key: bytes = DEFAULT_MASK_KEY
+) -> ReconcileResult:
+    """The result as it is written: personal values masked unless ``show_values`` (then a warning).
+
+    Idempotent: a result already presented is returned as is.
+    """
+    from kikan_std.reconcile import ReasonOut
+    from kikan_std.reconcile.match import Reason
+
+    if result._presented:
+        return result
+    key = None if show_values else mask_key
+    audit = None
+    if result.audit is not None:
+        audit = result.audit.model_copy(
+            update={
+                "values_shown": show_values,
+                "mask_key": "none" if show_values else ("default" if mask_key == DEFAULT_MASK_KEY else "custom"),
+                "warning": SHOWN_WARNING if show_values else None,
+            }
+        )
+    if key is None:
+        out = result.model_copy(update={"audit": audit})
+    else:
+        matched = []
+        for m in result.matched:
+            reasons = [
+                ReasonOut.model_construct(field=r.field, step=r.step, detail=_mask_detail(r.step, r.detail, key))
+                for r in m.reasons
+            ]
+            matched.append(
+                m.model_copy(
+                    update={
+                        "reasons": reasons,
+                        "differences": [Reason(r.field, r.step, r.detail).text() for r in reasons],
+                        "members_missing": [mask_value(x, key) for x in m.members_missing],
+                        "members_added": [mask_value(x, key) for x in m.members_added],
+                    }
+                )
+            )
+        out = result.model_copy(
+            update={
+                "matched": matched,
+                "ambiguous": [
+                    a.model_copy(update={"applicant": _mask_applicant(a.applicant, key) if a.applicant else None})
+                    for a in result.ambiguous
+                ],
+                "review": [r.model_copy(update={"applicant": _mask_applicant(r.applicant, key)}) for r in result.review],
+                "unmatched_applications": [_mask_applicant(a, key) for a in result.unmatched_applications],
+                "member_differences": [
+                    d.model_copy(
+                        update={
+                            "missing": [mask_value(x, key) for x in d.missing],
+                            "added": [mask_value(x, key) for x in d.added],
+                        }
+                    )
+                    for d in result.member_differences
+                ],
+                "findings": [_finding_out(f, key) for f in result.raw_findings()],
+                "audit": audit,
+            }
+        )
+    out._transfers = result.transfer_records()
+    out._raw_findings = result.raw_findings()
+    out._presented = True
+    return out
+
+
+def write_json(
+    result: ReconcileResult, out: TextIO, *, show_values: bool = False, mask_key: bytes = DEFAULT_MASK_KEY
+) -> None:
+    """Write the (masked) result as UTF-8 JSON (non-ASCII kept)."""
+    json.dump(present(result, show_values=show_values, mask_key=mask_key).model_dump(), out,
+              ensure_ascii=False, indent=1)
+    out.write("\n")
 
 HTML_ROW_LIMIT = 1000
 """Rows shown per HTML table; the JSON/CSV outputs hold everything."""
 
 
-def write_json(result: ReconcileResult, out: TextIO) -> None:
-    """Write ``result.model_dump()`` as UTF-8 JSON (non-ASCII kept)."""
-    json.dump(result.model_dump(), out, ensure_ascii=False, indent=1)
-    out.write("\n")
 
 
 CSV_HEADER = (
@@ -32,15 +159,51 @@ CSV_HEADER = (
     "信頼度",
     "人数",
     "金額",
-    "差異",
+    "差異・理由",
     "世帯員（申請なし）",
     "世帯員（名簿になし）",
     "指摘",
+    "申請者氏名",
+    "申請者住所",
+    "申請者生年月日",
 )
 
 
-def write_csv(result: ReconcileResult, out: TextIO) -> None:
-    """One row per application (一致/重複/曖昧/該当なし), then one per beneficiary without application."""
+def _keys(a: Applicant | None) -> list[str]:
+    return [a.name, a.address, a.birth_date] if a is not None else ["", "", ""]
+
+
+def _cands(cands: list[Candidate]) -> str:
+    return " ".join(
+        f"{c.beneficiary}({c.confidence:.3f}{'; ' + c.reason_text if c.reason_text else ''})" for c in cands
+    )
+
+
+def audit_rows(result: ReconcileResult) -> list[tuple[str, str]]:
+    """The audit record as (項目, 値) pairs, for the CSV trailer and the HTML section."""
+    a = result.audit
+    if a is None:
+        return []
+    rows = [("ツール", f"{a.tool} {a.version}"), ("実行日時", a.created)]
+    for i in a.inputs:
+        rows.append((f"入力 {i.role}", f"{i.file} sha256={i.sha256} {i.bytes:,}バイト {i.rows:,}件"))
+    rows += [(f"オプション {k}", json.dumps(v, ensure_ascii=False)) for k, v in a.options.items()]
+    bt = a.bank_table
+    rows.append(("金融機関コード表", f"{bt['package']} {bt['version']} (データ {bt['data_date']})" if bt else "なし"))
+    rows.append(("マスク", "なし（--show-values）" if a.values_shown else f"あり（鍵: {a.mask_key}）"))
+    if a.transfer_file:
+        rows.append(("振込ファイル", json.dumps(a.transfer_file, ensure_ascii=False)))
+    if a.warning:
+        rows.append(("警告", a.warning))
+    return rows
+
+
+def write_csv(
+    result: ReconcileResult, out: TextIO, *, show_values: bool = False, mask_key: bytes = DEFAULT_MASK_KEY
+) -> None:
+    """One row per application (一致/重複/要確認/該当なし), one per beneficiary without application,
+    then the audit record (判定 = 監査情報)."""
+    result = present(result, show_values=show_values, mask_key=mask_key)
     w = csv.writer(out, lineterminator="\r\n")
     w.writerow(CSV_HEADER)
     notes: dict[int, list[str]] = {}
@@ -48,6 +211,7 @@ def write_csv(result: ReconcileResult, out: TextIO) -> None:
         if f.record is not None:
             notes.setdefault(f.record, []).append(f"{f.code} {f.message}")
     rows: list[tuple[int, list[str]]] = []
+    blank = ["", "", ""]
     for m in result.matched:
         rows.append(
             (
@@ -64,6 +228,7 @@ def write_csv(result: ReconcileResult, out: TextIO) -> None:
                     "、".join(m.members_missing),
                     "、".join(m.members_added),
                     " / ".join(notes.get(m.application, [])),
+                    *blank,
                 ],
             )
         )
@@ -71,49 +236,30 @@ def write_csv(result: ReconcileResult, out: TextIO) -> None:
         for a in d.applications:
             if a != d.kept:
                 rows.append(
-                    (
-                        a,
-                        [
-                            "重複申請",
-                            str(a),
-                            str(d.beneficiary),
-                            "",
-                            "",
-                            "0",
-                            "0",
-                            f"申請No {d.kept} と重複",
-                            "",
-                            "",
-                            " / ".join(notes.get(a, [])),
-                        ],
-                    )
+                    (a, ["重複申請", str(a), str(d.beneficiary), "", "", "0", "0", f"申請No {d.kept} と重複", "", "",
+                         " / ".join(notes.get(a, [])), *blank])
                 )
     for amb in result.ambiguous:
-        cands = " ".join(f"{c.beneficiary}({c.confidence:.3f})" for c in amb.candidates)
         rows.append(
-            (
-                amb.application,
-                [
-                    "要確認（候補複数）",
-                    str(amb.application),
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    f"候補: {cands}",
-                    "",
-                    "",
-                    " / ".join(notes.get(amb.application, [])),
-                ],
-            )
+            (amb.application, ["要確認（候補複数）", str(amb.application), "", "", "", "", "",
+                               f"候補: {_cands(amb.candidates)}", "", "", " / ".join(notes.get(amb.application, [])),
+                               *_keys(amb.applicant)])
         )
-    for a in result.unmatched_applications:
-        rows.append((a, ["該当なし", str(a), "", "", "", "", "", "", "", "", " / ".join(notes.get(a, []))]))
+    for rv in result.review:
+        rows.append(
+            (rv.application, [f"要確認（{rv.reason_text}）", str(rv.application), "", "", "", "", "",
+                              f"候補: {_cands(rv.candidates)}", "", "", " / ".join(notes.get(rv.application, [])),
+                              *_keys(rv.applicant)])
+        )
+    for ap in result.unmatched_applications:
+        rows.append((ap.application, ["該当なし", str(ap.application), "", "", "", "", "", "", "", "",
+                                      " / ".join(notes.get(ap.application, [])), *_keys(ap)]))
     rows.sort(key=lambda t: t[0])
     w.writerows(r for _, r in rows)
     for b in result.unmatched_beneficiaries:
-        w.writerow(["未申請", "", str(b), "", "", "", "", "", "", "", ""])
+        w.writerow(["未申請", "", str(b), "", "", "", "", "", "", "", "", *blank])
+    for k, v in audit_rows(result):
+        w.writerow(["監査情報", k, v])
 
 
 _CSS = """
@@ -121,7 +267,7 @@ body{font-family:"Hiragino Sans","Yu Gothic","Meiryo",sans-serif;margin:1.5em;co
 h1{font-size:1.4em;border-bottom:2px solid #333}h2{font-size:1.15em;margin-top:1.6em}
 table{border-collapse:collapse;margin:.5em 0;font-size:.9em}th,td{border:1px solid #999;padding:.2em .5em;
 vertical-align:top}th{background:#eee;text-align:left}td.n{text-align:right}.en{color:#555;font-size:.85em}
-.note{color:#555;font-size:.85em}.error{color:#a00}.warning{color:#a60}
+.note{color:#555;font-size:.85em}.warn{border:2px solid #a00;color:#a00;padding:.4em;font-weight:bold}.error{color:#a00}.warning{color:#a60}
 @media print{body{margin:0}h2{page-break-after:avoid}tr{page-break-inside:avoid}}
 """
 
@@ -144,55 +290,71 @@ def _table(head: list[str], rows: list[list[str]], numeric: set[int] | None = No
     return "".join(out)
 
 
-def render_html(result: ReconcileResult, *, title: str = "突合結果") -> str:
+def render_html(
+    result: ReconcileResult,
+    *,
+    title: str = "突合結果",
+    show_values: bool = False,
+    mask_key: bytes = DEFAULT_MASK_KEY,
+) -> str:
     """A self-contained, printable HTML summary (Japanese first, English in small type)."""
+
+    result = present(result, show_values=show_values, mask_key=mask_key)
     s = result.summary
     summary_rows = [
         ["申請件数", "Applications", f"{s.applications:,}"],
         ["名簿世帯数", "Households on the list", f"{s.beneficiaries:,}"],
-        ["一致", "Matched", f"{s.matched:,}"],
-        ["要確認（候補複数）", "Ambiguous", f"{s.ambiguous:,}"],
-        ["該当なしの申請", "Applications without a match", f"{s.unmatched_applications:,}"],
+        ["一致（自動）", "Matched (safe to pay)", f"{s.matched:,}"],
+        ["要確認（候補複数）", "Review: several safe candidates", f"{s.ambiguous:,}"],
+        ["要確認（支払に確認が必要）", "Review: candidates not safe to pay", f"{s.review:,}"],
+        ["該当なしの申請", "Applications without a candidate", f"{s.unmatched_applications:,}"],
         ["未申請の世帯", "Households without an application", f"{s.unmatched_beneficiaries:,}"],
         ["重複申請", "Duplicate applications (households)", f"{s.duplicates:,}"],
         ["世帯員の差異", "Member differences", f"{s.member_differences:,}"],
         ["給付人数", "Persons", f"{s.persons:,}"],
-        ["給付額合計", "Total amount (yen)", f"{s.amount:,}"],
-        ["1人あたり", "Per person (yen)", f"{s.amount_per_person:,}"],
+        ["給付額合計（円）", "Total amount (yen)", f"{s.amount:,}"],
+        ["1人あたり（円）", "Per person (yen)", f"{s.amount_per_person:,}"],
         ["振込可能件数", "Transferable", f"{s.transferable:,}"],
-        ["振込可能額", "Transferable amount (yen)", f"{s.transferable_amount:,}"],
+        ["振込可能額（円）", "Transferable amount (yen)", f"{s.transferable_amount:,}"],
     ]
-    kinds: dict[str, int] = {}
+    kinds: dict[tuple[str, str], int] = {}
     for m in result.matched:
         for r in m.reasons:
-            key = f"{r.field}: {r.step}"
-            kinds[key] = kinds.get(key, 0) + 1
+            kinds[(r.field, r.step)] = kinds.get((r.field, r.step), 0) + 1
     kind_rows = [
-        [k.split(": ")[0], STEP_LABELS.get(k.split(": ")[1], k.split(": ")[1]), k.split(": ")[1], f"{v:,}"]
-        for k, v in sorted(kinds.items(), key=lambda t: -t[1])
+        [f, STEP_LABELS.get(step, step), f"{v:,}"] for (f, step), v in sorted(kinds.items(), key=lambda t: -t[1])
     ]
     finding_rows = [
-        [f.code, f.severity, str(f.record or ""), f.item or "", f.message]
+        [f.code, _SEVERITY.get(f.severity, f.severity), str(f.record or ""), f.item or "", f.message]
         for f in result.findings
         if f.severity != "info"
     ]
+    warning = (
+        f'<p class="warn">{escape(SHOWN_WARNING)}</p>' if result.audit is not None and result.audit.values_shown else ""
+    )
     parts = [
         "<!DOCTYPE html>",
         '<html lang="ja"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>",
         f'<h1>{escape(title)} <span class="en">Reconciliation report</span></h1>',
+        warning,
         '<h2>集計 <span class="en">Summary</span></h2>',
         _table(["項目", "Item", "件数・金額"], summary_rows, {2}),
-        '<h2>差異の内訳 <span class="en">Differences by kind (matched pairs)</span></h2>',
-        _table(["項目", "差異", "step", "件数"], kind_rows, {3}),
-        '<h2>要確認（候補複数） <span class="en">Ambiguous applications</span></h2>',
+        '<h2>差異の内訳（一致した組） <span class="en">Differences by kind (matched pairs)</span></h2>',
+        _table(["項目", "差異", "件数"], kind_rows, {2}),
+        '<h2>要確認（支払に確認が必要） <span class="en">Review queue: not safe to pay automatically</span></h2>',
         _table(
-            ["申請No", "候補（名簿レコード・信頼度）"],
+            ["申請No", "理由", "氏名", "住所", "生年月日", "候補（名簿レコード・信頼度・理由）"],
             [
-                [str(a.application), " ".join(f"{c.beneficiary} ({c.confidence:.3f})" for c in a.candidates)]
-                for a in result.ambiguous
+                [str(r.application), r.reason_text, *_keys(r.applicant), _cands(r.candidates)]
+                for r in result.review
             ],
+        ),
+        '<h2>要確認（候補複数） <span class="en">Review queue: several safe candidates</span></h2>',
+        _table(
+            ["申請No", "氏名", "住所", "生年月日", "候補（名簿レコード・信頼度）"],
+            [[str(a.application), *_keys(a.applicant), _cands(a.candidates)] for a in result.ambiguous],
         ),
         '<h2>重複申請 <span class="en">Duplicate applications</span></h2>',
         _table(
@@ -202,8 +364,8 @@ def render_html(result: ReconcileResult, *, title: str = "突合結果") -> str:
                 for d in result.duplicates
             ],
         ),
-        '<h2>該当なしの申請 <span class="en">Applications without a match</span></h2>',
-        _table(["申請No"], [[str(a)] for a in result.unmatched_applications]),
+        '<h2>該当なしの申請 <span class="en">Applications without a candidate</span></h2>',
+        _table(["申請No", "氏名", "住所", "生年月日"], [[str(a.application), *_keys(a)] for a in result.unmatched_applications]),
         '<h2>未申請の世帯 <span class="en">Households without an application</span></h2>',
         _table(["名簿レコード"], [[str(b)] for b in result.unmatched_beneficiaries]),
         '<h2>世帯員の差異 <span class="en">Member differences</span></h2>',
@@ -214,10 +376,25 @@ def render_html(result: ReconcileResult, *, title: str = "突合結果") -> str:
                 for d in result.member_differences
             ],
         ),
+        '<h2>金融機関を特定できない申請 <span class="en">Bank or branch names not resolved</span></h2>',
+        _table(
+            ["銀行名", "支店名", "コード", "候補", "件数", "申請No"],
+            [
+                [u.bank_name, u.branch_name, u.code, u.candidates, f"{len(u.applications):,}",
+                 " ".join(map(str, u.applications[:50])) + (" …" if len(u.applications) > 50 else "")]
+                for u in result.unresolved_banks
+            ],
+            {4},
+        ),
         '<h2>口座の指摘 <span class="en">Account findings (errors and warnings)</span></h2>',
         _table(["コード", "重大度", "申請No", "項目", "内容"], finding_rows),
+        '<h2>監査情報 <span class="en">Audit trail</span></h2>',
+        _table(["項目", "値"], [list(r) for r in audit_rows(result)]),
         '<p class="note">この報告書は外部への通信を行わない単一のファイルです。'
         " This report is a single self-contained file and makes no external requests.</p>",
         "</body></html>",
     ]
-    return "\n".join(parts)
+    return "\n".join(p for p in parts if p)
+
+
+_SEVERITY = {"error": "エラー", "warning": "警告", "info": "情報"}
