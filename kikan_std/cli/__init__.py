@@ -47,6 +47,10 @@ _EPILOG = """\
   kikan-std reconcile applications.csv beneficiaries.csv -o result.json
   kikan-std generate --spec jutogai_atena --rows 1000 --defect-rate 0.05 -o sample.csv
   kikan-std generate --spec deliverable --rows 500 -o out/deliverable
+  kikan-std generate --spec migration --rows 2000 --defects -o out/migration   # 移行検証の組 / a migration pair
+  kikan-std profile standard.csv --spec jumin_kiroku --output-format html -o profile.html
+  kikan-std compare legacy.csv standard.csv --spec jumin_kiroku --mapping mapping.toml --expected expected.toml
+  kikan-std mapping draft legacy.csv --spec jumin_kiroku -o mapping.toml
 """
 
 
@@ -243,11 +247,17 @@ def _build_parser() -> argparse.ArgumentParser:
         add_help=False,
     )
 
+    for name, text in (("profile", "抽出データを項目ごとに集計（移行検証）/ profile an extract"),
+                       ("compare", "2つの抽出を比較（移行検証、終了コード 0/1/2）/ compare two extracts"),
+                       ("mapping", "旧データの対応表の下書き（mapping draft）/ draft a legacy mapping")):
+        sub.add_parser(name, help=text, add_help=False)
+
     g = sub.add_parser("generate", help="合成（架空）データを生成する / write synthetic sample data")
     g.add_argument("--spec", required=True, metavar="SPEC_ID",
-                   help="仕様ID、または deliverable（成果物一式をフォルダ -o DIR に）/ spec id, or deliverable")
+                   help="仕様ID、deliverable（成果物一式をフォルダ -o DIR に）、migration（移行検証の組）"
+                   " / spec id, deliverable, or migration (a legacy/standard pair into -o DIR)")
     g.add_argument("--defects", action="store_true",
-                   help="deliverable に意図した不備を3件入れる（デモ用）/ plant three defects (deliverable, demo)")
+                   help="deliverable・migration に意図した不備を入れる（デモ用）/ plant defects (deliverable, migration)")
     g.add_argument("--defect-rate", type=float, default=0.0, metavar="R",
                    help="各レコードに確率 R で1つの不備を入れ、期待される指摘を FILE.expected.json に書く"
                    " / plant one defect per record with probability R; expected findings go to FILE.expected.json")
@@ -269,6 +279,14 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         from kikan_std.cli.chars import chars_main
 
         return chars_main(args_list[1:], out, err)
+    if args_list[:1] in (["profile"], ["compare"], ["mapping"]):  # 移行検証: own parser (kikan_std.cli.migration)
+        from kikan_std.cli.migration import migration_main
+
+        try:
+            return migration_main(args_list, out, err)
+        except Exception as e:  # never a traceback for users, never exit 0
+            err.write(f"kikan-std: 内部エラー / internal error: {type(e).__name__}: {e}\n")
+            return EXIT_INTERNAL
     if args_list[:1] in (["reconcile"], ["generate-reconcile"]):
         # 突合 has its own parser (kikan_std.cli.reconcile); bad input is exit 2, never a traceback.
         from kikan_std.cli.reconcile import generate_main, reconcile_main

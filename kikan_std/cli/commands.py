@@ -86,6 +86,10 @@ def cmd_generate(args: argparse.Namespace, stdout: TextIO) -> int:
 
     if args.spec == "deliverable":
         return generate_deliverable(args, stdout)
+    if args.spec == "migration":
+        from kikan_std.cli.migration import generate_migration
+
+        return generate_migration(args, stdout)
     gen = GENERATORS.get(args.spec)
     if gen is None:
         raise UsageError(f"この仕様の生成器はありません / no generator for spec: {args.spec} ({', '.join(GENERATORS)})")

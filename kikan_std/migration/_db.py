@@ -25,7 +25,7 @@ from kikan_std.errors import InputError, UsageError
 from kikan_std.model.spec import Group, Item, Spec
 
 if TYPE_CHECKING:
-    from kikan_std.migration.mapping import Mapping
+    from kikan_std.migration.mapping import ExtraItem, Mapping
 
 MEMORY_LIMIT_ENV = "KIKAN_STD_MIGRATION_MEMORY"
 """Environment variable overriding DuckDB's memory limit (default ``512MB``; it spills to disk beyond)."""
@@ -128,11 +128,14 @@ def _read_header(path: Path, encoding: str) -> list[str]:
         raise InputError(f"読めません / cannot read {path}: {e.strerror}") from None
 
 
-def columns_for(header: list[str], group: Group, mapping: Mapping | None) -> tuple[list[Column], list[str]]:
+def columns_for(header: list[str], group: Group, mapping: Mapping | None,
+                extras: dict[str, ExtraItem] | None = None) -> tuple[list[Column], list[str]]:
     """The columns a source contributes (spec items it holds, extra items the mapping declares) and unknown ones."""
     items = {it.name: it for it in group.items}
     alias = {a: it.name for it in group.items for a in it.aliases}
-    extras = mapping.extra_items if mapping is not None else {}
+    extras = dict(extras or {})
+    if mapping is not None:
+        extras.update(mapping.extra_items)
     names = [mapping.columns.get(h, h) for h in header] if mapping is not None else header
     cols: list[Column] = []
     unknown: list[str] = []
@@ -146,13 +149,14 @@ def columns_for(header: list[str], group: Group, mapping: Mapping | None) -> tup
             cols.append(Column(name, items[name], items[name].personal, is_amount(items[name])))
         elif name in extras:
             cols.append(Column(name, None, extras[name].personal, extras[name].amount))
-        else:
+        else:  # a column beyond the spec, not declared: compared and counted, treated as personal
             unknown.append(raw)
+            cols.append(Column(name, None, True))
     return cols, unknown
 
 
 def load(con: Any, tmp: Path, table: str, path: str | Path, *, group: Group, encoding: str = "utf-8",
-         mapping: Mapping | None = None) -> Loaded:
+         mapping: Mapping | None = None, extras: dict[str, ExtraItem] | None = None) -> Loaded:
     """Load one CSV (a standard export, or a legacy extract through ``mapping``) into ``table``.
 
     Raises:
@@ -163,8 +167,8 @@ def load(con: Any, tmp: Path, table: str, path: str | Path, *, group: Group, enc
     if enc == "utf-8":
         enc = "utf-8-sig"
     header = _read_header(p, enc)
-    cols, unknown = columns_for(header, group, mapping)
-    if not cols:
+    cols, unknown = columns_for(header, group, mapping, extras)
+    if not any(c.item is not None for c in cols):
         raise InputError(f"仕様の項目の列がありません / no column of {group.name} in {p}")
     loaded = Loaded(table, str(p), cols, unknown_columns=unknown)
     direct = mapping is None and enc == "utf-8-sig"

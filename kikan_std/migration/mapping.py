@@ -5,7 +5,7 @@ become standard ones, and how legacy keys map to standard keys::
 
     [mapping]
     spec = "jumin_kiroku"            # the standard spec of the target
-    group = "住民記録"                 # optional: the spec's group (default: its first)
+    group = "住民"                 # optional: the spec's group (default: its first)
     encoding = "cp932"               # the legacy extract's encoding (default utf-8)
     provenance = "…"                 # where the mapping comes from (who confirmed it)
 
