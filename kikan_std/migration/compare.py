@@ -311,7 +311,13 @@ def _compare_loaded(con: Any, b: Loaded, a: Loaded, spec: Spec, group: str, key:
                               before=r[-2] if show_values else None, after=r[-1] if show_values else None)
                       for r in ex_rows if r[0] == kind]
                 diffs.append(Difference(kind=kind, item=c.name, count=int(n), rate=_rate(int(n), matched), examples=ex))
-        diffs += _sums(con, common, matched)
+        for d in _sums(con, common, matched):
+            k = next(i for i, c in enumerate(common) if c.name == d.item)
+            d.examples = [Example(key=key_of(r[:len(key)]), before=r[-2] if show_values else None,
+                                  after=r[-1] if show_values else None)
+                          for r in con.execute(f"SELECT {keys_sql}, b{k}, a{k} FROM j WHERE b{k} IS DISTINCT FROM a{k} "
+                                               f"ORDER BY {keys_sql} LIMIT {EXAMPLES}").fetchall()]
+            diffs.append(d)
         diffs += _households(con, common, matched)
     diffs += _shifts(con, b, a, common, tol)
     return CompareReport(

@@ -7,7 +7,7 @@ differences carry record keys (masked if a key item is personal) and values only
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -22,6 +22,7 @@ __all__ = [
     "ItemProfile",
     "ProfileReport",
     "Side",
+    "migration_json_schemas",
 ]
 
 
@@ -152,3 +153,15 @@ class CompareReport(BaseModel):
     expired_expectations: list[str] = Field(default_factory=list)
     differences: list[Difference]
     show_values: bool = False
+
+
+def migration_json_schemas() -> dict[str, dict[str, Any]]:
+    """JSON Schemas of the profile and compare outputs (``schemas/profile.schema.json``, ``compare.schema.json``)."""
+    out: dict[str, dict[str, Any]] = {}
+    for name, model in (("profile", ProfileReport), ("compare", CompareReport)):
+        schema = model.model_json_schema(mode="serialization")
+        schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+        schema["$id"] = f"https://kikan-std.invalid/schemas/{name}.schema.json"
+        schema["title"] = f"kikan-std {name}"
+        out[f"{name}.schema.json"] = schema
+    return out
