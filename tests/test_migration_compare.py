@@ -147,7 +147,7 @@ def test_key_map_renumbers_before_matching(tmp_path: Path) -> None:
 def test_bad_input_is_exit_2_with_a_message(argv: list[str], message: str) -> None:
     d = pair(False)
     args = [a.format(v1=d / "v1.csv", v2=d / "v2.csv") for a in argv]
-    code, out, err = run_cli("compare", *args)
+    code, _out, err = run_cli("compare", *args)
     assert code == 2
     assert message in err and "Traceback" not in err
 

@@ -186,6 +186,8 @@ def _draft(args: argparse.Namespace, stdout: TextIO) -> int:
     spec = load_spec(args.spec)
     group = pick_group(spec, args.group)
     path = Path(args.legacy)
+    if not path.is_file():
+        raise InputError(f"ファイルがありません / file not found: {path}")
     enc = args.encoding
     if enc == "auto":
         try:
