@@ -53,7 +53,7 @@ _PROFILE = """<!doctype html>
 {{ fill(it)|safe }}
 <div>入力 {{ pct(it.filled_rate) }}・空欄 {{ pct(it.blank_rate) }}{% if it.unknown_date %}・<span class="warn">不詳 {{ pct(it.unknown_rate) }}</span>{% endif %}・異なり {{ "{:,}".format(it.distinct) }}</div>
 {% if it.min is not none %}<div>範囲 {{ it.min }} 〜 {{ it.max }}</div>{% endif %}
-{% if it.at_max_length %}<div class="warn">最大桁（{{ it.max_length }}）ちょうど {{ "{:,}".format(it.at_max_length) }} 件</div>{% endif %}
+{% if it.at_max_length and it.at_max_length < it.filled %}<div class="warn">最大桁（{{ it.max_length }}）ちょうど {{ "{:,}".format(it.at_max_length) }} 件</div>{% endif %}
 {% if it.sum is not none %}<div>合計 {{ it.sum }}</div>{% endif %}
 {% if it.values and it.name not in r.categories %}{{ bars(it.values[:6])|safe }}{% endif %}
 {% if it.lengths|length > 1 %}{{ hist(it.lengths)|safe }}{% endif %}
