@@ -282,10 +282,10 @@ def _compare_loaded(con: Any, b: Loaded, a: Loaded, spec: Spec, group: str, key:
     for c in a.columns:
         if c.name not in bi:
             diffs.append(Difference(kind="column_added", item=c.name, count=a.records, rate=1.0))
-    sel = [*(f"b.{x} AS k{i}" for i, x in enumerate(kb))]
+    joined = [*(f"b.{x} AS k{i}" for i, x in enumerate(kb))]
     for k, c in enumerate(common):
-        sel += [f"b.c{bi[c.name]} AS b{k}", f"a.c{ai[c.name]} AS a{k}"]
-    con.execute(f"CREATE TABLE j AS SELECT {', '.join(sel)} FROM bd b JOIN ad a ON {on}")
+        joined += [f"b.c{bi[c.name]} AS b{k}", f"a.c{ai[c.name]} AS a{k}"]
+    con.execute(f"CREATE TABLE j AS SELECT {', '.join(joined)} FROM bd b JOIN ad a ON {on}")
     matched = int(con.execute("SELECT count(*) FROM j").fetchone()[0])
     keys_sql = ", ".join(f"k{i}" for i in range(len(key)))
     if common and matched:

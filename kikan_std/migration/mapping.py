@@ -394,9 +394,9 @@ def draft_mapping(header: list[str], samples: Iterable[list[str]], spec: Spec, g
                     parts.append(f'date = "{fmt}"')
                     break
         elif it.length.isdigit() and all(v.isdigit() for v in values[:200]):
-            n = int(it.length)
-            if it.type == DataType.X and any(len(v) < n for v in values) and len({len(v) for v in values}) > 1:
-                parts.append(f"zero_pad = {n}")
+            width = int(it.length)
+            if it.type == DataType.X and any(len(v) < width for v in values) and len({len(v) for v in values}) > 1:
+                parts.append(f"zero_pad = {width}")
         if it.type == DataType.N and any(_HALF_KANA.search(v) for v in values[:200]):
             parts.append('width = "full"')
         if parts:
