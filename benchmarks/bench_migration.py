@@ -70,6 +70,7 @@ def main() -> int:
     ap.add_argument("--dir", help="work folder (default: a temporary one, removed afterwards)")
     ap.add_argument("--baseline-rows", type=int, default=0, help="also time a plain-Python compare of this size")
     args = ap.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # each step's line as it finishes
     kikan = str(Path(sys.executable).with_name("kikan-std"))
     with tempfile.TemporaryDirectory(prefix="bench-migration-") as tmp:
         base = Path(args.dir) if args.dir else Path(tmp)
