@@ -282,17 +282,20 @@ def _compare_loaded(con: Any, b: Loaded, a: Loaded, spec: Spec, group: str, key:
     for c in a.columns:
         if c.name not in bi:
             diffs.append(Difference(kind="column_added", item=c.name, count=a.records, rate=1.0))
+    # One streaming pass over the join counts the changed records per column; only the columns that
+    # changed are then materialised (with the keys), so the wide join is never stored.
+    counted = con.execute(
+        "SELECT count(*)" + "".join(f", count(*) FILTER (WHERE b.c{bi[c.name]} IS DISTINCT FROM a.c{ai[c.name]})"
+                                    for c in common) + f" FROM bd b JOIN ad a ON {on}"
+    ).fetchone()
+    matched, changed = int(counted[0]), [int(x) for x in counted[1:]]
     joined = [*(f"b.{x} AS k{i}" for i, x in enumerate(kb))]
     for k, c in enumerate(common):
-        joined += [f"b.c{bi[c.name]} AS b{k}", f"a.c{ai[c.name]} AS a{k}"]
-    con.execute(f"CREATE TABLE j AS SELECT {', '.join(joined)} FROM bd b JOIN ad a ON {on}")
-    matched = int(con.execute("SELECT count(*) FROM j").fetchone()[0])
+        if changed[k]:
+            joined += [f"b.c{bi[c.name]} AS b{k}", f"a.c{ai[c.name]} AS a{k}"]
     keys_sql = ", ".join(f"k{i}" for i in range(len(key)))
-    if common and matched:
-        changed = con.execute(
-            "SELECT " + ", ".join(f"count(*) FILTER (WHERE b{k} IS DISTINCT FROM a{k})" for k in range(len(common)))
-            + " FROM j"
-        ).fetchone()
+    if any(changed):
+        con.execute(f"CREATE TABLE j AS SELECT {', '.join(joined)} FROM bd b JOIN ad a ON {on}")
         for k, c in enumerate(common):
             if not changed[k]:
                 continue
@@ -311,14 +314,14 @@ def _compare_loaded(con: Any, b: Loaded, a: Loaded, spec: Spec, group: str, key:
                               before=r[-2] if show_values else None, after=r[-1] if show_values else None)
                       for r in ex_rows if r[0] == kind]
                 diffs.append(Difference(kind=kind, item=c.name, count=int(n), rate=_rate(int(n), matched), examples=ex))
-        for d in _sums(con, common, matched):
+        for d in _sums(con, common, matched, changed):
             k = next(i for i, c in enumerate(common) if c.name == d.item)
             d.examples = [Example(key=key_of(r[:len(key)]), before=r[-2] if show_values else None,
                                   after=r[-1] if show_values else None)
                           for r in con.execute(f"SELECT {keys_sql}, b{k}, a{k} FROM j WHERE b{k} IS DISTINCT FROM a{k} "
                                                f"ORDER BY {keys_sql} LIMIT {EXAMPLES}").fetchall()]
             diffs.append(d)
-        diffs += _households(con, common, matched)
+        diffs += _households(con, common, matched, changed)
     diffs += _shifts(con, b, a, common, tol)
     return CompareReport(
         spec=spec.id, group=group, key=key,
@@ -345,10 +348,10 @@ def _dedupe(con: Any, t: str, keys: list[str]) -> int:
     return int(extra)
 
 
-def _sums(con: Any, common: list[Column], matched: int) -> list[Difference]:
+def _sums(con: Any, common: list[Column], matched: int, changed: list[int]) -> list[Difference]:
     out: list[Difference] = []
     for k, c in enumerate(common):
-        if not c.amount:
+        if not c.amount or not changed[k]:  # no record changed: the sums over matched records agree
             continue
         sb, sa, n = con.execute(
             f"SELECT sum(try_cast(b{k} AS DECIMAL(38, 3))), sum(try_cast(a{k} AS DECIMAL(38, 3))), "
@@ -363,9 +366,9 @@ def _sums(con: Any, common: list[Column], matched: int) -> list[Difference]:
     return out
 
 
-def _households(con: Any, common: list[Column], matched: int) -> list[Difference]:
+def _households(con: Any, common: list[Column], matched: int, changed: list[int]) -> list[Difference]:
     k = next((i for i, c in enumerate(common) if c.name == HOUSEHOLD_ITEM), None)
-    if k is None:
+    if k is None or not changed[k]:  # nobody's 世帯番号 changed: no split, no merge
         return []
     split = con.execute(
         f"SELECT count(*) FROM (SELECT b{k} FROM j WHERE b{k} IS NOT NULL GROUP BY 1 HAVING count(DISTINCT a{k}) > 1)"
