@@ -60,6 +60,8 @@ DEFAULT_TOLERANCE: dict[str, float] = {"*": 0.0, **{k: 0.005 for k in DISTRIBUTI
 the few records a legitimate difference touches do not also show up as a shift of every rate."""
 
 EXAMPLES = 5
+JOIN_BATCH = 16
+"""Columns compared per pass over the join (bounded memory: keys + 2 × 16 columns per matched record)."""
 
 
 class ExpectedDifference(BaseModel):
@@ -282,13 +284,17 @@ def _compare_loaded(con: Any, b: Loaded, a: Loaded, spec: Spec, group: str, key:
     for c in a.columns:
         if c.name not in bi:
             diffs.append(Difference(kind="column_added", item=c.name, count=a.records, rate=1.0))
-    # One streaming pass over the join counts the changed records per column; only the columns that
-    # changed are then materialised (with the keys), so the wide join is never stored.
-    counted = con.execute(
-        "SELECT count(*)" + "".join(f", count(*) FILTER (WHERE b.c{bi[c.name]} IS DISTINCT FROM a.c{ai[c.name]})"
-                                    for c in common) + f" FROM bd b JOIN ad a ON {on}"
-    ).fetchone()
-    matched, changed = int(counted[0]), [int(x) for x in counted[1:]]
+    # Streaming passes over the join count the changed records per column, a batch of columns at a time
+    # (a join carrying all 125 columns outgrows the memory limit and spills); only the columns that
+    # changed are then materialised with the keys, so the wide join is never stored.
+    matched = int(con.execute(f"SELECT count(*) FROM bd b JOIN ad a ON {on}").fetchone()[0])
+    changed: list[int] = []
+    for start in range(0, len(common), JOIN_BATCH):
+        batch = common[start:start + JOIN_BATCH]
+        changed += [int(x) for x in con.execute(
+            "SELECT " + ", ".join(f"count(*) FILTER (WHERE b.c{bi[c.name]} IS DISTINCT FROM a.c{ai[c.name]})"
+                                  for c in batch) + f" FROM bd b JOIN ad a ON {on}"
+        ).fetchone()]
     joined = [*(f"b.{x} AS k{i}" for i, x in enumerate(kb))]
     for k, c in enumerate(common):
         if changed[k]:
