@@ -47,6 +47,18 @@ demo: $(STAMP)
 	@$(BIN)/kikan-std generate --spec deliverable --rows 400 --seed 7 --defects -o out/deliverable-defects
 	@echo "== kikan-std check out/deliverable-defects (exit code 1 = 不適合 is expected: the three planted defects above)"
 	@$(BIN)/kikan-std check out/deliverable-defects --no-progress; rc=$$?; if [ $$rc -ne 1 ]; then exit 1; fi
+	@rm -rf out/migration
+	@echo "== kikan-std generate --spec migration --defects: a legacy extract (CP932, 和暦, 旧コード) and a standard export"
+	@$(BIN)/kikan-std generate --spec migration --rows 2000 --seed 3 --defects -o out/migration > /dev/null
+	@echo "== kikan-std compare legacy → standard through the mapping (exit code 1 is expected: the planted defects)"
+	@$(BIN)/kikan-std compare out/migration/legacy.csv out/migration/standard.csv --spec jumin_kiroku \
+	  --mapping out/migration/mapping.toml --expected out/migration/expected-differences.toml; \
+	  rc=$$?; if [ $$rc -ne 1 ]; then exit 1; fi
+	@$(BIN)/kikan-std profile out/migration/standard.csv --spec jumin_kiroku --output-format html -o out/migration/profile.html
+	@$(BIN)/kikan-std compare out/migration/legacy.csv out/migration/standard.csv --spec jumin_kiroku \
+	  --mapping out/migration/mapping.toml --expected out/migration/expected-differences.toml \
+	  --output-format html -o out/migration/compare.html; rc=$$?; if [ $$rc -ne 1 ]; then exit 1; fi
+	@echo "== HTML pages: out/migration/profile.html, out/migration/compare.html (see docs/migration.md)"
 	@echo "== 画面で検査するには / to check in the browser: $(BIN)/kikan-std serve  → http://127.0.0.1:8765/ (docs/web.md)"
 
 ## make test: lint, type-check, the whole test suite and the strict docs build

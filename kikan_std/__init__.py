@@ -8,6 +8,11 @@ Typical use::
         for f in report.errors():
             print(f.code, f.record, f.item, f.message)
 
+移行検証 (needs the ``migration`` extra)::
+
+    profile = kikan_std.profile("standard.csv", spec="jumin_kiroku")
+    result = kikan_std.compare("legacy.csv", "standard.csv", spec="jumin_kiroku", mapping="mapping.toml")
+
 The public names are listed in ``__all__``; everything else is internal.
 """
 
@@ -18,6 +23,8 @@ from kikan_std.api import check, check_deliverable
 from kikan_std.catalogue import explain
 from kikan_std.errors import BaselineError, InputError, RuleOptionError, UnknownSpecError, WaiverError, WorkbookError
 from kikan_std.findings import Finding
+from kikan_std.migration.compare import compare
+from kikan_std.migration.profile import profile
 from kikan_std.model.spec import CodeList, DataType, FixedWidthLayout, Group, Item, Obligation, Spec
 from kikan_std.model.workbook import load_workbook
 from kikan_std.report.baseline import Baseline
@@ -47,11 +54,13 @@ __all__ = [
     "__version__",
     "check",
     "check_deliverable",
+    "compare",
     "explain",
     "list_specs",
     "load_spec",
     "load_spec_file",
     "load_workbook",
+    "profile",
     "reconcile",
 ]
 

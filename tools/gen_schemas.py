@@ -1,4 +1,4 @@
-"""Generate ``schemas/report.schema.json`` from the Pydantic ``Report`` model.
+"""Generate ``schemas/report.schema.json`` (and the 移行検証 profile/compare schemas) from the Pydantic models.
 
 Run by ``make schemas``; tests/test_reports.py fails when the committed schema drifts from the model.
 """
@@ -9,6 +9,7 @@ import json
 import sys
 from pathlib import Path
 
+from kikan_std.migration.model import migration_json_schemas
 from kikan_std.report.model import report_json_schema
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
@@ -17,7 +18,10 @@ SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
 def schema_files() -> dict[Path, str]:
     """Each generated schema file and its exact text."""
     text = json.dumps(report_json_schema(), ensure_ascii=False, indent=2) + "\n"
-    return {SCHEMAS / "report.schema.json": text}
+    out = {SCHEMAS / "report.schema.json": text}
+    for name, schema in migration_json_schemas().items():  # profile / compare (移行検証)
+        out[SCHEMAS / name] = json.dumps(schema, ensure_ascii=False, indent=2) + "\n"
+    return out
 
 
 def main() -> int:

@@ -53,6 +53,10 @@ _EPILOG = """\
   kikan-std reconcile applications.csv beneficiaries.csv -o result.json
   kikan-std generate --spec jutogai_atena --rows 1000 --defect-rate 0.05 -o sample.csv
   kikan-std generate --spec deliverable --rows 500 -o out/deliverable
+  kikan-std generate --spec migration --rows 2000 --defects -o out/migration   # 移行検証の組 / a migration pair
+  kikan-std profile standard.csv --spec jumin_kiroku --output-format html -o profile.html
+  kikan-std compare legacy.csv standard.csv --spec jumin_kiroku --mapping mapping.toml --expected expected.toml
+  kikan-std mapping draft legacy.csv --spec jumin_kiroku -o mapping.toml
 """
 
 
@@ -243,9 +247,10 @@ def _add_explain(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
 def _add_generate(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     g = sub.add_parser("generate", help="合成（架空）データを生成する / write synthetic sample data")
     g.add_argument("--spec", required=True, metavar="SPEC_ID",
-                   help="仕様ID、または deliverable（成果物一式をフォルダ -o DIR に）/ spec id, or deliverable")
+                   help="仕様ID、deliverable（成果物一式をフォルダ -o DIR に）、migration（移行検証の組）"
+                   " / spec id, deliverable, or migration (a legacy/standard pair into -o DIR)")
     g.add_argument("--defects", action="store_true",
-                   help="deliverable に意図した不備を3件入れる（デモ用）/ plant three defects (deliverable, demo)")
+                   help="deliverable・migration に意図した不備を入れる（デモ用）/ plant defects (deliverable, migration)")
     g.add_argument("--defect-rate", type=float, default=0.0, metavar="R",
                    help="各レコードに確率 R で1つの不備を入れ、期待される指摘を FILE.expected.json に書く"
                    " / plant one defect per record with probability R; expected findings go to FILE.expected.json")
@@ -277,6 +282,12 @@ def _run_reconcile(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> 
     return reconcile_main(args.rest, stdout, stderr)
 
 
+def _run_migration(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from kikan_std.cli.migration import migration_main
+
+    return migration_main([args.command, *args.rest], stdout, stderr)
+
+
 def _run_generate_reconcile(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from kikan_std.cli.reconcile import generate_main
 
@@ -297,11 +308,16 @@ COMMANDS: dict[str, tuple[Callable[[argparse._SubParsersAction], None], Handler]
                                            " / write synthetic applications and beneficiaries"),
                            _run_generate_reconcile),
     "generate": (_add_generate, lambda a, out, err: cmd_generate(a, out)),
+    "profile": (_add_own_parser("profile", "抽出データを項目ごとに集計（移行検証）/ profile an extract"), _run_migration),
+    "compare": (_add_own_parser("compare", "2つの抽出を比較（移行検証、終了コード 0/1/2）/ compare two extracts"),
+                _run_migration),
+    "mapping": (_add_own_parser("mapping", "旧データの対応表の下書き（mapping draft）/ draft a legacy mapping"),
+                _run_migration),
     "serve": (add_serve_parser, cmd_serve),
 }
 """Every command: the function registering its arguments and its handler (``--help`` lists them in this order)."""
 
-_OWN_PARSER = ("chars", "reconcile", "generate-reconcile")
+_OWN_PARSER = ("chars", "reconcile", "generate-reconcile", "profile", "compare", "mapping")
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -327,7 +343,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
     try:
         if args_list[:1] and args_list[0] in _OWN_PARSER:
             # These commands parse their own arguments (and print their own --help).
-            return COMMANDS[args_list[0]][1](argparse.Namespace(rest=args_list[1:]), out, err)
+            return COMMANDS[args_list[0]][1](argparse.Namespace(command=args_list[0], rest=args_list[1:]), out, err)
         parser = _build_parser()
         try:
             with contextlib.redirect_stdout(out):  # --help / --version print to the injected stream

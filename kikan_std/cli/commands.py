@@ -78,6 +78,10 @@ def cmd_generate(args: argparse.Namespace, stdout: TextIO) -> int:
 
     if args.spec == "deliverable":
         return generate_deliverable(args, stdout)
+    if args.spec == "migration":
+        from kikan_std.cli.migration import generate_migration
+
+        return generate_migration(args, stdout)
     s = write_sample(args.output, args.spec, args.rows, args.seed, encoding=args.encoding,
                      defect_rate=args.defect_rate)
     line = f"{s.path}: {s.rows:,} rows ({s.spec_id}, {s.encoding}, synthetic)"

@@ -1,0 +1,116 @@
+"""Benchmark of 移行検証 (profile / compare) on generated 住民記録 migration pairs.
+
+Generates a pair (``kikan-std generate --spec migration --defects``), then runs each step in its own
+child process and prints seconds, records/s and the child's peak RSS (``resource.getrusage`` of the
+children)::
+
+    python benchmarks/bench_migration.py [--rows 1000000] [--dir DIR] [--baseline-rows 100000]
+
+Steps: profile of the standard export; compare v1 → standard export (two UTF-8 standard files, read
+by DuckDB itself); compare legacy → standard through the mapping (CP932 legacy extract decoded and
+mapped in Python first). ``--baseline-rows`` also measures a plain-Python dictionary compare (what
+one would write by hand) on a smaller pair, the measurement behind choosing DuckDB.
+
+Figures are for comparison on one machine, not promises. The target of the issue: 1,000,000 vs
+1,000,000 records in ≤ 2 minutes and ≤ 1 GiB peak on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _common import child_env
+
+_MEASURE = """
+import resource, subprocess, sys, time
+t = time.perf_counter()
+rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode
+dt = time.perf_counter() - t
+print(rc, dt, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+_BASELINE = """
+import csv, sys
+def load(p):
+    with open(p, encoding="utf-8", newline="") as f:
+        r = csv.reader(f)
+        h = next(r)
+        k1, k2 = h.index("宛名番号"), h.index("個人履歴番号")
+        return h, {(row[k1], row[k2]): row for row in r}
+hb, b = load(sys.argv[1])
+ha, a = load(sys.argv[2])
+pos = [ha.index(n) for n in hb]
+changed = [0] * len(hb)
+for k, rb in b.items():
+    ra = a.get(k)
+    if ra is None:
+        continue
+    for i, j in enumerate(pos):
+        if rb[i] != ra[j]:
+            changed[i] += 1
+print(sum(changed), len(set(b) - set(a)))
+"""
+
+
+def measure(cmd: list[str]) -> tuple[int, float, float]:
+    """(exit code, seconds, peak RSS MiB) of ``cmd`` run in a fresh child."""
+    out = subprocess.run([sys.executable, "-c", _MEASURE, *cmd], capture_output=True, text=True, check=True,
+                         env=child_env()).stdout.split()
+    return int(out[0]), float(out[1]), int(out[2]) / 1024
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--dir", help="work folder (default: a temporary one, removed afterwards)")
+    ap.add_argument("--baseline-rows", type=int, default=0, help="also time a plain-Python compare of this size")
+    args = ap.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # each step's line as it finishes
+    kikan = str(Path(sys.executable).with_name("kikan-std"))
+    with tempfile.TemporaryDirectory(prefix="bench-migration-") as tmp:
+        base = Path(args.dir) if args.dir else Path(tmp)
+        d = base / f"pair-{args.rows}"
+        if not (d / "standard.csv").exists():
+            t = time.perf_counter()
+            subprocess.run([kikan, "generate", "--spec", "migration", "--defects", "--rows", str(args.rows),
+                            "-o", str(d)], check=True, stdout=subprocess.DEVNULL, env=child_env())
+            print(f"generate  {args.rows:>9,} records: {time.perf_counter() - t:7.1f} s")
+        size = (d / "standard.csv").stat().st_size / 2**20
+        print(f"standard.csv {size:,.0f} MiB, legacy.csv {(d / 'legacy.csv').stat().st_size / 2**20:,.0f} MiB, "
+              f"123 items + 2 extra columns")
+        steps = [
+            ("profile standard.csv", [kikan, "profile", str(d / "standard.csv"), "--spec", "jumin_kiroku",
+                                      "--output-format", "json", "-o", str(base / "profile.json")], 1),
+            ("compare v1 → standard", [kikan, "compare", str(d / "v1.csv"), str(d / "standard.csv"), "--spec",
+                                       "jumin_kiroku", "--output-format", "json", "-o", str(base / "c1.json")], 2),
+            ("compare legacy → standard (mapping)",
+             [kikan, "compare", str(d / "legacy.csv"), str(d / "standard.csv"), "--spec", "jumin_kiroku",
+              "--mapping", str(d / "mapping.toml"), "--output-format", "json", "-o", str(base / "c2.json")], 2),
+        ]
+        for name, cmd, files in steps:
+            rc, secs, rss = measure(cmd)
+            print(f"{name:<38} exit {rc}  {secs:7.1f} s  {files * args.rows / secs:>10,.0f} records/s"
+                  f"  peak RSS {rss:7.0f} MiB")
+        if args.baseline_rows:
+            b = base / f"pair-{args.baseline_rows}"
+            if not (b / "standard.csv").exists():
+                subprocess.run([kikan, "generate", "--spec", "migration", "--defects", "--rows",
+                                str(args.baseline_rows), "-o", str(b)], check=True, stdout=subprocess.DEVNULL)
+            for name, cmd in (
+                ("plain Python dict compare", [sys.executable, "-c", _BASELINE, str(b / "v1.csv"), str(b / "standard.csv")]),
+                ("kikan-std compare (DuckDB)", [kikan, "compare", str(b / "v1.csv"), str(b / "standard.csv"), "--spec",
+                                                "jumin_kiroku", "--output-format", "json", "-o", str(base / "c3.json")]),
+            ):
+                rc, secs, rss = measure(cmd)
+                print(f"{name:<38} {args.baseline_rows:,} vs {args.baseline_rows:,}: {secs:7.1f} s  "
+                      f"peak RSS {rss:7.0f} MiB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,250 @@
+"""The embedded analytical engine behind profile and compare: DuckDB, disk-backed and memory-bounded.
+
+DuckDB is an optional dependency (``pip install 'kikan-std[migration]'``); without it profile and
+compare say so in one line, and everything else in the package works as before.
+
+A source becomes one table of VARCHAR columns named ``c0 … cN`` (item names live in Python, so no
+Japanese identifier ever needs quoting), blank = NULL. A UTF-8 CSV without a mapping is read by
+DuckDB itself; any other encoding, or a legacy extract through a mapping, is streamed once through
+Python (decode, map, transform) into a temporary UTF-8 CSV that DuckDB then reads.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kikan_std.errors import InputError, UsageError
+from kikan_std.model.spec import Group, Item, Spec
+
+if TYPE_CHECKING:
+    from kikan_std.migration.mapping import ExtraItem, Mapping
+
+MEMORY_LIMIT_ENV = "KIKAN_STD_MIGRATION_MEMORY"
+"""Environment variable overriding DuckDB's memory limit (default ``600MB``; it spills to disk beyond)."""
+
+
+def _duckdb() -> Any:
+    try:
+        import duckdb
+    except ImportError:
+        raise UsageError(
+            "移行検証（profile / compare）には DuckDB が必要です: pip install 'kikan-std[migration]'"
+            " / profile and compare need DuckDB: pip install 'kikan-std[migration]'"
+        ) from None
+    return duckdb
+
+
+@contextmanager
+def connect(threads: int | None = None) -> Iterator[tuple[Any, Path]]:
+    """A DuckDB connection on a temporary on-disk database (spills to the same folder); removed after."""
+    duckdb = _duckdb()
+    with tempfile.TemporaryDirectory(prefix="kikan-std-migration-") as tmp:
+        # A database file in the temporary folder: tables live on disk and only the working set is held
+        # in memory (an in-memory database ran out of its limit on 1,000,000 × 125 columns).
+        con = duckdb.connect(str(Path(tmp) / "work.duckdb"))
+        try:
+            con.execute(f"SET memory_limit = '{os.environ.get(MEMORY_LIMIT_ENV, '600MB')}'")
+            con.execute(f"SET temp_directory = '{Path(tmp) / 'spill'}'")
+            con.execute("SET preserve_insertion_order = false")
+            con.execute("SET enable_progress_bar = false")
+            n = threads or min(2, os.cpu_count() or 1)
+            con.execute(f"SET threads = {int(n)}")
+            yield con, Path(tmp)
+        finally:
+            con.close()
+
+
+@dataclass
+class Column:
+    """One column of a loaded table: a spec item, or a column beyond the spec."""
+
+    name: str
+    item: Item | None
+    personal: bool
+    amount: bool = False
+
+    @property
+    def is_date(self) -> bool:
+        return self.item is not None and self.item.type.value == "DATE"
+
+    @property
+    def is_code(self) -> bool:
+        return self.item is not None and self.item.code_list is not None
+
+    @property
+    def is_number(self) -> bool:
+        return self.item is not None and self.item.type.value in ("9", "9V", "S9")
+
+    @property
+    def max_length(self) -> int | None:
+        if self.item is None or not self.item.length.isdigit():
+            return None
+        return int(self.item.length)
+
+
+@dataclass
+class Loaded:
+    """A source loaded into ``table``: its columns (``c{i}`` ↔ ``columns[i]``) and facts about it."""
+
+    table: str
+    path: str
+    columns: list[Column]
+    records: int = 0
+    excluded: int = 0
+    unknown_columns: list[str] = field(default_factory=list)
+
+    def index(self) -> dict[str, int]:
+        return {c.name: i for i, c in enumerate(self.columns)}
+
+
+def pick_group(spec: Spec, name: str | None) -> Group:
+    if name is None:
+        return spec.groups[0]
+    for g in spec.groups:
+        if g.name == name:
+            return g
+    raise UsageError(f"仕様 {spec.id} にグループ {name} はありません / no group {name} in {spec.id}")
+
+
+def is_amount(item: Item) -> bool:
+    """Amount items (金額): numeric items whose official name ends in 額 (税額, 評価額, 給付額 …)."""
+    return item.type.value in ("9", "9V", "S9") and item.name.endswith("額")
+
+
+def _read_header(path: Path, encoding: str) -> list[str]:
+    try:
+        with path.open(encoding=encoding, newline="", errors="strict") as f:
+            return next(csv.reader(f), [])
+    except FileNotFoundError:
+        raise InputError(f"ファイルがありません / file not found: {path}") from None
+    except UnicodeDecodeError:
+        raise InputError(f"文字コード {encoding} で読めません / cannot decode {path} as {encoding}") from None
+    except OSError as e:
+        raise InputError(f"読めません / cannot read {path}: {e.strerror}") from None
+
+
+def columns_for(header: list[str], group: Group, mapping: Mapping | None,
+                extras: dict[str, ExtraItem] | None = None) -> tuple[list[Column], list[str]]:
+    """The columns a source contributes (spec items it holds, extra items the mapping declares) and unknown ones."""
+    items = {it.name: it for it in group.items}
+    alias = {a: it.name for it in group.items for a in it.aliases}
+    extras = dict(extras or {})
+    if mapping is not None:
+        extras.update(mapping.extra_items)
+    names = [mapping.columns.get(h, h) for h in header] if mapping is not None else header
+    cols: list[Column] = []
+    unknown: list[str] = []
+    seen: set[str] = set()
+    for raw in names:
+        name = alias.get(raw, raw).lstrip("\ufeff")
+        if name in seen:
+            continue
+        seen.add(name)
+        if name in items:
+            cols.append(Column(name, items[name], items[name].personal, is_amount(items[name])))
+        elif name in extras:
+            cols.append(Column(name, None, extras[name].personal, extras[name].amount))
+        else:  # a column beyond the spec, not declared: compared and counted, treated as personal
+            unknown.append(raw)
+            cols.append(Column(name, None, True))
+    return cols, unknown
+
+
+def load(con: Any, tmp: Path, table: str, path: str | Path, *, group: Group, encoding: str = "utf-8",
+         mapping: Mapping | None = None, extras: dict[str, ExtraItem] | None = None) -> Loaded:
+    """Load one CSV (a standard export, or a legacy extract through ``mapping``) into ``table``.
+
+    Raises:
+        InputError: the file is missing, cannot be decoded, or has no column of the spec's group.
+    """
+    p = Path(path)
+    enc = codecs.lookup(encoding).name if encoding != "auto" else "utf-8"
+    if enc == "utf-8":
+        enc = "utf-8-sig"
+    header = _read_header(p, enc)
+    cols, unknown = columns_for(header, group, mapping, extras)
+    if not any(c.item is not None for c in cols):
+        raise InputError(f"仕様の項目の列がありません / no column of {group.name} in {p}")
+    loaded = Loaded(table, str(p), cols, unknown_columns=unknown)
+    direct = mapping is None and enc == "utf-8-sig"
+    if direct:
+        src = p
+        order = _header_order(header, group, None)
+        all_cols = "{" + ", ".join(f"'h{i}': 'VARCHAR'" for i in range(len(header))) + "}"
+        select = ", ".join(f"h{order[c.name]} AS c{i}" for i, c in enumerate(cols))
+        try:
+            con.execute(
+                f"CREATE TABLE {table} AS SELECT {select} FROM read_csv(?, header=true, auto_detect=false, "
+                f"columns={all_cols}, delim=',', quote='\"', escape='\"', strict_mode=true)",
+                [str(src)],
+            )
+        except Exception as e:  # duckdb.Error: a malformed CSV
+            raise InputError(f"CSV を読めません / cannot read the CSV {p}: {str(e).splitlines()[0]}") from None
+    else:
+        loaded.excluded = _stream_through(con, tmp, table, p, enc, header, cols, group, mapping)
+    loaded.records = int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    return loaded
+
+
+def _header_order(header: list[str], group: Group, mapping: Mapping | None) -> dict[str, int]:
+    alias = {a: it.name for it in group.items for a in it.aliases}
+    out: dict[str, int] = {}
+    for i, h in enumerate(header):
+        name = mapping.columns.get(h, h) if mapping is not None else h
+        out.setdefault(alias.get(name, name).lstrip("\ufeff"), i)
+    return out
+
+
+def _stream_through(con: Any, tmp: Path, table: str, p: Path, enc: str, header: list[str], cols: list[Column],
+                    group: Group, mapping: Mapping | None) -> int:
+    """Decode (and map) ``p`` in Python into a UTF-8 CSV for DuckDB; return the rows the mapping excluded."""
+    out_path = tmp / f"{table}.csv"
+    excluded = 0
+    names = [c.name for c in cols]
+    if mapping is not None:
+        fn = mapping.row_function(header, names)
+    else:
+        order = _header_order(header, group, None)
+        pos = [order[n] for n in names]
+
+        def fn(row: list[str]) -> list[str] | None:
+            return [row[i] if i < len(row) else "" for i in pos]
+
+    try:
+        with p.open(encoding=enc, newline="") as f, out_path.open("w", encoding="utf-8", newline="") as o:
+            reader = csv.reader(f)
+            next(reader, None)
+            w = csv.writer(o, lineterminator="\n")
+            w.writerow(names)
+            buf: list[list[str]] = []
+            for row in reader:
+                r = fn(row)
+                if r is None:
+                    excluded += 1
+                    continue
+                buf.append(r)
+                if len(buf) >= 20_000:
+                    w.writerows(buf)
+                    buf.clear()
+            w.writerows(buf)
+    except UnicodeDecodeError as e:
+        raise InputError(f"文字コード {enc} で読めません / cannot decode {p} as {enc}: byte {e.start}") from None
+    except csv.Error as e:
+        raise InputError(f"CSV を読めません / cannot read the CSV {p}: {e}") from None
+    all_cols = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(cols))) + "}"
+    con.execute(
+        f"CREATE TABLE {table} AS SELECT * FROM read_csv(?, header=true, auto_detect=false, columns={all_cols}, "
+        "delim=',', quote='\"', escape='\"')",
+        [str(out_path)],
+    )
+    out_path.unlink()
+    return excluded
+
