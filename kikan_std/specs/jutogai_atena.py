@@ -222,7 +222,7 @@ EDITION = Edition(
     "jutogai_atena",
     record_rules=RECORD_RULES,
     dataset_rules=DATASET_RULES,
-    mutation_triggers=frozenset({"生年月日", "住所_町字コード", "代表宛名フラグ", "住所_町字"}),
+    mutation_triggers=frozenset({"生年月日", "住所_町字コード", "代表宛名フラグ", "住所_町字", "宛名番号", "名寄せ先宛名番号"}),
     fixup=_satisfy_rules,
     generator="kikan_std.testing.generators.jutogai_atena:iter_jutogai_atena",
 )
