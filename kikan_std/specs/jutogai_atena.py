@@ -203,18 +203,20 @@ DATASET_RULES: tuple[DatasetRule, ...] = (
 
 def _satisfy_rules(r: Record) -> Record:
     """A field-valid record made to satisfy the decidable 条件付き必須 above (for generated test data)."""
-    if r.get("代表宛名フラグ") == "1" and not r.get("名寄せ先宛名番号"):
-        r["名寄せ先宛名番号"] = "000000000000001"
-    if r.get("名寄せ先宛名番号") and r.get("名寄せ先宛名番号") == r.get("宛名番号"):
-        r["名寄せ先宛名番号"] = "000000000000002" if r["宛名番号"] == "000000000000001" else "000000000000001"
+    # A 名寄せ先 must name another record of the file (ATN002/ATN003), which one record alone cannot:
+    # the record is made a representative one (代表宛名フラグ 0, no 名寄せ先).
+    if r.get("代表宛名フラグ") == "1" or r.get("名寄せ先宛名番号"):
+        if "代表宛名フラグ" in r:
+            r["代表宛名フラグ"] = "0"
+        r["名寄せ先宛名番号"] = ""
     for item in _THREE_CHAR_ITEMS:
         v = r.get(item, "")
         if v and len(v) < 3 and _HALF_WIDTH.fullmatch(v):
             r[item] = v.rjust(3, "0")
-    if chome_mismatch(r.get("住所_町字コード", ""), r.get("住所_町字", "")) is not None:
-        r["住所_町字"] = "" if r.get("住所_町字コード") in ("", "0000000") else "霞が関"
     if r.get("住所_町字コード") not in ("", "0000000", None) and not r.get("住所_町字"):
         r["住所_町字"] = "霞が関二丁目"
+    if chome_mismatch(r.get("住所_町字コード", ""), r.get("住所_町字", "")) is not None:
+        r["住所_町字"] = "霞が関"  # no 丁目 in the text: ATN004 does not judge it
     return r
 
 
@@ -222,7 +224,7 @@ EDITION = Edition(
     "jutogai_atena",
     record_rules=RECORD_RULES,
     dataset_rules=DATASET_RULES,
-    mutation_triggers=frozenset({"生年月日", "住所_町字コード", "代表宛名フラグ", "住所_町字", "宛名番号", "名寄せ先宛名番号"}),
+    mutation_triggers=frozenset({"生年月日", "住所_町字コード", "代表宛名フラグ", "宛名番号", "名寄せ先宛名番号"}),
     fixup=_satisfy_rules,
     generator="kikan_std.testing.generators.jutogai_atena:iter_jutogai_atena",
 )
