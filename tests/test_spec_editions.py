@@ -187,3 +187,13 @@ def test_each_new_rule_has_a_catalogue_entry_a_docs_page_and_a_conformance_case(
     expected = [e[0] for p in (ROOT / "conformance").glob("*/cases.json")
                 for case in json.loads(p.read_text(encoding="utf-8"))["cases"] for e in case["expected"]]
     assert code in expected
+
+
+def test_insurer_number_check_digit_third_party_rule() -> None:
+    from kikan_std.jp.checkdigits import insurer_number_check_digit, insurer_number_valid
+
+    assert insurer_number_valid("33120015")  # the worked example of the third-party source
+    assert not insurer_number_valid("33120016")
+    assert insurer_number_check_digit("3312001") == 5
+    assert not insurer_number_valid("3312001")  # 7 digits: neither 国保 (6) nor the others (8)
+    assert not insurer_number_valid("３３１２００１５")  # full-width
