@@ -19,12 +19,13 @@ The public names are listed in ``__all__``; everything else is internal.
 import importlib
 
 from kikan_std._version import __version__
-from kikan_std.api import check, check_deliverable
+from kikan_std.api import check, check_deliverable, check_editions
 from kikan_std.catalogue import explain
 from kikan_std.errors import BaselineError, InputError, RuleOptionError, UnknownSpecError, WaiverError, WorkbookError
 from kikan_std.findings import Finding
 from kikan_std.migration.compare import compare
 from kikan_std.migration.profile import profile
+from kikan_std.model.diff import SpecDiff, diff_specs
 from kikan_std.model.spec import CodeList, DataType, FixedWidthLayout, Group, Item, Obligation, Spec
 from kikan_std.model.workbook import load_workbook
 from kikan_std.report.baseline import Baseline
@@ -47,6 +48,7 @@ __all__ = [
     "Report",
     "RuleOptionError",
     "Spec",
+    "SpecDiff",
     "UnknownSpecError",
     "WaiverError",
     "Waivers",
@@ -54,7 +56,9 @@ __all__ = [
     "__version__",
     "check",
     "check_deliverable",
+    "check_editions",
     "compare",
+    "diff_specs",
     "explain",
     "list_specs",
     "load_spec",

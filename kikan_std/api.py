@@ -1,5 +1,6 @@
-"""The library's entry points, one function per run: :func:`check` (files against a spec) and
-:func:`check_deliverable` (a whole deliverable, folder or zip).
+"""The library's entry points, one function per run: :func:`check` (files against a spec),
+:func:`check_deliverable` (a whole deliverable, folder or zip) and :func:`check_editions` (files against
+several editions of a spec, one :func:`check` each).
 
 The facade ``kikan_std`` re-exports them; the CLI, the pytest plugin and the web app call them here.
 Both build their options with the one builder, :mod:`kikan_std.engine.prepare`, as do the CLI (which
@@ -10,15 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from kikan_std.catalogue import Lang
 from kikan_std.deliverable import check_deliverable
 from kikan_std.engine.prepare import RuleOptions, prepare
 from kikan_std.engine.run import run_check
+from kikan_std.errors import UsageError
 from kikan_std.model.spec import FixedWidthLayout, Spec
 from kikan_std.options import FailOn, ProgressFn
 from kikan_std.report.baseline import Baseline
+from kikan_std.report.editions import EditionComparison, compare_editions
 from kikan_std.report.model import Report
 from kikan_std.report.waivers import Waivers
 
@@ -112,4 +115,30 @@ def check(
     return run_check(paths, run.spec, run.rules.record_rules, run.rules.dataset_rules, run.options, progress)
 
 
-__all__ = ["check", "check_deliverable"]
+def check_editions(
+    paths: str | Path | Sequence[str | Path],
+    specs: Sequence[str | Spec],
+    **options: Any,
+) -> EditionComparison:
+    """Check the same files against several editions of a spec (a transition period).
+
+    One ordinary :func:`check` per edition, with the same ``options`` (any keyword :func:`check`
+    takes); the result says, per file, which editions it conforms to and lists the findings that only
+    some editions have. Each edition's full report is kept in ``reports``.
+
+    Args:
+        paths: One path or several.
+        specs: Two or more editions: built-in spec ids or :class:`Spec` objects (e.g. loaded with
+            :func:`kikan_std.specs.load_spec_file` from an official workbook of another edition).
+        **options: Passed to :func:`check` unchanged.
+
+    Raises:
+        UsageError: fewer than two editions. Otherwise what :func:`check` raises.
+    """
+    if len(specs) < 2:
+        raise UsageError(ja="版を2つ以上指定してください（--spec を繰り返す）",
+                         en="give two or more editions (repeat --spec)")
+    return compare_editions([check(paths, s, **options) for s in specs])
+
+
+__all__ = ["check", "check_deliverable", "check_editions"]

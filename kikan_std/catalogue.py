@@ -38,6 +38,7 @@ CATALOGUE_FILES: tuple[str, ...] = (
     "field.toml",
     "record.toml",
     "jumin.toml",
+    "atena.toml",
     "taxwel.toml",
     "deliverable.toml",
     "engine.toml",

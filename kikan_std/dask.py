@@ -19,6 +19,8 @@ file system or object storage mounted alike).
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,7 @@ except ImportError as e:  # pragma: no cover - exercised only without the extra
 
 from kikan_std.deliverable import PEOPLE_COLUMNS, FileOutcome, Task, check_file_rows
 from kikan_std.deliverable import check_deliverable as _check_deliverable
+from kikan_std.deliverable.people import registry_conflicts
 from kikan_std.engine.file import add_not_run, report_duplicates
 from kikan_std.engine.parallel import (
     FilePlan,
@@ -200,7 +203,8 @@ class DaskBackend:
 
 
 def cross_file_with_dask(rows: list[list[tuple[Any, ...]]], registry_files: list[str], npartitions: int = 2) -> list[Finding]:
-    """DLV001–DLV003 as the SQLite path finds them, with Dask DataFrame merges (shuffles) instead."""
+    """DLV001–DLV003 as the SQLite path finds them, with Dask DataFrame merges (shuffles) instead; DLV011 /
+    DLV012 with the same SQL over the registry rows."""
     pdf = pd.DataFrame([r for part in rows for r in part], columns=list(PEOPLE_COLUMNS))
     if pdf.empty:
         return []
@@ -208,7 +212,15 @@ def cross_file_with_dask(rows: list[list[tuple[Any, ...]]], registry_files: list
     users = ddf[ddf["registry"] == 0]
     reg = ddf[ddf["registry"] == 1]
     registry = ", ".join(registry_files)
-    out: list[Finding] = []
+    # DLV011/DLV012 compare registry rows only (far fewer than the references): the same SQL as one process.
+    reg_rows = pdf[pdf["registry"] == 1]
+    with contextlib.closing(sqlite3.connect(":memory:")) as db:
+        db.execute(f"CREATE TABLE refs ({', '.join(PEOPLE_COLUMNS)})")
+        db.executemany(f"INSERT INTO refs VALUES ({', '.join('?' for _ in PEOPLE_COLUMNS)})",
+                       [tuple(v.item() if hasattr(v, "item") else v for v in r)  # numpy scalars → Python
+                        for r in reg_rows.itertuples(index=False, name=None)])
+        db.execute("CREATE INDEX refs_atena ON refs (atena, registry)")
+        out: list[Finding] = list(registry_conflicts(db))
 
     known = reg[["atena"]].drop_duplicates().assign(_known=1)
     orphans = users.merge(known, on="atena", how="left")

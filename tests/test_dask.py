@@ -79,12 +79,14 @@ def test_dask_cross_file_equals_sqlite_on_random_references(tmp_path: Path) -> N
     rows = []
     for i in range(600):
         registry = 1 if rng.random() < 0.4 else 0
-        file = rng.choice(["jumin.csv", "atena.csv"]) if registry else rng.choice(["tax.csv", "child.csv", "kaigo.csv"])
+        file = (rng.choice(["jumin.csv", "atena.csv", "atena2.csv"]) if registry
+                else rng.choice(["tax.csv", "child.csv", "kaigo.csv"]))
+        spec = {"jumin.csv": "jumin_kiroku", "atena.csv": "jutogai_atena", "atena2.csv": "jutogai_atena"}.get(file, "x")
         rows.append((f"{rng.randrange(80):015d}", rng.choice(["", "1980-01-01", "1980-01-02", "1990-05-05"]),
-                     rng.choice(["", "0", "1", "2"]), registry, "x", file, i + 1, i + 2, "宛名番号", "生年月日", "性別"))
+                     rng.choice(["", "0", "1", "2"]), registry, spec, file, i + 1, i + 2, "宛名番号", "生年月日", "性別"))
     people = People(tmp_path / "p.sqlite")
     people.db.executemany("INSERT INTO refs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-    registry_files = ["jumin.csv", "atena.csv"]
+    registry_files = ["jumin.csv", "atena.csv", "atena2.csv"]
 
     def key(f):  # type: ignore[no-untyped-def]
         return (f.code, f.file, f.record, f.item, f.value, tuple(f.related), tuple(sorted(f.params.items())))
@@ -92,5 +94,5 @@ def test_dask_cross_file_equals_sqlite_on_random_references(tmp_path: Path) -> N
     sqlite_found = sorted(map(key, people.cross_file(registry_files)))
     people.close()
     dask_found = sorted(map(key, cross_file_with_dask([rows], registry_files, npartitions=3)))
-    assert {k[0] for k in sqlite_found} == {"DLV001", "DLV002", "DLV003"}
+    assert {k[0] for k in sqlite_found} == {"DLV001", "DLV002", "DLV003", "DLV011", "DLV012"}
     assert sqlite_found == dask_found

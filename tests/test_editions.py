@@ -70,7 +70,8 @@ def test_generators_are_the_editions_own() -> None:
 
 def test_mutation_triggers_are_the_editions_own() -> None:
     assert {e.spec_id: e.mutation_triggers for e in editions() if e.mutation_triggers} == TRIGGERS
-    assert TRIGGERS["jutogai_atena"] == {"生年月日", "住所_町字コード", "代表宛名フラグ"}
+    # 宛名番号 and 名寄せ先宛名番号 decide ATN002/ATN003 (a 名寄せ先 names another record's 宛名番号).
+    assert TRIGGERS["jutogai_atena"] == {"生年月日", "住所_町字コード", "代表宛名フラグ", "宛名番号", "名寄せ先宛名番号"}
 
 
 def test_deliverable_person_references_come_from_the_edition() -> None:

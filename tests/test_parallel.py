@@ -54,7 +54,8 @@ def test_jobs_give_identical_reports(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert parallel.plan_parts(p, "utf-8", 3) is not None
     spec = kikan_std.load_spec("jutogai_atena")
     sink = Sink(cap=5)
-    used = parallel.check_in_parts(spec, p, str(p), Options(jobs=3), sink, rules_for(spec).record_rules, (), [])
+    used = parallel.check_in_parts(spec, p, str(p), Options(jobs=3), sink, rules_for(spec).record_rules,
+                                     rules_for(spec).dataset_rules, [])
     assert used is not None and used.records == 6000  # the parallel path really runs
     one = kikan_std.check(p, spec="jutogai_atena", max_findings=5)
     many = kikan_std.check(p, spec="jutogai_atena", max_findings=5, jobs=3)

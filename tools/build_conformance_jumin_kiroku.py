@@ -27,6 +27,33 @@ def _text(header: list[str], rows: list[Row]) -> str:
     return csv_text(iter([header, *([r[h] for h in header] for r in rows)]))
 
 
+def _municipal_case(header: list[str], rows: list[Row]) -> dict[str, object]:
+    """household_municipal.csv: the municipal household checks (JUM016 記載順位, JUM017 no 世帯主)."""
+    rows = [dict(r) for r in rows[:200]]
+    current = [r for r in rows if r["最新フラグ"] == "1" and r["住民状態"] == "1"]
+    by_household: dict[str, list[int]] = {}
+    for i, r in enumerate(rows):
+        if r in current:
+            by_household.setdefault(r["世帯番号"], []).append(i)
+    big = [m for m in by_household.values() if len(m) >= 2]
+    ordered, repeated, headless = big[0], big[1], big[2]
+    for n, j in enumerate(ordered, start=1):
+        rows[j]["記載順位"] = str(n)  # 1..n: valid
+    for j in repeated:
+        rows[j]["記載順位"] = "1"  # 1, 1, …: JUM016 on the second member
+    for j in headless:
+        if rows[j]["続柄表記"] == "世帯主":
+            rows[j]["続柄コード1"], rows[j]["続柄表記"] = "96", "縁故者"  # JUM017 (warning)
+    (OUT / "household_municipal.csv").write_text(_text(header, rows), encoding="utf-8")
+    first_head = min(headless)
+    return {
+        "description": "世帯の規則（自治体の検証、出典区分 municipal）: 記載順位の重複、世帯主のいない世帯（警告）",
+        "spec": "jumin_kiroku", "clause": "[municipal] 記載順位は世帯ごとに 1 から連続 / 世帯主は世帯に1人",
+        "file": "household_municipal.csv", "encoding": "utf-8", "valid": False,
+        "expected": [["JUM016", repeated[1] + 1, "記載順位"], ["JUM017", first_head + 1, "続柄コード1"]],
+    }
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     header, rows = _rows(1000, 5)
@@ -162,6 +189,7 @@ def main() -> None:
     cases.append({"description": "任意項目（個人番号）の列がない（警告のみ）", "spec": "jumin_kiroku",
                   "clause": "基本データリスト データ出力条件 任意", "file": "missing_optional_column.csv",
                   "encoding": "utf-8", "valid": True, "expected": [["CSV005", None, "個人番号"]]})
+    cases.append(_municipal_case(header, rows))
     doc = {"$schema": "../cases.schema.json", "spec": "jumin_kiroku", "cases": cases}
     (OUT / "cases.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {len(cases)} cases to {OUT}")

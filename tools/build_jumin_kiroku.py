@@ -255,6 +255,7 @@ def build() -> dict[str, object]:
         "title": "住民記録システム 住民（住民基本台帳）エクスポート",
         "edition": "第1.0版",
         "published": "2020-09",
+        "applies_from": None,  # 施行日 not stated in the extract at hand
         "source": "住民記録システム標準仕様書【第1.0版】第3章（AkihiraYOSHIMOTO/jyuki-stnd による抜粋）; "
                   "列名: 芽室町 Memuro-Town/MADO-packages の標準準拠システム 住民エクスポート（122列）",
         "provenance": "modeled",

@@ -83,6 +83,8 @@ def build(ref: Path) -> dict[str, object]:
         "title": "共通機能 住登外者宛名番号管理 項目定義書",
         "edition": "2023-09-29",
         "published": "2023-09-29",
+        # 施行日: the workbook and its publication page state none (see docs/spec-diff.md).
+        "applies_from": None,
         "source": (
             "デジタル庁 地方公共団体情報システム共通機能標準仕様書 別紙 項目定義書（住登外者宛名番号管理）"
             " 20230929_policies_local_governments_common-feature-specification_outline_56.xlsx"

@@ -370,6 +370,7 @@ def build(spec: dict[str, Any]) -> dict[str, Any]:
         "title": spec["title"],
         "edition": "モデル第0.1版",  # our model's own version (no official edition is at hand)
         "published": "2026-07",
+        "applies_from": None,  # a model: no 施行日
         "source": spec["source"],
         "provenance": "modeled",
         "groups": groups,

@@ -143,6 +143,7 @@ def build() -> dict[str, Any]:
         "title": "全銀協 総合振込 依頼データ（固定長120バイト）",
         "edition": "全銀協規定形式",
         "published": "2026-11",
+        "applies_from": None,  # 全銀協規定形式: not a dated edition
         "source": _SOURCE,
         "provenance": "derived",
         "groups": groups,

@@ -43,6 +43,7 @@ _EPILOG = """\
   kikan-std check atena.csv --spec-file 項目定義書.xlsx
   kikan-std check request.json --spec jutogai_atena
   kikan-std spec import 項目定義書.xlsx -o spec.json
+  kikan-std spec diff jutogai_atena 項目定義書_新版.xlsx --format markdown -o CHANGES.md
   kikan-std export --out-dir schemas
   kikan-std specs
   kikan-std explain FLD002
@@ -100,13 +101,16 @@ def _add_check(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     which.add_argument(
         "--spec",
         metavar="SPEC_ID",
-        help="仕様ID（kikan-std specs で一覧）。成果物一式（フォルダ・.zip）では指定しない / "
-        "spec id; omit it for a deliverable folder or zip",
+        action="append",
+        help="仕様ID（kikan-std specs で一覧）。繰り返すと版ごとに検査して比べる。成果物一式（フォルダ・.zip）では"
+        "指定しない / spec id; repeat it to check against several editions; omit it for a deliverable folder or zip",
     )
     which.add_argument(
         "--spec-file",
         metavar="FILE",
-        help="仕様ファイル（公式ワークブック .xlsx または spec import の JSON）/ spec file: official workbook or JSON",
+        action="append",
+        help="仕様ファイル（公式ワークブック .xlsx または spec import の JSON）。繰り返すと版ごとに検査 / "
+        "spec file: official workbook or JSON; repeat it to check against several editions",
     )
     c.add_argument(
         "--encoding",
@@ -212,7 +216,7 @@ def _add_check(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def _add_spec(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    sp = sub.add_parser("spec", help="仕様の取り込み / spec tools (import a workbook)")
+    sp = sub.add_parser("spec", help="仕様の取り込み・差分 / spec tools (import a workbook, diff two editions)")
     spsub = sp.add_subparsers(dest="spec_command", metavar="SUBCOMMAND", parser_class=_Parser)
     si = spsub.add_parser(
         "import",
@@ -221,6 +225,18 @@ def _add_spec(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg
     si.add_argument("workbook", metavar="WORKBOOK.xlsx")
     si.add_argument("-o", "--output", metavar="FILE", help="書き出し先（既定は標準出力）/ write to FILE")
     _add_lang(si)
+    sd = spsub.add_parser(
+        "diff",
+        help="2つの版の差分（同じなら終了コード 0、違えば 1）/ what changed between two editions (exit 0 same, 1 different)",
+        description="仕様ID・仕様JSON・公式ワークブックのどの組み合わせでも比べます。/ Compare built-in ids, spec JSON "
+        "files or official workbooks, in any mix.",
+    )
+    sd.add_argument("old", metavar="OLD", help="旧版: 仕様ID、仕様JSON または .xlsx / old edition: spec id, JSON or .xlsx")
+    sd.add_argument("new", metavar="NEW", help="新版 / new edition")
+    sd.add_argument("--format", dest="diff_format", choices=("text", "markdown", "json", "html"), default="text",
+                    help="出力形式（既定 text。markdown は変更履歴向け）/ output format (markdown for a change log)")
+    sd.add_argument("-o", "--output", metavar="FILE", help="書き出し先（既定は標準出力）/ write to FILE")
+    _add_lang(sd)
 
 
 def _add_export(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from kikan_std.errors import UsageError
+from kikan_std.errors import OutputError, UsageError
 from kikan_std.writers import report_targets, write_reports
 
 if TYPE_CHECKING:
@@ -92,10 +92,10 @@ def cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     lang = lang_of(args)
     if args.spec is None and args.spec_file is None:
         return cmd_check_deliverable(args, stdout, stderr)
-    if args.spec_file is not None:
-        spec: Spec | str = load_spec_file(args.spec_file)
-    else:
-        spec = args.spec
+    given: list[Spec | str] = [load_spec_file(p) for p in args.spec_file or ()] + list(args.spec or ())
+    if len(given) > 1:
+        return cmd_check_editions(args, given, stdout, lang)
+    spec = given[0]
     kwargs = run_kwargs(args, lang)
     outputs = report_targets(args.output_format, args.output)
     for _, path in outputs:
@@ -114,6 +114,37 @@ def cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     warn_capped_baseline(report, stderr)
     write_reports(report, args.output_format, args.output, lang=lang, stdout=stdout)  # type: ignore[arg-type]
     return EXIT_INVALID if report.failed else EXIT_OK
+
+
+def cmd_check_editions(args: argparse.Namespace, specs: list[Spec | str], stdout: TextIO, lang: str) -> int:
+    """``check PATH --spec A --spec B``: one check per edition; per file the editions it conforms to.
+
+    Exit 0 when every file conforms to at least one edition, else 1. Output: text, or json (the
+    comparison with every edition's full report).
+    """
+    from kikan_std.api import check_editions
+    from kikan_std.report.editions import comparison_to_json, comparison_to_text
+
+    if args.output_format not in ("text", "json"):
+        raise UsageError(ja="複数の版の検査の出力形式は text か json です",
+                         en="several editions: --output-format must be text or json")
+    if args.baseline is not None or args.fail_on != "error":
+        raise UsageError(ja="複数の版の検査では --baseline / --fail-on new は使えません",
+                         en="several editions: --baseline / --fail-on new are not supported")
+    if args.output is not None:
+        ensure_not_input(args.output, args.paths)
+    kwargs = run_kwargs(args, lang)
+    result = check_editions(args.paths, specs, group=args.group, input_format=args.input_format,
+                            layout=args.layout, **kwargs)
+    text = comparison_to_json(result) if args.output_format == "json" else comparison_to_text(result)
+    if args.output is None:
+        stdout.write(text)
+    else:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as e:
+            raise OutputError(path=args.output, reason=e.strerror or type(e).__name__) from None
+    return EXIT_OK if result.valid else EXIT_INVALID
 
 
 def ensure_not_output(path: str, outputs: list[tuple[str, Path | None]]) -> None:

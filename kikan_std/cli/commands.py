@@ -1,4 +1,4 @@
-"""The other ``kikan-std`` commands: spec, export, specs, explain, generate (parse, call the library, print)."""
+"""The other ``kikan-std`` commands: spec (import, diff), export, specs, explain, generate (parse, call the library, print)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import TextIO
 
 from kikan_std.cli.check import ensure_not_input, lang_of
 from kikan_std.errors import OutputError, UsageError
+from kikan_std.model.spec import Spec
 
 EXIT_OK = 0
 
@@ -24,10 +25,36 @@ def _write(text: str, output: str | None, stdout: TextIO) -> None:
         raise OutputError(path=output, reason=e.strerror or type(e).__name__) from None
 
 
+EXIT_DIFFERENT = 1
+
+
+def _spec_arg(value: str) -> Spec:
+    """A spec named on the command line: a built-in id, or a spec JSON / workbook file."""
+    from kikan_std.specs import BUILTIN, load_spec, load_spec_file
+
+    if value in BUILTIN:
+        return load_spec(value)
+    if Path(value).suffix.lower() in (".json", ".xlsx", ".xlsm") or Path(value).exists():
+        return load_spec_file(value)  # SpecFileError / WorkbookError: exit 2
+    return load_spec(value)  # UnknownSpecError lists the built-in ids (exit 2)
+
+
+def cmd_spec_diff(args: argparse.Namespace, stdout: TextIO) -> int:
+    """``spec diff OLD NEW``: print the changes; exit 0 when identical, 1 when different."""
+    from kikan_std.model.diff import diff_specs, render_diff
+
+    ensure_not_input(args.output, [args.old, args.new])
+    diff = diff_specs(_spec_arg(args.old), _spec_arg(args.new))
+    _write(render_diff(diff, args.diff_format), args.output, stdout)
+    return EXIT_OK if diff.identical else EXIT_DIFFERENT
+
+
 def cmd_spec(args: argparse.Namespace, stdout: TextIO) -> int:
+    if args.spec_command == "diff":
+        return cmd_spec_diff(args, stdout)
     if args.spec_command != "import":
-        raise UsageError(ja="使い方: kikan-std spec import WORKBOOK.xlsx [-o FILE]",
-                         en="usage: kikan-std spec import WORKBOOK.xlsx [-o FILE]")
+        raise UsageError(ja="使い方: kikan-std spec import WORKBOOK.xlsx [-o FILE] / kikan-std spec diff OLD NEW",
+                         en="usage: kikan-std spec import WORKBOOK.xlsx [-o FILE] / kikan-std spec diff OLD NEW")
     from kikan_std.model.workbook import load_workbook
 
     ensure_not_input(args.output, [args.workbook])

@@ -322,7 +322,7 @@ def run_deliverable(
                     not_run.append(NotRun("deliverable_cross_file", root.name, reason))
                     found.append(Finding("SYS002", file=root.name,
                                          params={"rule": "deliverable_cross_file", "reason": reason}))
-                elif users:
+                elif users or len(registry_files) > 1:  # collisions between registry files (DLV009/DLV010)
                     found.extend(backend.cross_file(people, registry_files))
             finally:
                 if "people" in locals():

@@ -2,7 +2,8 @@
 
 While each file is checked, a collector rule writes (宛名番号, 生年月日, 性別, file, record, line) to a
 temporary SQLite database; afterwards SQL finds every 宛名番号 used by a tax or welfare file that no
-住民記録 or 住登外者宛名 file has (DLV001), and 生年月日 / 性別 that disagree with them (DLV002 / DLV003).
+住民記録 or 住登外者宛名 file has (DLV001), 生年月日 / 性別 that disagree with them (DLV002 / DLV003), a
+住登外者宛名番号 equal to a 住民 宛名番号 (DLV011) and one 宛名番号 in two files of the same registry (DLV012).
 """
 
 from __future__ import annotations
@@ -86,6 +87,7 @@ class People:
     def cross_file(self, registry_files: list[str]) -> Iterator[Finding]:
         db = self.db
         db.execute("CREATE INDEX refs_atena ON refs (atena, registry)")
+        yield from registry_conflicts(db)
         registry = ", ".join(registry_files)
         for file, record, line, atena, item in db.execute(
             "SELECT file, record, line, atena, atena_item FROM refs u WHERE registry = 0 AND NOT EXISTS"
@@ -119,4 +121,44 @@ class People:
         self.db.close()
 
 
-__all__ = ["PEOPLE_COLUMNS", "REGISTRY_SPECS", "People", "PersonRef", "person_refs"]
+def _other(value: str) -> tuple[str, int, int]:
+    file, record, line = value.split("\x00")
+    return file, int(record), int(line)
+
+
+def registry_conflicts(db: sqlite3.Connection) -> Iterator[Finding]:
+    """DLV011 / DLV012 over the ``refs`` table (:data:`PEOPLE_COLUMNS`) of a deliverable.
+
+    * DLV011 (official, 共通機能標準仕様書 第2.1版 §2.3.5): a 住登外者宛名番号 equal to a 住民 宛名番号 —
+      the two are numbered by the same method and must not collide;
+    * DLV012 (official, §2.3.5 / §2.4.6): the same 宛名番号 in two files of the same registry (two legacy
+      systems' exports): duplicates must be removed before migration. One finding per later file and number.
+    """
+    first = (
+        "SELECT {pick} FROM refs j WHERE j.registry = 1 AND j.atena = t.atena AND {cond} "
+        "ORDER BY j.file, j.record LIMIT 1"
+    )
+    pick = "j.file || char(0) || j.record || char(0) || j.line"
+    sql = (
+        "SELECT * FROM (SELECT t.file, t.record, t.line, t.atena, t.atena_item, ("
+        + first.format(pick=pick, cond="j.spec = 'jumin_kiroku'")
+        + ") AS other FROM refs t WHERE t.registry = 1 AND t.spec = 'jutogai_atena') WHERE other IS NOT NULL "
+        "ORDER BY file, record, atena_item"
+    )
+    for file, record, line, atena, item, other in db.execute(sql):
+        ofile, orec, oline = _other(other)
+        yield Finding("DLV011", file=file, record=record, line=line, item=item, value=atena, keys={item: atena},
+                      related=[(orec, oline)], params={"other_file": ofile, "other_record": orec})
+    sql = (
+        "SELECT * FROM (SELECT t.file, min(t.record), min(t.line), t.atena, t.atena_item, t.spec, ("
+        + first.format(pick=pick, cond="j.spec = t.spec AND j.file < t.file")
+        + ") AS other FROM refs t WHERE t.registry = 1 GROUP BY t.file, t.atena, t.atena_item)"
+        " WHERE other IS NOT NULL ORDER BY file, 2, atena_item"
+    )
+    for file, record, line, atena, item, _spec, other in db.execute(sql):
+        ofile, orec, oline = _other(other)
+        yield Finding("DLV012", file=file, record=record, line=line, item=item, value=atena, keys={item: atena},
+                      related=[(orec, oline)], params={"other_file": ofile, "other_record": orec})
+
+
+__all__ = ["PEOPLE_COLUMNS", "REGISTRY_SPECS", "People", "PersonRef", "person_refs", "registry_conflicts"]

@@ -81,6 +81,28 @@ def local_government_code_valid(value: str) -> bool:
     return int(value[5]) == local_government_code_check_digit(value[:5])
 
 
+def insurer_number_check_digit(body: str) -> int:
+    """Check digit of a 保険者番号 (the digits before the last).
+
+    Source: a third-party page (one worked example verified: ``33120015``), not an official text —
+    use it for warnings only. The body digits are multiplied by 2, 1, 2, 1 … from the rightmost; the
+    digits of each product are added; the check digit is 10 − (sum mod 10), and 0 when that is 10.
+    国民健康保険 numbers have 6 digits, the others 8 (後期高齢者医療: 法別番号 39).
+    """
+    total = 0
+    for n, ch in enumerate(reversed(body)):
+        product = int(ch) * (2 if n % 2 == 0 else 1)
+        total += product // 10 + product % 10
+    return (10 - total % 10) % 10
+
+
+def insurer_number_valid(value: str) -> bool:
+    """True if ``value`` is 6 or 8 half-width digits whose last digit is the check digit (third-party rule)."""
+    if len(value) not in (6, 8) or not (value.isascii() and value.isdigit()):
+        return False
+    return int(value[-1]) == insurer_number_check_digit(value[:-1])
+
+
 def modulus11_w2_7_check_digit(body: str, *, remainder_one: int = 0) -> int | None:
     """宛名番号・世帯番号 check digit, モジュラス11 ウェイト2～7 (住民記録 標準仕様書 1.1.13).
 

@@ -268,6 +268,11 @@ class Spec(BaseModel):
     title: str = Field(description="Japanese title")
     edition: str = Field(description="版, e.g. '第2.0版'")
     published: str = Field(description="publication date YYYY-MM-DD (or YYYY-MM)")
+    applies_from: str | None = Field(
+        default=None,
+        description="application date (施行日・適用開始日) YYYY-MM-DD (or YYYY-MM); None when the source does not state "
+        "it. Since 2024-12 a revision is published at least a year before it applies",
+    )
     source: str = ""
     provenance: Provenance
     groups: tuple[Group, ...]

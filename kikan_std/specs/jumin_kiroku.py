@@ -624,6 +624,15 @@ class _HouseholdState:
                     keys={"宛名番号": heads[1][0], "世帯番号": setai},
                     related=[(h[1], h[2]) for h in heads if h is not heads[1]],
                 )
+            for setai, rec, line, atena, n in db.execute(
+                # JUM017 (municipal): a household of current residents without a head.
+                "SELECT setai, min(rec), min(line), min(atena), count(DISTINCT atena) FROM m GROUP BY setai "
+                "HAVING sum(head) = 0 ORDER BY min(rec)"
+            ).fetchall():
+                yield Finding(
+                    "JUM017", file=self.file, record=rec, line=line, item="続柄コード1",
+                    params={"setai": setai, "members": n}, keys={"宛名番号": atena, "世帯番号": setai},
+                )
             mismatches = db.execute(
                 "SELECT m.atena, m.rec, m.line, m.setai, m.head_name, h.atena, h.rec, h.line, h.name "
                 "FROM m JOIN (SELECT setai, atena, rec, line, name, alt_name FROM m WHERE head = 1 "
@@ -641,6 +650,63 @@ class _HouseholdState:
                 )
         finally:
             self.store.close()
+
+
+class _OrderState:
+    """JUM016 (municipal): among current residents, 記載順位 of a household is 1..n without gaps or repeats."""
+
+    def __init__(self, group: Group) -> None:
+        self.file = ""
+        self.store = SpillTable("CREATE TABLE o (setai TEXT, atena TEXT, pos TEXT, rec INTEGER, line INTEGER);")
+
+    def feed(self, view: ChunkView) -> Iterable[Finding]:
+        self.file = view.file
+        pos = view.col("記載順位")
+        if pos is None:
+            return ()  # vacuous: the file does not export 記載順位 (任意; CSV005)
+        setai, atena, state, latest = view.need("世帯番号", "宛名番号", "住民状態", "最新フラグ")
+        rows = [
+            (setai[i], atena[i], pos[i], view.records[i], view.lines[i])
+            for i in range(len(view))
+            if latest[i] == "1" and state[i] == "1" and setai[i]
+        ]
+        self.store.insert("INSERT INTO o VALUES (?, ?, ?, ?, ?)", rows)
+        return ()
+
+    def finish(self) -> Iterator[Finding]:
+        db = self.store.db
+        try:
+            db.execute("CREATE INDEX o_setai ON o (setai, rec)")
+            # Households where some member has a 記載順位 (a household exported without any is not judged).
+            for (setai,) in db.execute(
+                "SELECT setai FROM o GROUP BY setai HAVING max(pos != '') = 1 ORDER BY min(rec)"
+            ).fetchall():
+                rows = db.execute("SELECT atena, pos, rec, line FROM o WHERE setai = ? ORDER BY rec",
+                                  (setai,)).fetchall()
+                n = len(rows)
+                numbers = [int(p) if p.isascii() and p.isdigit() else None for _, p, _, _ in rows]
+                if sorted(x for x in numbers if x is not None) == list(range(1, n + 1)):
+                    continue
+                seen: set[int] = set()
+                bad = rows[0]
+                for row, x in zip(rows, numbers, strict=True):
+                    if x is None or x < 1 or x > n or x in seen:
+                        bad = row
+                        break
+                    seen.add(x)
+                given = ", ".join(p or "（空）" for _, p, _, _ in rows)
+                yield Finding(
+                    "JUM016", file=self.file, record=bad[2], line=bad[3], item="記載順位", value=bad[1],
+                    params={"setai": setai, "members": n, "given": given},
+                    keys={"宛名番号": bad[0], "世帯番号": setai},
+                    related=[(r[2], r[3]) for r in rows if r is not bad],
+                )
+        finally:
+            self.store.close()
+
+
+def _order(group: Group) -> DatasetState:
+    return _OrderState(group)
 
 
 def _history(group: Group) -> DatasetState:
@@ -671,8 +737,9 @@ RECORD_RULES: tuple[RecordRule, ...] = (
 
 DATASET_RULES: tuple[DatasetRule, ...] = (
     DatasetRule("history_numbers_and_latest", ("JUM010", "JUM011", "JUM012"), f"{_STD} 1.2.1 異動履歴", _history),
-    DatasetRule("household_head", ("JUM008", "JUM009"), f"{_STD} 1.1.1 世帯主の氏名及び世帯主との続柄 / 1.1.11",
-                _household),
+    DatasetRule("household_head", ("JUM008", "JUM009", "JUM017"),
+                f"{_STD} 1.1.1 世帯主の氏名及び世帯主との続柄 / 1.1.11 / [municipal] 世帯主は世帯に1人", _household),
+    DatasetRule("household_order", ("JUM016",), "[municipal] 記載順位は世帯ごとに 1 から連続", _order),
 )
 
 EDITION = Edition(

@@ -62,7 +62,7 @@ def iter_jutogai_atena(rows: int, seed: int = 0) -> Iterator[list[str]]:
         else:
             birth, birth_note = f"{rng.randrange(1930, 2020)}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}", ""
         katagaki = f"ハイツ{_fw(rng.randrange(1, 30))}０{_fw(rng.randrange(1, 10))}号" if rng.random() < 0.4 else ""
-        merged = rng.random() < 0.02
+        merged = rng.random() < 0.02 and n > 1  # 名寄せ先 is an earlier record, never the record itself
         yield [
             f"{n:015d}",
             _my_number(rng) if rng.random() < 0.9 else "",
@@ -89,7 +89,7 @@ def iter_jutogai_atena(rows: int, seed: int = 0) -> Iterator[list[str]]:
             "001",
             "000",
             "1" if merged else "0",
-            f"{rng.randrange(1, n + 1):015d}" if merged else "",
+            f"{min(rng.randrange(1, n + 1), n - 1):015d}" if merged else "",
             f"OP{rng.randrange(1000):04d}",
             f"2025-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}",
             f"{rng.randrange(8, 19):02d}:{rng.randrange(60):02d}:{rng.randrange(60):02d}",
