@@ -8,6 +8,7 @@ field checks: rules, rule options, person references, mutation triggers, fix-ups
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -17,6 +18,8 @@ from kikan_std.errors import (
     SpecFileNotFoundError,
     UnknownSpecError,
 )
+from kikan_std.model.records import install_rule_source
+from kikan_std.model.rules import RecordRule
 from kikan_std.model.schemas import schema_files
 from kikan_std.model.spec import Group, Spec
 from kikan_std.model.workbook import load_workbook
@@ -118,6 +121,14 @@ def rules_for(spec: Spec) -> RuleSet:
     checks and primary key for a spec without one)."""
     found = edition_for(spec)
     return found.rules if found is not None else RuleSet()
+
+
+def _record_rules(spec: Spec, options: Mapping[str, str] | None) -> tuple[tuple[RecordRule, ...], dict[str, str]]:
+    rules = rules_for(spec)
+    return rules.record_rules, rules.resolve_options(options)
+
+
+install_rule_source(_record_rules, load_spec)
 
 
 def person_columns(spec_id: str, group: Group) -> tuple[PersonColumns, ...]:
