@@ -103,7 +103,8 @@ class Binding:
         message = catalogue.entry(code).render(self.lang, tmpl).replace("{", "(").replace("}", ")")
         ctx = {k: v for k, v in shown.items() if isinstance(v, str | int | float | bool)}
         loc = self._loc(attr, item) if attr is not None and item is not None else ()
-        return {"type": PydanticCustomError(code, message, ctx), "loc": loc, "input": value}
+        # Not even errors() (which a web framework may send back) carries a hidden personal value.
+        return {"type": PydanticCustomError(code, message, ctx), "loc": loc, "input": shown_value}
 
     def problems(self, values: Sequence[str]) -> list[InitErrorDetails]:
         """The errors of one record given its values in field order (empty when it conforms)."""
