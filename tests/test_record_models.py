@@ -4,8 +4,11 @@ and the in-memory API (``check_records``, ``check_bytes``) gives the same report
 from __future__ import annotations
 
 import csv
+import importlib.util
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +18,7 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
 import kikan_std
+from kikan_std.cli import main
 from kikan_std.model.records import RecordModel
 from kikan_std.model.spec import Spec
 from kikan_std.specs import BUILTIN, load_spec, rules_for
@@ -223,3 +227,60 @@ def test_a_generator_is_read_once_in_chunks() -> None:
 
     report = kikan_std.check_records(gen(), max_findings=10)
     assert report.inputs[0].records == 20_000 and len(seen) == 20_000
+
+
+# -- one JSON Schema, typed static models ----------------------------------------------------------------
+
+SCHEMAS = ROOT / "schemas"
+
+
+@pytest.mark.parametrize("spec_id", BUILTIN)
+def test_model_json_schema_is_the_exported_schema(spec_id: str) -> None:
+    spec = load_spec(spec_id)
+    for g in spec.groups:
+        committed = SCHEMAS / spec.id / spec.edition / f"{g.romaji or g.name}.schema.json"
+        assert spec.record_model(g.name).model_json_schema() == json.loads(committed.read_text(encoding="utf-8"))
+
+
+def _generated(spec_id: str) -> Any:
+    spec = load_spec(spec_id)
+    path = SCHEMAS / spec.id / spec.edition / f"{spec.id}_models.py"
+    mod_spec = importlib.util.spec_from_file_location(f"generated_{spec_id}_models", path)
+    assert mod_spec is not None and mod_spec.loader is not None
+    module = importlib.util.module_from_spec(mod_spec)
+    mod_spec.loader.exec_module(module)
+    return module
+
+
+def test_generated_models_are_typed_and_check_like_the_spec_model() -> None:
+    module = _generated("jutogai_atena")
+    static = module.JutogaishaAtenaKihonJoho
+    spec = load_spec("jutogai_atena")
+    dynamic = spec.record_model()
+    assert list(static.model_fields) == list(dynamic.model_fields)
+    assert static.model_fields["atenabango"].description.startswith("03100001 宛名番号")
+    rec = _valid("jutogai_atena")
+    assert static.model_validate(rec).model_dump() == dynamic.model_validate(rec).model_dump()
+    for _, item, value, code in (s for s in SIX if s[0] == "jutogai_atena"):
+        with pytest.raises(ValidationError) as e:
+            TypeAdapter(list[static]).validate_python([{**rec, item: value}])  # type: ignore[valid-type]
+        assert [err["type"] for err in e.value.errors()] == [code]
+    assert static.model_json_schema() == dynamic.model_json_schema()
+
+
+def test_generated_models_pass_mypy_strict() -> None:
+    files = sorted(str(p) for p in SCHEMAS.glob("*/*/*_models.py"))
+    assert len(files) == len(BUILTIN)
+    done = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental", *files],
+                          capture_output=True, text=True, cwd=ROOT, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_export_pydantic_writes_the_models(tmp_path: Path) -> None:
+    out = io.StringIO()
+    assert main(["export", "--format", "pydantic", "--out-dir", str(tmp_path)], stdout=out, stderr=io.StringIO()) == 0
+    written = sorted(Path(line) for line in out.getvalue().split())
+    assert [p.name for p in written] == sorted(f"{s}_models.py" for s in BUILTIN)
+    spec = load_spec("jutogai_atena")
+    assert (tmp_path / spec.id / spec.edition / "jutogai_atena_models.py").read_text(encoding="utf-8") == (
+        SCHEMAS / spec.id / spec.edition / "jutogai_atena_models.py").read_text(encoding="utf-8")

@@ -37,7 +37,7 @@ from kikan_std.errors import RuleNotRun
 from kikan_std.findings import Finding
 from kikan_std.model.fields import FieldChecker
 from kikan_std.model.rules import ChunkView, RecordRule
-from kikan_std.model.schemas import field_name, json_schema, record_name
+from kikan_std.model.schemas import attribute_name, class_name, describe, field_name, json_schema
 from kikan_std.model.spec import Group, Item, Spec
 
 Lang = Literal["ja", "en"]
@@ -157,7 +157,7 @@ def bind(spec: Spec, group_name: str, attrs: Mapping[str, str] | None = None, *,
     fields = []
     for it in group.items:
         cl = spec.code_list(it.code_list) if it.code_list is not None else None
-        attr = attrs[it.name] if attrs is not None else field_name(it)
+        attr = attrs[it.name] if attrs is not None else attribute_name(it)
         fields.append((attr, it, FieldChecker(it, cl, gj_table=gj_table)))
     return Binding(spec, group, tuple(fields),
                    tuple(r for r in rules if r.groups is None or group.name in r.groups),
@@ -220,15 +220,9 @@ class RecordModel(BaseModel):
 
 def field_definition(item: Item, attr: str) -> tuple[type[str], Any]:
     """The pydantic field of ``item``: a string, blank by default (a required blank is FLD001)."""
-    names = [attr, item.name, *(a for a in item.aliases if a not in (attr, item.name))]
-    names = list(dict.fromkeys(names))
+    names = list(dict.fromkeys([attr, field_name(item), item.name, *item.aliases]))
     return (str, Field(default="", validation_alias=AliasChoices(*names), serialization_alias=item.name,
                        description=describe(item)))
-
-
-def describe(item: Item) -> str:
-    """The field description: item id, official name, type and 桁数, obligation."""
-    return f"{item.id or '-'} {item.name} {item.type.value}({item.length}) {item.obligation.value}"
 
 
 @functools.cache
@@ -271,7 +265,7 @@ def record_model(
                    loc_by_alias=loc_by_alias, lang=lang)
     fields = {attr: field_definition(it, attr) for attr, it, _ in binding.fields}
     model: type[RecordModel] = create_model(  # type: ignore[call-overload]
-        _class_name(spec, binding.group),
+        class_name(binding.group),
         __base__=_base(hide_input, loc_by_alias),
         __module__=__name__,
         **fields,
@@ -282,7 +276,3 @@ def record_model(
     _MODELS[key] = (spec, model)
     return model
 
-
-def _class_name(spec: Spec, group: Group) -> str:
-    name = record_name(group)
-    return "".join(p[:1].upper() + p[1:] for p in name.replace("-", "_").split("_")) or spec.id
