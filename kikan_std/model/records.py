@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Self
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, GetJsonSchemaHandler, ValidationError, create_model
@@ -89,6 +89,15 @@ class Binding:
     hide_input: bool
     loc_by_alias: bool
     lang: Lang
+    item_names: tuple[str, ...] = ()
+    items: dict[str, Item] = field(default_factory=dict)
+    by_name: dict[str, tuple[str, Item]] = field(default_factory=dict)
+    """Official item name → (attribute, item); with :attr:`item_names` and :attr:`items`, made once."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "item_names", tuple(it.name for _, it, _ in self.fields))
+        object.__setattr__(self, "items", {it.name: it for _, it, _ in self.fields})
+        object.__setattr__(self, "by_name", {it.name: (attr, it) for attr, it, _ in self.fields})
 
     def _loc(self, attr: str, item: Item) -> tuple[str, ...]:
         return (item.name,) if self.loc_by_alias else (attr,)
@@ -118,14 +127,13 @@ class Binding:
         return errors
 
     def _rule_problems(self, values: Sequence[str]) -> list[InitErrorDetails]:
-        by_name = {it.name: (attr, it) for attr, it, _ in self.fields}
         view = ChunkView(
             file="",
             group=self.group,
-            columns={it.name: (v,) for (_, it, _), v in zip(self.fields, values, strict=True)},
+            columns=dict(zip(self.item_names, [(v,) for v in values], strict=True)),
             records=(1,),
             lines=(1,),
-            _items={it.name: it for _, it, _ in self.fields},
+            _items=self.items,
             options=self.options,
         )
         found: list[Finding] = []
@@ -140,17 +148,23 @@ class Binding:
         for f in found:
             if (f.severity or catalogue.entry(f.code).severity) != "error":
                 continue
-            attr, item = by_name.get(f.item or "", (None, None))
+            attr, item = self.by_name.get(f.item or "", (None, None))
             out.append(self._error(f.code, attr, item, f.value or "", dict(f.params)))
         return out
 
 
 def bind(spec: Spec, group_name: str, attrs: Mapping[str, str] | None = None, *,
-         rule_options: Mapping[str, str] | None = None, gj_table: frozenset[str] | None = None,
-         hide_input: bool = True, loc_by_alias: bool = False, lang: Lang = "ja") -> Binding:
-    """The checks of one group of ``spec`` (``attrs``: item name → attribute name; default romaji)."""
+         rules: Sequence[RecordRule] | None = None, rule_options: Mapping[str, str] | None = None,
+         gj_table: frozenset[str] | None = None, hide_input: bool = True, loc_by_alias: bool = False,
+         lang: Lang = "ja") -> Binding:
+    """The checks of one group of ``spec`` (``attrs``: item name → attribute name; default romaji).
+
+    ``rules``: the record rules to apply; None for the spec's own (its built-in edition's).
+    """
     group = spec.group(group_name)
-    if _rule_source is not None:
+    if rules is not None:
+        options: Mapping[str, str] = dict(rule_options or {})
+    elif _rule_source is not None:
         rules, options = _rule_source(spec, rule_options)
     else:  # only when kikan_std.specs was never imported, i.e. never through the package
         rules, options = (), dict(rule_options or {})
@@ -240,6 +254,7 @@ def record_model(
     spec: Spec,
     group_name: str,
     *,
+    rules: Sequence[RecordRule] | None = None,
     rule_options: Mapping[str, str] | None = None,
     gj_table: frozenset[str] | None = None,
     hide_input: bool = True,
@@ -249,6 +264,8 @@ def record_model(
     """A Pydantic model of one record of ``group_name`` that checks what the engine checks (cached).
 
     Args:
+        rules: record rules to apply instead of the spec's own (e.g. for a spec of your own: rules
+            built with :func:`kikan_std.model.rules.required_when`).
         rule_options: the spec's rule options (as ``check(rule_options=...)``).
         gj_table: 追加文字 (GJ) characters accepted in Ｎ items.
         hide_input: keep personal values out of errors (pydantic's ``hide_input_in_errors``, and the
@@ -256,12 +273,12 @@ def record_model(
         loc_by_alias: error locations by official item name instead of romaji.
         lang: message language.
     """
-    key = (id(spec), group_name, tuple(sorted((rule_options or {}).items())), gj_table, hide_input, loc_by_alias,
+    key = (id(spec), group_name, None if rules is None else tuple(rules), tuple(sorted((rule_options or {}).items())), gj_table, hide_input, loc_by_alias,
            lang)
     cached = _MODELS.get(key)
     if cached is not None and cached[0] is spec:
         return cached[1]
-    binding = bind(spec, group_name, rule_options=rule_options, gj_table=gj_table, hide_input=hide_input,
+    binding = bind(spec, group_name, rules=rules, rule_options=rule_options, gj_table=gj_table, hide_input=hide_input,
                    loc_by_alias=loc_by_alias, lang=lang)
     fields = {attr: field_definition(it, attr) for attr, it, _ in binding.fields}
     model: type[RecordModel] = create_model(  # type: ignore[call-overload]

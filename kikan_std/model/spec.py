@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
@@ -24,6 +24,7 @@ from kikan_std.errors import UnknownGroupError
 
 if TYPE_CHECKING:  # records builds on this module's classes
     from kikan_std.model.records import RecordModel
+    from kikan_std.model.rules import RecordRule
 
 Provenance = Literal["official", "derived", "municipal", "modeled"]
 """How an element of a spec is known.
@@ -300,6 +301,7 @@ class Spec(BaseModel):
         self,
         group: str | None = None,
         *,
+        rules: Sequence[RecordRule] | None = None,
         rule_options: Mapping[str, str] | None = None,
         gj_table: frozenset[str] | None = None,
         hide_input: bool = True,
@@ -318,8 +320,8 @@ class Spec(BaseModel):
         from kikan_std.model.records import record_model  # records imports this module
 
         return record_model(
-            self, self.groups[0].name if group is None else group, rule_options=rule_options, gj_table=gj_table,
-            hide_input=hide_input, loc_by_alias=loc_by_alias, lang=lang,
+            self, self.groups[0].name if group is None else group, rules=rules, rule_options=rule_options,
+            gj_table=gj_table, hide_input=hide_input, loc_by_alias=loc_by_alias, lang=lang,
         )
 
 
