@@ -22,7 +22,7 @@ def test_api_docs_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     namespace: dict[str, object] = {"__name__": "docs_api"}
     for n, block in enumerate(blocks, start=1):
         try:
-            exec(compile(block, f"docs/api.md block {n}", "exec"), namespace)  # noqa: S102 - our own docs
+            exec(compile(block, f"docs/api.md block {n}", "exec"), namespace)
         except Exception as e:  # name the block that failed
             raise AssertionError(f"docs/api.md python block {n} failed: {type(e).__name__}: {e}") from e
     assert os.listdir(tmp_path)

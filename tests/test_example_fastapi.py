@@ -10,7 +10,7 @@ import pytest
 
 pytest.importorskip("fastapi")
 pytest.importorskip("httpx")
-from fastapi.testclient import TestClient  # noqa: E402
+from fastapi.testclient import TestClient
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "fastapi_fuban" / "app.py"
 
