@@ -19,7 +19,7 @@ The public names are listed in ``__all__``; everything else is internal.
 import importlib
 
 from kikan_std._version import __version__
-from kikan_std.api import check, check_deliverable, check_editions
+from kikan_std.api import check, check_bytes, check_deliverable, check_editions, check_records, is_valid, iter_findings
 from kikan_std.catalogue import explain
 from kikan_std.errors import BaselineError, InputError, RuleOptionError, UnknownSpecError, WaiverError, WorkbookError
 from kikan_std.findings import Finding
@@ -55,11 +55,15 @@ __all__ = [
     "WorkbookError",
     "__version__",
     "check",
+    "check_bytes",
     "check_deliverable",
     "check_editions",
+    "check_records",
     "compare",
     "diff_specs",
     "explain",
+    "is_valid",
+    "iter_findings",
     "list_specs",
     "load_spec",
     "load_spec_file",

@@ -9,20 +9,28 @@ passes its parsed arguments as keyword arguments) and :mod:`kikan_std.dask`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import io
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
+
+from pydantic import BaseModel
 
 from kikan_std.catalogue import Lang
 from kikan_std.deliverable import check_deliverable
 from kikan_std.engine.prepare import RuleOptions, prepare
-from kikan_std.engine.run import run_check
+from kikan_std.engine.run import run_check, run_in_memory
 from kikan_std.errors import UsageError
+from kikan_std.findings import Finding
 from kikan_std.model.spec import FixedWidthLayout, Spec
 from kikan_std.options import FailOn, ProgressFn
+from kikan_std.readers import open_bytes
+from kikan_std.readers.csv_reader import Chunk, CsvSource
+from kikan_std.readers.records_reader import iter_records
 from kikan_std.report.baseline import Baseline
 from kikan_std.report.editions import EditionComparison, compare_editions
-from kikan_std.report.model import Report
+from kikan_std.report.model import FindingOut, Report
 from kikan_std.report.waivers import Waivers
 
 
@@ -141,4 +149,120 @@ def check_editions(
     return compare_editions([check(paths, s, **options) for s in specs])
 
 
-__all__ = ["check", "check_deliverable", "check_editions"]
+
+def check_records(
+    records: Iterable[Mapping[str, Any] | BaseModel],
+    spec: str | Spec = "jutogai_atena",
+    *,
+    group: str | None = None,
+    name: str = "<records>",
+    gj_table: frozenset[str] | str | Path | None = None,
+    lang: Lang = "ja",
+    show_values: bool = False,
+    max_findings: int | None = 1000,
+    max_findings_total: int | None = None,
+    fail_on: FailOn = "error",
+    mask_key: str | bytes | None = None,
+    rule_options: RuleOptions | None = None,
+    progress: ProgressFn | None = None,
+) -> Report:
+    """Check records already in memory: the same checks, codes and report as a file of them.
+
+    Records are dicts keyed by romaji, official item name or alias (absent keys are blank values) or
+    pydantic models (e.g. of :meth:`Spec.record_model`); ``records`` may be any iterable and is read
+    once, a chunk at a time, so a generator streams. Findings are located by record number (1-based,
+    also given as ``line``) and JSON pointer (``/0/atenabango``). Cross-record rules (primary key,
+    histories) run over all the records, as over one file.
+
+    Args:
+        records: The records of one group.
+        spec: A built-in spec id or a :class:`Spec`.
+        group: The group of the records (default: the spec's first group).
+        name: What the report calls the input.
+        gj_table, lang, show_values, max_findings, max_findings_total, fail_on, mask_key,
+            rule_options, progress: as for :func:`check`.
+
+    Raises:
+        UnknownSpecError, RuleOptionError, UsageError: as for :func:`check`.
+    """
+    run = prepare(spec, rule_options=rule_options, gj_table=gj_table, lang=lang, show_values=show_values,
+                  max_findings=max_findings, max_findings_total=max_findings_total, fail_on=fail_on,
+                  mask_key=mask_key, group=group, input_format="records")
+    grp = run.spec.group(group) if group is not None else run.spec.groups[0]
+
+    def opener() -> tuple[CsvSource, BinaryIO, Iterator[Chunk | Finding]]:
+        source = CsvSource(path=Path(name), display_name=name, encoding="", input_format="records")
+        return source, io.BytesIO(), iter_records(source, records, grp)
+
+    return run_in_memory(run.spec, name, opener, run.rules.record_rules, run.rules.dataset_rules,
+                         replace(run.options, group=grp.name), progress)
+
+
+def check_bytes(
+    data: bytes,
+    spec: str | Spec = "jutogai_atena",
+    *,
+    input_format: str = "csv",
+    name: str = "<bytes>",
+    encoding: str = "utf-8",
+    bom: Literal["allow", "require", "forbid"] = "allow",
+    group: str | None = None,
+    layout: str | Path | FixedWidthLayout | None = None,
+    gj_table: frozenset[str] | str | Path | None = None,
+    lang: Lang = "ja",
+    show_values: bool = False,
+    max_findings: int | None = 1000,
+    max_findings_total: int | None = None,
+    fail_on: FailOn = "error",
+    mask_key: str | bytes | None = None,
+    rule_options: RuleOptions | None = None,
+) -> Report:
+    """Check the bytes of one input already in memory (a request body, say) as :func:`check` checks a file.
+
+    Args:
+        data: The whole input (CSV, JSON, XML or fixed-width, see ``input_format``).
+        input_format: ``csv`` (default), ``json``, ``xml`` or ``fixed``.
+        name: What the report calls the input (its group is chosen by ``group``, the header or the
+            XML root, not by this name unless it matches a group's name).
+        Other arguments: as for :func:`check`.
+
+    Raises:
+        InputError: unknown encoding or input format, a fixed-width input without a usable layout.
+        UnknownSpecError, RuleOptionError, UsageError: as for :func:`check`.
+    """
+    run = prepare(spec, rule_options=rule_options, encoding=encoding, bom=bom, gj_table=gj_table, lang=lang,
+                  show_values=show_values, max_findings=max_findings, max_findings_total=max_findings_total,
+                  fail_on=fail_on, mask_key=mask_key, group=group, input_format=input_format, layout=layout)
+    opts = run.options
+
+    def opener() -> tuple[CsvSource, BinaryIO, Iterator[Chunk | Finding]]:
+        return open_bytes(data, name, input_format, opts.encoding, run.spec, opts.group, opts.layout)
+
+    opener()  # a usage problem (encoding, format, layout) is raised here, before the run
+    return run_in_memory(run.spec, name, opener, run.rules.record_rules, run.rules.dataset_rules, opts, data=data)
+
+
+def iter_findings(
+    records: Iterable[Mapping[str, Any] | BaseModel],
+    spec: str | Spec = "jutogai_atena",
+    *,
+    group: str | None = None,
+    lang: Lang = "ja",
+    show_values: bool = False,
+) -> Iterator[FindingOut]:
+    """The findings of :func:`check_records` over ``records``, one by one (all of them, uncapped)."""
+    report = check_records(records, spec, group=group, lang=lang, show_values=show_values, max_findings=None)
+    yield from report.findings
+
+
+def is_valid(
+    records: Iterable[Mapping[str, Any] | BaseModel],
+    spec: str | Spec = "jutogai_atena",
+    *,
+    group: str | None = None,
+) -> bool:
+    """True when :func:`check_records` finds ``records`` conformant (no error; warnings allowed)."""
+    return check_records(records, spec, group=group, max_findings=0).valid
+
+
+__all__ = ["check", "check_bytes", "check_deliverable", "check_editions", "check_records", "is_valid", "iter_findings"]

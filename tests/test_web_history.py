@@ -28,9 +28,27 @@ def _version(tmp: Path, folder: str, rate: float) -> Path:
     return target
 
 
+def _delivery_v2(tmp: Path, v1: Path) -> Path:
+    """Delivery v2 of ``v1``: its last third replaced by clean records (fixed findings), the rest kept (existing
+    findings), and one new defect (a 性別 outside its code list) planted in the clean part (a new finding)."""
+    clean = _version(tmp, "clean", 0.0).read_text(encoding="utf-8").splitlines(keepends=True)
+    old = v1.read_text(encoding="utf-8").splitlines(keepends=True)
+    cut = 1 + 2 * (len(old) - 1) // 3
+    rows = old[:cut] + clean[cut:]
+    header = rows[0].rstrip("\r\n").split(",")
+    cells = rows[-1].rstrip("\r\n").split(",")
+    cells[header.index("性別")] = "9"
+    rows[-1] = ",".join(cells) + "\r\n"
+    target = tmp / "v2" / "atena.csv"
+    target.parent.mkdir()
+    target.write_text("".join(rows), encoding="utf-8", newline="")
+    return target
+
+
 def test_history_keeps_reports_only_and_compares_two_deliveries_like_the_baseline(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    v1, v2 = _version(tmp_path, "v1", 0.08), _version(tmp_path, "v2", 0.05)
+    v1 = _version(tmp_path, "v1", 0.08)
+    v2 = _delivery_v2(tmp_path, v1)
     data_dir = tmp_path / "監査記録"
     with serve(tmp_path, data_dir=data_dir) as srv:
         for v in (v1, v2):

@@ -242,9 +242,13 @@ def _add_spec(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg
 def _add_export(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     x = sub.add_parser(
         "export",
-        help="組み込み仕様の JSON Schema と XSD を書き出す / write JSON Schema and XSD of the built-in specs",
+        help="組み込み仕様の JSON Schema・XSD・Pydantic モデルを書き出す / "
+             "write JSON Schema, XSD and Pydantic models of the built-in specs",
     )
     x.add_argument("--out-dir", default="schemas", metavar="DIR", help="出力先（既定 schemas）/ output folder")
+    x.add_argument("--format", action="append", choices=("json-schema", "xsd", "pydantic"), metavar="FORMAT",
+                   help="json-schema / xsd / pydantic（型付きのレコードモデル <spec>_models.py）。繰り返し可、既定はすべて"
+                        " / json-schema, xsd or pydantic (typed record models); repeatable, default all")
     _add_lang(x)
 
 

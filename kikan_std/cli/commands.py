@@ -64,10 +64,12 @@ def cmd_spec(args: argparse.Namespace, stdout: TextIO) -> int:
 
 
 def cmd_export(args: argparse.Namespace, stdout: TextIO) -> int:
+    from kikan_std.model.schemas import EXPORT_FORMATS
     from kikan_std.specs import write_schemas
 
     try:
-        written = write_schemas(Path(args.out_dir))
+        formats = tuple(args.format) if args.format else EXPORT_FORMATS
+        written = write_schemas(Path(args.out_dir), formats)
     except OSError as e:
         raise OutputError(path=args.out_dir, reason=e.strerror or type(e).__name__) from None
     for path in written:

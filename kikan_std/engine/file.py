@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import difflib
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -24,6 +24,9 @@ from kikan_std.readers import input_format_for, open_input
 from kikan_std.readers.csv_reader import Chunk, CsvSource, RangeFile, iter_csv, open_source
 from kikan_std.report.collect import NotRun, Sink
 from kikan_std.report.model import InputInfo
+
+Opener = Callable[[], tuple[CsvSource, BinaryIO, Iterator[Chunk | Finding]]]
+"""Opens one input: its source, the file object to close, and its reader (see :mod:`kikan_std.readers`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +77,8 @@ class FileRun:
         fields: False for a dataset pass (the whole file read only to feed the dataset rules; the
             field checks run in the parts).
         rule_sink: where the rules' findings go instead of ``sink`` (a dataset pass keeps only these).
+        reader: opens the input instead of ``path`` (in-memory records or bytes,
+            :func:`kikan_std.engine.run.run_in_memory`); ``path`` then only names it.
     """
 
     def __init__(
@@ -92,6 +97,7 @@ class FileRun:
         part_keys_file: BinaryIO | None = None,
         fields: bool = True,
         rule_sink: Sink | None = None,
+        reader: Opener | None = None,
     ) -> None:
         self.spec = spec
         self.path = path
@@ -113,6 +119,7 @@ class FileRun:
         self._part_keys_file = part_keys_file
         self._fields = fields
         self._rule_sink = rule_sink
+        self._reader = reader
         self.part_keys: list[str] = []
         """A part's primary keys in record order (without ``part_keys_file``)."""
         self.part_refs: list[tuple[int, int]] = []
@@ -120,7 +127,9 @@ class FileRun:
 
     def run(self) -> InputInfo:
         opts = self.options
-        if self._part is None:
+        if self._reader is not None:
+            source, f, it = self._reader()
+        elif self._part is None:
             fmt = input_format_for(self.path, opts.input_format)
             source, f, it = open_input(self.path, self.display, fmt, opts.encoding, self.spec, opts.group, opts.layout)
         else:
@@ -296,7 +305,7 @@ class FileRun:
             cl = self.spec.code_list(it.code_list) if it.code_list is not None else None
             checker = FieldChecker(it, cl, gj_table=self.options.gj_table, sjis_strict=self._sjis_strict)
             mapped.append((pos, it, checker))
-        keyed = self.source is not None and self.source.input_format in ("json", "xml")
+        keyed = self.source is not None and self.source.input_format in ("json", "xml", "records")
         for it in group.items:
             if it.name not in col_of:
                 if keyed:

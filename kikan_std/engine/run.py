@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kikan_std.engine.file import FileRun
+from kikan_std.engine.file import FileRun, Opener
 from kikan_std.engine.parallel import check_in_parts
 from kikan_std.errors import InputIsDirectoryError, InputNotFoundError
 from kikan_std.findings import Finding
@@ -188,4 +188,43 @@ def run_check(
     return build_report(spec, opts, sink, inputs, not_run, classifier)
 
 
-__all__ = ["classifier_of", "collect", "new_sink", "record_type_groups", "run_check"]
+def run_in_memory(
+    spec: Spec,
+    display: str,
+    opener: Opener,
+    record_rules: Sequence[RecordRule] = (),
+    dataset_rules: Sequence[DatasetRule] = (),
+    options: Options | None = None,
+    progress: ProgressFn | None = None,
+    data: bytes | None = None,
+) -> Report:
+    """Check one input that is not a file (records or bytes in memory) and return the report.
+
+    ``opener`` opens the input afresh each time it is called (a spec whose groups are record types of
+    one fixed-width file reads it once per group, then runs its whole-file rules over ``data``).
+    """
+    opts = options or Options()
+    classifier = classifier_of(opts)
+    sink = new_sink(opts, [display], classifier)
+    not_run: list[NotRun] = []
+    multi = record_type_groups(spec, opts) if data is not None and opts.input_format == "fixed" else ()
+    path = Path(display)
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        if multi:
+            runs = [FileRun(spec, path, display, replace(opts, group=g.name), sink, record_rules, dataset_rules,
+                            not_run, progress, reader=opener) for g in multi]
+            infos = [fr.run() for fr in runs]
+            runs[-1].run_file_rules(rules_for(spec).file_rules, data or b"")
+            info = infos[0].model_copy(update={"group": " / ".join(g.name for g in multi)})
+        else:
+            info = FileRun(spec, path, display, opts, sink, record_rules, dataset_rules, not_run, progress,
+                           reader=opener).run()
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return build_report(spec, opts, sink, [info], not_run, classifier)
+
+
+__all__ = ["classifier_of", "collect", "new_sink", "record_type_groups", "run_check", "run_in_memory"]

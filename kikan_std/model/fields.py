@@ -116,6 +116,8 @@ def unknown_date_rows(values: Sequence[str]) -> list[int]:
     candidates are picked by position (see :func:`_dates_clean`) and only they go through the
     pattern. Columns of other lengths go through the pattern whole.
     """
+    if len(values) == 1:  # one record (a record model): no column to be fast over
+        return [0] if is_unknown_date(values[0]) else []
     positions = list(itertools.compress(itertools.count(), values))  # the non-blank values
     fixed = _fixed_width(values, (10,))
     if fixed is None:

@@ -13,14 +13,18 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from functools import cached_property
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from kikan_std.errors import UnknownGroupError
-from kikan_std.model.records import record_model
+
+if TYPE_CHECKING:  # records builds on this module's classes
+    from kikan_std.model.records import RecordModel
+    from kikan_std.model.rules import RecordRule
 
 Provenance = Literal["official", "derived", "municipal", "modeled"]
 """How an element of a spec is known.
@@ -302,15 +306,32 @@ class Spec(BaseModel):
                 return c
         raise KeyError(list_id)
 
-    def record_model(self, group: str | None = None) -> type[BaseModel]:
-        """A Pydantic model of one record of ``group`` (default: the first group).
+    def record_model(
+        self,
+        group: str | None = None,
+        *,
+        rules: Sequence[RecordRule] | None = None,
+        rule_options: Mapping[str, str] | None = None,
+        gj_table: frozenset[str] | None = None,
+        hide_input: bool = True,
+        loc_by_alias: bool = False,
+        lang: Literal["ja", "en"] = "ja",
+    ) -> type[RecordModel]:
+        """A Pydantic model of one record of ``group`` (default: the first group), cached.
 
         Fields keep the lexical string the vendor wrote (``str``, empty string for blank), named by
-        romaji with the official Japanese name as alias, so ``Model.model_validate(csv_row_dict)``
-        works on a header-keyed row. The model checks presence and length; the full conformance
-        checks are :func:`kikan_std.check`'s job.
+        romaji; the official Japanese name (and the item's aliases) is accepted on input and is the
+        serialisation alias, so ``Model.model_validate(csv_row_dict)`` works on a header-keyed row.
+        The model applies every field check of the engine and the spec's record rules: a record fails
+        exactly when :func:`kikan_std.check_records` reports an error for it, with the catalogue code
+        as the pydantic error ``type`` (see :mod:`kikan_std.model.records`).
         """
-        return record_model(self, self.groups[0].name if group is None else group)
+        from kikan_std.model.records import record_model  # records imports this module
+
+        return record_model(
+            self, self.groups[0].name if group is None else group, rules=rules, rule_options=rule_options,
+            gj_table=gj_table, hide_input=hide_input, loc_by_alias=loc_by_alias, lang=lang,
+        )
 
 
 def json_schema_of_spec() -> dict[str, Any]:

@@ -8,6 +8,7 @@ reader by ``--input-format`` or by file extension.
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +27,7 @@ from kikan_std.errors import (
 )
 from kikan_std.findings import Finding
 from kikan_std.model.spec import FixedWidthLayout, Group, Spec
-from kikan_std.readers.csv_reader import Chunk, CsvSource, iter_csv, open_source
+from kikan_std.readers.csv_reader import Chunk, CsvSource, iter_csv, open_source, source_of
 from kikan_std.readers.fixed_reader import iter_fixed
 from kikan_std.readers.json_reader import iter_json
 from kikan_std.readers.xml_reader import iter_xml
@@ -114,18 +115,50 @@ def open_input(
             input has no usable layout.
     """
     if input_format == "fixed":
-        lay, g, names = _fixed_setup(spec, group, layout)
-        source, f = open_source(path, display, lay.encoding)
-        source.input_format = "fixed"
-        source.group_hint = g.name
-        return source, f, iter_fixed(source, f, lay, names)
-    source, f = open_source(path, display, encoding)
+        source, f = open_source(path, display, _fixed_setup(spec, group, layout)[0].encoding)
+    else:
+        source, f = open_source(path, display, encoding)
+    return source, f, start_reader(source, f, input_format, spec, group, layout)
+
+
+def open_bytes(
+    data: bytes,
+    display: str,
+    input_format: str,
+    encoding: str,
+    spec: Spec,
+    group: str | None = None,
+    layout: FixedWidthLayout | None = None,
+) -> tuple[CsvSource, BinaryIO, Iterator[Chunk | Finding]]:
+    """Like :func:`open_input` for an input already in memory (``display`` names it in findings)."""
+    if input_format not in INPUT_FORMATS:
+        raise UnknownInputFormatError(format=input_format, choices=INPUT_FORMATS)
+    if input_format == "fixed":
+        encoding = _fixed_setup(spec, group, layout)[0].encoding
+    f = io.BytesIO(data)
+    source = source_of(f, Path(display), display, encoding)
+    return source, f, start_reader(source, f, input_format, spec, group, layout)
+
+
+def start_reader(
+    source: CsvSource,
+    f: BinaryIO,
+    input_format: str,
+    spec: Spec,
+    group: str | None = None,
+    layout: FixedWidthLayout | None = None,
+) -> Iterator[Chunk | Finding]:
+    """The reader of ``input_format`` over the open input ``f`` (sets ``source.input_format``)."""
     source.input_format = input_format
+    if input_format == "fixed":
+        lay, g, names = _fixed_setup(spec, group, layout)
+        source.group_hint = g.name
+        return iter_fixed(source, f, lay, names)
     if input_format == "json":
-        return source, f, iter_json(source, f, _names(spec))
+        return iter_json(source, f, _names(spec))
     if input_format == "xml":
-        return source, f, iter_xml(source, f, spec, group)
-    return source, f, iter_csv(source, f)
+        return iter_xml(source, f, spec, group)
+    return iter_csv(source, f)
 
 
-__all__ = ["EXTENSIONS", "INPUT_FORMATS", "InputError", "input_format_for", "load_layout", "open_input"]
+__all__ = ["EXTENSIONS", "INPUT_FORMATS", "InputError", "input_format_for", "load_layout", "open_bytes", "open_input", "start_reader"]

@@ -383,6 +383,12 @@ def open_source(path: Path, display_name: str, encoding: str) -> tuple[CsvSource
         raise InputIsDirectoryError(path=display_name) from None
     except OSError as e:
         raise CannotOpenError(path=display_name, reason=e.strerror) from None
+    return source_of(f, path, display_name, encoding), f
+
+
+def source_of(f: BinaryIO, path: Path, display_name: str, encoding: str) -> CsvSource:
+    """The source of an open binary input (a file or bytes in memory), its encoding guessed with ``auto``."""
+    normalise_encoding(encoding)
     source = CsvSource(path=path, display_name=display_name, encoding=encoding)
     if encoding == "auto":
         # The contract did not say: guess from a sample cut at a line boundary, and say how sure.
@@ -392,4 +398,4 @@ def open_source(path: Path, display_name: str, encoding: str) -> tuple[CsvSource
             sample = sample[: sample.rfind(b"\n") + 1]
         source.detection = detect_encoding(sample)
         source.encoding = source.detection.encoding
-    return source, f
+    return source

@@ -8,6 +8,7 @@ field checks: rules, rule options, person references, mutation triggers, fix-ups
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -17,7 +18,9 @@ from kikan_std.errors import (
     SpecFileNotFoundError,
     UnknownSpecError,
 )
-from kikan_std.model.schemas import schema_files
+from kikan_std.model.records import install_rule_source
+from kikan_std.model.rules import RecordRule
+from kikan_std.model.schemas import EXPORT_FORMATS, schema_files
 from kikan_std.model.spec import Group, Spec
 from kikan_std.model.workbook import load_workbook
 from kikan_std.specs.edition import Edition, PersonColumns, RuleSet, default_person_columns
@@ -120,6 +123,14 @@ def rules_for(spec: Spec) -> RuleSet:
     return found.rules if found is not None else RuleSet()
 
 
+def _record_rules(spec: Spec, options: Mapping[str, str] | None) -> tuple[tuple[RecordRule, ...], dict[str, str]]:
+    rules = rules_for(spec)
+    return rules.record_rules, rules.resolve_options(options)
+
+
+install_rule_source(_record_rules, load_spec)
+
+
 def person_columns(spec_id: str, group: Group) -> tuple[PersonColumns, ...]:
     """The columns of ``group`` naming a person (宛名番号 …), as the edition of ``spec_id`` declares them."""
     if spec_id in BUILTIN:
@@ -132,18 +143,18 @@ def list_specs() -> list[Spec]:
     return [load_spec(s) for s in BUILTIN]
 
 
-def all_schema_files() -> dict[Path, str]:
-    """Relative path → text for every built-in spec."""
+def all_schema_files(formats: tuple[str, ...] = EXPORT_FORMATS) -> dict[Path, str]:
+    """Relative path → text for every built-in spec (``formats``: see :data:`EXPORT_FORMATS`)."""
     out: dict[Path, str] = {}
     for spec in list_specs():
-        out.update(schema_files(spec))
+        out.update(schema_files(spec, formats))
     return out
 
 
-def write_schemas(out_dir: Path) -> list[Path]:
-    """Write every built-in spec's schemas under ``out_dir``; return the paths written."""
+def write_schemas(out_dir: Path, formats: tuple[str, ...] = EXPORT_FORMATS) -> list[Path]:
+    """Write every built-in spec's schemas (JSON Schema, XSD, pydantic models) under ``out_dir``; return the paths."""
     written = []
-    for rel, text in all_schema_files().items():
+    for rel, text in all_schema_files(formats).items():
         path = out_dir / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
