@@ -29,9 +29,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from kikan_std.errors import CannotOpenError, InputIsDirectoryError, InputNotFoundError, UnknownEncodingError
+from kikan_std.errors import (
+    CannotOpenError,
+    InputIsDirectoryError,
+    InputNotFoundError,
+    UnknownEncodingError,
+    UnsupportedEncodingError,
+)
 from kikan_std.findings import Finding
-from kikan_std.jp.encodings import Detection, detect_encoding
+from kikan_std.jp.encodings import SUPPORTED_ENCODINGS, Detection, detect_encoding, supported_codec
 
 BLOCK_SIZE = 384 * 1024
 """Bytes read per block. A block's text, fields and sets should stay in the core's cache: on a
@@ -40,6 +46,9 @@ BLOCK_SIZE = 384 * 1024
 CHUNK_ROWS = 8192
 
 _LINEBREAK_RE = re.compile(r"\r\n|\r|\n")
+# One field of a raw record as csv reads it: quoted (with doubled quotes inside), or unquoted and free
+# of quotes. What stops an unquoted match at a quote is a bare quote (RFC 4180 2.5).
+_RAW_FIELD_RE = re.compile(r'"(?:[^"]|"")*"|[^,\r\n"]*')
 
 
 @dataclass(slots=True)
@@ -69,6 +78,9 @@ class ReadStats:
     sha256: str = ""
     bytes: int = 0
     encoding: str = ""
+    unterminated: bool = False
+    """The data ended inside a quoted field (CSV009 at the end): a part of a split file whose end
+    is not a record boundary, so the split was wrong (see :mod:`kikan_std.engine.parallel`)."""
 
 
 @dataclass(slots=True)
@@ -87,13 +99,24 @@ class CsvSource:
 
 
 def normalise_encoding(name: str) -> str:
-    """The Python codec name for ``name`` (``auto`` passes through), or raise :class:`~kikan_std.errors.UnknownEncodingError`."""
+    """The codec name of a supported encoding ``name`` (``auto`` passes through).
+
+    ``utf-8-sig`` is ``utf-8``: a BOM is read (and held to ``--bom``) the same way whatever the
+    name. See :data:`~kikan_std.jp.encodings.SUPPORTED_ENCODINGS`.
+
+    Raises:
+        UnknownEncodingError: no codec of that name.
+        UnsupportedEncodingError: a codec that inputs are not read with (UTF-16, base64 …).
+    """
     if name == "auto":
         return name
     try:
-        return codecs.lookup(name).name
+        codec = supported_codec(name)
     except LookupError:
         raise UnknownEncodingError(encoding=name) from None
+    if codec is None:
+        raise UnsupportedEncodingError(encoding=name, supported=", ".join(SUPPORTED_ENCODINGS))
+    return codec
 
 
 def _sjis_fallback(exc: UnicodeError) -> tuple[str, int]:
@@ -142,21 +165,37 @@ class RangeFile:
         return b
 
 
-def _iter_text_blocks(f: ByteSource, encoding: str, stats: ReadStats) -> Iterator[tuple[str, bool]]:
-    """Decoded text in blocks that end with a line feed (except the last), with a 'final' flag."""
+def _last_break(text: str) -> int:
+    """Index of the last line break of ``text`` that is certainly whole, or -1.
+
+    LF, CRLF and a lone CR all end a line (as for ``csv``). A CR that is the last character may be
+    the first half of a CRLF whose LF is in the next block, so it is not taken. Cutting at any line
+    end (not only LF) keeps memory bounded by the block size whatever the file's line ends.
+    """
+    return max(text.rfind("\n"), text.rfind("\r", 0, len(text) - 1))
+
+
+def _iter_text_blocks(
+    f: ByteSource, encoding: str, stats: ReadStats, file_start: bool = True
+) -> Iterator[tuple[str, bool]]:
+    """Decoded text in blocks that end with a line break (except the last), with a 'final' flag.
+
+    A UTF-8 BOM is the file's only when ``file_start``: a part of a file split for ``--jobs``
+    starts at a record, and a U+FEFF there is data, exactly as one process reads it.
+    """
     codec = normalise_encoding(encoding)
     stats.encoding = codec
     hasher = hashlib.sha256()
     errors = "kikan-sjis-cp932" if codec == "shift_jis" else "surrogateescape"
     decoder = codecs.getincrementaldecoder(codec)(errors=errors)
     pending = ""
-    first = True
+    first = file_start
     while True:
         b = f.read(BLOCK_SIZE)
         hasher.update(b)
         stats.bytes += len(b)
         text = decoder.decode(b, final=not b)
-        if first and b:
+        if first and text:
             first = False
             if codec == "utf-8" and text.startswith("\ufeff"):
                 stats.bom = True
@@ -166,7 +205,7 @@ def _iter_text_blocks(f: ByteSource, encoding: str, stats: ReadStats) -> Iterato
             yield pending + text, True
             return
         text = pending + text
-        cut = text.rfind("\n")
+        cut = _last_break(text)
         if cut < 0:
             pending = text
             continue
@@ -181,6 +220,32 @@ def _physical_lines(row: list[str]) -> int:
         if "\n" in v or "\r" in v:
             extra += len(_LINEBREAK_RE.findall(v))
     return 1 + extra
+
+
+def bare_quote_field(raw: str) -> int | None:
+    """The 1-based position of the first field of raw record text ``raw`` holding a bare quote.
+
+    RFC 4180 2.5: a field that is not enclosed in double quotes may not contain one. The stdlib
+    ``csv`` module reads such a quote as data (``ab"c``, or `` "x"`` after a space), and a quote
+    that opens no field also throws off any reader counting quote pairs.
+    """
+    pos, field_no, end = 0, 1, len(raw)
+    while True:
+        m = _RAW_FIELD_RE.match(raw, pos)
+        pos = m.end() if m else pos
+        if pos >= end:
+            return None
+        ch = raw[pos]
+        if ch == '"':
+            return field_no
+        if ch != ",":
+            return None  # the record's line end
+        pos += 1
+        field_no += 1
+
+
+def _has_quote(row: Sequence[str]) -> bool:
+    return any('"' in v for v in row)
 
 
 def fast_columns(text: str, ncols: int) -> tuple[list[Sequence[str]], int] | None:
@@ -258,7 +323,7 @@ def iter_csv(source: CsvSource, f: ByteSource, header: list[str] | None = None) 
         source.header_line = 0
         ncols = len(header)
 
-    for block, final in _iter_text_blocks(f, source.encoding, stats):
+    for block, final in _iter_text_blocks(f, source.encoding, stats, file_start=header is None):
         text = carry + block
         carry = ""
         if ncols < 0:
@@ -282,6 +347,11 @@ def iter_csv(source: CsvSource, f: ByteSource, header: list[str] | None = None) 
                     source.header = row
                     source.header_line = line + 1
                     ncols = len(row)
+                    if _has_quote(row):
+                        raw = "".join(itertools.islice(io.StringIO(text, newline=""), line, reader.line_num))
+                        pos = bare_quote_field(raw)
+                        if pos is not None:
+                            yield Finding("CSV013", file=name, line=line + 1, params={"position": pos})
                 line = reader.line_num
             if ncols < 0:
                 if not final:
@@ -327,6 +397,10 @@ def iter_csv(source: CsvSource, f: ByteSource, header: list[str] | None = None) 
                     yield Finding("CSV012", file=name, line=at)
                 else:
                     record += 1
+                    if _has_quote(r):
+                        pos = bare_quote_field("".join(lines[done : done + span]))
+                        if pos is not None:
+                            yield Finding("CSV013", file=name, record=record, line=at, params={"position": pos})
                     if len(r) == ncols:
                         good.append(r)
                         good_records.append(record)
@@ -345,6 +419,8 @@ def iter_csv(source: CsvSource, f: ByteSource, header: list[str] | None = None) 
                     carry = "".join(lines[done:])
                     break
                 record += 1
+                if final and "unexpected end of data" in str(error):
+                    stats.unterminated = True
                 err = _csv_error(name, at, str(error))
                 err.record = record
                 yield err
