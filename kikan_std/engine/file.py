@@ -185,8 +185,9 @@ class FileRun:
                     self._locate = None
                     if self.progress is not None:
                         self.progress(self.display, source.stats.records)
-                if mapped is None and source.header:
-                    # Header but no records: still report header problems.
+                if mapped is None and source.header and self._part is None:
+                    # Header but no records: still report header problems (a part's are the file's,
+                    # reported once by the caller).
                     mapped, col_of = self.map_header(source.header, source.header_line)
                 if pk_index is not None:
                     report_late_duplicates(self.sink, self.display, pk_index, key_items)
