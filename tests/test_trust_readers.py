@@ -344,10 +344,11 @@ def test_required_item_blank_in_substance_fixed_width(tmp_path: Path) -> None:
 
 def test_weak_auto_guess_is_never_valid(tmp_path: Path) -> None:
     """Item 8: a CP932 file of half-width kana may be guessed as EUC-JP; a weak guess is not valid."""
-    rows = "".join(f"{i:05d},ｱｲｳｴｵ,1\n" for i in range(1, 4))
+    rows = "".join(f"{i:05d},ｱｲ,1\n" for i in range(1, 3))
     p = tmp_path / "k.csv"
-    p.write_bytes(("宛名番号,氏名_読み仮名,性別\n" + rows).encode("cp932"))
+    p.write_bytes(("atenabango,shimei_yomigana,seibetsu\n" + rows).encode("cp932"))
     r = kikan_std.check(p, spec="jutogai_atena", encoding="auto")
+    assert r.inputs[0].encoding == "euc_jp"  # the wrong guess the review found
     assert "ENC004" in {f.code for f in r.findings}
     assert not r.valid
     code, _, _ = run_cli("check", str(p), "--spec", "jutogai_atena", "--encoding", "auto", "--no-progress")

@@ -185,6 +185,10 @@ def detect_encoding(sample: bytes) -> Detection:
         reason = "few-non-ascii"
     elif confidence < 0.8:
         reason = "low-confidence"
+    elif encoding != "cp932" and _decodes(sample, "cp932"):
+        # Half-width kana in CP932 are single bytes 0xA1-0xDF, which pair up as valid EUC-JP
+        # characters: a CP932 file that also reads as something else is never a sure guess.
+        reason = "ambiguous"
     elif len({_NAMES.get(m.encoding, m.encoding) for m in matches if m.chaos <= best.chaos + 0.05}) > 1:
         reason = "ambiguous"
     return Detection(encoding, confidence, reason is not None, reason)

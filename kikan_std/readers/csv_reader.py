@@ -467,5 +467,9 @@ def open_source(path: Path, display_name: str, encoding: str) -> tuple[CsvSource
         if len(sample) == 256 * 1024 and b"\n" in sample:
             sample = sample[: sample.rfind(b"\n") + 1]
         source.detection = detect_encoding(sample)
-        source.encoding = source.detection.encoding
+        try:
+            source.encoding = normalise_encoding(source.detection.encoding)  # UTF-16/32 by their BOM: refused
+        except UnsupportedEncodingError:
+            f.close()
+            raise
     return source, f
