@@ -183,7 +183,7 @@ def test_bare_quote_cannot_move_a_cut_into_a_quoted_field(tmp_path: Path, serial
 
 # -- no exit 3 on any bytes ----------------------------------------------------------------------
 
-_LAYOUT = {"group": "住登外者宛名基本情報", "encoding": "cp932", "record_length": 12,
+_LAYOUT = {"group": "住登外者宛名基本情報", "encoding": "cp932", "record_length": 11,
            "fields": [{"item": "宛名番号", "start": 1, "length": 10}, {"item": "性別", "start": 11, "length": 1}]}
 
 
@@ -193,7 +193,7 @@ def any_input(draw: st.DrawFn) -> tuple[str, bytes]:
     prefix = {
         "csv": ",".join(HEADER) + "\n",
         "json": '{"atenabango": ',
-        "xml": "<?xml version='1.0'?><住登外者宛名基本情報一覧><住登外者宛名基本情報>",
+        "xml": "<?xml version='1.0'?><jutogaisha_atena_kihon_joho_list><jutogaisha_atena_kihon_joho>",
         "fixed": "",
     }[fmt]
     raw = draw(st.binary(max_size=300))
@@ -297,14 +297,14 @@ def test_json_every_array_of_records_is_read(tmp_path: Path) -> None:
 
 
 def _xml(inner: str, root_attrs: str = "") -> bytes:
-    return (f"<?xml version='1.0' encoding='UTF-8'?><住登外者宛名基本情報一覧{root_attrs}>{inner}"
-            "</住登外者宛名基本情報一覧>").encode()
+    return (f"<?xml version='1.0' encoding='UTF-8'?><jutogaisha_atena_kihon_joho_list{root_attrs}>{inner}"
+            "</jutogaisha_atena_kihon_joho_list>").encode()
 
 
 @pytest.mark.parametrize(("inner", "attrs"), [
-    ("stray text<住登外者宛名基本情報><宛名番号>00001</宛名番号></住登外者宛名基本情報>", ""),
-    ("<住登外者宛名基本情報><宛名番号>00001</宛名番号></住登外者宛名基本情報>tail text", ""),
-    ("<住登外者宛名基本情報><宛名番号>00001</宛名番号></住登外者宛名基本情報>", " version='2'"),
+    ("stray text<jutogaisha_atena_kihon_joho><atenabango>00001</atenabango></jutogaisha_atena_kihon_joho>", ""),
+    ("<jutogaisha_atena_kihon_joho><atenabango>00001</atenabango></jutogaisha_atena_kihon_joho>tail text", ""),
+    ("<jutogaisha_atena_kihon_joho><atenabango>00001</atenabango></jutogaisha_atena_kihon_joho>", " version='2'"),
     ("only text", ""),
 ])
 def test_xml_root_text_and_attributes_are_findings(tmp_path: Path, inner: str, attrs: str) -> None:
@@ -328,14 +328,14 @@ def test_required_item_blank_in_substance_is_blank(tmp_path: Path, blank: str, f
     elif fmt == "json":
         data = json.dumps({"atenabango": blank, "seibetsu": "1"}).encode()
     else:
-        data = _xml(f"<住登外者宛名基本情報><宛名番号>{blank}</宛名番号></住登外者宛名基本情報>")
+        data = _xml(f"<jutogaisha_atena_kihon_joho><atenabango>{blank}</atenabango></jutogaisha_atena_kihon_joho>")
     r = _check(tmp_path, f"b.{fmt}", data)
-    assert [(f.code, f.item) for f in r.findings if f.code == "FLD001"] == [("FLD001", "宛名番号")]
+    assert [f.code for f in r.findings if f.item == "宛名番号"] == ["FLD001"]
 
 
 def test_required_item_blank_in_substance_fixed_width(tmp_path: Path) -> None:
     p = tmp_path / "f.dat"
-    p.write_bytes("　　     1\r\n".encode("cp932"))
+    p.write_bytes("　　      1\r\n".encode("cp932"))
     lay = tmp_path / "l.json"
     lay.write_text(json.dumps(_LAYOUT, ensure_ascii=False), encoding="utf-8")
     r = kikan_std.check(p, spec="jutogai_atena", layout=lay, input_format="fixed")
