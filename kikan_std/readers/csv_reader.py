@@ -257,7 +257,10 @@ def fast_columns(text: str, ncols: int) -> tuple[list[Sequence[str]], int] | Non
     if ncols < 2 or not text:
         return None
     lf = text.count("\n")
-    eol = "\r\n" if "\r" in text else "\n"
+    if lf == 0 and "\r" in text:
+        eol, lf = "\r", text.count("\r")  # CR-only line ends (old Mac exports) take the fast path too
+    else:
+        eol = "\r\n" if "\r" in text else "\n"
     if eol == "\r\n" and text.count("\r") != lf:
         return None  # a lone CR is a line break for csv (or a CR inside a value): slow path
     n = lf + 1
