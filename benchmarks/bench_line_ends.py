@@ -43,7 +43,7 @@ def main() -> None:
     lf_text = text.replace("\r\n", "\n")
     with tempfile.TemporaryDirectory() as d:
         peaks: dict[str, int] = {}
-        for name, eol in (("LF", "\n"), ("CR", "\r"), ("CRLF", "\r\n")):
+        for name, eol in (("CR", "\r"), ("LF", "\n"), ("CRLF", "\r\n")):
             p = Path(d) / f"{name}.csv"
             p.write_text(lf_text.replace("\n", eol), encoding="utf-8", newline="")
             code, kib = peak_rss_kib(p)
