@@ -238,7 +238,7 @@ def test_csv_bare_quote_is_a_finding(tmp_path: Path) -> None:
     found = [(f.code, f.record, f.params.get("position")) for f in r.findings if f.code == "CSV013"]
     assert found == [("CSV013", 1, 2), ("CSV013", 2, 2)]
     assert not r.valid
-    header_quote = _check(tmp_path, "h.csv", f'宛名番号,氏"名\n00001,佐藤\n'.encode())
+    header_quote = _check(tmp_path, "h.csv", '宛名番号,氏"名\n00001,佐藤\n'.encode())
     assert [f.line for f in header_quote.findings if f.code == "CSV013"] == [1]
 
 

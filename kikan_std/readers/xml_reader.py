@@ -283,7 +283,7 @@ def iter_xml(source: CsvSource, f: BinaryIO, spec: Spec, wanted_group: str | Non
                 continue
             # Text directly in the root, before this child: the root's text or the previous child's tail.
             prev = elem.getprevious()
-            stray = elem.getparent().text if prev is None else prev.tail  # type: ignore[union-attr]
+            stray = elem.getparent().text if prev is None else prev.tail
             if stray is not None and stray.strip():
                 yield Finding("XML005", file=name, line=elem.sourceline, pointer=f"/{root_tag}/text()",
                               params={"detail": "text()"})
