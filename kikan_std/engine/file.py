@@ -139,6 +139,7 @@ class FileRun:
             states: list[tuple[DatasetRule, DatasetState]] = []
             pk_index: KeyIndex | None = None
             key_cols: list[int] = []
+            blank_cols: list[int] = []
             key_items: tuple[str, ...] = ()
             col_of: dict[str, int] = {}
             rules: list[RecordRule] = []
@@ -164,14 +165,20 @@ class FileRun:
                             key_cols = [col_of[k] for k in group.primary_key]
                             if self._part is None and self._fields:
                                 pk_index = KeyIndex()
+                        # Columns where a value of spaces would pass the field checks: only there can
+                        # it pass as "set" (elsewhere it is a finding anyway), so only there is it
+                        # made blank (cheaper than looking at every column of every chunk).
+                        blank_cols = sorted({pos for pos, _, checker in mapped
+                                             if not checker.check_value(" ") or not checker.check_value("\u3000")}
+                                            | set(key_cols))
                         rules = [r for r in self.record_rules if r.groups is None or group.name in r.groups]
                         for dr in self.dataset_rules:
                             if dr.groups is None or group.name in dr.groups:
                                 states.append((dr, dr.factory(group)))
-                    x.columns = blank_in_substance(x.columns)
                     if self._pad_keys:
                         blank = ("",) * len(x)
                         x.columns = [*x.columns, *(blank for _ in self._pad_keys)]
+                    x.columns = blank_in_substance(x.columns, blank_cols)
                     names = [*source.header, *self._pad_keys]
                     self._locate = None if x.locators is None else self._locator(x, names, col_of)
                     self._check_chunk(x, mapped, col_of, key_items, items_by_name, rules, states)
@@ -416,20 +423,26 @@ BLANK_CHARS = " \u3000"
 """What a value may hold and still be blank in substance: spaces, half- or full-width."""
 
 
-def blank_in_substance(columns: list[Sequence[str]]) -> list[Sequence[str]]:
+def blank_in_substance(columns: list[Sequence[str]], positions: Iterable[int] | None = None) -> list[Sequence[str]]:
     """``columns`` with every value made only of spaces (U+0020, U+3000) replaced by ``""``.
 
     One reading for every reader and every check: a value of spaces is blank. A 必須 item holding
     only spaces is FLD001, a conditionally required one REC001 (or the spec's own code), and a
     blank key part is no key, exactly as for an empty value; fixed-width fields already lose their
-    padding. Columns without a space cost one C-level join and search.
+    padding. ``positions`` limits the work to those columns (the engine passes the columns whose
+    field checks would accept a value of spaces, and the key columns).
     """
     out = columns
-    for c, col in enumerate(columns):
+    for c in range(len(columns)) if positions is None else positions:
+        col = columns[c]
         if not col:
             continue
         joined = "".join(col)
         if " " not in joined and "\u3000" not in joined:
+            continue
+        # str.isspace allocates nothing: a cheap pass that finds every candidate (it is True for
+        # other white space too, which the exact test below then rules out).
+        if True not in map(str.isspace, col):
             continue
         if "" not in map(str.strip, col, itertools.repeat(BLANK_CHARS)):
             continue
