@@ -382,3 +382,22 @@ def test_memory_bounded_whatever_the_line_ends(tmp_path: Path, monkeypatch: pyte
     assert cr < 1.2 * lf
     assert cr_big < 1.2 * cr  # four times the file, not four times the memory
     assert cr_big < (tmp_path / "cr4.csv").stat().st_size  # before the fix: several times the file size
+
+
+@settings(max_examples=_examples(300), deadline=None)
+@given(rows=st.lists(st.lists(st.one_of(st.sampled_from(["", " ", "\u3000", "  \u3000", "a", "a b", " a", "\u3000a"]),
+                                        st.text(alphabet=' \u3000a,"\r\n', max_size=4)), min_size=2, max_size=2),
+                     min_size=1, max_size=6),
+       eol=st.sampled_from(["\n", "\r\n", "\r"]), quote_all=st.booleans())
+def test_block_prefilter_never_misses_a_value_of_spaces(rows: list[list[str]], eol: str, quote_all: bool) -> None:
+    """Item 9: the reader's C-level pre-filter may say "maybe" wrongly, never "no" wrongly."""
+    def field(v: str) -> str:
+        return '"' + v.replace('"', '""') + '"' if quote_all or any(c in v for c in ',"\r\n') else v
+
+    text = eol.join(",".join(field(v) for v in r) for r in rows) + eol
+    fast = csv_reader.fast_columns(text, 2)
+    if fast is None:
+        return  # the slow path never skips the engine's own look
+    columns, _ = fast
+    if any(v and not v.strip(" \u3000") for col in columns for v in col):
+        assert csv_reader.may_hold_spaces_only(text)

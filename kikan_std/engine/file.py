@@ -178,7 +178,8 @@ class FileRun:
                     if self._pad_keys:
                         blank = ("",) * len(x)
                         x.columns = [*x.columns, *(blank for _ in self._pad_keys)]
-                    x.columns = blank_in_substance(x.columns, blank_cols)
+                    if x.spaces_only:
+                        x.columns = blank_in_substance(x.columns, blank_cols)
                     names = [*source.header, *self._pad_keys]
                     self._locate = None if x.locators is None else self._locator(x, names, col_of)
                     self._check_chunk(x, mapped, col_of, key_items, items_by_name, rules, states)

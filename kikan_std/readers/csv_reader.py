@@ -63,6 +63,9 @@ class Chunk:
     records: Sequence[int]
     lines: Sequence[int]
     locators: Sequence[str] | None = None
+    spaces_only: bool = True
+    """False when the reader knows that no value consists of spaces only (the engine then skips
+    making such values blank, see :func:`kikan_std.engine.file.blank_in_substance`)."""
 
     def __len__(self) -> int:
         return len(self.records)
@@ -244,6 +247,19 @@ def bare_quote_field(raw: str) -> int | None:
         field_no += 1
 
 
+_SPACE_STARTS = tuple(a + b for a in ',\n\r"' for b in " \u3000")
+
+
+def may_hold_spaces_only(text: str) -> bool:
+    """False only if no CSV field of ``text`` can consist of spaces only (U+0020 / U+3000).
+
+    Such a field starts with a space right after a separator, a line break or its opening quote
+    (or at the start of the text); a few C-level substring searches rule that out for a whole
+    block, where looking at each value would cost a Python call per value.
+    """
+    return text.startswith((" ", "\u3000")) or any(s in text for s in _SPACE_STARTS)
+
+
 def _has_quote(row: Sequence[str]) -> bool:
     return any('"' in v for v in row)
 
@@ -370,7 +386,8 @@ def iter_csv(source: CsvSource, f: ByteSource, header: list[str] | None = None) 
             columns, n = fast
             # One block is one chunk: the block size already bounds memory, and slicing the
             # columns into smaller chunks would only copy them.
-            yield Chunk(columns, range(record + 1, record + n + 1), range(line + 1, line + n + 1))
+            yield Chunk(columns, range(record + 1, record + n + 1), range(line + 1, line + n + 1),
+                        spaces_only=may_hold_spaces_only(text))
             record += n
             line += n
             stats.records = record
