@@ -44,6 +44,7 @@ from kikan_std.engine.parallel import (
     check_part,
     dataset_pass,
     merge_parts,
+    parts_agree,
     plan_file,
 )
 from kikan_std.engine.prepare import prepare
@@ -124,19 +125,22 @@ def check(
     for p, display in resolved:
         plan = plan_file(sp, p, display, opts, sink, rules.dataset_rules, not_run, max(2, cluster_threads(client)),
                          dataset_pass=True)
-        if plan is None:
+        results: list[PartResult] = []
+        whole = None
+        if plan is not None:
+            n = len(plan.parts)
+            # Dataset rules (households, histories) see the whole file in order: one more task reads it for them.
+            pending = client.submit(dataset_pass, sp, p, display, opts, pure=False) if plan.dataset_rules else None
+            futures = client.map(check_part, [sp] * n, [p] * n, [display] * n, [opts] * n, plan.parts, pure=False)
+            results = client.gather(futures)
+            whole = pending.result() if pending is not None else None
+        if plan is None or not parts_agree(results):  # not split, or the cuts were not record starts
             future = client.submit(whole_file_task, sp, p, display, opts, pure=False)
             result, info = future.result()
             sink.merge(result.sink, 0, 0)
             add_not_run(not_run, result.not_run)
             inputs.append(info)
             continue
-        n = len(plan.parts)
-        # Dataset rules (households, histories) see the whole file in order: one more task reads it for them.
-        pending = client.submit(dataset_pass, sp, p, display, opts, pure=False) if plan.dataset_rules else None
-        futures = client.map(check_part, [sp] * n, [p] * n, [display] * n, [opts] * n, plan.parts, pure=False)
-        results: list[PartResult] = client.gather(futures)
-        whole = pending.result() if pending is not None else None
 
         def duplicates(parts: Sequence[PartResult], offsets: Offsets, plan: FilePlan = plan, display: str = display) -> None:
             frames = [delayed(_keys_frame)(r, rec, ln) for r, (rec, ln) in zip(parts, offsets, strict=True)]

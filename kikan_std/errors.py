@@ -23,6 +23,7 @@ usage or input problem (exit 2); anything else is an internal error (exit 3).
     │   ├── InputIsDirectoryError      a folder where a file is expected
     │   ├── CannotOpenError            the file exists but cannot be opened
     │   ├── UnknownEncodingError       no codec of that name
+    │   │   └── UnsupportedEncodingError  a codec we do not read (UTF-16/32, base64, rot13 …)
     │   ├── UnknownInputFormatError    not csv, json, xml or fixed
     │   ├── LayoutError                a fixed-width layout file is unusable
     │   │   ├── LayoutRequiredError    fixed-width input without a layout
@@ -89,6 +90,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "is_a_directory": ("ディレクトリです: {path}", "is a directory: {path}"),
     "cannot_open": ("ファイルを開けません: {path}: {reason}", "cannot open {path}: {reason}"),
     "unknown_encoding": ("未知の文字コードです: {encoding}", "unknown encoding: {encoding}"),
+    "unsupported_encoding": ("対応していない文字コードです: {encoding}（対応: {supported}。UTF-16/UTF-32 は UTF-8 に変換してください）",
+                             "unsupported encoding: {encoding} (supported: {supported}; convert UTF-16/UTF-32 to UTF-8)"),
     "unknown_input_format": ("未知の入力形式です: {format}（{choices}）", "unknown input format: {format} ({choices})"),
     "invalid_layout": ("固定長レイアウトが不正です: {path}: {detail}", "invalid layout file {path}: {detail}"),
     "layout_required": ("固定長の入力にはレイアウトが必要です（--layout FILE。仕様にレイアウトがありません）",
@@ -255,6 +258,12 @@ class UnknownEncodingError(InputError):
     """No codec called ``encoding``."""
 
     kind = "unknown_encoding"
+
+
+class UnsupportedEncodingError(UnknownEncodingError):
+    """A codec Python knows but inputs are not read with (``supported`` lists those that are)."""
+
+    kind = "unsupported_encoding"
 
 
 class UnknownInputFormatError(InputError):
@@ -436,6 +445,7 @@ __all__ = [
     "UnknownRuleOptionError",
     "UnknownSpecError",
     "UnsafeArchiveError",
+    "UnsupportedEncodingError",
     "UsageError",
     "WaiverError",
     "WorkbookError",

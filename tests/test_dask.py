@@ -96,3 +96,21 @@ def test_dask_cross_file_equals_sqlite_on_random_references(tmp_path: Path) -> N
     dask_found = sorted(map(key, cross_file_with_dask([rows], registry_files, npartitions=3)))
     assert {k[0] for k in sqlite_found} == {"DLV001", "DLV002", "DLV003", "DLV011", "DLV012"}
     assert sqlite_found == dask_found
+
+
+def test_dask_on_hostile_files_matches_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, client) -> None:  # type: ignore[no-untyped-def]
+    """A bare quote throws the quote count off (the parts disagree: the file is checked whole), and a
+    U+FEFF at a part's start is data: either way the report is one process's."""
+    import kikan_std.dask as kd
+
+    monkeypatch.setattr(parallel, "MIN_PART_BYTES", 64)
+    header = "宛名番号,氏名,性別,住所_方書\n"
+    bare = tmp_path / "bare.csv"
+    bare.write_text(header + "".join(f'{i:05d},a"b,1,x\n{i + 100:05d},,1,"ハイツ\n101"\n' for i in range(30)),
+                    encoding="utf-8")
+    bom = tmp_path / "bom.csv"
+    bom.write_text(header + "".join(f"\ufeff{i:05d},,1,\n" for i in range(40)), encoding="utf-8")
+    for p in (bare, bom):
+        one = kikan_std.check(p, spec="jutogai_atena", max_findings=None)
+        on_dask = kd.check([p], spec="jutogai_atena", client=client, max_findings=None)
+        assert comparable(one) == comparable(on_dask)

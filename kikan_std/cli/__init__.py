@@ -116,7 +116,9 @@ def _add_check(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         "--encoding",
         default="utf-8",
         metavar="ENC",
-        help="文字コード（既定 utf-8、BOM可。cp932 / shift_jis / auto=推定）/ input encoding (default utf-8; auto = detect)",
+        help="文字コード（既定 utf-8、BOM可。cp932 / shift_jis / euc_jp / iso2022_jp / auto=推定。UTF-16/32 は不可。"
+             "根拠の弱い推定は ENC004 で不適合）/ input encoding (default utf-8; cp932, shift_jis, euc_jp, iso2022_jp; "
+             "auto = detect, a weak guess is never valid; UTF-16/32 refused)",
     )
     c.add_argument(
         "--bom",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,6 +148,7 @@ class FileRun:
             states: list[tuple[DatasetRule, DatasetState]] = []
             pk_index: KeyIndex | None = None
             key_cols: list[int] = []
+            blank_cols: list[int] = []
             key_items: tuple[str, ...] = ()
             col_of: dict[str, int] = {}
             rules: list[RecordRule] = []
@@ -172,6 +174,12 @@ class FileRun:
                             key_cols = [col_of[k] for k in group.primary_key]
                             if self._part is None and self._fields:
                                 pk_index = KeyIndex()
+                        # Columns where a value of spaces would pass the field checks: only there can
+                        # it pass as "set" (elsewhere it is a finding anyway), so only there is it
+                        # made blank (cheaper than looking at every column of every chunk).
+                        blank_cols = sorted({pos for pos, _, checker in mapped
+                                             if not checker.check_value(" ") or not checker.check_value("\u3000")}
+                                            | set(key_cols))
                         rules = [r for r in self.record_rules if r.groups is None or group.name in r.groups]
                         for dr in self.dataset_rules:
                             if dr.groups is None or group.name in dr.groups:
@@ -179,6 +187,8 @@ class FileRun:
                     if self._pad_keys:
                         blank = ("",) * len(x)
                         x.columns = [*x.columns, *(blank for _ in self._pad_keys)]
+                    if x.spaces_only:
+                        x.columns = blank_in_substance(x.columns, blank_cols)
                     names = [*source.header, *self._pad_keys]
                     self._locate = None if x.locators is None else self._locator(x, names, col_of)
                     self._check_chunk(x, mapped, col_of, key_items, items_by_name, rules, states)
@@ -194,8 +204,9 @@ class FileRun:
                     self._locate = None
                     if self.progress is not None:
                         self.progress(self.display, source.stats.records)
-                if mapped is None and source.header:
-                    # Header but no records: still report header problems.
+                if mapped is None and source.header and self._part is None:
+                    # Header but no records: still report header problems (a part's are the file's,
+                    # reported once by the caller).
                     mapped, col_of = self.map_header(source.header, source.header_line)
                 if pk_index is not None:
                     report_late_duplicates(self.sink, self.display, pk_index, key_items)
@@ -416,6 +427,39 @@ class FileRun:
             packed = refs.packed()
             refs = Refs([packed[i] for i in idx])
         return keys, refs
+
+
+BLANK_CHARS = " \u3000"
+"""What a value may hold and still be blank in substance: spaces, half- or full-width."""
+
+
+def blank_in_substance(columns: list[Sequence[str]], positions: Iterable[int] | None = None) -> list[Sequence[str]]:
+    """``columns`` with every value made only of spaces (U+0020, U+3000) replaced by ``""``.
+
+    One reading for every reader and every check: a value of spaces is blank. A 必須 item holding
+    only spaces is FLD001, a conditionally required one REC001 (or the spec's own code), and a
+    blank key part is no key, exactly as for an empty value; fixed-width fields already lose their
+    padding. ``positions`` limits the work to those columns (the engine passes the columns whose
+    field checks would accept a value of spaces, and the key columns).
+    """
+    out = columns
+    for c in range(len(columns)) if positions is None else positions:
+        col = columns[c]
+        if not col:
+            continue
+        joined = "".join(col)
+        if " " not in joined and "\u3000" not in joined:
+            continue
+        # str.isspace allocates nothing: a cheap pass that finds every candidate (it is True for
+        # other white space too, which the exact test below then rules out).
+        if True not in map(str.isspace, col):
+            continue
+        if "" not in map(str.strip, col, itertools.repeat(BLANK_CHARS)):
+            continue
+        if out is columns:
+            out = list(columns)
+        out[c] = [v if v.strip(BLANK_CHARS) else "" for v in col]
+    return out
 
 
 def bom_contract_findings(display: str, contract: str, encoding: str, bom: bool, nbytes: int) -> list[Finding]:

@@ -7,23 +7,31 @@ added, stored findings are chosen by position (not by arrival), and key uniquene
 the ranges in file order — exactly what one process does.
 
 A cut must not fall inside a quoted field. RFC 4180 quotes come in pairs (an escaped quote is
-doubled), so a line start is a record start when the number of quote bytes before it is even; the
-byte ``"`` (0x22) never occurs inside a multi-byte character in UTF-8 or CP932/Shift_JIS.
+doubled), so a line start is *probably* a record start when the number of quote bytes before it is
+even; the bytes ``"`` (0x22) and LF (0x0A) never occur inside a multi-byte character in UTF-8 or
+CP932/Shift_JIS. Hostile files break that count (a bare quote in an unquoted field, CSV013; a
+quoting error after which the reader resumes at the next line), so the plan is proven, not
+trusted:
 
-Files that cannot be split this way are checked in one process: inputs other than CSV, files
-smaller than a few megabytes, line ends without ``\\n`` and other encodings. Dataset rules (whose
+* the header range ``[0, first cut)`` must read, with the same reader, as exactly the header and
+  nothing else (no finding, no record: a header ending with a lone CR would hold record 1);
+* every part but the last must end at a record boundary: its reader, starting at a true record
+  start, must not end inside a quoted field (:attr:`ReadStats.unterminated`). By induction each
+  part then starts where one process starts a record, and reads the same bytes the same way (a
+  U+FEFF at a part's start is data, as in one process).
+
+When either fails the file is checked in one process (:func:`parts_agree`); the report is the same
+either way, only slower. Files that are not split at all: inputs other than CSV, files smaller
+than a few megabytes, line ends without ``\\n`` and other encodings. Dataset rules (whose
 state must see the whole file in order) run in one more process that reads the whole file for them
 alone, while the parts do the field checks and record rules.
 """
 
 from __future__ import annotations
 
-import codecs
 import contextlib
-import csv
 import gc
 import hashlib
-import io
 import itertools
 import os
 import tempfile
@@ -48,13 +56,13 @@ from kikan_std.model.spec import Group, Spec
 from kikan_std.model.spill import read_batches
 from kikan_std.options import Options
 from kikan_std.readers import input_format_for
-from kikan_std.readers.csv_reader import normalise_encoding
+from kikan_std.readers.csv_reader import CsvSource, RangeFile, iter_csv, normalise_encoding
 from kikan_std.report.collect import NotRun, Sink
 from kikan_std.report.model import InputInfo
 from kikan_std.specs import rules_for
 
 MIN_PART_BYTES = 4 << 20
-_SPLITTABLE_ENCODINGS = ("utf-8", "utf_8", "utf-8-sig", "cp932", "shift_jis", "ms932", "sjis")
+_SPLITTABLE_ENCODINGS = ("utf-8", "cp932", "shift_jis")  # codec names (normalise_encoding)
 
 
 def _count_quotes(f: BinaryIO, start: int, end: int) -> int:
@@ -96,7 +104,7 @@ def _record_start_after(f: BinaryIO, pos: int, quotes_before: int, last: int) ->
 def plan_parts(path: Path, encoding: str, jobs: int) -> tuple[int, list[int]] | None:
     """(end of the header record, cut offsets from there to the end of the file) for ``jobs``
     processes, or None when the file should not be split. Each cut is a record start."""
-    if jobs <= 1 or encoding.lower() not in _SPLITTABLE_ENCODINGS:
+    if jobs <= 1 or encoding == "auto" or normalise_encoding(encoding) not in _SPLITTABLE_ENCODINGS:
         return None
     size = path.stat().st_size
     if size < 2 * MIN_PART_BYTES:
@@ -143,6 +151,14 @@ class PartResult:
     not_run: list[NotRun]
     keys_file: str | None = None
     """With ``keys_to_file``: where the part's keys are (and ``keys`` / ``refs`` stay empty)."""
+    unterminated: bool = False
+    """The part ended inside a quoted field: its end is not a record boundary (see :func:`parts_agree`)."""
+
+
+def parts_agree(results: Sequence[PartResult]) -> bool:
+    """True when every part but the last ended at a record boundary, so the cuts were where one
+    process starts records and the merged report is one process's. False: check the file whole."""
+    return not any(r.unterminated for r in results[:-1])
 
 
 def check_part(spec: Spec, path: Path, display: str, opts: Options, part: Part,
@@ -168,7 +184,8 @@ def check_part(spec: Spec, path: Path, display: str, opts: Options, part: Part,
                      part=part, part_keys_file=keys_out)
         info = fr.run()
     assert fr.source is not None
-    return PartResult(sink, fr.part_keys, fr.part_refs, info.records, fr.source.stats.lines, not_run, keys_file)
+    return PartResult(sink, fr.part_keys, fr.part_refs, info.records, fr.source.stats.lines, not_run, keys_file,
+                      fr.source.stats.unterminated)
 
 
 def iter_part_keys(result: PartResult, offset: int) -> Iterator[tuple[Sequence[str], Sequence[tuple[int, int]]]]:
@@ -201,14 +218,18 @@ def dataset_pass(spec: Spec, path: Path, display: str, opts: Options) -> tuple[S
     return kept, not_run
 
 
-def _header(path: Path, end: int, encoding: str) -> tuple[list[str], bool, int]:
-    """(header row, BOM present, physical lines) of the header record ``[0, end)``."""
+def _header(path: Path, end: int, encoding: str) -> tuple[list[str], bool, int] | None:
+    """(header row, BOM present, physical lines) of the header record ``[0, end)``, read by the
+    reader one process uses; None unless that range is exactly one header row and nothing else."""
+    source = CsvSource(path=path, display_name=str(path), encoding=encoding)
     with path.open("rb") as f:
-        raw = f.read(end)
-    bom = raw.startswith(codecs.BOM_UTF8) and encoding.lower().replace("_", "-") in ("utf-8", "utf-8-sig")
-    text = raw.decode("utf-8-sig" if bom else encoding, errors="surrogateescape")
-    row = next(csv.reader(io.StringIO(text, newline="")), [])
-    return row, bom, text.count("\n")
+        for x in iter_csv(source, RangeFile(f, 0, end)):
+            if isinstance(x, Finding) and x.code == "CSV008":
+                continue  # no record after the header: as wanted
+            return None  # a record (a lone CR ended the header) or a finding about the header itself
+    if not source.header or source.header_line != 1 or source.stats.unterminated:
+        return None
+    return source.header, source.stats.bom, source.stats.lines
 
 
 @dataclass(slots=True)
@@ -222,6 +243,9 @@ class FilePlan:
     header_lines: int
     dataset_rules: tuple[DatasetRule, ...] = ()
     """The group's dataset rules: they run in one more process over the whole file."""
+    header_sink: Sink | None = None
+    """The header's findings, added to the run's sink by :func:`merge_parts` (not before: a plan
+    whose parts disagree is dropped and the file checked whole)."""
 
 
 def plan_file(
@@ -237,8 +261,9 @@ def plan_file(
 ) -> FilePlan | None:
     """Cut ``path`` into parts for ``jobs`` workers, or None when it is better checked whole.
 
-    The header's findings (unknown or missing columns …) go to ``sink`` here, once for the file.
-    A group with dataset rules is split only if the caller runs them in a ``dataset_pass``.
+    The header's findings (unknown or missing columns …) are kept in the plan and go to ``sink``
+    once for the file in :func:`merge_parts`. A group with dataset rules is split only if the
+    caller runs them in a ``dataset_pass``.
     """
     if input_format_for(path, opts.input_format) != "csv" or opts.encoding == "auto":
         return None
@@ -246,21 +271,23 @@ def plan_file(
     if plan is None:
         return None
     header_end, cuts = plan
-    header, bom, header_lines = _header(path, header_end, opts.encoding)
-    if not header:
+    head_read = _header(path, header_end, opts.encoding)
+    if head_read is None:
         return None
+    header, bom, header_lines = head_read
     group = choose_group(spec, path, header, opts.group)
     group_rules = tuple(dr for dr in dataset_rules if dr.groups is None or group.name in dr.groups)
     if group_rules and not dataset_pass:
         return None
     rules = rules_for(spec)
-    head = FileRun(spec, path, display, opts, sink, rules.record_rules, dataset_rules, not_run, None)
+    header_sink = Sink(cap=None, file_order={display: 0})
+    head = FileRun(spec, path, display, opts, header_sink, rules.record_rules, dataset_rules, not_run, None)
     _, col_of = head.map_header(header, 1)
     key_items = tuple(k for k in group.primary_key if k in col_of)
     if len(key_items) != len(group.primary_key):
         key_items = ()  # a key column is missing (CSV004): no uniqueness check, as in one process
     return FilePlan([Part(a, b, header) for a, b in itertools.pairwise(cuts)], group, key_items, bom, header_lines,
-                    group_rules)
+                    group_rules, header_sink)
 
 
 Offsets = list[tuple[int, int]]
@@ -284,6 +311,8 @@ def merge_parts(
     """
     records, lines = 0, plan.header_lines
     offsets: Offsets = []
+    if plan.header_sink is not None:
+        sink.merge(plan.header_sink, 0, 0)
     if whole is not None:
         sink.merge(whole[0], 0, 0)
         add_not_run(not_run, whole[1])
@@ -339,6 +368,12 @@ def check_in_parts(
         results = list(pool.map(check_part, *zip(*[(spec, path, display, opts, p, True) for p in plan.parts],
                                                   strict=True)))
         whole = pending.result() if pending is not None else None
+    if not parts_agree(results):
+        for r in results:
+            if r.keys_file is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(r.keys_file)
+        return None
 
     def duplicates(parts: Sequence[PartResult], offsets: Offsets) -> None:
         with KeyIndex() as index:
@@ -366,6 +401,7 @@ __all__ = [
     "dataset_pass",
     "iter_part_keys",
     "merge_parts",
+    "parts_agree",
     "plan_file",
     "plan_parts",
 ]

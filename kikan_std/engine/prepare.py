@@ -31,6 +31,7 @@ from kikan_std.jp.chars import parse_gj_table
 from kikan_std.model.spec import FixedWidthLayout, Spec
 from kikan_std.options import DEFAULT_MASK_KEY, MASK_KEY_ENV, FailOn, Options, resolve_jobs
 from kikan_std.readers import load_layout
+from kikan_std.readers.csv_reader import normalise_encoding
 from kikan_std.report.baseline import Baseline
 from kikan_std.report.waivers import Waivers
 from kikan_std.specs import BUILTIN, RuleSet, load_spec, rules_for
@@ -101,7 +102,8 @@ def build_options(
         UsageError: an empty mask key, a negative cap, ``fail_on="new"`` without a baseline, an unknown
             ``fail_on`` or ``bom``.
         ValueError: ``jobs`` neither a whole number from 1 nor ``"auto"``.
-        InputError: the GJ table or layout file cannot be read.
+        InputError: the GJ table or layout file cannot be read; ``encoding`` is not a codec or not
+            one inputs are read with (:data:`~kikan_std.jp.encodings.SUPPORTED_ENCODINGS`).
         BaselineError / WaiverError: the baseline or waiver file is unreadable or malformed.
     """
     if fail_on not in ("error", "new"):
@@ -110,6 +112,7 @@ def build_options(
         raise UsageError(ja="--fail-on new には --baseline が必要です", en="fail_on='new' (--fail-on new) needs a baseline")
     if bom not in ("allow", "require", "forbid"):
         raise UsageError(ja=f"bom は allow・require・forbid のいずれかです: {bom!r}", en=f"bom must be allow, require or forbid: {bom!r}")
+    normalise_encoding(encoding)  # refused before any file is read (UTF-16, base64 … are not text we read)
     key, custom = mask_key_of(mask_key)
     if baseline is not None and not isinstance(baseline, Baseline):
         baseline = Baseline.load(baseline, key)

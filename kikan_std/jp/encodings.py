@@ -16,11 +16,45 @@ from functools import cache
 from typing import Literal
 
 __all__ = [
+    "SUPPORTED_ENCODINGS",
     "WEAK_REASONS",
     "Detection",
     "cp932_only_chars",
     "detect_encoding",
+    "supported_codec",
 ]
+
+SUPPORTED_ENCODINGS: tuple[str, ...] = (
+    "utf-8",
+    "cp932",
+    "shift_jis",
+    "shift_jis_2004",
+    "shift_jisx0213",
+    "euc_jp",
+    "euc_jis_2004",
+    "euc_jisx0213",
+    "iso2022_jp",
+    "iso2022_jp_2004",
+    "ascii",
+)
+"""The Python codec names an input may be read with (``--encoding`` and layouts): UTF-8 and the
+encodings Japanese municipal systems export. Each is a text encoding in which the line feed, the
+comma and the double quote are single ASCII bytes. ``utf-8-sig`` means ``utf-8`` (the BOM is the
+``--bom`` contract's business, not the codec's); UTF-16/UTF-32 and non-text codecs (base64, rot13,
+idna …) are refused before any file is read."""
+
+_ALIASES = {"utf-8-sig": "utf-8"}
+
+
+def supported_codec(name: str) -> str | None:
+    """The codec name of a supported encoding ``name`` (any Python alias), or None.
+
+    Raises:
+        LookupError: Python knows no codec called ``name``.
+    """
+    codec = codecs.lookup(name).name
+    codec = _ALIASES.get(codec, codec)
+    return codec if codec in SUPPORTED_ENCODINGS else None
 
 WEAK_REASONS: dict[str, dict[Literal["ja", "en"], str]] = {
     "empty": {"ja": "標本が空", "en": "the sample is empty"},
@@ -151,6 +185,10 @@ def detect_encoding(sample: bytes) -> Detection:
         reason = "few-non-ascii"
     elif confidence < 0.8:
         reason = "low-confidence"
+    elif encoding != "cp932" and _decodes(sample, "cp932"):
+        # Half-width kana in CP932 are single bytes 0xA1-0xDF, which pair up as valid EUC-JP
+        # characters: a CP932 file that also reads as something else is never a sure guess.
+        reason = "ambiguous"
     elif len({_NAMES.get(m.encoding, m.encoding) for m in matches if m.chaos <= best.chaos + 0.05}) > 1:
         reason = "ambiguous"
     return Detection(encoding, confidence, reason is not None, reason)

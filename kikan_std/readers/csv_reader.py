@@ -29,9 +29,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from kikan_std.errors import CannotOpenError, InputIsDirectoryError, InputNotFoundError, UnknownEncodingError
+from kikan_std.errors import (
+    CannotOpenError,
+    InputIsDirectoryError,
+    InputNotFoundError,
+    UnknownEncodingError,
+    UnsupportedEncodingError,
+)
 from kikan_std.findings import Finding
-from kikan_std.jp.encodings import Detection, detect_encoding
+from kikan_std.jp.encodings import SUPPORTED_ENCODINGS, Detection, detect_encoding, supported_codec
 
 BLOCK_SIZE = 384 * 1024
 """Bytes read per block. A block's text, fields and sets should stay in the core's cache: on a
@@ -40,6 +46,9 @@ BLOCK_SIZE = 384 * 1024
 CHUNK_ROWS = 8192
 
 _LINEBREAK_RE = re.compile(r"\r\n|\r|\n")
+# One field of a raw record as csv reads it: quoted (with doubled quotes inside), or unquoted and free
+# of quotes. What stops an unquoted match at a quote is a bare quote (RFC 4180 2.5).
+_RAW_FIELD_RE = re.compile(r'"(?:[^"]|"")*"|[^,\r\n"]*')
 
 
 @dataclass(slots=True)
@@ -54,6 +63,9 @@ class Chunk:
     records: Sequence[int]
     lines: Sequence[int]
     locators: Sequence[str] | None = None
+    spaces_only: bool = True
+    """False when the reader knows that no value consists of spaces only (the engine then skips
+    making such values blank, see :func:`kikan_std.engine.file.blank_in_substance`)."""
 
     def __len__(self) -> int:
         return len(self.records)
@@ -69,6 +81,9 @@ class ReadStats:
     sha256: str = ""
     bytes: int = 0
     encoding: str = ""
+    unterminated: bool = False
+    """The data ended inside a quoted field (CSV009 at the end): a part of a split file whose end
+    is not a record boundary, so the split was wrong (see :mod:`kikan_std.engine.parallel`)."""
 
 
 @dataclass(slots=True)
@@ -87,13 +102,24 @@ class CsvSource:
 
 
 def normalise_encoding(name: str) -> str:
-    """The Python codec name for ``name`` (``auto`` passes through), or raise :class:`~kikan_std.errors.UnknownEncodingError`."""
+    """The codec name of a supported encoding ``name`` (``auto`` passes through).
+
+    ``utf-8-sig`` is ``utf-8``: a BOM is read (and held to ``--bom``) the same way whatever the
+    name. See :data:`~kikan_std.jp.encodings.SUPPORTED_ENCODINGS`.
+
+    Raises:
+        UnknownEncodingError: no codec of that name.
+        UnsupportedEncodingError: a codec that inputs are not read with (UTF-16, base64 …).
+    """
     if name == "auto":
         return name
     try:
-        return codecs.lookup(name).name
+        codec = supported_codec(name)
     except LookupError:
         raise UnknownEncodingError(encoding=name) from None
+    if codec is None:
+        raise UnsupportedEncodingError(encoding=name, supported=", ".join(SUPPORTED_ENCODINGS))
+    return codec
 
 
 def _sjis_fallback(exc: UnicodeError) -> tuple[str, int]:
@@ -142,21 +168,37 @@ class RangeFile:
         return b
 
 
-def _iter_text_blocks(f: ByteSource, encoding: str, stats: ReadStats) -> Iterator[tuple[str, bool]]:
-    """Decoded text in blocks that end with a line feed (except the last), with a 'final' flag."""
+def _last_break(text: str) -> int:
+    """Index of the last line break of ``text`` that is certainly whole, or -1.
+
+    LF, CRLF and a lone CR all end a line (as for ``csv``). A CR that is the last character may be
+    the first half of a CRLF whose LF is in the next block, so it is not taken. Cutting at any line
+    end (not only LF) keeps memory bounded by the block size whatever the file's line ends.
+    """
+    return max(text.rfind("\n"), text.rfind("\r", 0, len(text) - 1))
+
+
+def _iter_text_blocks(
+    f: ByteSource, encoding: str, stats: ReadStats, file_start: bool = True
+) -> Iterator[tuple[str, bool]]:
+    """Decoded text in blocks that end with a line break (except the last), with a 'final' flag.
+
+    A UTF-8 BOM is the file's only when ``file_start``: a part of a file split for ``--jobs``
+    starts at a record, and a U+FEFF there is data, exactly as one process reads it.
+    """
     codec = normalise_encoding(encoding)
     stats.encoding = codec
     hasher = hashlib.sha256()
     errors = "kikan-sjis-cp932" if codec == "shift_jis" else "surrogateescape"
     decoder = codecs.getincrementaldecoder(codec)(errors=errors)
     pending = ""
-    first = True
+    first = file_start
     while True:
         b = f.read(BLOCK_SIZE)
         hasher.update(b)
         stats.bytes += len(b)
         text = decoder.decode(b, final=not b)
-        if first and b:
+        if first and text:
             first = False
             if codec == "utf-8" and text.startswith("\ufeff"):
                 stats.bom = True
@@ -166,7 +208,7 @@ def _iter_text_blocks(f: ByteSource, encoding: str, stats: ReadStats) -> Iterato
             yield pending + text, True
             return
         text = pending + text
-        cut = text.rfind("\n")
+        cut = _last_break(text)
         if cut < 0:
             pending = text
             continue
@@ -183,6 +225,45 @@ def _physical_lines(row: list[str]) -> int:
     return 1 + extra
 
 
+def bare_quote_field(raw: str) -> int | None:
+    """The 1-based position of the first field of raw record text ``raw`` holding a bare quote.
+
+    RFC 4180 2.5: a field that is not enclosed in double quotes may not contain one. The stdlib
+    ``csv`` module reads such a quote as data (``ab"c``, or `` "x"`` after a space), and a quote
+    that opens no field also throws off any reader counting quote pairs.
+    """
+    pos, field_no, end = 0, 1, len(raw)
+    while True:
+        m = _RAW_FIELD_RE.match(raw, pos)
+        pos = m.end() if m else pos
+        if pos >= end:
+            return None
+        ch = raw[pos]
+        if ch == '"':
+            return field_no
+        if ch != ",":
+            return None  # the record's line end
+        pos += 1
+        field_no += 1
+
+
+_SPACE_STARTS = tuple(a + b for a in ',\n\r"' for b in " \u3000")
+
+
+def may_hold_spaces_only(text: str) -> bool:
+    """False only if no CSV field of ``text`` can consist of spaces only (U+0020 / U+3000).
+
+    Such a field starts with a space right after a separator, a line break or its opening quote
+    (or at the start of the text); a few C-level substring searches rule that out for a whole
+    block, where looking at each value would cost a Python call per value.
+    """
+    return text.startswith((" ", "\u3000")) or any(s in text for s in _SPACE_STARTS)
+
+
+def _has_quote(row: Sequence[str]) -> bool:
+    return any('"' in v for v in row)
+
+
 def fast_columns(text: str, ncols: int) -> tuple[list[Sequence[str]], int] | None:
     """Columns of a block that needs no CSV state machine, or None (the fast path of :func:`iter_csv`).
 
@@ -192,7 +273,10 @@ def fast_columns(text: str, ncols: int) -> tuple[list[Sequence[str]], int] | Non
     if ncols < 2 or not text:
         return None
     lf = text.count("\n")
-    eol = "\r\n" if "\r" in text else "\n"
+    if lf == 0 and "\r" in text:
+        eol, lf = "\r", text.count("\r")  # CR-only line ends (old Mac exports) take the fast path too
+    else:
+        eol = "\r\n" if "\r" in text else "\n"
     if eol == "\r\n" and text.count("\r") != lf:
         return None  # a lone CR is a line break for csv (or a CR inside a value): slow path
     n = lf + 1
@@ -258,7 +342,7 @@ def iter_csv(source: CsvSource, f: ByteSource, header: list[str] | None = None) 
         source.header_line = 0
         ncols = len(header)
 
-    for block, final in _iter_text_blocks(f, source.encoding, stats):
+    for block, final in _iter_text_blocks(f, source.encoding, stats, file_start=header is None):
         text = carry + block
         carry = ""
         if ncols < 0:
@@ -282,6 +366,11 @@ def iter_csv(source: CsvSource, f: ByteSource, header: list[str] | None = None) 
                     source.header = row
                     source.header_line = line + 1
                     ncols = len(row)
+                    if _has_quote(row):
+                        raw = "".join(itertools.islice(io.StringIO(text, newline=""), line, reader.line_num))
+                        pos = bare_quote_field(raw)
+                        if pos is not None:
+                            yield Finding("CSV013", file=name, line=line + 1, params={"position": pos})
                 line = reader.line_num
             if ncols < 0:
                 if not final:
@@ -297,7 +386,8 @@ def iter_csv(source: CsvSource, f: ByteSource, header: list[str] | None = None) 
             columns, n = fast
             # One block is one chunk: the block size already bounds memory, and slicing the
             # columns into smaller chunks would only copy them.
-            yield Chunk(columns, range(record + 1, record + n + 1), range(line + 1, line + n + 1))
+            yield Chunk(columns, range(record + 1, record + n + 1), range(line + 1, line + n + 1),
+                        spaces_only=may_hold_spaces_only(text))
             record += n
             line += n
             stats.records = record
@@ -327,6 +417,10 @@ def iter_csv(source: CsvSource, f: ByteSource, header: list[str] | None = None) 
                     yield Finding("CSV012", file=name, line=at)
                 else:
                     record += 1
+                    if _has_quote(r):
+                        pos = bare_quote_field("".join(lines[done : done + span]))
+                        if pos is not None:
+                            yield Finding("CSV013", file=name, record=record, line=at, params={"position": pos})
                     if len(r) == ncols:
                         good.append(r)
                         good_records.append(record)
@@ -345,6 +439,8 @@ def iter_csv(source: CsvSource, f: ByteSource, header: list[str] | None = None) 
                     carry = "".join(lines[done:])
                     break
                 record += 1
+                if final and "unexpected end of data" in str(error):
+                    stats.unterminated = True
                 err = _csv_error(name, at, str(error))
                 err.record = record
                 yield err
@@ -397,5 +493,9 @@ def source_of(f: BinaryIO, path: Path, display_name: str, encoding: str) -> CsvS
         if len(sample) == 256 * 1024 and b"\n" in sample:
             sample = sample[: sample.rfind(b"\n") + 1]
         source.detection = detect_encoding(sample)
-        source.encoding = source.detection.encoding
+        try:
+            source.encoding = normalise_encoding(source.detection.encoding)  # UTF-16/32 by their BOM: refused
+        except UnsupportedEncodingError:
+            f.close()
+            raise
     return source

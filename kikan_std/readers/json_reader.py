@@ -5,13 +5,16 @@ Accepted shapes (RFC 8259 JSON, UTF-8 with or without BOM):
 * one record object — an API request body such as the 住登外者宛名番号付番 request (§1.5);
 * an array of record objects;
 * an object holding the records in an array member — an API response (``{"result": [...]}``).
-  The first member whose value is an array of objects is taken; its pointer shows in findings.
+  The first member whose value is a non-empty array of objects is taken; its pointer shows in
+  findings. Any further such member is not read and is a finding (JSN007), never skipped silently.
 
 A top-level object is one record when any of its keys is an item name (romaji, official name or
 alias). Each record's JSON pointer (``/result/0``) and the line it starts on travel with the chunk,
 so findings say ``/result/0/atenabango`` and the line. Values must be strings (the API sends every
-item as a string); ``null`` counts as not set. The file is parsed in memory: payloads are API
-bodies, not bulk exports (use CSV for those).
+item as a string); ``null`` counts as not set. Numbers keep their source text (a 5,000-digit
+number is a JSN002 finding with its digits checked, not a conversion error); ``NaN`` and
+``Infinity`` are not JSON (JSN001). The file is parsed in memory: payloads are API bodies, not
+bulk exports (use CSV for those).
 """
 
 from __future__ import annotations
@@ -43,6 +46,14 @@ def _pairs(pairs: list[tuple[str, Any]]) -> _Obj:
         seen: set[str] = set()
         obj.dups = tuple(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
     return obj
+
+
+class _Num(str):
+    """A JSON number, kept as its source text (no int/float conversion, so no size limit)."""
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value (RFC 8259)")
 
 
 def escape_pointer(token: str) -> str:
@@ -120,7 +131,7 @@ def iter_json(source: CsvSource, f: BinaryIO, names: Collection[str]) -> Iterato
         line = data[: e.start].count(b"\n") + 1
         yield Finding("JSN001", file=name, line=line, offset=e.start, params={"detail": f"{codec}: {e.reason}"})
         return
-    decoder = json.JSONDecoder(object_pairs_hook=_pairs)
+    decoder = json.JSONDecoder(object_pairs_hook=_pairs, parse_int=_Num, parse_float=_Num, parse_constant=_no_constant)
     try:
         doc, end = decoder.raw_decode(text, _skip(text, 0))
         if _skip(text, end) != len(text):
@@ -130,6 +141,9 @@ def iter_json(source: CsvSource, f: BinaryIO, names: Collection[str]) -> Iterato
         return
     except RecursionError:
         yield Finding("JSN001", file=name, line=1, params={"detail": "nesting too deep"})
+        return
+    except ValueError as e:  # NaN / Infinity
+        yield Finding("JSN001", file=name, line=1, params={"detail": str(e)})
         return
     lines = _Text(text)
     start = _skip(text, 0)
@@ -145,6 +159,11 @@ def iter_json(source: CsvSource, f: BinaryIO, names: Collection[str]) -> Iterato
         if key is None:
             yield Finding("JSN005", file=name, line=1, pointer="")
             return
+        for other in arrays:
+            if other != key and doc[other]:
+                at = _member_start(text, start, other, decoder)
+                yield Finding("JSN007", file=name, line=lines.line(at), pointer="/" + escape_pointer(other),
+                              params={"key": other, "taken": key, "records": len(doc[other])})
         base, records = "/" + escape_pointer(key), doc[key]
         starts = _array_starts(text, _member_start(text, start, key, decoder), decoder)
     else:
@@ -186,14 +205,17 @@ def iter_json(source: CsvSource, f: BinaryIO, names: Collection[str]) -> Iterato
             v = r.get(k)
             if v is None:
                 row.append("")
+            elif isinstance(v, _Num):
+                yield Finding("JSN002", file=name, record=i + 1, line=line, pointer=f"{pointer}/{escape_pointer(k)}",
+                              params={"key": k, "found": "number"})
+                row.append(str(v))  # its text, so the field checks judge it once
             elif isinstance(v, str):
                 row.append(v)
             else:
                 kind = "object" if isinstance(v, dict) else "array" if isinstance(v, list) else type(v).__name__
                 yield Finding("JSN002", file=name, record=i + 1, line=line, pointer=f"{pointer}/{escape_pointer(k)}",
                               params={"key": k, "found": kind})
-                # A number keeps its text so the field checks judge it once; a structure is unusable.
-                row.append(json.dumps(v) if isinstance(v, int | float) and not isinstance(v, bool) else "")
+                row.append("")  # a structure or a boolean is unusable as a value
         rows.append(row)
         recs.append(i + 1)
         rec_lines.append(line)

@@ -7,8 +7,10 @@ parser sees it (finding XML002), so nothing is expanded, read from disk or fetch
 
 Records are streamed (``iterparse``; memory stays flat) and each record element is validated
 against the structural form of the group's generated XSD (:func:`kikan_std.model.schemas.xsd` with
-``facets=False``): element names, no nesting inside items, no repeats, no attributes. Values are
-then checked by the same field rules as CSV; each record carries its XPath and source line.
+``facets=False``): element names, no nesting inside items, no repeats, no attributes. The root
+element is held to the same XSD: no attributes (``xsi:`` ones aside) and no text other than white
+space between or around its records (XML005). Values are then checked by the same field rules as
+CSV; each record carries its XPath and source line.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ _ASCII_SAFE = frozenset({
     "ascii", "utf-8", "cp932", "shift_jis", "shift_jis_2004", "shift_jisx0213", "euc_jp", "euc_jis_2004",
     "euc_jisx0213", "latin-1", "cp1252", *(f"iso8859-{i}" for i in range(2, 17)),
 })
+_XSI = "{http://www.w3.org/2001/XMLSchema-instance}"
 _ENCODING_DECL_RE = re.compile(r"""encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 
 
@@ -262,10 +265,28 @@ def iter_xml(source: CsvSource, f: BinaryIO, spec: Spec, wanted_group: str | Non
                     source.header = header
                     source.header_line = elem.sourceline or 1
                     schema = _schema(spec.model_dump_json(), group.name)
+                    for attr in elem.attrib:
+                        if not attr.startswith(_XSI):  # xsi:schemaLocation … are allowed by every XSD
+                            yield Finding("XML005", file=name, line=elem.sourceline, pointer=f"/{root_tag}/@{attr}",
+                                          params={"detail": f"@{attr}"})
                 continue
             depth -= 1
+            if depth == 0:
+                # The root has ended: text after its last child, or in a root without children.
+                last = elem[-1] if len(elem) else None
+                stray = elem.text if last is None else last.tail
+                if stray is not None and stray.strip():
+                    yield Finding("XML005", file=name, line=elem.sourceline, pointer=f"/{root_tag}/text()",
+                                  params={"detail": "text()"})
+                continue
             if depth != 1:
                 continue
+            # Text directly in the root, before this child: the root's text or the previous child's tail.
+            prev = elem.getprevious()
+            stray = elem.getparent().text if prev is None else prev.tail
+            if stray is not None and stray.strip():
+                yield Finding("XML005", file=name, line=elem.sourceline, pointer=f"/{root_tag}/text()",
+                              params={"detail": "text()"})
             # A direct child of the root has ended: one record (or a stray element).
             if not isinstance(elem.tag, str):
                 continue
@@ -292,7 +313,7 @@ def iter_xml(source: CsvSource, f: BinaryIO, spec: Spec, wanted_group: str | Non
                 if len(rows) == CHUNK_ROWS:
                     yield Chunk([list(c) for c in zip(*rows, strict=True)], recs, lines, locs)
                     rows, recs, lines, locs = [], [], [], []
-            elem.clear()
+            elem.clear(keep_tail=True)  # the tail is the root's text: looked at with the next child
             parent = elem.getparent()
             if parent is not None:
                 while elem.getprevious() is not None:
