@@ -19,6 +19,7 @@ from kikan_std._version import __version__
 from kikan_std.cli.check import cmd_check
 from kikan_std.cli.commands import cmd_explain, cmd_export, cmd_generate, cmd_spec, cmd_specs
 from kikan_std.cli.exits import EXIT_INTERNAL, EXIT_USAGE, lang_of, report_error
+from kikan_std.cli.manifest import add_manifest, cmd_manifest
 from kikan_std.errors import ArgumentsError
 from kikan_std.options import MASK_KEY_ENV, resolve_jobs
 
@@ -47,6 +48,7 @@ _EPILOG = """\
   kikan-std explain FLD002
   kikan-std chars 渡邊　髙橋
   kikan-std check out/deliverable/                      # 成果物一式（フォルダ・zip）/ a whole deliverable
+  kikan-std manifest 納品.zip -o kikan-manifest.toml     # マニフェストの下書き / draft a manifest
   kikan-std check big.csv --spec jutogai_atena --jobs auto          # 使える CPU をすべて使う / on every CPU
   kikan-std check transfer.txt --spec zengin_sogo_furikomi
   kikan-std reconcile applications.csv beneficiaries.csv -o result.json
@@ -296,6 +298,7 @@ COMMANDS: dict[str, tuple[Callable[[argparse._SubParsersAction], None], Handler]
                                            " / write synthetic applications and beneficiaries"),
                            _run_generate_reconcile),
     "generate": (_add_generate, lambda a, out, err: cmd_generate(a, out)),
+    "manifest": (add_manifest, cmd_manifest),
 }
 """Every command: the function registering its arguments and its handler (``--help`` lists them in this order)."""
 
