@@ -27,7 +27,9 @@ from kikan_std.report.model import (
     SpecRef,
     Stats,
 )
-from kikan_std.report.render import finding_out
+from kikan_std.report.render import finding_fingerprint, finding_out
+
+from kikan_std.report.baseline import root_relative
 
 if TYPE_CHECKING:
     from kikan_std.report.baseline import Classifier
@@ -140,8 +142,13 @@ def build_report(
         personal = frozenset().union(*by_file_personal.values()) if by_file_personal else frozenset()
     kept = sink.finish()
     waivers = opts.waivers
+    # Fingerprints name a file by its path relative to the checked root (a deliverable's displays
+    # already are), so a baseline made in one directory matches a run from another.
+    relative = root_relative(i.file for i in inputs) if spec is not None else {}
     out = []
     for f, (status, widx, fp) in kept:
+        if fp is None and relative.get(f.file, f.file) != f.file:
+            fp = finding_fingerprint(f, opts.mask_key, relative[f.file])
         out.append(
             finding_out(
                 f,

@@ -1,0 +1,79 @@
+"""Reports an auditor can sign: provenance of the verdict, exact counts, complete exports, baselines
+that do not depend on the working directory, stale waivers, the CP932 hint."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from kikan_std import check
+from kikan_std.writers import render
+from tests.conftest import atena_rows, run_cli
+
+
+def _write(path: Path, header: list[str], rows: list[list[str]], encoding: str = "utf-8") -> Path:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerows([header, *rows])
+    path.write_bytes(buf.getvalue().encode(encoding))
+    return path
+
+
+def test_baseline_taken_in_one_directory_matches_from_another(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    header, rows = atena_rows(30)
+    for r in rows[:5]:
+        r[header.index("宛名番号")] = "12"  # FLD findings keyed by business keys
+    data = tmp_path / "data"
+    data.mkdir()
+    _write(data / "atena.csv", header, rows)
+    other = tmp_path / "elsewhere" / "deeper"
+    other.mkdir(parents=True)
+    monkeypatch.chdir(data)
+    code, _, err = run_cli("check", "atena.csv", "--spec", "jutogai_atena", "--output-format", "json",
+                           "-o", str(tmp_path / "base.json"))
+    assert code == 1, err
+    base = json.loads((tmp_path / "base.json").read_text(encoding="utf-8"))
+    assert base["findings"]
+    monkeypatch.chdir(other)
+    typed = os.path.relpath(data / "atena.csv")  # ../../data/atena.csv
+    code, out, err = run_cli("check", typed, "--spec", "jutogai_atena", "--output-format", "json",
+                             "--baseline", str(tmp_path / "base.json"), "--fail-on", "new")
+    report = json.loads(out)
+    assert code == 0, err
+    assert report["baseline"]["new"] == 0 and report["baseline"]["fixed"] == 0
+    assert report["baseline"]["existing"] == len(base["findings"])
+    assert {f["fingerprint"] for f in report["findings"]} == {f["fingerprint"] for f in base["findings"]}
+    assert report["findings"][0]["file"] == typed  # the file is still named as typed
+
+
+def test_stale_waiver_and_toml_dates(tmp_path: Path) -> None:
+    header, rows = atena_rows(5)
+    f = _write(tmp_path / "a.csv", header, rows)
+    w = tmp_path / "w.toml"
+    w.write_text('[[waiver]]\ncode = "FLD001"\nreason = "r"\nowner = "住民課"\nexpires = 2099-12-31\n', encoding="utf-8")
+    report = check(f, "jutogai_atena", waivers=w)
+    assert report.waivers is not None and report.waivers.waivers[0].stale
+    assert "使われなかった承認: FLD001" in render(report, "text")
+    w.write_text('[[waiver]]\ncode = "FLD001"\nreason = "r"\nowner = "o"\nexpires = "2099-12-31"\n', encoding="utf-8")
+    code, _, err = run_cli("check", str(f), "--spec", "jutogai_atena", "--waivers", str(w))
+    assert code == 2 and "TOML date" in err
+
+
+def test_modeled_and_official_verdicts_say_what_they_were_checked_against(tmp_path: Path) -> None:
+    header, rows = atena_rows(3)
+    f = _write(tmp_path / "a.csv", header, rows)
+    official = check(f, "jutogai_atena")
+    assert official.checked_against == "国の標準仕様（公式）"
+    from kikan_std.testing.generate import write_sample
+
+    s = write_sample(tmp_path / "jumin.csv", "jumin_kiroku", 3, 1, defect_rate=1.0)  # findings: CSV rows
+    modeled = check(s.path, "jumin_kiroku")
+    assert modeled.checked_against == "当プロジェクトのモデル（公式の基本データリスト未入手）"
+    for fmt in ("text", "html", "junit", "sarif", "csv", "json"):
+        assert "当プロジェクトのモデル" in render(modeled, fmt), fmt
+    en = check(s.path, "jumin_kiroku", lang="en")
+    assert "this project's model" in render(en, "text") and "this project's model" in render(en, "csv")
