@@ -33,7 +33,7 @@ class _Cp932Name(zipfile.ZipInfo):
     Explorer's "送る → 圧縮 (zip 形式) フォルダー" and Info-ZIP on a CP932 system write it. zipfile would
     otherwise store any non-ASCII name as UTF-8 and set the flag."""
 
-    def _encodeFilenameFlags(self) -> tuple[bytes, int]:  # noqa: N802 (zipfile's name)
+    def _encodeFilenameFlags(self) -> tuple[bytes, int]:
         return self.filename.encode("cp932"), self.flag_bits & ~0x800
 
 
@@ -83,7 +83,7 @@ class _RawName(zipfile.ZipInfo):
 
     raw = b""
 
-    def _encodeFilenameFlags(self) -> tuple[bytes, int]:  # noqa: N802 (zipfile's name)
+    def _encodeFilenameFlags(self) -> tuple[bytes, int]:
         return self.raw, self.flag_bits & ~0x800
 
 

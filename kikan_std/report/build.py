@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from kikan_std._version import __version__
 from kikan_std.model.spec import Spec
 from kikan_std.options import Options
+from kikan_std.report.baseline import root_relative
 from kikan_std.report.collect import NotRun, Sink
 from kikan_std.report.model import (
     ArchiveInfo,
@@ -28,8 +29,6 @@ from kikan_std.report.model import (
     Stats,
 )
 from kikan_std.report.render import finding_fingerprint, finding_out
-
-from kikan_std.report.baseline import root_relative
 
 if TYPE_CHECKING:
     from kikan_std.report.baseline import Classifier

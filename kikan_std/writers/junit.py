@@ -15,7 +15,6 @@ test case means "no failing finding of this code in this file".
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-
 from functools import cache
 
 from kikan_std.catalogue import Lang, catalogue
@@ -49,8 +48,9 @@ def applicable_codes(spec_id: str | None, input_format: str = "csv", deliverable
     code_lists = True
     if spec is not None:
         rules = rules_for(spec)
-        for r in (*rules.record_rules, *rules.dataset_rules, *rules.file_rules):
-            rule_codes.update(r.codes)
+        for group in (rules.record_rules, rules.dataset_rules, rules.file_rules):
+            for r in group:
+                rule_codes.update(r.codes)
         items = [it for g in spec.groups for it in g.items]
         types = {it.type for it in items}
         formats = {it.format for it in items}
@@ -118,7 +118,7 @@ def render_junit(report: Report, lang: Lang = "ja") -> str:
         applies = set(applicable_codes(spec_id, inp.format if inp is not None else "csv", deliverable))
         applies |= set(counts) | {c for f, c in groups if f == file}
         for code, e in cat.items():
-            if code not in applies or code.startswith("SYS") and code not in counts:
+            if code not in applies or (code.startswith("SYS") and code not in counts):
                 continue
             tests += 1
             case = ET.SubElement(
