@@ -77,3 +77,26 @@ def test_modeled_and_official_verdicts_say_what_they_were_checked_against(tmp_pa
         assert "当プロジェクトのモデル" in render(modeled, fmt), fmt
     en = check(s.path, "jumin_kiroku", lang="en")
     assert "this project's model" in render(en, "text") and "this project's model" in render(en, "csv")
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_cp932_file_checked_as_utf8_gives_one_clear_finding(tmp_path: Path, jobs: int) -> None:
+    header, rows = atena_rows(200)
+    f = _write(tmp_path / "sjis.csv", header, rows, encoding="cp932")
+    report = check(f, "jutogai_atena", jobs=jobs)
+    assert not report.valid
+    assert report.stats.total_findings <= 3, report.stats.findings_by_code
+    hint = [x for x in report.findings if x.code == "ENC005"]
+    assert len(hint) == 1 and hint[0].params["likely"] == "cp932"
+    assert "--encoding cp932" in hint[0].message
+    assert "*" not in hint[0].message  # nothing masked: header names are not personal
+    # With the encoding it names, the same file is clean.
+    assert check(f, "jutogai_atena", encoding="cp932").valid
+
+
+def test_utf8_file_checked_as_cp932_is_named_too(tmp_path: Path) -> None:
+    header, rows = atena_rows(5)
+    f = _write(tmp_path / "u.csv", header, rows)
+    report = check(f, "jutogai_atena", encoding="cp932")
+    assert not report.valid and report.stats.findings_by_code == {"ENC005": 1}
+    assert report.findings[0].params["likely"] == "utf-8"

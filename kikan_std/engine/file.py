@@ -21,7 +21,7 @@ from kikan_std.model.spec import Group, Item, Spec
 from kikan_std.model.spill import write_batch
 from kikan_std.options import Options, ProgressFn
 from kikan_std.readers import input_format_for, open_input
-from kikan_std.readers.csv_reader import Chunk, CsvSource, RangeFile, iter_csv, open_source
+from kikan_std.readers.csv_reader import Chunk, CsvSource, RangeFile, iter_csv, normalise_encoding, open_source
 from kikan_std.report.collect import NotRun, Sink
 from kikan_std.report.model import InputInfo
 
@@ -42,6 +42,29 @@ def _header_index(group: Group) -> dict[str, Item]:
             if name:
                 index.setdefault(name, it)
     return index
+
+
+def header_encoding_hint(header: Sequence[str], encoding: str) -> str | None:
+    """The encoding the file is likely in when its header cannot be decoded with ``encoding``, else None.
+
+    Undecodable bytes reach the header as lone surrogates (``surrogateescape``). When the header's
+    bytes are valid CP932 the file is almost surely a Shift_JIS/CP932 export read as UTF-8; when they
+    are valid UTF-8 it is the other way round.
+    """
+    text = "".join(header)
+    if not any("\udc80" <= c <= "\udcff" for c in text):
+        return None
+    try:
+        raw = text.encode(normalise_encoding(encoding), "surrogateescape")
+    except (UnicodeError, LookupError):
+        return None
+    for candidate in ("cp932", "utf-8", "euc_jp"):
+        try:
+            raw.decode(candidate)
+        except UnicodeDecodeError:
+            continue
+        return candidate
+    return None
 
 
 def choose_group(spec: Spec, path: Path, header: Sequence[str], wanted: str | None) -> Group:
@@ -109,6 +132,7 @@ class FileRun:
         """The opened input (statistics, header), set by :meth:`run`."""
         self._pad_keys: list[str] = []  # keys of items absent from every JSON/XML record (blank columns)
         self._sjis_strict = False
+        self._stopped = False  # ENC005: the file was not checked past its header
         self._part = part
         self._part_keys_file = part_keys_file
         self._fields = fields
@@ -147,6 +171,8 @@ class FileRun:
                     if isinstance(x, Finding):
                         sink.add(x)
                         continue
+                    if mapped is None and self._part is None and self._encoding_hint(source.header, source.header_line):
+                        break  # the whole file is in another encoding: one clear finding, not one per cell
                     if mapped is None:
                         if self._part is not None:
                             # A part's header findings are the whole file's: the caller reports them once.
@@ -185,7 +211,8 @@ class FileRun:
                     self._locate = None
                     if self.progress is not None:
                         self.progress(self.display, source.stats.records)
-                if mapped is None and source.header:
+                if (mapped is None and source.header and not self._stopped
+                        and not self._encoding_hint(source.header, source.header_line)):
                     # Header but no records: still report header problems.
                     mapped, col_of = self.map_header(source.header, source.header_line)
                 if pk_index is not None:
@@ -250,6 +277,21 @@ class FileRun:
         cannot run or crashes is reported as not run, never skipped)."""
         for rule in file_rules:
             self._guard(rule.name, functools.partial(rule.check, data, self.display))
+
+    def _encoding_hint(self, header: list[str], line: int) -> bool:
+        """ENC005 when the header cannot be decoded with the run's encoding but can with another; the
+        file is then not checked further (every value would be mis-decoded too). Header names are
+        never personal, so the finding names the encoding and the option to use, unmasked."""
+        if self.source is None or self.source.input_format != "csv":
+            return False
+        likely = header_encoding_hint(header, self.source.encoding)
+        if likely is None:
+            return False
+        self.sink.add(Finding("ENC005", file=self.display, line=line,
+                              params={"encoding": self.source.encoding, "likely": likely,
+                                      "option": f"--encoding {likely}"}))
+        self._stopped = True
+        return True
 
     def map_header(
         self, header: list[str], header_line: int

@@ -38,6 +38,7 @@ from kikan_std.engine.file import (
     add_not_run,
     bom_contract_findings,
     choose_group,
+    header_encoding_hint,
     report_duplicates,
     report_late_duplicates,
 )
@@ -247,8 +248,8 @@ def plan_file(
         return None
     header_end, cuts = plan
     header, bom, header_lines = _header(path, header_end, opts.encoding)
-    if not header:
-        return None
+    if not header or header_encoding_hint(header, opts.encoding) is not None:
+        return None  # no header, or one in another encoding (ENC005, reported by the whole-file run)
     group = choose_group(spec, path, header, opts.group)
     group_rules = tuple(dr for dr in dataset_rules if dr.groups is None or group.name in dr.groups)
     if group_rules and not dataset_pass:
