@@ -100,3 +100,18 @@ def test_utf8_file_checked_as_cp932_is_named_too(tmp_path: Path) -> None:
     report = check(f, "jutogai_atena", encoding="cp932")
     assert not report.valid and report.stats.findings_by_code == {"ENC005": 1}
     assert report.findings[0].params["likely"] == "utf-8"
+
+
+def test_output_file_prints_a_one_line_summary_and_dash_means_stdout(tmp_path: Path) -> None:
+    header, rows = atena_rows(5)
+    rows[0][header.index("宛名番号")] = ""
+    f = _write(tmp_path / "a.csv", header, rows)
+    code, out, err = run_cli("check", str(f), "--spec", "jutogai_atena", "--output-format", "json",
+                             "-o", str(tmp_path / "r.json"))
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and err.startswith("kikan-std: 不適合 — エラー ")
+    assert "国の標準仕様（公式）" in err and "r.json" in err
+    code, out, err = run_cli("check", str(f), "--spec", "jutogai_atena", "--output-format", "json", "-o", "-")
+    assert code == 1 and json.loads(out)["valid"] is False and err == ""
+    code, _, err = run_cli("check", str(f), "--spec", "jutogai_atena", "--output-format", "json,csv", "-o", "-")
+    assert code == 2
