@@ -115,3 +115,14 @@ def test_output_file_prints_a_one_line_summary_and_dash_means_stdout(tmp_path: P
     assert code == 1 and json.loads(out)["valid"] is False and err == ""
     code, _, err = run_cli("check", str(f), "--spec", "jutogai_atena", "--output-format", "json,csv", "-o", "-")
     assert code == 2
+
+
+def test_explain_for_a_terminal_and_the_list_of_codes() -> None:
+    code, out, _ = run_cli("explain", "CHR004")
+    assert code == 0 and out.startswith("CHR004 halfwidth-kana-in-fullwidth — ")
+    assert "**" not in out and "## " not in out and "\n直し方:\n  " in out
+    code, out, _ = run_cli("explain")
+    lines = out.splitlines()
+    assert code == 0 and lines[0].startswith("CSV001\terror\t") and any(x.startswith("ENC005\terror") for x in lines)
+    code, out, _ = run_cli("explain", "CHR004", "--markdown")
+    assert out.startswith("# CHR004")

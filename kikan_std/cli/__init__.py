@@ -219,7 +219,7 @@ def _add_spec(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg
         "import",
         help="公式ワークブック（基本データリスト形式）を仕様JSONに変換 / convert an official workbook to spec JSON",
     )
-    si.add_argument("workbook", metavar="WORKBOOK.xlsx")
+    si.add_argument("workbook", metavar="WORKBOOK.xlsx", help="公式ワークブック（基本データリスト形式）/ the workbook")
     si.add_argument("-o", "--output", metavar="FILE", help="書き出し先（既定は標準出力）/ write to FILE")
     _add_lang(si)
 
@@ -240,8 +240,10 @@ def _add_specs(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def _add_explain(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    e = sub.add_parser("explain", help="指摘コードの説明 / explain a finding code")
-    e.add_argument("code", metavar="CODE")
+    e = sub.add_parser("explain", help="指摘コードの説明（CODE なしで一覧）/ explain a finding code (none: list them)")
+    e.add_argument("code", metavar="CODE", nargs="?", help="指摘コード（例 FLD002）。省略すると全コードの一覧 / a finding code")
+    e.add_argument("--markdown", action="store_true",
+                   help="Markdown で出力（ドキュメントと同じ文）/ print Markdown (the docs page's text)")
     _add_lang(e)
 
 
@@ -254,10 +256,11 @@ def _add_generate(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
     g.add_argument("--defect-rate", type=float, default=0.0, metavar="R",
                    help="各レコードに確率 R で1つの不備を入れ、期待される指摘を FILE.expected.json に書く"
                    " / plant one defect per record with probability R; expected findings go to FILE.expected.json")
-    g.add_argument("--rows", type=int, default=100, metavar="N")
-    g.add_argument("--seed", type=int, default=0)
-    g.add_argument("--encoding", default="utf-8", metavar="ENC")
-    g.add_argument("-o", "--output", required=True, metavar="FILE")
+    g.add_argument("--rows", type=int, default=100, metavar="N", help="行数（既定 100）/ records to write")
+    g.add_argument("--seed", type=int, default=0, help="乱数の種（同じ種なら同じデータ）/ random seed")
+    g.add_argument("--encoding", default="utf-8", metavar="ENC", help="文字コード（既定 utf-8）/ output encoding")
+    g.add_argument("-o", "--output", required=True, metavar="FILE",
+                   help="書き出し先（既存のファイルは上書きしない）/ where to write (never overwritten)")
     _add_lang(g)
 
 
