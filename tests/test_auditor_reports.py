@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -126,3 +127,41 @@ def test_explain_for_a_terminal_and_the_list_of_codes() -> None:
     assert code == 0 and lines[0].startswith("CSV001\terror\t") and any(x.startswith("ENC005\terror") for x in lines)
     code, out, _ = run_cli("explain", "CHR004", "--markdown")
     assert out.startswith("# CHR004")
+
+
+def test_findings_csv_of_a_10000_finding_run_is_complete_or_says_it_is_capped(tmp_path: Path) -> None:
+    header, rows = atena_rows(10_000, seed=5)
+    for r in rows:
+        r[header.index("生年月日")] = "2001/1/1"  # Excel's date: one finding per record, 10,000 of one code
+    f = _write(tmp_path / "big.csv", header, rows)
+    # Every finding kept: 10,000 data rows under the header, nothing said about a cap.
+    code, _, err = run_cli("check", str(f), "--spec", "jutogai_atena", "--output-format", "csv",
+                           "--max-findings", "0", "--max-findings-total", "0", "-o", str(tmp_path / "all.csv"))
+    assert code == 1, err
+    lines = (tmp_path / "all.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0].startswith("状態 status,") and len(lines) == 1 + 10_000
+    assert {x[2] for x in csv.reader(lines[1:])} == {"FLD011"}
+    # With the CLI's default caps the first line says so, with exact numbers.
+    code, _, _ = run_cli("check", str(f), "--spec", "jutogai_atena", "--output-format", "csv", "--lang", "en",
+                         "-o", str(tmp_path / "capped.csv"))
+    lines = (tmp_path / "capped.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0].startswith("# Note: this CSV lists 1000 of 10000 findings (9000 left out")
+    assert lines[1].startswith("status,") and len(lines) == 2 + 1_000
+    # The text report's "… N more" is exact: 10 listed of 10,000 counted.
+    code, out, _ = run_cli("check", str(f), "--spec", "jutogai_atena", "--max-findings", "5")
+    assert "  … 他 9,995 件" in out
+
+
+def test_junit_lists_only_rules_that_apply_to_the_file(tmp_path: Path) -> None:
+    header, rows = atena_rows(5)
+    f = _write(tmp_path / "a.csv", header, rows)
+    xml = render(check(f, "jutogai_atena"), "junit")
+    names = set(re.findall(r'<testcase classname="[^"]*" name="([A-Z]+\d+) ', xml))
+    assert names and not {n for n in names if n.startswith(("JUM", "RCN", "ZGN", "TAX", "WEL", "DLV", "JSN", "XML"))}
+    assert {"FLD001", "CSV003", "KEY001"} <= names
+    s = tmp_path / "jumin.csv"
+    from kikan_std.testing.generate import write_sample
+
+    write_sample(s, "jumin_kiroku", 5, 2)
+    jumin = set(re.findall(r'name="([A-Z]+\d+) ', render(check(s, "jumin_kiroku"), "junit")))
+    assert any(n.startswith("JUM") for n in jumin)

@@ -86,8 +86,8 @@ def render_csv(report: Report, lang: Lang = "ja") -> str:
     st = report.stats
     if st.total_findings > len(report.findings):
         left = st.total_findings - len(report.findings)
-        w.writerow([_CAPPED[lang].format(total=f"{st.total_findings:,}", stored=f"{len(report.findings):,}",
-                                         left=f"{left:,}")])
+        # Plain numbers (no thousands separator): the note stays one unquoted cell.
+        w.writerow([_CAPPED[lang].format(total=st.total_findings, stored=len(report.findings), left=left)])
     w.writerow(COLUMNS if lang == "en" else [f"{_HEADER_JA[c]} {c}" for c in COLUMNS])
     verdicts = {fr.file: fr.valid for fr in report.files}
     for f in report.findings:
