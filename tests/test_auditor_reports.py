@@ -140,7 +140,7 @@ def test_findings_csv_of_a_10000_finding_run_is_complete_or_says_it_is_capped(tm
     assert code == 1, err
     lines = (tmp_path / "all.csv").read_text(encoding="utf-8-sig").splitlines()
     assert lines[0].startswith("状態 status,") and len(lines) == 1 + 10_000
-    assert {x[2] for x in csv.reader(lines[1:])} == {"FLD011"}
+    assert {(x[1], x[2]) for x in csv.reader(lines[1:])} == {("エラー", "FLD011")}  # severities in Japanese
     # With the CLI's default caps the first line says so, with exact numbers.
     code, _, _ = run_cli("check", str(f), "--spec", "jutogai_atena", "--output-format", "csv", "--lang", "en",
                          "-o", str(tmp_path / "capped.csv"))

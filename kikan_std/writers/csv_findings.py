@@ -64,6 +64,9 @@ _HEADER_JA = {
     "checked_against": "判定の基準",
 }
 
+_SEVERITY_JA = {"error": "エラー", "warning": "警告", "info": "情報"}
+"""Severities as an auditor filters them in Excel (``lang="ja"``; ``lang="en"`` keeps error/warning/info)."""
+
 _CAPPED = {
     "ja": "# 注意: この CSV は指摘 {total} 件のうち {stored} 件だけを載せています（{left} 件は保存上限 --max-findings / "
           "--max-findings-total のため省略。集計は全件）。全件を出すには --max-findings 0 --max-findings-total 0 で"
@@ -77,7 +80,8 @@ _CAPPED = {
 def render_csv(report: Report, lang: Lang = "ja") -> str:
     """The findings as CSV text starting with a BOM (write it as UTF-8); CRLF line ends.
 
-    There is one header row (after the capped note, when findings were left out): with ``lang="ja"`` each cell is the Japanese label followed by the
+    Severities are in Japanese with ``lang="ja"`` (エラー / 警告 / 情報). There is one header row (after the
+    capped note, when findings were left out): with ``lang="ja"`` each cell is the Japanese label followed by the
     stable English column name (``状態 status``); with ``lang="en"`` only the English names.
     """
     buf = io.StringIO()
@@ -95,7 +99,7 @@ def render_csv(report: Report, lang: Lang = "ja") -> str:
         w.writerow(
             [
                 f.status or "",
-                f.severity,
+                _SEVERITY_JA.get(f.severity, f.severity) if lang == "ja" else f.severity,
                 f.code,
                 entry(f.code).slug,
                 f.file,
