@@ -165,3 +165,26 @@ def test_junit_lists_only_rules_that_apply_to_the_file(tmp_path: Path) -> None:
     write_sample(s, "jumin_kiroku", 5, 2)
     jumin = set(re.findall(r'name="([A-Z]+\d+) ', render(check(s, "jumin_kiroku"), "junit")))
     assert any(n.startswith("JUM") for n in jumin)
+
+
+def test_workbook_is_official_only_when_byte_identical_to_a_known_edition(tmp_path: Path) -> None:
+    import zipfile
+
+    from kikan_std.model.workbook import load_workbook
+    from tests.test_workbook import OFFICIAL
+
+    if not OFFICIAL.exists():
+        pytest.skip("shared/reference/data is not present")
+    assert load_workbook(OFFICIAL).provenance == "official"
+    # The same sheets re-zipped (as any save does): other bytes, so user-supplied.
+    copy = tmp_path / "項目定義書.xlsx"
+    with zipfile.ZipFile(OFFICIAL) as src, zipfile.ZipFile(copy, "w", zipfile.ZIP_STORED) as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, src.read(info))
+    spec = load_workbook(copy)
+    assert spec.provenance == "user-supplied"
+    assert {it.provenance for g in spec.groups for it in g.items} == {"user-supplied"}
+    header, rows = atena_rows(3)
+    f = _write(tmp_path / "a.csv", header, rows)
+    code, out, _ = run_cli("check", str(f), "--spec-file", str(copy))
+    assert code == 0 and "判定の基準: 利用者が指定したワークブック（既知の公式版と一致しない）" in out
