@@ -188,3 +188,11 @@ def test_workbook_is_official_only_when_byte_identical_to_a_known_edition(tmp_pa
     f = _write(tmp_path / "a.csv", header, rows)
     code, out, _ = run_cli("check", str(f), "--spec-file", str(copy))
     assert code == 0 and "判定の基準: 利用者が指定したワークブック（既知の公式版と一致しない）" in out
+
+
+def test_a_header_naming_no_item_in_another_encoding_is_not_called_a_wrong_encoding(tmp_path: Path) -> None:
+    f = tmp_path / "odd.csv"
+    f.write_bytes(b"a,b,\x82\xa0\r\n1,2,3\r\n")  # one cell is CP932 あ, but no cell names an item either way
+    report = check(f, "jutogai_atena")
+    assert "ENC005" not in report.stats.findings_by_code
+    assert {"CSV003", "CSV004"} <= set(report.stats.findings_by_code) and not report.valid

@@ -44,26 +44,27 @@ def _header_index(group: Group) -> dict[str, Item]:
     return index
 
 
-def header_encoding_hint(header: Sequence[str], encoding: str) -> str | None:
+def header_encoding_hint(header: Sequence[str], encoding: str, spec: Spec | None = None) -> str | None:
     """The encoding the file is likely in when its header cannot be decoded with ``encoding``, else None.
 
     Undecodable bytes reach the header as lone surrogates (``surrogateescape``). When the header's
     bytes are valid CP932 the file is almost surely a Shift_JIS/CP932 export read as UTF-8; when they
-    are valid UTF-8 it is the other way round.
+    are valid UTF-8 it is the other way round. With ``spec``, the header read in the other encoding
+    must also name at least one of its items (a header with one corrupt byte is not a wrong encoding).
     """
-    text = "".join(header)
-    if not any("\udc80" <= c <= "\udcff" for c in text):
+    if not any("\udc80" <= c <= "\udcff" for cell in header for c in cell):
         return None
-    try:
-        raw = text.encode(normalise_encoding(encoding), "surrogateescape")
-    except (UnicodeError, LookupError):
-        return None
+    codec = normalise_encoding(encoding)
+    known = None if spec is None else {n for g in spec.groups for it in g.items for n in (it.name, *it.aliases)}
     for candidate in ("cp932", "utf-8", "euc_jp"):
-        try:
-            raw.decode(candidate)
-        except UnicodeDecodeError:
+        if candidate == codec:
             continue
-        return candidate
+        try:
+            cells = [cell.encode(codec, "surrogateescape").decode(candidate) for cell in header]
+        except (UnicodeError, LookupError):
+            continue
+        if known is None or known.intersection(c.strip() for c in cells):
+            return candidate
     return None
 
 
@@ -284,7 +285,7 @@ class FileRun:
         never personal, so the finding names the encoding and the option to use, unmasked."""
         if self.source is None or self.source.input_format != "csv":
             return False
-        likely = header_encoding_hint(header, self.source.encoding)
+        likely = header_encoding_hint(header, self.source.encoding, self.spec)
         if likely is None:
             return False
         self.sink.add(Finding("ENC005", file=self.display, line=line,

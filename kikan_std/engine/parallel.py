@@ -248,7 +248,7 @@ def plan_file(
         return None
     header_end, cuts = plan
     header, bom, header_lines = _header(path, header_end, opts.encoding)
-    if not header or header_encoding_hint(header, opts.encoding) is not None:
+    if not header or header_encoding_hint(header, opts.encoding, spec) is not None:
         return None  # no header, or one in another encoding (ENC005, reported by the whole-file run)
     group = choose_group(spec, path, header, opts.group)
     group_rules = tuple(dr for dr in dataset_rules if dr.groups is None or group.name in dr.groups)
