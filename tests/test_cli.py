@@ -32,7 +32,7 @@ def test_json_to_file_and_never_over_an_input(tmp_path: Path) -> None:
     out_file = tmp_path / "r.json"
     code, out, err = run_cli("check", str(VIOLATIONS), "--spec", "jutogai_atena", "--output-format", "json",
                              "-o", str(out_file))
-    assert code == 1 and out == "" and err == ""
+    assert code == 1 and out == "" and err.startswith("kikan-std: 不適合") and err.count("\n") == 1
     report = json.loads(out_file.read_text(encoding="utf-8"))
     assert report["valid"] is False
     assert report["stats"]["records"][str(VIOLATIONS)] == 40

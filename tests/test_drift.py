@@ -89,10 +89,10 @@ def test_no_page_for_an_unknown_code() -> None:
 @pytest.mark.parametrize("code", ["FLD016", "CHR001", "KEY001"])
 def test_explain_command_prints_the_catalogue(code: str) -> None:
     out, err = io.StringIO(), io.StringIO()
-    assert main(["explain", code], out, err) == 0
+    assert main(["explain", code, "--markdown"], out, err) == 0
     assert out.getvalue() == explain(code, "ja") + "\n"
     out = io.StringIO()
-    assert main(["explain", code.lower(), "--lang", "en"], out, err) == 0
+    assert main(["explain", code.lower(), "--lang", "en", "--markdown"], out, err) == 0
     assert out.getvalue() == explain(code, "en") + "\n"
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import kikan_std.catalogue
 from kikan_std.catalogue import catalogue, explain
+from kikan_std.model.spec import Spec
 from kikan_std.specs import list_specs, rules_for
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -39,6 +40,28 @@ def links(codes: tuple[str, ...]) -> str:
     return ", ".join(f"[{c}](../rules/{c}.md)" for c in codes)
 
 
+CODE_VALUES_SHOWN = 6
+"""Code values shown in an item table cell; a longer list links to the code lists section."""
+
+
+def code_values(spec: Spec, list_id: str | None) -> str:
+    """The code values of an item for its table cell: ``01`` 田 · ``02`` 畑 … (all in the code lists)."""
+    if list_id is None:
+        return ""
+    cl = spec.code_list(list_id)
+    vals = " · ".join(f"`{v.value}` {v.meaning}" for v in cl.values[:CODE_VALUES_SHOWN])
+    if cl.open and not cl.values:
+        vals = "任意（自治体固有）"
+    more = len(cl.values) - CODE_VALUES_SHOWN
+    tail = f" …（ほか {more} 件）" if more > 0 else ""
+    return f"{vals}{tail} <small>[{cl.id}](#code-{_slug(cl.id)})</small>"
+
+
+def _slug(s: str) -> str:
+    """A unique ASCII anchor for a code list id (ids may be Japanese: 住民記録_12)."""
+    return s if s.isascii() and s.replace("_", "").isalnum() else s.encode("utf-8").hex()
+
+
 def spec_pages() -> dict[Path, str]:
     pages: dict[Path, str] = {}
     for spec in list_specs():
@@ -53,14 +76,16 @@ def spec_pages() -> dict[Path, str]:
         for g in spec.groups:
             lines += [f"## グループ「{g.name}」", "",
                       f"主キー / primary key: {', '.join(g.primary_key) or '-'}", "",
-                      "| ID | データ項目 | ローマ字 | 型 | 桁数 | コード | 出力条件 | 形式 | 個人情報 | 出典 |",
-                      "|---|---|---|---|---|---|---|---|---|---|"]
+                      "| ID | データ項目 / item | 型 | 桁数 | 出力条件 | コード値 / code values | 形式・個人情報 |",
+                      "|---|---|---|---|---|---|---|"]
             for it in g.items:
                 cond = it.obligation.value + (f"（{it.condition}）" if it.condition else "")
-                fmt = (it.format.value if it.format else "") + (" 不詳日可" if it.allows_unknown_date else "")
+                notes_cell = [it.format.value if it.format else "", "不詳日可" if it.allows_unknown_date else "",
+                              "個人情報" if it.personal else "",
+                              "" if it.provenance == spec.provenance else f"出典 {it.provenance}"]
                 lines.append(
-                    f"| {it.id or '-'} | {it.name} | {it.romaji} | {it.type.value} | {it.length} | {it.code_list or ''} "
-                    f"| {cond} | {fmt} | {'○' if it.personal else ''} | {it.provenance} |"
+                    f"| {it.id or '-'} | {it.name}<br><small>{it.romaji}</small> | {it.type.value} | {it.length} "
+                    f"| {cond} | {code_values(spec, it.code_list)} | {' '.join(n for n in notes_cell if n)} |"
                 )
             lines.append("")
             notes = [(it.name, it.description.split("\n")[0]) for it in g.items if it.description]
@@ -70,7 +95,7 @@ def spec_pages() -> dict[Path, str]:
             lines += ["## コード一覧 / code lists", ""]
             for cl in spec.code_lists:
                 vals = "、".join(f"`{v.value}` {v.meaning}" for v in cl.values) or ("任意（自治体固有）" if cl.open else "")
-                lines.append(f"- **{cl.id} {cl.name}** ({cl.provenance}): {vals}")
+                lines.append(f"- <span id=\"code-{_slug(cl.id)}\"></span>**{cl.id} {cl.name}** ({cl.provenance}): {vals}")
             lines.append("")
         lines += ["## 項目をまたぐ検査 / cross-field and cross-record rules", "",
                   "| 規則 / rule | コード | 根拠 / clause |", "|---|---|---|"]

@@ -19,6 +19,7 @@ from kikan_std._version import __version__
 from kikan_std.cli.check import cmd_check
 from kikan_std.cli.commands import cmd_explain, cmd_export, cmd_generate, cmd_spec, cmd_specs
 from kikan_std.cli.exits import EXIT_INTERNAL, EXIT_USAGE, lang_of, report_error
+from kikan_std.cli.manifest import add_manifest, cmd_manifest
 from kikan_std.cli.serve import add_serve_parser, cmd_serve
 from kikan_std.errors import ArgumentsError
 from kikan_std.options import MASK_KEY_ENV, resolve_jobs
@@ -49,6 +50,7 @@ _EPILOG = """\
   kikan-std explain FLD002
   kikan-std chars 渡邊　髙橋
   kikan-std check out/deliverable/                      # 成果物一式（フォルダ・zip）/ a whole deliverable
+  kikan-std manifest 納品.zip -o kikan-manifest.toml     # マニフェストの下書き / draft a manifest
   kikan-std check big.csv --spec jutogai_atena --jobs auto          # 使える CPU をすべて使う / on every CPU
   kikan-std check transfer.txt --spec zengin_sogo_furikomi
   kikan-std reconcile applications.csv beneficiaries.csv -o result.json
@@ -138,7 +140,9 @@ def _add_check(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         help="出力形式 text（既定）/ json / junit / sarif / html / csv。カンマ区切りで複数指定すると -o を"
         "接頭辞として形式ごとのファイルに書き出す / output format(s); several (comma-separated) need -o PREFIX",
     )
-    c.add_argument("-o", "--output", metavar="FILE", help="結果の書き出し先（既定は標準出力）/ write the report to FILE")
+    c.add_argument("-o", "--output", metavar="FILE",
+                   help="結果の書き出し先（既定は標準出力、- も標準出力）。ファイルに書くときは判定の要約1行を標準エラーに出す"
+                   " / write the report to FILE (- = stdout); a one-line summary then goes to stderr")
     _add_lang(c)
     c.add_argument(
         "--show-values",
@@ -150,8 +154,10 @@ def _add_check(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         type=int,
         default=1000,
         metavar="N",
-        help="規則（コード）ごとに保存する指摘の上限（0 で無制限、集計は常に全件）"
-        " / findings stored per code (0 = all)",
+        help="規則（コード）ごとに保存する指摘の上限（既定 1000、0 で無制限、集計は常に全件）。json・sarif・junit・"
+        "csv は保存分をすべて載せ（csv は上限に達したら1行目でそう明記）、text は規則ごとに10件・html は20件を例示"
+        " / findings stored per code (default 1000, 0 = all); json/sarif/junit/csv list every stored one (the CSV's "
+        "first line says so when capped), text shows 10 and html 20 per rule",
     )
     c.add_argument(
         "--jobs",
@@ -224,7 +230,7 @@ def _add_spec(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg
         "import",
         help="公式ワークブック（基本データリスト形式）を仕様JSONに変換 / convert an official workbook to spec JSON",
     )
-    si.add_argument("workbook", metavar="WORKBOOK.xlsx")
+    si.add_argument("workbook", metavar="WORKBOOK.xlsx", help="公式ワークブック（基本データリスト形式）/ the workbook")
     si.add_argument("-o", "--output", metavar="FILE", help="書き出し先（既定は標準出力）/ write to FILE")
     _add_lang(si)
     sd = spsub.add_parser(
@@ -261,8 +267,10 @@ def _add_specs(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def _add_explain(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    e = sub.add_parser("explain", help="指摘コードの説明 / explain a finding code")
-    e.add_argument("code", metavar="CODE")
+    e = sub.add_parser("explain", help="指摘コードの説明（CODE なしで一覧）/ explain a finding code (none: list them)")
+    e.add_argument("code", metavar="CODE", nargs="?", help="指摘コード（例 FLD002）。省略すると全コードの一覧 / a finding code")
+    e.add_argument("--markdown", action="store_true",
+                   help="Markdown で出力（ドキュメントと同じ文）/ print Markdown (the docs page's text)")
     _add_lang(e)
 
 
@@ -276,10 +284,11 @@ def _add_generate(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
     g.add_argument("--defect-rate", type=float, default=0.0, metavar="R",
                    help="各レコードに確率 R で1つの不備を入れ、期待される指摘を FILE.expected.json に書く"
                    " / plant one defect per record with probability R; expected findings go to FILE.expected.json")
-    g.add_argument("--rows", type=int, default=100, metavar="N")
-    g.add_argument("--seed", type=int, default=0)
-    g.add_argument("--encoding", default="utf-8", metavar="ENC")
-    g.add_argument("-o", "--output", required=True, metavar="FILE")
+    g.add_argument("--rows", type=int, default=100, metavar="N", help="行数（既定 100）/ records to write")
+    g.add_argument("--seed", type=int, default=0, help="乱数の種（同じ種なら同じデータ）/ random seed")
+    g.add_argument("--encoding", default="utf-8", metavar="ENC", help="文字コード（既定 utf-8）/ output encoding")
+    g.add_argument("-o", "--output", required=True, metavar="FILE",
+                   help="書き出し先（既存のファイルは上書きしない）/ where to write (never overwritten)")
     _add_lang(g)
 
 
@@ -336,6 +345,7 @@ COMMANDS: dict[str, tuple[Callable[[argparse._SubParsersAction], None], Handler]
     "mapping": (_add_own_parser("mapping", "旧データの対応表の下書き（mapping draft）/ draft a legacy mapping"),
                 _run_migration),
     "serve": (add_serve_parser, cmd_serve),
+    "manifest": (add_manifest, cmd_manifest),
 }
 """Every command: the function registering its arguments and its handler (``--help`` lists them in this order)."""
 

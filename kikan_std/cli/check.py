@@ -75,6 +75,38 @@ def run_kwargs(args: argparse.Namespace, lang: str) -> dict[str, object]:
     }
 
 
+def output_of(args: argparse.Namespace) -> str | None:
+    """``-o``: ``-`` means standard output (as no ``-o``); several formats need a real prefix."""
+    if args.output == "-":
+        if "," in args.output_format.strip(","):
+            raise UsageError(ja="複数の出力形式では -o - は使えません（-o PREFIX を指定）",
+                             en="-o - cannot take several output formats (give -o PREFIX)")
+        return None
+    return str(args.output) if args.output is not None else None
+
+
+def summary_line(report: Report, lang: str, targets: list[tuple[str, Path | None]]) -> str:
+    """One line for stderr when the report went to files: verdict, counts, basis and where it went."""
+    sev = report.stats.findings_by_severity
+    where = ", ".join(str(p) for _, p in targets if p is not None)
+    if lang == "en":
+        verdict = "CONFORMANT" if report.valid else "NOT CONFORMANT"
+        return (f"kikan-std: {verdict} — {sev.get('error', 0):,} errors / {sev.get('warning', 0):,} warnings "
+                f"(checked against {report.checked_against}) → {where}\n")
+    verdict = "適合" if report.valid else "不適合"
+    return (f"kikan-std: {verdict} — エラー {sev.get('error', 0):,} 件 / 警告 {sev.get('warning', 0):,} 件"
+            f"（判定の基準: {report.checked_against}）→ {where}\n")
+
+
+def finish(report: Report, args: argparse.Namespace, lang: str, stdout: TextIO, stderr: TextIO) -> int:
+    """Write the report where asked; with every format going to files, a one-line summary on stderr."""
+    warn_capped_baseline(report, stderr)
+    targets = write_reports(report, args.output_format, output_of(args), lang=lang, stdout=stdout)  # type: ignore[arg-type]
+    if all(p is not None for _, p in targets):
+        stderr.write(summary_line(report, lang, targets))
+    return EXIT_INVALID if report.failed else EXIT_OK
+
+
 def warn_capped_baseline(report: Report, stderr: TextIO) -> None:
     if report.baseline is not None and report.baseline.baseline_capped:
         stderr.write(
@@ -97,7 +129,7 @@ def cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         return cmd_check_editions(args, given, stdout, lang)
     spec = given[0]
     kwargs = run_kwargs(args, lang)
-    outputs = report_targets(args.output_format, args.output)
+    outputs = report_targets(args.output_format, output_of(args))
     for _, path in outputs:
         ensure_not_input(path, args.paths)
     if args.baseline is not None:
@@ -111,9 +143,7 @@ def cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     finally:
         if progress is not None:
             progress.done()
-    warn_capped_baseline(report, stderr)
-    write_reports(report, args.output_format, args.output, lang=lang, stdout=stdout)  # type: ignore[arg-type]
-    return EXIT_INVALID if report.failed else EXIT_OK
+    return finish(report, args, lang, stdout, stderr)
 
 
 def cmd_check_editions(args: argparse.Namespace, specs: list[Spec | str], stdout: TextIO, lang: str) -> int:
@@ -187,7 +217,7 @@ def cmd_check_deliverable(args: argparse.Namespace, stdout: TextIO, stderr: Text
     if unsupported:
         raise UsageError(f"成果物一式では使えないオプション / not supported for a deliverable: {', '.join(unsupported)}")
     kwargs = run_kwargs(args, lang)
-    outputs = report_targets(args.output_format, args.output)
+    outputs = report_targets(args.output_format, output_of(args))
     for _, path in outputs:
         ensure_not_input(path, args.paths)
     if args.baseline is not None:
@@ -198,9 +228,7 @@ def cmd_check_deliverable(args: argparse.Namespace, stdout: TextIO, stderr: Text
     finally:
         if progress is not None:
             progress.done()
-    warn_capped_baseline(report, stderr)
-    write_reports(report, args.output_format, args.output, lang=lang, stdout=stdout)  # type: ignore[arg-type]
-    return EXIT_INVALID if report.failed else EXIT_OK
+    return finish(report, args, lang, stdout, stderr)
 
 
 def lang_of(args: argparse.Namespace) -> str:

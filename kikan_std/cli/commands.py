@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
+import unicodedata
 from pathlib import Path
 from typing import TextIO
 
@@ -95,10 +97,55 @@ def cmd_specs(args: argparse.Namespace, stdout: TextIO) -> int:
     return EXIT_OK
 
 
+_MARKUP = re.compile(r"\*\*(.+?)\*\*|`([^`]+)`")
+
+
+def _plain(text: str) -> str:
+    """Markdown emphasis and code spans as plain text (a terminal shows the asterisks otherwise)."""
+    return _MARKUP.sub(lambda m: m.group(1) or m.group(2), text)
+
+
+def explain_for_terminal(code: str, lang: str) -> str:
+    """A code's documentation laid out for a terminal: heading, facts, then each part indented."""
+    from kikan_std.catalogue import entry, explain
+
+    explain(code)  # UnknownCodeError (exit 2) for an unknown code
+    e = entry(code.upper())
+    ja = lang == "ja"
+    labels = (("重大度", "根拠", "メッセージ", "何を検査するか", "なぜ重要か", "例", "直し方") if ja else
+              ("Severity", "Clause", "Message", "What it checks", "Why it matters", "Example", "How to fix"))
+    sev = {"error": "エラー", "warning": "警告", "info": "情報"}.get(e.severity, e.severity) if ja else e.severity
+    head = f"{e.code} {e.slug} — {e.title['ja' if ja else 'en']}"
+    width = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in head)
+    out = [head, "=" * min(width, 78), f"{labels[0]}: {sev}", f"{labels[1]}: {e.clause}",
+           f"{labels[2]}: {_plain(e.message['ja' if ja else 'en'])}"]
+    for label, part in zip(labels[3:], ("what", "why", "example", "fix"), strict=True):
+        out += ["", f"{label}:"]
+        out += ["  " + line for line in _plain(getattr(e, part)["ja" if ja else "en"].strip()).splitlines()]
+    more = "Markdown: kikan-std explain CODE --markdown"
+    return "\n".join([*out, "", more]) + "\n"
+
+
+def list_codes(lang: str) -> str:
+    """Every code, one a line: code, severity, title (``kikan-std explain`` without a code)."""
+    from kikan_std.catalogue import catalogue
+
+    lang_key = "ja" if lang == "ja" else "en"
+    rows = [f"{c}\t{e.severity}\t{e.title[lang_key]}" for c, e in catalogue().items()]
+    hint = ("詳しくは kikan-std explain CODE" if lang_key == "ja" else "Details: kikan-std explain CODE")
+    return "\n".join([*rows, "", hint]) + "\n"
+
+
 def cmd_explain(args: argparse.Namespace, stdout: TextIO) -> int:
     from kikan_std.catalogue import explain
 
-    stdout.write(explain(args.code, lang_of(args)) + "\n")  # type: ignore[arg-type]  # UnknownCodeError: exit 2
+    lang = lang_of(args)
+    if args.code is None:
+        stdout.write(list_codes(lang))
+    elif args.markdown:
+        stdout.write(explain(args.code, lang) + "\n")  # type: ignore[arg-type]  # UnknownCodeError: exit 2
+    else:
+        stdout.write(explain_for_terminal(args.code, lang))
     return EXIT_OK
 
 

@@ -29,6 +29,7 @@ import shutil
 import sqlite3
 import tempfile
 import zipfile
+from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -37,7 +38,15 @@ from typing import Any, Literal, Protocol
 
 from kikan_std.catalogue import Lang
 from kikan_std.deliverable.archive import Entry, Limits, list_dir, list_zip
-from kikan_std.deliverable.manifest import MANIFEST_NAMES, assign, assign_by_name, read_manifest
+from kikan_std.deliverable.manifest import (
+    MANIFEST_NAMES,
+    assign,
+    assign_by_name,
+    draft_manifest,
+    manifest_line,
+    read_manifest,
+    recognise,
+)
 from kikan_std.deliverable.people import PEOPLE_COLUMNS, REGISTRY_SPECS, People, PersonRef, person_refs
 from kikan_std.engine.prepare import RuleOptions, build_options, deliverable_rule_options
 from kikan_std.engine.run import classifier_of, collect, new_sink
@@ -48,7 +57,7 @@ from kikan_std.readers.csv_reader import normalise_encoding
 from kikan_std.report.baseline import Baseline, Classifier
 from kikan_std.report.build import build_report, personal_items
 from kikan_std.report.collect import NotRun, Sink, merge_classifier
-from kikan_std.report.model import InputInfo, Report
+from kikan_std.report.model import ArchiveInfo, InputInfo, Report
 from kikan_std.report.waivers import Waivers
 from kikan_std.specs import BUILTIN, load_spec, rules_for
 
@@ -281,9 +290,13 @@ def run_deliverable(
                         continue  # the manifest itself; an unreadable entry (DLV005 already)
                     if e.spec is None:
                         lower = e.display.lower()
-                        code = ("DLV004" if lower.endswith((".csv", ".tsv"))
-                                else "DLV010" if lower.endswith(_ARCHIVE_SUFFIXES) else "DLV008")
-                        found.append(Finding(code, file=e.display))
+                        if lower.endswith((".csv", ".tsv")):
+                            guess, group, _ = recognise(e.display)
+                            found.append(Finding("DLV004", file=e.display,
+                                                 params={"line": manifest_line(e.display, guess, group)}))
+                        else:
+                            found.append(Finding("DLV010" if lower.endswith(_ARCHIVE_SUFFIXES) else "DLV008",
+                                                 file=e.display))
                         continue
                     if e.encoding is not None:
                         normalise_encoding(e.encoding)  # an unknown encoding is the user's problem, not the data's
@@ -322,7 +335,7 @@ def run_deliverable(
                     not_run.append(NotRun("deliverable_cross_file", root.name, reason))
                     found.append(Finding("SYS002", file=root.name,
                                          params={"rule": "deliverable_cross_file", "reason": reason}))
-                elif users or len(registry_files) > 1:  # collisions between registry files (DLV009/DLV010)
+                elif users or len(registry_files) > 1:  # collisions between registry files (DLV011/DLV012)
                     found.extend(backend.cross_file(people, registry_files))
             finally:
                 if "people" in locals():
@@ -331,8 +344,38 @@ def run_deliverable(
             shutil.rmtree(tmp / "files", ignore_errors=True)
     sink.extend(found)
     personal = {i.file: personal_items(load_spec(i.spec)) for i in inputs if i.spec is not None}
+    archive = None
+    if not root.is_dir():
+        encodings = Counter(e.name_encoding or "ascii" for e in entries)
+        archive = ArchiveInfo(file=root.name, members=len(entries), name_encodings=dict(sorted(encodings.items())))
     return build_report(None, opts, sink, inputs, not_run, classifier,
-                        deliverable_specs=[load_spec(s) for s in BUILTIN], personal_by_file=personal)
+                        deliverable_specs=[load_spec(s) for s in BUILTIN], personal_by_file=personal,
+                        archive=archive)
+
+
+def list_entries(path: str | Path, tmp: Path, limits: Limits | None = None) -> tuple[list[Entry], list[Finding]]:
+    """The files of a deliverable (folder or zip, a zip's copied into ``tmp``) and listing findings."""
+    root = Path(path)
+    if not root.exists():
+        raise InputNotFoundError(path=path)
+    found: list[Finding] = []
+    if root.is_dir():
+        return list_dir(root, found), found
+    if not zipfile.is_zipfile(root):
+        raise NotADeliverableError(path=path)
+    return list_zip(root, tmp, limits or Limits(), found), found
+
+
+def write_draft_manifest(path: str | Path, encoding: str = "utf-8") -> tuple[str, int, int]:
+    """A draft manifest (TOML text) for the deliverable at ``path``, and (files placed, not placed).
+
+    Each file's spec and group come from the naming convention or its Japanese folder and file names;
+    its record count is counted now (read with ``encoding``). See :func:`.manifest.draft_manifest`.
+    """
+    normalise_encoding(encoding)
+    with tempfile.TemporaryDirectory(prefix="kikan-manifest-") as d:
+        entries, _ = list_entries(path, Path(d))
+        return draft_manifest(entries, encoding)
 
 
 __all__ = [
@@ -347,6 +390,9 @@ __all__ = [
     "assign_by_name",
     "check_deliverable",
     "check_file_rows",
+    "list_entries",
     "person_refs",
+    "recognise",
     "run_deliverable",
+    "write_draft_manifest",
 ]

@@ -41,6 +41,7 @@ class Entry:
     group: str | None = None
     encoding: str | None = None
     expected_records: int | None = None
+    name_encoding: str | None = None  # how a zip member's name was decoded (:func:`member_name`)
 
 
 def list_dir(root: Path, found: list[Finding]) -> list[Entry]:
@@ -55,20 +56,31 @@ def list_dir(root: Path, found: list[Finding]) -> list[Entry]:
     return out
 
 
-def _member_name(info: zipfile.ZipInfo) -> str:
-    """The member's name. Without the UTF-8 flag zipfile reads a name as CP437, but Explorer on Japanese
-    Windows stores names in CP932 (where 表 and ソ end in the byte of a backslash): read those as CP932."""
+NameEncoding = str
+"""How a zip member's name was decoded: ``ascii``, ``utf-8`` (the UTF-8 flag), ``cp932`` or ``cp437``."""
+
+
+def member_name(info: zipfile.ZipInfo) -> tuple[str, NameEncoding]:
+    """The member's name and how it was decoded, the way real tools read them.
+
+    With the UTF-8 flag (bit 11) the name is UTF-8. Without it, zipfile reads the raw bytes as CP437,
+    but Japanese Windows Explorer and Info-ZIP store names in CP932 (where 表 and ソ end in the byte
+    of a backslash): the raw bytes are decoded as CP932 strictly, and only when they are not valid
+    CP932 is the CP437 reading kept.
+    """
     name = info.filename
-    if info.flag_bits & 0x800 or name.isascii():
-        return name
-    try:
-        return name.encode("cp437").decode("cp932")
-    except UnicodeError:
-        return name
+    if info.flag_bits & 0x800:
+        return name, "ascii" if name.isascii() else "utf-8"
+    if name.isascii():
+        return name, "ascii"
+    try:  # zipfile decoded the raw bytes as CP437, which maps every byte: encoding gives them back
+        return name.encode("cp437").decode("cp932", errors="strict"), "cp932"
+    except UnicodeDecodeError:
+        return name, "cp437"
 
 
-def _safe_member_name(info: zipfile.ZipInfo) -> str:
-    name = _member_name(info)
+def _safe_member_name(info: zipfile.ZipInfo) -> tuple[str, NameEncoding]:
+    name, how = member_name(info)
     if "\\" in name:  # a Windows separator would turn into a path on some extractors
         raise UnsafeArchiveError(detail=f"unsafe path in archive (backslash): {name!r}")
     pp = PurePosixPath(name)
@@ -79,7 +91,7 @@ def _safe_member_name(info: zipfile.ZipInfo) -> str:
     mode = info.external_attr >> 16
     if stat.S_ISLNK(mode):
         raise UnsafeArchiveError(detail=f"symbolic link in archive: {name!r}")
-    return pp.as_posix()
+    return pp.as_posix(), how
 
 
 def list_zip(archive: Path, tmp: Path, limits: Limits, found: list[Finding]) -> list[Entry]:
@@ -95,11 +107,19 @@ def list_zip(archive: Path, tmp: Path, limits: Limits, found: list[Finding]) -> 
         if len(infos) > limits.max_entries:
             raise UnsafeArchiveError(detail=f"too many entries in archive: {len(infos)} > {limits.max_entries}")
         total = 0
-        members: list[tuple[zipfile.ZipInfo, str]] = []
+        members: list[tuple[zipfile.ZipInfo, str, str]] = []
+        seen: dict[str, int] = {}
         for info in infos:
-            member = _safe_member_name(info)
+            member, how = _safe_member_name(info)
             if info.is_dir():
                 continue
+            seen[member] = seen.get(member, 0) + 1
+            if seen[member] > 1:
+                # Two members of one name: the later one is named "name#2" so that findings and
+                # verdicts blame the member they are about, and the duplicate itself is a finding.
+                first = member
+                member = f"{member}#{seen[first]}"
+                found.append(Finding("DLV013", file=member, params={"name": first, "n": seen[first]}))
             if info.file_size > limits.max_entry_bytes:
                 raise UnsafeArchiveError(detail=f"entry too large when expanded: {member} ({info.file_size:,} bytes)")
             if info.file_size > limits.max_ratio * max(info.compress_size, 1) and info.file_size > 1024 * 1024:
@@ -108,10 +128,10 @@ def list_zip(archive: Path, tmp: Path, limits: Limits, found: list[Finding]) -> 
             total += info.file_size
             if total > limits.max_total_bytes:
                 raise UnsafeArchiveError(detail=f"archive expands beyond {limits.max_total_bytes:,} bytes")
-            members.append((info, member))
+            members.append((info, member, how))
         out: list[Entry] = []
         read_total = 0
-        for n, (info, member) in enumerate(members):
+        for n, (info, member, how) in enumerate(members):
             # A generated directory and the member's base name only: no member name becomes a path.
             dest_dir = tmp / f"e{n:05d}"
             dest_dir.mkdir()
@@ -134,10 +154,10 @@ def list_zip(archive: Path, tmp: Path, limits: Limits, found: list[Finding]) -> 
             except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as e:
                 dest.unlink(missing_ok=True)
                 found.append(Finding("DLV005", file=member, params={"reason": f"{type(e).__name__}: {e}"}))
-                out.append(Entry(member, None))  # kept so a manifest entry for it is not "missing" too
+                out.append(Entry(member, None, name_encoding=how))  # kept: a manifest entry for it is not "missing" too
                 continue
-            out.append(Entry(member, dest))
+            out.append(Entry(member, dest, name_encoding=how))
         return out
 
 
-__all__ = ["Entry", "Limits", "list_dir", "list_zip"]
+__all__ = ["Entry", "Limits", "NameEncoding", "list_dir", "list_zip", "member_name"]

@@ -22,7 +22,7 @@ from kikan_std.model.spec import Group, Item, Spec
 from kikan_std.model.spill import write_batch
 from kikan_std.options import Options, ProgressFn
 from kikan_std.readers import input_format_for, open_input
-from kikan_std.readers.csv_reader import Chunk, CsvSource, RangeFile, iter_csv, open_source
+from kikan_std.readers.csv_reader import Chunk, CsvSource, RangeFile, iter_csv, normalise_encoding, open_source
 from kikan_std.report.collect import NotRun, Sink
 from kikan_std.report.model import InputInfo
 
@@ -46,6 +46,30 @@ def _header_index(group: Group) -> dict[str, Item]:
             if name:
                 index.setdefault(name, it)
     return index
+
+
+def header_encoding_hint(header: Sequence[str], encoding: str, spec: Spec | None = None) -> str | None:
+    """The encoding the file is likely in when its header cannot be decoded with ``encoding``, else None.
+
+    Undecodable bytes reach the header as lone surrogates (``surrogateescape``). When the header's
+    bytes are valid CP932 the file is almost surely a Shift_JIS/CP932 export read as UTF-8; when they
+    are valid UTF-8 it is the other way round. With ``spec``, the header read in the other encoding
+    must also name at least one of its items (a header with one corrupt byte is not a wrong encoding).
+    """
+    if not any("\udc80" <= c <= "\udcff" for cell in header for c in cell):
+        return None
+    codec = normalise_encoding(encoding)
+    known = None if spec is None else {n for g in spec.groups for it in g.items for n in (it.name, *it.aliases)}
+    for candidate in ("cp932", "utf-8", "euc_jp"):
+        if candidate == codec:
+            continue
+        try:
+            cells = [cell.encode(codec, "surrogateescape").decode(candidate) for cell in header]
+        except (UnicodeError, LookupError):
+            continue
+        if known is None or known.intersection(c.strip() for c in cells):
+            return candidate
+    return None
 
 
 def choose_group(spec: Spec, path: Path, header: Sequence[str], wanted: str | None) -> Group:
@@ -116,6 +140,7 @@ class FileRun:
         """The opened input (statistics, header), set by :meth:`run`."""
         self._pad_keys: list[str] = []  # keys of items absent from every JSON/XML record (blank columns)
         self._sjis_strict = False
+        self._stopped = False  # ENC005: the file was not checked past its header
         self._part = part
         self._part_keys_file = part_keys_file
         self._fields = fields
@@ -158,6 +183,8 @@ class FileRun:
                     if isinstance(x, Finding):
                         sink.add(x)
                         continue
+                    if mapped is None and self._part is None and self._encoding_hint(source.header, source.header_line):
+                        break  # the whole file is in another encoding: one clear finding, not one per cell
                     if mapped is None:
                         if self._part is not None:
                             # A part's header findings are the whole file's: the caller reports them once.
@@ -204,7 +231,8 @@ class FileRun:
                     self._locate = None
                     if self.progress is not None:
                         self.progress(self.display, source.stats.records)
-                if mapped is None and source.header and self._part is None:
+                if (mapped is None and source.header and self._part is None and not self._stopped
+                        and not self._encoding_hint(source.header, source.header_line)):
                     # Header but no records: still report header problems (a part's are the file's,
                     # reported once by the caller).
                     mapped, col_of = self.map_header(source.header, source.header_line)
@@ -270,6 +298,21 @@ class FileRun:
         cannot run or crashes is reported as not run, never skipped)."""
         for rule in file_rules:
             self._guard(rule.name, functools.partial(rule.check, data, self.display))
+
+    def _encoding_hint(self, header: list[str], line: int) -> bool:
+        """ENC005 when the header cannot be decoded with the run's encoding but can with another; the
+        file is then not checked further (every value would be mis-decoded too). Header names are
+        never personal, so the finding names the encoding and the option to use, unmasked."""
+        if self.source is None or self.source.input_format != "csv":
+            return False
+        likely = header_encoding_hint(header, self.source.encoding, self.spec)
+        if likely is None:
+            return False
+        self.sink.add(Finding("ENC005", file=self.display, line=line,
+                              params={"encoding": self.source.encoding, "likely": likely,
+                                      "option": f"--encoding {likely}"}))
+        self._stopped = True
+        return True
 
     def map_header(
         self, header: list[str], header_line: int

@@ -46,6 +46,7 @@ from kikan_std.engine.file import (
     add_not_run,
     bom_contract_findings,
     choose_group,
+    header_encoding_hint,
     report_duplicates,
     report_late_duplicates,
 )
@@ -275,6 +276,8 @@ def plan_file(
     if head_read is None:
         return None
     header, bom, header_lines = head_read
+    if not header or header_encoding_hint(header, opts.encoding, spec) is not None:
+        return None  # no header, or one in another encoding (ENC005, reported by the whole-file run)
     group = choose_group(spec, path, header, opts.group)
     group_rules = tuple(dr for dr in dataset_rules if dr.groups is None or group.name in dr.groups)
     if group_rules and not dataset_pass:

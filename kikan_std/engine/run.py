@@ -22,6 +22,7 @@ from kikan_std.model.rules import DatasetRule, FileRule, RecordRule
 from kikan_std.model.spec import Group, Spec
 from kikan_std.options import Options, ProgressFn
 from kikan_std.readers import input_format_for
+from kikan_std.report.baseline import root_relative
 from kikan_std.report.build import build_report
 from kikan_std.report.collect import NotRun, Sink
 from kikan_std.report.model import InputInfo, Report
@@ -183,6 +184,8 @@ def run_check(
     if displays is not None and len(displays) != len(paths):
         raise ValueError("displays must name every path")
     names = [str(p) for p in paths] if displays is None else list(displays)
+    if classifier is not None:
+        classifier.names = root_relative(names)  # fingerprints by the path below the checked root
     sink = new_sink(opts, names, classifier)
     inputs, not_run = collect(paths, spec, record_rules, dataset_rules, opts, sink, progress, displays, file_rules)
     return build_report(spec, opts, sink, inputs, not_run, classifier)

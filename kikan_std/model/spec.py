@@ -26,13 +26,15 @@ if TYPE_CHECKING:  # records builds on this module's classes
     from kikan_std.model.records import RecordModel
     from kikan_std.model.rules import RecordRule
 
-Provenance = Literal["official", "derived", "municipal", "modeled"]
+Provenance = Literal["official", "derived", "municipal", "modeled", "user-supplied"]
 """How an element of a spec is known.
 
 * ``official``: taken from an unmodified Digital Agency / MIC document;
 * ``derived``: from a faithful third-party transcription of an official document;
 * ``municipal``: from a real municipality's standard-system export;
-* ``modeled``: our best model where the official list is not at hand.
+* ``modeled``: our best model where the official list is not at hand;
+* ``user-supplied``: from a workbook or spec file the user passed that is not byte-identical to a
+  known official edition (:data:`kikan_std.model.workbook.OFFICIAL_WORKBOOKS`).
 """
 
 

@@ -76,6 +76,16 @@ _CODE_COLUMNS: dict[str, tuple[str, ...]] = {
     "business": ("業務名",),
 }
 _TYPES = {t.value for t in DataType}
+
+OFFICIAL_WORKBOOKS: dict[str, str] = {
+    "2ffb05bf38bce6ba6faf4ba867c97f02e57d2888f9fbf25c1183d661b91f7c33": (
+        "デジタル庁 共通機能 住登外者宛名番号管理 項目定義書（digital-agency_jutogai-atena_item-definition.xlsx）"
+    ),
+}
+"""SHA-256 of the official workbooks known byte for byte → what they are. A workbook read with
+:func:`load_workbook` is ``official`` only when its bytes are one of these; any other workbook (an
+edited copy, a vendor's own, a newer edition not listed yet) is ``user-supplied``. Add a new official
+edition's hash here when it is published."""
 _OBLIGATIONS = ("必須", "条件付き必須", "任意")
 _EDITION_RE = re.compile(r"第\s*\d+(?:\.\d+)*\s*版")
 _TITLE_DOC_RE = re.compile(r"（(.+?)）")
@@ -329,6 +339,12 @@ def _build(p: Path, data: bytes, wb: Any) -> Spec:
     document = m.group(1) if m else next(iter(groups))
     edition, published = _edition(p, titles, wb.properties)
     sha = hashlib.sha256(data).hexdigest()
+    provenance = "official" if sha in OFFICIAL_WORKBOOKS else "user-supplied"
+    for items in groups.values():
+        for it in items:
+            it["provenance"] = provenance
+    for cl in lists.values():
+        cl["provenance"] = provenance
     spec: dict[str, Any] = {
         "id": f"wb_{business}_{document}",
         "business_code": business,
@@ -336,7 +352,7 @@ def _build(p: Path, data: bytes, wb: Any) -> Spec:
         "edition": edition,
         "published": published,
         "source": f"{p.name} (sha256 {sha[:16]}…)",
-        "provenance": "official",
+        "provenance": provenance,
         "groups": [
             {"name": g, "items": items, "primary_key": [i["name"] for i in items if i["primary_key"]]}
             for g, items in groups.items()

@@ -7,6 +7,11 @@ business keys (header, encoding or structure problems) is matched by code, file,
 hash of its value. Matching counts: if the baseline had a fingerprint twice and the run has it
 three times, two are existing and one is new.
 
+The file in a fingerprint is the file's path relative to the checked root — the member path inside a
+deliverable, and for files given on the command line the path below their common folder (one file: its
+name) — so a baseline taken in one directory matches the same files checked from another
+(:func:`root_relative`).
+
 Fingerprints hash key values with the mask key, so a baseline and the run compared with it must
 use the same ``--mask-key`` (or both the default). Reports of version 1.0 carry no fingerprints;
 they are recomputed from the findings' fields.
@@ -17,7 +22,8 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from pathlib import Path
+from collections.abc import Iterable
+from pathlib import Path, PurePath
 from typing import Any
 
 from kikan_std.errors import BaselineError
@@ -28,21 +34,40 @@ from kikan_std.report.render import finding_fingerprint, fingerprint, mask_value
 from kikan_std.report.waivers import Waivers
 
 
+def root_relative(files: Iterable[str]) -> dict[str, str]:
+    """Each path as written, mapped to its path below the common folder of all of them (``/``-separated).
+
+    ``data/a.csv`` alone → ``a.csv``; ``x/d1/a.csv`` and ``x/d2/b.csv`` → ``d1/a.csv`` and ``d2/b.csv``,
+    whatever the working directory or how the paths were typed (relative, absolute, Windows).
+    """
+    names = list(dict.fromkeys(files))
+    parts = {n: PurePath(n.replace("\\", "/")).parts for n in names}
+    if not parts:
+        return {}
+    dirs = [p[:-1] for p in parts.values()]
+    common = 0
+    while all(len(d) > common for d in dirs) and len({d[common] for d in dirs}) == 1:
+        common += 1
+    return {n: "/".join(p[common:]) for n, p in parts.items()}
+
+
 def _tag(shown: str, key: bytes) -> str:
     """The keyed hash of a value as shown in a report: read from a masked value, or computed."""
     return masked_tag(shown) or value_tag(shown, key)
 
 
-def fingerprint_of_dict(f: dict[str, Any], key: bytes = DEFAULT_MASK_KEY) -> str:
-    """The fingerprint of a finding as it appears in a JSON report (recomputed for 1.0 reports)."""
+def fingerprint_of_dict(f: dict[str, Any], key: bytes = DEFAULT_MASK_KEY, file: str | None = None,
+                        recompute: bool = False) -> str:
+    """The fingerprint of a finding as it appears in a JSON report (recomputed for reports before 1.3,
+    whose fingerprints named the file as typed; ``file`` is its name relative to the checked root)."""
     fp = f.get("fingerprint")
-    if isinstance(fp, str) and fp:
+    if isinstance(fp, str) and fp and not recompute:
         return fp
     keys = f.get("keys") or {}
     value = f.get("value")
     return fingerprint(
         str(f["code"]),
-        str(f["file"]),
+        file or str(f["file"]),
         f.get("item"),
         {str(k): _tag(str(v), key) for k, v in keys.items()},
         None if value is None else _tag(str(value), key),
@@ -62,8 +87,12 @@ class Baseline:
                 raise TypeError("findings is not a list")
             self.counts: Counter[str] = Counter()
             self.samples: dict[str, list[dict[str, Any]]] = {}
+            self.files = {str(i.get("file")) for i in data.get("inputs", []) if isinstance(i, dict)}
+            self.relative = root_relative(sorted(self.files)) if data.get("businesses") is None else {}
+            """The baseline's files by their path relative to its checked root (runs over files)."""
+            old = self.report_version in ("1.0", "1.1", "1.2")
             for f in findings:
-                fp = fingerprint_of_dict(f, mask_key)
+                fp = fingerprint_of_dict(f, mask_key, self.relative.get(str(f.get("file"))), recompute=old)
                 self.counts[fp] += 1
                 self.samples.setdefault(fp, []).append(f)
         except (KeyError, TypeError, AttributeError) as e:
@@ -72,7 +101,6 @@ class Baseline:
         self.sha256 = sha256
         self.generated_at = data.get("generated_at")
         self.capped = bool((data.get("stats") or {}).get("capped", False))
-        self.files = {str(i.get("file")) for i in data.get("inputs", []) if isinstance(i, dict)}
 
     @classmethod
     def load(cls, path: str | Path, mask_key: bytes = DEFAULT_MASK_KEY) -> Baseline:
@@ -109,6 +137,9 @@ class Classifier:
         self.remaining: Counter[str] = Counter(baseline.counts) if baseline else Counter()
         self.new = 0
         self.existing = 0
+        self.names: dict[str, str] = {}
+        """The name each file has in fingerprints (its path relative to the checked root), when it
+        differs from the name in findings (a run over files named as typed)."""
 
     def classify(self, f: Finding) -> tuple[Status | None, int | None, str | None]:
         """(status, waiver index, fingerprint) of ``f``; the fingerprint only when computed.
@@ -118,7 +149,7 @@ class Classifier:
         status: Status | None = None
         fp: str | None = None
         if self.baseline is not None:
-            fp = finding_fingerprint(f, self.mask_key)
+            fp = finding_fingerprint(f, self.mask_key, self.names.get(f.file))
             if self.remaining[fp] > 0:
                 self.remaining[fp] -= 1
                 status = "existing"
@@ -148,13 +179,15 @@ class Classifier:
         b = self.baseline
         if b is None:
             return None
+        relative_checked = {self.names.get(f, f) for f in files_checked}
         fixed: list[FixedFinding] = []
         n_fixed = 0
         for fp, n in self.remaining.items():
             if n <= 0:
                 continue
             samples = b.samples[fp]
-            if str(samples[0].get("file")) not in files_checked:
+            was = str(samples[0].get("file"))
+            if was not in files_checked and b.relative.get(was, was) not in relative_checked:
                 continue
             n_fixed += n
             for f in samples[:n]:

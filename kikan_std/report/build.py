@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING
 from kikan_std._version import __version__
 from kikan_std.model.spec import Spec
 from kikan_std.options import Options
+from kikan_std.report.baseline import root_relative
 from kikan_std.report.collect import NotRun, Sink
 from kikan_std.report.model import (
+    ArchiveInfo,
     BusinessResult,
     FileResult,
     Gate,
@@ -26,7 +28,7 @@ from kikan_std.report.model import (
     SpecRef,
     Stats,
 )
-from kikan_std.report.render import finding_out
+from kikan_std.report.render import finding_fingerprint, finding_out
 
 if TYPE_CHECKING:
     from kikan_std.report.baseline import Classifier
@@ -35,6 +37,27 @@ DELIVERABLE_SPEC = SpecRef(
     id="deliverable", edition="-", title="移行データ一式（業務横断の検査）/ migration deliverable", provenance="modeled"
 )
 """What a whole-deliverable report names as its spec (each file's own spec is in ``inputs[].spec``)."""
+
+
+PROVENANCE_LABELS: dict[str, dict[str, str]] = {
+    "official": {"ja": "国の標準仕様（公式）", "en": "the national standard specification (official)"},
+    "derived": {"ja": "国の標準仕様（公式資料の忠実な転記による）",
+                "en": "the national standard specification (from a faithful transcription)"},
+    "municipal": {"ja": "自治体の標準準拠システムの出力に基づく仕様",
+                  "en": "a spec taken from a municipality's standard-system export"},
+    "modeled": {"ja": "当プロジェクトのモデル（公式の基本データリスト未入手）",
+                "en": "this project's model (the official 基本データリスト is not at hand)"},
+    "user-supplied": {"ja": "利用者が指定したワークブック（既知の公式版と一致しない）",
+                      "en": "a user-supplied workbook (not a known official edition)"},
+}
+"""What a verdict was judged against, per spec provenance (every format shows it with the verdict)."""
+
+
+def checked_against(provenances: Sequence[str], lang: str) -> str:
+    """The labels of ``provenances`` (distinct, in order), joined: what a verdict was judged against."""
+    seen = list(dict.fromkeys(provenances))
+    sep = "、" if lang == "ja" else "; "
+    return sep.join(PROVENANCE_LABELS.get(p, {}).get(lang, p) for p in seen)
 
 
 def spec_ref(spec: Spec) -> SpecRef:
@@ -93,6 +116,7 @@ def build_report(
     *,
     deliverable_specs: Sequence[Spec] | None = None,
     personal_by_file: Mapping[str, frozenset[str]] | None = None,
+    archive: ArchiveInfo | None = None,
 ) -> Report:
     """The report of a run from its sink (also used by :mod:`kikan_std.dask` and whole deliverables).
 
@@ -107,6 +131,7 @@ def build_report(
         deliverable_specs: For a deliverable, the specs of its businesses.
         personal_by_file: Personal items per file when files follow different specs (a deliverable);
             a finding about a file not listed uses the union of all of them.
+        archive: A zip deliverable's member names and how they were decoded.
     """
     if spec is not None:
         personal = personal_items(spec)
@@ -116,8 +141,13 @@ def build_report(
         personal = frozenset().union(*by_file_personal.values()) if by_file_personal else frozenset()
     kept = sink.finish()
     waivers = opts.waivers
+    # Fingerprints name a file by its path relative to the checked root (a deliverable's displays
+    # already are), so a baseline made in one directory matches a run from another.
+    relative = root_relative(i.file for i in inputs) if spec is not None else {}
     out = []
     for f, (status, widx, fp) in kept:
+        if fp is None and relative.get(f.file, f.file) != f.file:
+            fp = finding_fingerprint(f, opts.mask_key, relative[f.file])
         out.append(
             finding_out(
                 f,
@@ -140,6 +170,11 @@ def build_report(
         tool={"name": "kikan-std", "version": __version__},
         valid=errors == 0 and not not_run,
         spec=spec_ref(spec) if spec is not None else DELIVERABLE_SPEC,
+        checked_against=checked_against(
+            [spec.provenance] if spec is not None
+            else [s.provenance for s in deliverable_specs or () if any(i.spec == s.id for i in inputs)],
+            opts.lang,
+        ),
         generated_at=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         lang=opts.lang,
         values_shown=opts.show_values,
@@ -176,4 +211,5 @@ def build_report(
             failing_findings=failing,
             rules_not_run=len(not_run),
         ),
+        archive=archive,
     )

@@ -14,12 +14,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from kikan_std.catalogue import Lang
 from kikan_std.options import FailOn
 
-REPORT_VERSION = "1.2"
+REPORT_VERSION = "1.3"
 """1.1 added per-finding ``status``/``fingerprint``/``waiver``, ``baseline``, ``waivers``, ``gate``,
 ``mask_key`` and more ``stats``; 1.2 added ``files`` (one verdict per input file, also of a whole
 deliverable) and ``spec``/``rules_not_run`` of :class:`FileResult`, and fills ``gate``, ``mask_key``,
 the per-file and per-status statistics, ``baseline`` and ``waivers`` for whole deliverables too.
-Every earlier field is kept with the same meaning."""
+1.3 added ``checked_against`` (what the verdict was judged against: the official spec, the
+project's model, or a user-supplied workbook), ``archive`` (how a zip's member names were decoded) and
+``stale`` of :class:`WaiverOut`. Every earlier field is kept with the same meaning."""
 
 Severity = Literal["error", "warning", "info"]
 Status = Literal["new", "existing", "waived"]
@@ -170,6 +172,7 @@ class WaiverOut(_Out):
     expires: str
     expired: bool = Field(description="expired waivers no longer apply")
     matched: int = Field(description="findings this waiver accepted (or would have, when expired)")
+    stale: bool = Field(default=False, description="the waiver matched no finding of this run (report 1.3)")
 
 
 class WaiverSummary(_Out):
@@ -218,6 +221,17 @@ class BusinessResult(_Out):
     valid: bool
 
 
+class ArchiveInfo(_Out):
+    """A zip deliverable: how its member names were decoded (report 1.3)."""
+
+    file: str = Field(description="the archive's file name")
+    members: int
+    name_encodings: dict[str, int] = Field(
+        description="members per name decoding: utf-8 (UTF-8 flag set), cp932 (no flag, valid CP932), "
+        "cp437 (no flag, not CP932: zipfile's reading kept), ascii"
+    )
+
+
 class Report(_Out):
     """The result of checking data against a spec."""
 
@@ -227,6 +241,11 @@ class Report(_Out):
         description="true only if there is no error finding (waived or not) and every rule ran"
     )
     spec: SpecRef
+    checked_against: str = Field(
+        default="",
+        description="what the verdict was judged against, in the report's language: the national standard "
+        "(official), this project's model, or a user-supplied workbook (report 1.3)",
+    )
     generated_at: str
     lang: Lang
     values_shown: bool = Field(description="true when personal values were not masked (--show-values)")
@@ -248,6 +267,7 @@ class Report(_Out):
     baseline: BaselineSummary | None = None
     waivers: WaiverSummary | None = None
     gate: Gate | None = Field(default=None, description="exit-code decision; null in reports built by hand")
+    archive: ArchiveInfo | None = Field(default=None, description="a zip deliverable's member names (report 1.3)")
 
     def errors(self) -> list[FindingOut]:
         """The stored findings of severity error."""

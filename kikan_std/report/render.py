@@ -69,10 +69,11 @@ def fingerprint(
     return sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
-def finding_fingerprint(f: Finding, key: bytes = DEFAULT_MASK_KEY) -> str:
-    """:func:`fingerprint` of a raw finding."""
+def finding_fingerprint(f: Finding, key: bytes = DEFAULT_MASK_KEY, file: str | None = None) -> str:
+    """:func:`fingerprint` of a raw finding; ``file`` is its file's name relative to the checked root
+    when that differs from the name in the finding (see :func:`kikan_std.report.baseline.root_relative`)."""
     tags = {k: value_tag(v, key) for k, v in f.keys.items()}
-    return fingerprint(f.code, f.file, f.item, tags, None if f.value is None else value_tag(f.value, key))
+    return fingerprint(f.code, file or f.file, f.item, tags, None if f.value is None else value_tag(f.value, key))
 
 
 def is_personal(f: Finding, personal_items: frozenset[str]) -> bool:

@@ -21,7 +21,10 @@ same finding whichever folder the file is checked from. It never needs a persona
 
 A finding matching an active waiver is reported with status ``waived`` and does not fail the run.
 A waiver past its expiry date stops applying (its findings count again) and the report lists it as
-expired, with how many findings it would have covered.
+expired, with how many findings it would have covered. A waiver that matched no finding of the run is
+listed as *stale* (the defect was fixed, or the waiver never fitted): remove it. ``expires`` must be a
+TOML date (``2027-03-31``, unquoted); a quoted string or a date-time is refused, so a typo cannot
+silently become a different day.
 """
 
 from __future__ import annotations
@@ -59,6 +62,13 @@ class Waiver(BaseModel):
     reason: str = Field(min_length=1)
     owner: str = Field(min_length=1)
     expires: _dt.date
+
+    @field_validator("expires", mode="before")
+    @classmethod
+    def _toml_date(cls, v: object) -> object:
+        if isinstance(v, _dt.datetime) or not isinstance(v, _dt.date):
+            raise ValueError(f"expires must be a TOML date such as 2027-03-31 (unquoted), not {v!r}")
+        return v
 
     @field_validator("code")
     @classmethod
@@ -204,6 +214,7 @@ class Waivers:
                     expires=w.expires.isoformat(),
                     expired=self.expired(i),
                     matched=self.matched[i],
+                    stale=self.matched[i] == 0,
                 )
                 for i, w in enumerate(self.entries)
             ],

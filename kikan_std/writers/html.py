@@ -21,6 +21,7 @@ import jinja2
 from kikan_std.catalogue import Lang, catalogue
 from kikan_std.report.model import FindingOut, Report
 from kikan_std.writers._common import SEVERITY_ORDER, fails_gate, xml_safe
+from kikan_std.writers.text import archive_text
 
 EXAMPLES_PER_RULE = 20
 """Findings shown per rule; the rest are counted ("N more")."""
@@ -94,6 +95,9 @@ LABELS: dict[str, dict[str, str]] = {
         "expired": "期限切れ（適用されません）",
         "active": "有効",
         "provenance": "検査の記録",
+        "against": "判定の基準",
+        "archive_names": "ZIP 内のファイル名の読み方",
+        "stale": "使われていない（該当なし）",
         "tool": "ツール",
         "spec": "仕様",
         "edition": "版",
@@ -183,6 +187,9 @@ LABELS: dict[str, dict[str, str]] = {
         "expired": "expired (not applied)",
         "active": "active",
         "provenance": "Provenance",
+        "against": "Checked against",
+        "archive_names": "Member names in the zip read as",
+        "stale": "stale (matched nothing)",
         "tool": "Tool",
         "spec": "Spec",
         "edition": "Edition",
@@ -306,6 +313,10 @@ def _context(report: Report, lang: Lang) -> dict[str, Any]:
         "records_total": sum(i.records for i in report.inputs),
         "gate": gate,
         "gate_differs": gate is not None and report.valid != (not gate.failed),
+        # The CI gate line only when a gate was asked for: an auditor's verdict is 適合 / 不適合.
+        "gate_asked": gate is not None and (gate.fail_on != "error" or report.baseline is not None
+                                            or report.waivers is not None),
+        "archive_names": archive_text(report),
         "shown_per_rule": EXAMPLES_PER_RULE,
     }
 

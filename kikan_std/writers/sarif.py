@@ -129,6 +129,7 @@ def sarif_log(report: Report, lang: Lang = "ja") -> dict[str, Any]:
         "columnKind": "unicodeCodePoints",
         "properties": {
             "spec": report.spec.model_dump(),
+            "checked_against": report.checked_against,
             "valid": report.valid,
             "valuesShown": report.values_shown,
             "stats": report.stats.model_dump(),

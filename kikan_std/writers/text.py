@@ -43,6 +43,9 @@ _LABELS: dict[str, dict[str, str]] = {
         "gate": "終了コードの判定（--fail-on {fail_on}）: 対象のエラー {n} 件 → {result}",
         "gate_failed": "失敗（1）",
         "gate_passed": "成功（0）",
+        "against": "判定の基準",
+        "archive": "ZIP 内のファイル名の読み方",
+        "stale": "  使われなかった承認: {code} {file}（{owner}）— 該当する指摘がありません。不要なら削除してください",
     },
     "en": {
         "spec": "Spec",
@@ -78,10 +81,29 @@ _LABELS: dict[str, dict[str, str]] = {
         "gate": "Exit code (--fail-on {fail_on}): {n} failing errors → {result}",
         "gate_failed": "fail (1)",
         "gate_passed": "pass (0)",
+        "against": "Checked against",
+        "archive": "Member names in the zip read as",
+        "stale": "  Stale waiver: {code} {file} ({owner}) — matched no finding; remove it if no longer needed",
     },
 }
 
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+NAME_ENCODINGS = {
+    "cp932": "CP932（Shift_JIS、UTF-8 フラグなし）/ CP932 (no UTF-8 flag)",
+    "utf-8": "UTF-8（UTF-8 フラグあり）/ UTF-8 (flag set)",
+    "cp437": "CP437（フラグなし・CP932 として読めない）/ CP437 (no flag, not CP932)",
+    "ascii": "ASCII",
+}
+"""How a zip's member names were decoded, for people (report ``archive.name_encodings``)."""
+
+
+def archive_text(report: Report) -> str | None:
+    """``CP932 (…) 12, ASCII 1`` — how the zip's member names were read, or None for no zip."""
+    a = report.archive
+    if a is None:
+        return None
+    return ", ".join(f"{NAME_ENCODINGS.get(k, k)} {n:,}" for k, n in a.name_encodings.items())
 
 
 def _gate_lines(report: Report, t: dict[str, str]) -> list[str]:
@@ -103,6 +125,8 @@ def _gate_lines(report: Report, t: dict[str, str]) -> list[str]:
             if x.expired:
                 out.append(t["expired"].format(code=x.code, file=x.file, expires=x.expires, owner=x.owner,
                                                n=f"{x.matched:,}"))
+            elif x.stale:
+                out.append(t["stale"].format(code=x.code, file=x.file, owner=x.owner))
     g = report.gate
     if g is not None and (b is not None or w is not None or g.fail_on != "error"):
         out.append(t["gate"].format(fail_on=g.fail_on, n=f"{g.failing_findings:,}",
@@ -141,6 +165,11 @@ def render_text(report: Report, lang: Lang = "ja", per_code: int = 10) -> str:
     out.append(
         f"kikan-std {report.tool['version']} | {t['spec']}: {s.id} {s.title} ({s.edition}, {s.provenance})"
     )
+    if report.checked_against:
+        out.append(f"{t['against']}: {report.checked_against}")
+    names = archive_text(report)
+    if names is not None:
+        out.append(f"{t['archive']}: {names}")
     if report.businesses is not None:
         out.extend(_business_lines(report, t))
     verdicts = {f.file: f for f in report.files}
@@ -183,15 +212,16 @@ def render_text(report: Report, lang: Lang = "ja", per_code: int = 10) -> str:
         total = report.stats.findings_by_code.get(code, len(fs))
         out.append("")
         out.append(f"■ {code} {e.slug}: {e.title[lang]} — {t[fs[0].severity]} {total:,}{t['count']}")
-        for f in fs[:per_code]:
+        shown = fs[:per_code]
+        for f in shown:
             line = f"  {_location(f, t)}: {f.message}"
             if f.value is not None and f.value != "":
                 line += f" ({t['value']}: {f.value})"
             if f.status is not None:
                 line = f"  [{t['st_' + f.status]}]" + line[1:]
             out.append(line)
-        if total > per_code:
-            out.append("  … " + t["more"].format(n=f"{total - per_code:,}"))
+        if total > len(shown):  # exact: what is counted minus what is listed here
+            out.append("  … " + t["more"].format(n=f"{total - len(shown):,}"))
     out.append("")
     if report.stats.capped:
         out.append(t["capped"])
