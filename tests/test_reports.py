@@ -167,9 +167,12 @@ def test_no_full_individual_number_in_any_format(all_formats: dict[str, Path], d
     masked = re.compile(r"\*{10}\d\d #[0-9a-f]{8}")
     assert fld016 and all(f["value_masked"] and masked.fullmatch(f["value"]) for f in fld016)
     findings = json.loads(outputs["json"])["findings"]
-    # Full-width digits: the character finding names neither the character nor its half-width form.
+    # Full-width digits: the character finding shows the one offending character, its code point and its
+    # half-width form (what the auditor must fix), never more of the number (checked above for every form).
     fullwidth = [f for f in findings if f["item"] == "個人番号" and "suggestion" in f["params"]]
-    assert fullwidth and all(f["params"]["suggestion"] == "*" and f["params"]["char"] == "*" for f in fullwidth)
+    assert fullwidth and all(len(f["params"]["char"]) == 1 and "０" <= f["params"]["char"] <= "９"
+                             and f["params"]["codepoints"] == f"U+{ord(f['params']['char']):04X}"
+                             and len(f["params"]["suggestion"]) == 1 for f in fullwidth)
 
 
 def test_show_values_reveals_and_is_recorded(tmp_path: Path, defects: DefectFile) -> None:

@@ -298,3 +298,23 @@ def test_text_report_sends_no_control_sequence_to_the_terminal(tmp_path: Path) -
 @given(st.text())
 def test_terminal_safe_leaves_only_tab_and_line_feed(text: str) -> None:
     assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]", terminal_safe(text))
+
+
+def test_the_offending_character_is_shown_and_the_rest_of_the_value_masked(tmp_path: Path) -> None:
+    """#17: the one offending character of a personal value, its code point and position are shown (what the
+    auditor must fix); the value itself stays masked; in a value of fewer than four characters the character
+    is masked too (one character would be too much of it)."""
+    from kikan_std.testing.generate import iter_jutogai_atena, write_csv
+
+    rows = list(iter_jutogai_atena(3, 1))
+    name = rows[0].index("氏名")
+    rows[1][name] = "ﾔﾏﾀﾞ　ﾀﾛｳ"
+    rows[2][name] = "ﾔﾏ"
+    path = tmp_path / "atena.csv"
+    write_csv(path, rows)
+    findings = {f.record: f for f in kikan_std.check(path, spec="jutogai_atena").findings if f.code == "CHR004"}
+    long, short = findings[1], findings[2]
+    assert (long.params["char"], long.params["codepoints"], long.params["position"]) == ("ﾔ", "U+FF94", 1)
+    assert "ﾔﾏﾀﾞ" not in long.message and long.value is not None and "ﾔ" not in long.value
+    assert (short.params["char"], short.params["codepoints"]) == ("*", "U+****")
+    assert "ﾔ" not in short.message

@@ -10,6 +10,7 @@ from typing import Any
 
 from kikan_std.catalogue import Lang, entry
 from kikan_std.findings import Finding
+from kikan_std.jp.chars import count_chars
 from kikan_std.options import DEFAULT_MASK_KEY
 from kikan_std.report.model import FindingOut, Status, WaiverRef
 
@@ -96,22 +97,43 @@ def _keeps_char(codepoints: str) -> bool:
     return bool(chars) and all(unicodedata.category(c)[0] in "CZ" for c in chars)
 
 
+_SHOWN_CHAR_MIN_LENGTH = 4
+"""A value's offending character is shown only when the value has at least this many characters."""
+
+
+def _shows_offending_char(params: dict[str, Any], raw: str | None) -> bool:
+    """True when the one offending character of a character finding may be shown.
+
+    A character check reports the first offending character of a value once per code, with its position:
+    that one character and its code point are what the auditor must fix and say little on their own
+    (issue: masking hid what needed fixing). In a value of fewer than four characters one character is
+    too much of the value, so it stays masked there.
+    """
+    if not raw or "position" not in params:
+        return False
+    return count_chars(raw) >= _SHOWN_CHAR_MIN_LENGTH
+
+
 def _mask_params(params: dict[str, Any], raw: str | None, key: bytes) -> dict[str, Any]:
     """Params of a personal finding with anything that could reveal the value masked.
 
     ``suggestion`` is usually the whole corrected value; ``char``/``codepoints`` name a character
-    of it (kept only for control and space characters, which are the problem itself); ``bytes``
-    are undecodable bytes of it (a name in another encoding reads back from its hex); any other
-    text parameter containing the value is masked too.
+    of it (kept for control and space characters, which are the problem itself, and for the one
+    offending character of a value of four or more characters — see :func:`_shows_offending_char`);
+    ``bytes`` are undecodable bytes of it (a name in another encoding reads back from its hex); any
+    other text parameter containing the value is masked too.
     """
     out = dict(params)
+    shown = _shows_offending_char(out, raw) and len(str(out.get("char", ""))) <= 2
     if out.get("bytes"):
         out["bytes"] = "**"
     sug = out.get("suggestion")
-    if sug not in (None, "-", "") and not _is_blank_or_control(str(sug)):
+    if shown and sug is not None and len(str(sug)) <= 2:
+        pass  # the replacement of the one shown character (ﾔ → ヤ) says no more than the character itself
+    elif sug not in (None, "-", "") and not _is_blank_or_control(str(sug)):
         # A one-character suggestion gets no hash: a hash of one character is trivially reversed.
         out["suggestion"] = mask_value(str(sug), key) if len(str(sug)) > 1 else "*"
-    if "char" in out and not _keeps_char(str(out.get("codepoints", ""))):
+    if "char" in out and not shown and not _keeps_char(str(out.get("codepoints", ""))):
         out["char"] = "*"
         if "codepoints" in out:
             out["codepoints"] = "U+****"
