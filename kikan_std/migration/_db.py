@@ -4,9 +4,10 @@ DuckDB is an optional dependency (``pip install 'kikan-std[migration]'``); witho
 compare say so in one line, and everything else in the package works as before.
 
 A source becomes one table of VARCHAR columns named ``c0 … cN`` (item names live in Python, so no
-Japanese identifier ever needs quoting), blank = NULL. A UTF-8 CSV without a mapping is read by
-DuckDB itself; any other encoding, or a legacy extract through a mapping, is streamed once through
-Python (decode, map, transform) into a temporary UTF-8 CSV that DuckDB then reads.
+Japanese identifier ever needs quoting), blank = NULL. DuckDB reads every CSV itself, once: a file in
+another encoding (CP932 …) is first transcoded to UTF-8 byte block by byte block (no CSV parsing in
+Python), and a legacy extract's mapping is applied in the same ``CREATE TABLE … AS SELECT`` as SQL
+(:mod:`kikan_std.migration.sqlmap`; the Python :meth:`Mapping.row_function` is its reference).
 """
 
 from __future__ import annotations
