@@ -127,3 +127,16 @@ def test_sql_mapping_equals_python_mapping_on_edge_values(tmp_path_factory, valu
     legacy = tmp / "legacy.csv"
     _write_legacy(pair(False) / "legacy.csv", legacy, len(values), random.Random(0), values, "utf-8")
     assert _sql_rows(legacy, m, "utf-8")[0] == _python_rows(legacy, m, "utf-8")
+
+
+_WIDTH_CHARS = [chr(c) for c in range(0xFF61, 0xFFA0)] + list("アカガハパウ\u3099\u309a ｘ１A~!\u3000漢ー")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_WIDTH_CHARS), max_size=12))
+def test_width_folding_used_from_sql_equals_the_reference(v: str) -> None:
+    from kikan_std.migration.mapping import _to_full, _to_half
+    from kikan_std.migration.sqlmap import _full_fast, _half_fast
+
+    assert _full_fast(v) == _to_full(v)
+    assert _half_fast(v) == _to_half(v)
