@@ -50,7 +50,7 @@ def defect_report() -> dict:  # type: ignore[type-arg]
     return report
 
 
-@pytest.mark.parametrize("index", range(9))
+@pytest.mark.parametrize("index", range(10))
 def test_each_planted_defect_is_found_on_its_item_with_its_count(defect_report: dict, index: int) -> None:  # type: ignore[type-arg]
     p = planted()[index]
     found = [d for d in defect_report["differences"] if d["item"] == p["item"] and d["kind"] == p["kind"]]
@@ -62,12 +62,13 @@ def test_each_planted_defect_is_found_on_its_item_with_its_count(defect_report: 
         assert found[0]["examples"]  # record keys of affected records
 
 
-def test_all_eight_defects_and_the_by_design_blank_are_planted() -> None:
+def test_all_nine_defects_and_the_by_design_blank_are_planted() -> None:
     kinds = {(p["item"], p["kind"]) for p in planted()}
     assert kinds == {
         ("異動届出年月日", "became_unknown"), (None, "records_missing"), ("住民状態", "code_remapped"),
         ("続柄コード1", "leading_zeros_lost"), ("住所_方書", "truncated"), ("通称", "filled_to_blank"),
         ("世帯番号", "households_changed"), ("住民税_年税額", "sum_changed"), ("転入前住所_郵便番号", "filled_to_blank"),
+        ("氏名", "degraded_shrink"),  # 邊 → 辺 (MJ 縮退)
     }
     assert all(int(p["count"]) > 0 for p in planted())  # type: ignore[call-overload]
 
@@ -78,6 +79,9 @@ def test_distribution_shifts_accompany_the_defects(defect_report: dict) -> None:
     assert ("住民状態", "code_share_changed") in by
     assert by[("住民税_年税額", "sum_changed")]["detail"]["delta"].startswith("-")
     assert by[("世帯番号", "households_changed")]["detail"]["split"] == 1
+    # the 縮退 defect touches 氏名 only: 氏_日本人 of the same people kept 邊
+    assert by[("氏名", "degraded_shrink")]["status"] == "unexplained"
+    assert not any(item == "氏_日本人" for item, _ in by)
     # the documented by-design blank is explained, with its reason; the rest is not
     assert by[("転入前住所_郵便番号", "fill_rate_dropped")]["status"] == "expected"
     assert "移行しない" in by[("転入前住所_郵便番号", "filled_to_blank")]["reason"]

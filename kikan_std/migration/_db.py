@@ -4,9 +4,10 @@ DuckDB is an optional dependency (``pip install 'kikan-std[migration]'``); witho
 compare say so in one line, and everything else in the package works as before.
 
 A source becomes one table of VARCHAR columns named ``c0 … cN`` (item names live in Python, so no
-Japanese identifier ever needs quoting), blank = NULL. A UTF-8 CSV without a mapping is read by
-DuckDB itself; any other encoding, or a legacy extract through a mapping, is streamed once through
-Python (decode, map, transform) into a temporary UTF-8 CSV that DuckDB then reads.
+Japanese identifier ever needs quoting), blank = NULL. DuckDB reads every CSV itself, once: a file in
+another encoding (CP932 …) is first transcoded to UTF-8 byte block by byte block (no CSV parsing in
+Python), and a legacy extract's mapping is applied in the same ``CREATE TABLE … AS SELECT`` as SQL
+(:mod:`kikan_std.migration.sqlmap`; the Python :meth:`Mapping.row_function` is its reference).
 """
 
 from __future__ import annotations
@@ -174,24 +175,65 @@ def load(con: Any, tmp: Path, table: str, path: str | Path, *, group: Group, enc
     if not any(c.item is not None for c in cols):
         raise InputError(f"仕様の項目の列がありません / no column of {group.name} in {p}")
     loaded = Loaded(table, str(p), cols, unknown_columns=unknown)
-    direct = mapping is None and enc == "utf-8-sig"
-    if direct:
-        src = p
-        order = _header_order(header, group, None)
-        all_cols = "{" + ", ".join(f"'h{i}': 'VARCHAR'" for i in range(len(header))) + "}"
-        select = ", ".join(f"h{order[c.name]} AS c{i}" for i, c in enumerate(cols))
-        try:
-            con.execute(
-                f"CREATE TABLE {table} AS SELECT {select} FROM read_csv(?, header=true, auto_detect=false, "
-                f"columns={all_cols}, delim=',', quote='\"', escape='\"', strict_mode=true)",
-                [str(src)],
-            )
-        except Exception as e:  # duckdb.Error: a malformed CSV
-            raise InputError(f"CSV を読めません / cannot read the CSV {p}: {str(e).splitlines()[0]}") from None
-    else:
-        loaded.excluded = _stream_through(con, tmp, table, p, enc, header, cols, group, mapping)
+    src = p if enc == "utf-8-sig" else _transcode(p, enc, tmp / f"{table}.utf8.csv")
+    # A standard UTF-8 export is read strictly; a legacy or transcoded one as leniently as Python's csv
+    # module read it before (short rows padded with blanks, surplus fields ignored).
+    lenient = mapping is not None or src is not p
+    all_cols = "{" + ", ".join(f"'h{i}': 'VARCHAR'" for i in range(len(header))) + "}"
+    read = (f"read_csv(?, header=true, auto_detect=false, columns={all_cols}, delim=',', quote='\"', escape='\"', "
+            + ("strict_mode=false, null_padding=true)" if lenient else "strict_mode=true)"))
+    try:
+        if mapping is None:
+            order = _header_order(header, group, None)
+            select = ", ".join(f"h{order[c.name]} AS c{i}" for i, c in enumerate(cols))
+            con.execute(f"CREATE TABLE {table} AS SELECT {select} FROM {read}", [str(src)])
+        else:
+            loaded.excluded = _load_mapped(con, tmp, table, read, str(src), header, cols, mapping)
+    except (InputError, UsageError):
+        raise
+    except Exception as e:  # duckdb.Error: a malformed CSV
+        raise InputError(f"CSV を読めません / cannot read the CSV {p}: {str(e).splitlines()[0]}") from None
+    finally:
+        if src is not p:
+            src.unlink(missing_ok=True)
     loaded.records = int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
     return loaded
+
+
+def _transcode(p: Path, enc: str, out: Path) -> Path:
+    """``p`` re-encoded as UTF-8 (bytes in, bytes out: no CSV parsing in Python), for DuckDB to read."""
+    dec = codecs.getincrementaldecoder(enc)(errors="strict")
+    done = 0
+    try:
+        with p.open("rb") as f, out.open("wb") as o:
+            while chunk := f.read(1 << 22):
+                o.write(dec.decode(chunk).encode("utf-8"))
+                done += len(chunk)
+            o.write(dec.decode(b"", final=True).encode("utf-8"))
+    except UnicodeDecodeError as e:
+        raise InputError(f"文字コード {enc} で読めません / cannot decode {p} as {enc}: byte {done + e.start}") from None
+    except OSError as e:
+        raise InputError(f"読めません / cannot read {p}: {e.strerror}") from None
+    return out
+
+
+def _load_mapped(con: Any, tmp: Path, table: str, read: str, src: str, header: list[str], cols: list[Column],
+                 mapping: Mapping) -> int:
+    """Map a legacy extract in SQL into ``table``; return the rows the mapping excluded."""
+    from kikan_std.migration.sqlmap import mapped_select, register, write_key_table
+
+    sel = mapped_select(mapping, header, [c.name for c in cols])
+    register(con, sel)
+    keys = write_key_table(con, tmp, table, sel.key_join[1]) if sel.key_join else None
+    query = sel.sql(read, keys)
+    names = ", ".join(f"c{i}" for i in range(len(cols)))
+    if sel.exclude is None:
+        con.execute(f"CREATE TABLE {table} AS SELECT {names} FROM ({query})", [src])
+        return 0
+    # The excluded rows stay in the stored table, flagged; the view everything reads leaves them out.
+    con.execute(f"CREATE TABLE {table}_all AS {query}", [src])
+    con.execute(f"CREATE VIEW {table} AS SELECT {names} FROM {table}_all WHERE NOT kk_x")
+    return int(con.execute(f"SELECT count(*) FROM {table}_all WHERE kk_x").fetchone()[0])
 
 
 def _header_order(header: list[str], group: Group, mapping: Mapping | None) -> dict[str, int]:
@@ -201,50 +243,3 @@ def _header_order(header: list[str], group: Group, mapping: Mapping | None) -> d
         name = mapping.columns.get(h, h) if mapping is not None else h
         out.setdefault(alias.get(name, name).lstrip("\ufeff"), i)
     return out
-
-
-def _stream_through(con: Any, tmp: Path, table: str, p: Path, enc: str, header: list[str], cols: list[Column],
-                    group: Group, mapping: Mapping | None) -> int:
-    """Decode (and map) ``p`` in Python into a UTF-8 CSV for DuckDB; return the rows the mapping excluded."""
-    out_path = tmp / f"{table}.csv"
-    excluded = 0
-    names = [c.name for c in cols]
-    if mapping is not None:
-        fn = mapping.row_function(header, names)
-    else:
-        order = _header_order(header, group, None)
-        pos = [order[n] for n in names]
-
-        def fn(row: list[str]) -> list[str] | None:
-            return [row[i] if i < len(row) else "" for i in pos]
-
-    try:
-        with p.open(encoding=enc, newline="") as f, out_path.open("w", encoding="utf-8", newline="") as o:
-            reader = csv.reader(f)
-            next(reader, None)
-            w = csv.writer(o, lineterminator="\n")
-            w.writerow(names)
-            buf: list[list[str]] = []
-            for row in reader:
-                r = fn(row)
-                if r is None:
-                    excluded += 1
-                    continue
-                buf.append(r)
-                if len(buf) >= 20_000:
-                    w.writerows(buf)
-                    buf.clear()
-            w.writerows(buf)
-    except UnicodeDecodeError as e:
-        raise InputError(f"文字コード {enc} で読めません / cannot decode {p} as {enc}: byte {e.start}") from None
-    except csv.Error as e:
-        raise InputError(f"CSV を読めません / cannot read the CSV {p}: {e}") from None
-    all_cols = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(cols))) + "}"
-    con.execute(
-        f"CREATE TABLE {table} AS SELECT * FROM read_csv(?, header=true, auto_detect=false, columns={all_cols}, "
-        "delim=',', quote='\"', escape='\"')",
-        [str(out_path)],
-    )
-    out_path.unlink()
-    return excluded
-

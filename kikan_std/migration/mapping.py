@@ -151,12 +151,11 @@ class Mapping(BaseModel):
                 raise InputError(f"キー対応表を読めません / cannot read the key map {path}: {e.strerror}") from None
         return out
 
-    def row_function(self, header: list[str], items: list[str]) -> Callable[[list[str]], list[str] | None]:
-        """A function turning one legacy row into values of ``items`` (None: the row is excluded).
+    def plan(self, header: list[str], items: list[str]
+             ) -> list[tuple[int, Transform | None, dict[str, str] | None, frozenset[str]]]:
+        """Per target item: its legacy column's position (-1: none), transform, code map and excluded codes.
 
-        Args:
-            header: the legacy extract's header.
-            items: the target columns, in order (standard item names and extra items).
+        Shared by :meth:`row_function` and the SQL mapping, so both read the same columns.
 
         Raises:
             InputError: a mapped legacy column is missing from the header.
@@ -169,15 +168,31 @@ class Mapping(BaseModel):
                 "対応表の列が旧データにありません / mapped columns missing from the legacy header: "
                 + ", ".join(missing[:10])
             )
-        steps: list[tuple[int, Callable[[str], str] | None, dict[str, str] | None, frozenset[str]]] = []
+        out: list[tuple[int, Transform | None, dict[str, str] | None, frozenset[str]]] = []
         for item in items:
             legacy = by_item.get(item, item if item in where else None)
             if legacy is None:
-                steps.append((-1, None, None, frozenset()))
+                out.append((-1, None, None, frozenset()))
                 continue
             code = self.codes.get(item)
-            steps.append((where[legacy], _transform_function(self.transforms.get(item), item),
-                          code.map if code else None, frozenset(code.exclude) if code else frozenset()))
+            out.append((where[legacy], self.transforms.get(item), code.map if code else None,
+                        frozenset(code.exclude) if code else frozenset()))
+        return out
+
+    def row_function(self, header: list[str], items: list[str]) -> Callable[[list[str]], list[str] | None]:
+        """A function turning one legacy row into values of ``items`` (None: the row is excluded).
+
+        The reference semantics of a mapping (the SQL mapping gives the same values).
+
+        Args:
+            header: the legacy extract's header.
+            items: the target columns, in order (standard item names and extra items).
+
+        Raises:
+            InputError: a mapped legacy column is missing from the header.
+        """
+        steps = [(pos, _transform_function(t, item), codes, exclude)
+                 for item, (pos, t, codes, exclude) in zip(items, self.plan(header, items), strict=True)]
         kmap = self.key_map()
         key_pos = items.index(self.keys.item) if self.keys is not None and self.keys.item in items else -1
 
@@ -225,8 +240,11 @@ def _wareki7(v: str) -> str:
         era = era_by_code(v[0])
     except (KeyError, ValueError):
         return v
-    year = era.start.year + int(v[1:3]) - 1
-    month, day = int(v[3:5]), int(v[5:7])
+    try:
+        year = era.start.year + int(v[1:3]) - 1
+        month, day = int(v[3:5]), int(v[5:7])
+    except ValueError:  # digits int() does not read (superscripts …)
+        return v
     if month == 0 or day == 0:
         return f"{year:04d}-{month:02d}-{day:02d}" if month else f"{year:04d}-00-00"
     try:

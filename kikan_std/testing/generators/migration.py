@@ -10,6 +10,7 @@
   ``examples/mapping_jumin_legacy.toml``);
 * ``standard.csv`` — the matching standard export (UTF-8);
 * ``v1.csv`` / ``v2.csv`` — two deliveries of the same standard data (v2: other row and column order);
+* some households write 渡辺 as 渡邊 in every file (the 縮退 defect needs the original character);
 * with ``defects``: ``standard.csv`` carries the planted migration defects, ``planted.json`` lists
   each with the difference compare must report (item, kind, count), and ``expected-differences.toml``
   documents the one by-design difference.
@@ -60,6 +61,7 @@ DEFECTS = (
     "1世帯が2世帯に分割",
     "住民税_年税額 が100円未満切り捨てで合計が変化",
     "（想定どおり）転入前住所_郵便番号 を移行しない",
+    "氏名 の「邊」が MJ 縮退の「辺」に（渡邊 → 渡辺）",
 )
 
 
@@ -171,7 +173,11 @@ def write_migration_pair(out_dir: str | Path, rows: int, seed: int = 0, *, defec
         for block in _households(it, header.index("世帯番号")):
             katagaki = _LONG_KATAGAKI[rng.randrange(len(_LONG_KATAGAKI))]
             rows_std: list[list[str]] = []
+            # Some households write 渡辺 as 渡邊 (every file holds it; the 縮退 defect degrades it back).
+            old_form = int(block[0][idx["世帯番号"]] or 0) % 4 == 0
             for r in block:
+                if old_form:
+                    r[:] = [v.replace("渡辺", "渡邊") if "渡辺" in v else v for v in r]
                 atena = r[idx["宛名番号"]]
                 if r[idx["住所_方書"]]:
                     r[idx["住所_方書"]] = katagaki
@@ -284,7 +290,7 @@ class _Planter:
         where = (("異動届出年月日", "became_unknown"), (None, "records_missing"), ("住民状態", "code_remapped"),
                  ("続柄コード1", "leading_zeros_lost"), ("住所_方書", "truncated"), ("通称", "filled_to_blank"),
                  ("世帯番号", "households_changed"), ("住民税_年税額", "sum_changed"),
-                 ("転入前住所_郵便番号", "filled_to_blank"))
+                 ("転入前住所_郵便番号", "filled_to_blank"), ("氏名", "degraded_shrink"))
         return [{"defect": DEFECTS[i], "item": item, "kind": kind, "count": self.n[i], "expected": i == 8}
                 for i, (item, kind) in enumerate(where) if self.n[i]]
 
@@ -337,4 +343,9 @@ class _Planter:
             if r[p]:
                 r[p] = ""
                 n[8] += 1
+            # 10. a character degraded to its MJ 縮退 form (邊 → 辺) in 氏名 only.
+            m = idx["氏名"]
+            if "邊" in r[m]:
+                r[m] = r[m].replace("邊", "辺")
+                n[9] += 1
         return rows
