@@ -33,17 +33,10 @@ from typing import Any
 from _common import child_env
 
 import kikan_std
-from kikan_std.model.spec import DataType, Format
+from kikan_std.model.formats import FORMATS
+from kikan_std.model.spec import DataType
 from kikan_std.testing.generate import iter_jutogai_atena, write_csv
 
-_PATTERNS = {
-    Format.INDIVIDUAL_NUMBER: r"[0-9]{12}",
-    Format.CORPORATE_NUMBER: r"[0-9]{13}",
-    Format.LOCAL_GOVERNMENT_CODE: r"[0-9]{6}",
-    Format.POSTAL_CODE: r"[0-9]{7}",
-    Format.TOWN_CODE: r"[0-9]{7}",
-    Format.DIGITS: r"[0-9]+",
-}
 _TYPE_PATTERNS = {
     DataType.DATE: r"[0-9]{4}-[0-9]{2}-[0-9]{2}",
     DataType.TIME: r"[0-9]{2}:[0-9]{2}(:[0-9]{2})?",
@@ -63,7 +56,7 @@ def table_schema() -> dict[str, Any]:
         if it.code_list and not spec.code_list(it.code_list).open:
             c["enum"] = [v.value for v in spec.code_list(it.code_list).values]
         elif it.format is not None:
-            c["pattern"] = _PATTERNS[it.format]
+            c["pattern"] = FORMATS[it.format].pattern(int(it.length.split(",")[0]))  # the one format table
         elif it.type in _TYPE_PATTERNS:
             c["pattern"] = _TYPE_PATTERNS[it.type]
         # Every field is a string: the lexical form is what is checked.
