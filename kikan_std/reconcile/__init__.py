@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import multiprocessing
 import os
 import sys
 import types
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -306,6 +308,7 @@ def reconcile(
     amount_per_person: int = 100_000,
     mapping: Mapping[str, Any] | None = None,
     threshold: float = DEFAULT_THRESHOLD,
+    jobs: int = 1,
 ) -> ReconcileResult:
     """Match applications to the beneficiary list.
 
@@ -317,6 +320,9 @@ def reconcile(
         mapping: Column names: ``{"世帯主氏名": "申請者名", ...}`` for both files, or
             ``{"applications": {...}, "beneficiaries": {...}}``.
         threshold: Minimum confidence of a match.
+        jobs: Processes that score the applications (a file path only, where ``fork`` exists):
+            the beneficiary list is indexed once and shared; the result is the same for any
+            value, so it is not recorded in the audit options.
 
     Raises:
         ReconcileInputError: an input cannot be read or lacks a required column.
@@ -326,7 +332,8 @@ def reconcile(
     gc_enabled = gc.isenabled()
     gc.disable()
     try:
-        result = _reconcile(applications, beneficiaries, encoding, amount_per_person, mapping, threshold)
+        result = _reconcile(applications, beneficiaries, encoding, amount_per_person, mapping, threshold,
+                            jobs)
     finally:
         if gc_enabled:
             gc.enable()
@@ -362,18 +369,31 @@ def _input_record(role: str, source: Source, rows: int) -> InputRecord:
                        rows=rows)
 
 
-def _reconcile(
-    applications: Source,
-    beneficiaries: Source,
-    encoding: str,
-    amount_per_person: int,
-    mapping: Mapping[str, Any] | None,
-    threshold: float,
-) -> ReconcileResult:
-    app_file = _name(applications)
-    index = BlockIndex()
-    ben_no: dict[int, str] = {}
-    ben_kana: dict[int, str] = {}
+@dataclass(slots=True)
+class _Part:
+    """What scoring a set of applications produced (one worker's share, or all of them)."""
+
+    n_apps: int = 0
+    matched: list[Matched] = field(default_factory=list)
+    ambiguous: list[Ambiguous] = field(default_factory=list)
+    review: list[Review] = field(default_factory=list)
+    unmatched: list[Applicant] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    accounts: dict[int, Account] = field(default_factory=dict)
+    holder_checks: dict[int, tuple[str, str]] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class _Beneficiaries:
+    """The normalised, indexed beneficiary list and the columns the outputs need."""
+
+    index: BlockIndex
+    no: dict[int, str]
+    kana: dict[int, str]
+
+
+def _load_beneficiaries(beneficiaries: Source, encoding: str, mapping: Mapping[str, Any] | None) -> _Beneficiaries:
+    ben = _Beneficiaries(BlockIndex(), {}, {})
     for record, row, cmap in iter_rows(
         beneficiaries, BENEFICIARY_FIELDS, _mapping_for(mapping, "beneficiaries"), encoding, "給付対象者名簿"
     ):
@@ -384,27 +404,37 @@ def _reconcile(
             cmap.get(row, "生年月日"),
             cmap.members(row),
         )
-        index.add(h)
+        ben.index.add(h)
         no = cmap.get(row, "No")
         if no:
-            ben_no[record] = no
+            ben.no[record] = no
         kana = cmap.get(row, "世帯主氏名（カナ）")
         if kana:
-            ben_kana[record] = kana
+            ben.kana[record] = kana
+    return ben
 
-    by_record = {h.record: h for h in index.households}
-    matched_by_ben: dict[int, list[Matched]] = {}
-    ambiguous: list[Ambiguous] = []
-    review: list[Review] = []
-    unmatched_apps: list[Applicant] = []
-    findings: list[Finding] = []
-    accounts: dict[int, Account] = {}
-    holder_checks: dict[int, tuple[str, str]] = {}
-    n_apps = 0
+
+def _score_applications(
+    applications: Source,
+    ben: _Beneficiaries,
+    encoding: str,
+    amount_per_person: int,
+    mapping: Mapping[str, Any] | None,
+    threshold: float,
+    share: tuple[int, int] = (0, 1),
+) -> _Part:
+    """Score the applications whose ``(record - 1) % share[1] == share[0]`` (all of them by default)."""
+    app_file = _name(applications)
+    index, ben_no, ben_kana = ben.index, ben.no, ben.kana
+    worker, workers = share
+    part = _Part()
+    findings = part.findings
     for record, row, cmap in iter_rows(
         applications, APPLICATION_FIELDS, _mapping_for(mapping, "applications"), encoding, "申請データ"
     ):
-        n_apps += 1
+        part.n_apps += 1
+        if workers > 1 and (record - 1) % workers != worker:
+            continue
         app = make_household(
             record,
             cmap.get(row, "世帯主氏名"),
@@ -439,7 +469,7 @@ def _reconcile(
         if safe:
             top = [t for t in safe if t[1].level == safe[0][1].level]
             if len(top) > 1:
-                ambiguous.append(
+                part.ambiguous.append(
                     Ambiguous.model_construct(
                         application=record,
                         applicant=applicant,
@@ -449,11 +479,12 @@ def _reconcile(
                 continue
         else:
             listed = sorted(
-                (t for t in scored if t[0] >= threshold or t[1].level or _ADDRESS_ONLY.issuperset(t[1].reasons)), key=lambda t: (-t[0], t[2].record)
+                (t for t in scored if t[0] >= threshold or t[1].level or _ADDRESS_ONLY.issuperset(t[1].reasons)),
+                key=lambda t: (-t[0], t[2].record),
             )[:MAX_REVIEW_CANDIDATES]
             if listed:
                 why = listed[0][1].reasons or ("low_confidence",)
-                review.append(
+                part.review.append(
                     Review.model_construct(
                         application=record,
                         applicant=applicant,
@@ -463,15 +494,90 @@ def _reconcile(
                     )
                 )
             else:
-                unmatched_apps.append(applicant)
+                part.unmatched.append(applicant)
             continue
         best_score, _verdict, best = safe[0]
-        matched_by_ben.setdefault(best.record, []).append(
-            _matched(app, best, best_score, amount_per_person, ben_no)
-        )
-        accounts[record] = account
+        part.matched.append(_matched(app, best, best_score, amount_per_person, ben_no))
+        part.accounts[record] = account
         kana = ben_kana.get(best.record) or cmap.get(row, "世帯主氏名（カナ）")
-        holder_checks[record] = (cmap.get(row, "口座名義（カナ）"), kana)
+        part.holder_checks[record] = (cmap.get(row, "口座名義（カナ）"), kana)
+    return part
+
+
+def _can_fork() -> bool:
+    """Whether worker processes can inherit the index (``fork``: Linux, not Windows)."""
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+_SHARED: tuple[Any, ...] = ()
+"""The arguments of :func:`_score_applications` for forked workers (inherited, not pickled)."""
+
+
+def _score_share(share: tuple[int, int]) -> _Part:
+    """Worker: score one share of the applications against the inherited beneficiary index."""
+    gc.disable()  # as in reconcile(): the worker builds many small acyclic objects
+    applications, ben, encoding, amount_per_person, mapping, threshold = _SHARED
+    return _score_applications(applications, ben, encoding, amount_per_person, mapping, threshold, share)
+
+
+def _score_parallel(args: tuple[Any, ...], jobs: int) -> _Part:
+    """Score the applications in ``jobs`` forked processes and merge their parts in record order.
+
+    Each worker reads the applications file and scores every ``jobs``-th record; the beneficiary
+    index is built once, before the fork, and shared copy-on-write. The merged part equals the
+    serial one: each list is put back in record order and an application's findings stay together
+    in the order they were produced.
+    """
+    global _SHARED
+
+    _SHARED = args
+    try:
+        gc.freeze()  # keep the inherited objects out of the workers' collections (fewer page copies)
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            parts = pool.map(_score_share, [(w, jobs) for w in range(jobs)])
+    finally:
+        _SHARED = ()
+        gc.unfreeze()
+    out = _Part(n_apps=parts[0].n_apps)
+    for p in parts:
+        out.matched += p.matched
+        out.ambiguous += p.ambiguous
+        out.review += p.review
+        out.unmatched += p.unmatched
+        out.findings += p.findings
+        out.accounts.update(p.accounts)
+        out.holder_checks.update(p.holder_checks)
+    out.matched.sort(key=lambda m: m.application)
+    out.ambiguous.sort(key=lambda a: a.application)
+    out.review.sort(key=lambda r: r.application)
+    out.unmatched.sort(key=lambda a: a.application)
+    out.findings.sort(key=lambda f: f.record or 0)
+    return out
+
+
+def _reconcile(
+    applications: Source,
+    beneficiaries: Source,
+    encoding: str,
+    amount_per_person: int,
+    mapping: Mapping[str, Any] | None,
+    threshold: float,
+    jobs: int = 1,
+) -> ReconcileResult:
+    app_file = _name(applications)
+    ben = _load_beneficiaries(beneficiaries, encoding, mapping)
+    args = (applications, ben, encoding, amount_per_person, mapping, threshold)
+    if jobs > 1 and isinstance(applications, str | os.PathLike) and _can_fork():
+        part = _score_parallel(args, jobs)
+    else:
+        part = _score_applications(*args)
+    by_record = {h.record: h for h in ben.index.households}
+    matched_by_ben: dict[int, list[Matched]] = {}
+    for m in part.matched:
+        matched_by_ben.setdefault(m.beneficiary, []).append(m)
+    n_apps, ambiguous, review, unmatched_apps = part.n_apps, part.ambiguous, part.review, part.unmatched
+    findings, accounts, holder_checks = part.findings, part.accounts, part.holder_checks
+    del part
 
     matched: list[Matched] = []
     duplicates: list[Duplicate] = []
