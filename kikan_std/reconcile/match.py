@@ -144,12 +144,16 @@ def make_household(record: int, head: str, address: str, dob: str, members: list
 
 
 class BlockIndex:
-    """The three blocking indexes over beneficiary households (see the module docstring)."""
+    """The three blocking indexes over beneficiary households (see the module docstring).
+
+    A block of one household (most name keys) is stored as its position, not a one-element list,
+    which keeps a city's list of a million households noticeably smaller.
+    """
 
     __slots__ = ("_index", "households")
 
     def __init__(self) -> None:
-        self._index: dict[str, list[int]] = {}
+        self._index: dict[str, int | list[int]] = {}
         self.households: list[Household] = []
 
     @staticmethod
@@ -168,10 +172,13 @@ class BlockIndex:
         """Index ``h``."""
         pos = len(self.households)
         self.households.append(h)
+        index = self._index
         for k in self.keys(h):
-            lst = self._index.get(k)
+            lst = index.get(k)
             if lst is None:
-                self._index[k] = [pos]
+                index[k] = pos
+            elif isinstance(lst, int):
+                index[k] = [lst, pos]
             elif len(lst) <= MAX_BLOCK:
                 lst.append(pos)
 
@@ -181,7 +188,11 @@ class BlockIndex:
         out: list[Household] = []
         for k in self.keys(h):
             lst = self._index.get(k)
-            if lst is None or len(lst) > MAX_BLOCK:
+            if lst is None:
+                continue
+            if isinstance(lst, int):
+                lst = [lst]
+            elif len(lst) > MAX_BLOCK:
                 continue
             for pos in lst:
                 if pos not in seen:
