@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/bench_reconcile.py [N] [--accuracy-n 100000] [--workdir DIR] [--keep]
+    python benchmarks/bench_reconcile.py [N] [--accuracy-n 100000] [--jobs 2] [--data DIR] [--workdir DIR]
 
 1. Accuracy: generates ``--accuracy-n`` households (default 100,000) with injected variants and
    prints precision and recall of the predicted application → beneficiary links (matched pairs and
@@ -39,13 +39,22 @@ def _links(result_json: dict[str, object]) -> dict[int, int]:
     return pred
 
 
-def run_once(directory: Path) -> None:
-    """Child process: reconcile the files in ``directory`` and print a JSON line of measurements."""
+def run_once(directory: Path, jobs: int = 1) -> None:
+    """Child process: reconcile the files in ``directory`` and print a JSON line of measurements.
+
+    CPU time counts this process and its workers (``--jobs``); ``peak_rss_mib`` is this process's
+    peak, ``worker_peak_rss_mib`` the largest worker's (pages shared copy-on-write with this process
+    are counted in both, so their sum is an upper bound of the run's memory).
+    """
     from kikan_std.reconcile import reconcile
 
-    t0, c0 = time.perf_counter(), time.process_time()
-    result = reconcile(directory / "applications.csv", directory / "beneficiaries.csv")
-    t1, c1 = time.perf_counter(), time.process_time()
+    def cpu() -> float:
+        own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+    t0, c0 = time.perf_counter(), cpu()
+    result = reconcile(directory / "applications.csv", directory / "beneficiaries.csv", jobs=jobs)
+    t1, c1 = time.perf_counter(), cpu()
     pred = {m.application: m.beneficiary for m in result.matched}
     for d in result.duplicates:
         for a in d.applications:
@@ -58,6 +67,8 @@ def run_once(directory: Path) -> None:
                 "wall_s": round(t1 - t0, 1),
                 "cpu_s": round(c1 - c0, 1),
                 "peak_rss_mib": round(peak_kib / 1024),
+                "worker_peak_rss_mib": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
+                "jobs": jobs,
                 "applications": result.summary.applications,
                 "beneficiaries": result.summary.beneficiaries,
                 "summary": result.summary.model_dump(),
@@ -67,16 +78,17 @@ def run_once(directory: Path) -> None:
     )
 
 
-def measure(n: int, workdir: Path) -> dict[str, object]:
-    """Generate n households under workdir and reconcile them in a child process."""
+def measure(n: int, workdir: Path, jobs: int = 1, data: Path | None = None) -> dict[str, object]:
+    """Generate n households under workdir (or use ``data``, generated earlier) and reconcile them in a child process."""
     from kikan_std.reconcile.generate import generate_files, read_truth
 
-    d = workdir / f"n{n}"
+    d = data or workdir / f"n{n}"
     t0 = time.perf_counter()
-    generate_files(n, d)
+    if data is None:
+        generate_files(n, d)
     gen_s = time.perf_counter() - t0
     out = subprocess.run(
-        [sys.executable, __file__, "--child", str(d)], check=True, capture_output=True, text=True
+        [sys.executable, __file__, "--child", str(d), "--jobs", str(jobs)], check=True, capture_output=True, text=True
     ).stdout
     stats: dict[str, object] = json.loads(out.strip().splitlines()[-1])
     stats["generate_s"] = round(gen_s, 1)
@@ -108,9 +120,11 @@ def main() -> int:
     p.add_argument("--accuracy-n", type=int, default=100_000)
     p.add_argument("--workdir")
     p.add_argument("--child")
+    p.add_argument("--jobs", type=int, default=1, help="reconcile(jobs=...) of the scale run")
+    p.add_argument("--data", help="directory with files generated earlier for N (skips generation)")
     args = p.parse_args()
     if args.child:
-        run_once(Path(args.child))
+        run_once(Path(args.child), args.jobs)
         return 0
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         if args.accuracy_n:
@@ -123,13 +137,14 @@ def main() -> int:
                   f" paid to the namesake: {s['namesake_paid']}")
             print(f"          time={s['wall_s']}s cpu={s['cpu_s']}s peak_rss={s['peak_rss_mib']} MiB rows/s={_rate(s)}")
         if args.n and args.n != args.accuracy_n:
-            s = measure(args.n, Path(tmp))
+            s = measure(args.n, Path(tmp), args.jobs, Path(args.data) if args.data else None)
             print(
                 f"scale     N={args.n:,} households: {s['applications']:,} applications vs"
                 f" {s['beneficiaries']:,} beneficiaries"
             )
             print(
-                f"          reconcile wall={s['wall_s']}s cpu={s['cpu_s']}s peak_rss={s['peak_rss_mib']} MiB"
+                f"          reconcile jobs={s['jobs']} wall={s['wall_s']}s cpu={s['cpu_s']}s peak_rss={s['peak_rss_mib']} MiB"
+                f" largest_worker_peak_rss={s['worker_peak_rss_mib']} MiB"
                 f" rows/s={_rate(s)} (generate {s['generate_s']}s)"
             )
             print(

@@ -59,6 +59,14 @@ def _reconcile_parser() -> _Parser:
     p.add_argument("--amount", type=int, default=100_000, help="1人あたりの給付額（既定 100000）")
     p.add_argument("--threshold", type=float, default=None, help="自動一致・要確認の候補とする信頼度の下限（既定 0.75）。自動一致には支払の安全条件（同じ丁目・番・号など）も必要")
     p.add_argument("--mapping", metavar="FILE", help='列名の対応表 (JSON: {"世帯主氏名": "申請者氏名", ...})')
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="申請の照合に使うプロセス数（既定 1。結果は同じ。Linux 等 fork のある環境のみ） / processes that score the"
+        " applications (default 1; same result; where fork exists)",
+    )
     p.add_argument("--transfer-file", metavar="OUT", help="全銀協 総合振込ファイルの出力先")
     p.add_argument("--transfer-config", metavar="FILE", help="振込依頼人の設定 (JSON)")
     p.add_argument(
@@ -153,6 +161,8 @@ def reconcile_main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
         if bool(args.transfer_file) != bool(args.transfer_config):
             raise UsageError(ja="--transfer-file と --transfer-config は一緒に指定してください",
                              en="--transfer-file and --transfer-config go together")
+        if args.jobs < 1:
+            raise UsageError(ja="--jobs は1以上の整数で指定してください", en="--jobs must be a whole number >= 1")
         if args.amount < 0:
             raise UsageError(ja="--amount は0以上の整数で指定してください", en="--amount must be a whole number >= 0")
         mapping = _load_json(args.mapping, ("列名の対応表", "column mapping")) if args.mapping else None
@@ -176,6 +186,7 @@ def reconcile_main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
             amount_per_person=args.amount,
             mapping=mapping,
             threshold=DEFAULT_THRESHOLD if args.threshold is None else args.threshold,
+            jobs=args.jobs,
         )
         if config is not None and result.audit is not None:
             data = zengin.write_transfer_file(result.transfer_records(), config)
