@@ -204,8 +204,10 @@ class FileRun:
                         # Columns where a value of spaces would pass the field checks: only there can
                         # it pass as "set" (elsewhere it is a finding anyway), so only there is it
                         # made blank (cheaper than looking at every column of every chunk).
+                        # U+3000 first: in a Ｎ item it passes the fast character class, and asking about
+                        # " " there would load the whole MJ table (~0.4 s, ~45 MB) for nothing.
                         blank_cols = sorted({pos for pos, _, checker in mapped
-                                             if not checker.check_value(" ") or not checker.check_value("\u3000")}
+                                             if not checker.check_value("\u3000") or not checker.check_value(" ")}
                                             | set(key_cols))
                         rules = [r for r in self.record_rules if r.groups is None or group.name in r.groups]
                         for dr in self.dataset_rules:

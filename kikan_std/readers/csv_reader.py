@@ -247,9 +247,6 @@ def bare_quote_field(raw: str) -> int | None:
         field_no += 1
 
 
-_SPACE_STARTS = tuple(a + b for a in ',\n\r"' for b in " \u3000")
-
-
 def may_hold_spaces_only(text: str) -> bool:
     """False only if no CSV field of ``text`` can consist of spaces only (U+0020 / U+3000).
 
@@ -257,7 +254,11 @@ def may_hold_spaces_only(text: str) -> bool:
     (or at the start of the text); a few C-level substring searches rule that out for a whole
     block, where looking at each value would cost a Python call per value.
     """
-    return text.startswith((" ", "\u3000")) or any(s in text for s in _SPACE_STARTS)
+    if text.startswith((" ", "\u3000")):
+        return True
+    # A one-character search is far cheaper than a two-character one: look for a space kind only when the
+    # block holds that kind of space at all (most blocks hold no ASCII space; names hold U+3000).
+    return any(space in text and any(sep + space in text for sep in ',\n\r"') for space in (" ", "\u3000"))
 
 
 def _has_quote(row: Sequence[str]) -> bool:
