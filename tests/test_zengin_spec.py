@@ -168,7 +168,9 @@ def test_bad_character_finding_names_char_and_position(tmp_path: Path) -> None:
     p = tmp_path / "t.txt"
     p.write_bytes(_corrupt("bad_char"))
     (f,) = kikan_std.check(p, spec=SPEC).findings
-    assert f.value_masked and f.params["char"] != "ｮ"  # 受取人名 is personal: masked by default
+    # 受取人名 is personal: its value is masked by default, but the one offending character and its position are
+    # shown (what must be fixed; see docs/reports.md on masking).
+    assert f.value_masked and (f.params["char"], f.params["position"]) == ("ｮ", 3) and "ｮ" not in (f.value or "")
     (f,) = kikan_std.check(p, spec=SPEC, show_values=True).findings
     assert (f.params["char"], f.params["position"], f.params["byte"]) == ("ｮ", 3, "0xAE")
 
