@@ -23,9 +23,6 @@ from kikan_std.api import check, check_bytes, check_deliverable, check_editions,
 from kikan_std.catalogue import explain
 from kikan_std.errors import BaselineError, InputError, RuleOptionError, UnknownSpecError, WaiverError, WorkbookError
 from kikan_std.findings import Finding
-from kikan_std.migration.compare import compare
-from kikan_std.migration.profile import profile
-from kikan_std.model.diff import SpecDiff, diff_specs
 from kikan_std.model.spec import CodeList, DataType, FixedWidthLayout, Group, Item, Obligation, Spec
 from kikan_std.model.workbook import load_workbook
 from kikan_std.report.baseline import Baseline
@@ -73,10 +70,24 @@ __all__ = [
 ]
 
 
+_LAZY = {
+    "compare": ("kikan_std.migration.compare", "compare"),
+    "profile": ("kikan_std.migration.profile", "profile"),
+    "SpecDiff": ("kikan_std.model.diff", "SpecDiff"),
+    "diff_specs": ("kikan_std.model.diff", "diff_specs"),
+}
+"""Public names imported on first use: 移行検証 and spec diff are not needed for ``check`` (start-up time)."""
+
+
 def __getattr__(name: str) -> object:
     # ``kikan_std.reconcile`` is the 突合 subpackage, imported on first use (it is not needed for
     # ``check`` and costs ~0.1 s of start-up); the package itself is callable, so
     # ``kikan_std.reconcile(applications, beneficiaries)`` runs :func:`kikan_std.reconcile.reconcile`.
     if name == "reconcile":
         return importlib.import_module("kikan_std.reconcile")
+    if name in _LAZY:
+        module, attr = _LAZY[name]
+        value = getattr(importlib.import_module(module), attr)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'kikan_std' has no attribute {name!r}")

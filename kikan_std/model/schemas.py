@@ -28,7 +28,6 @@ import keyword
 import re
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import quoteattr
 
 from kikan_std.model.formats import FORMATS
 from kikan_std.model.spec import DataType, Group, Item, Spec
@@ -180,6 +179,13 @@ def xsd(spec: Spec, group: Group, facets: bool = True) -> str:
         out.append("        </xs:element>")
     out += ["      </xs:all>", "    </xs:complexType>", "  </xs:element>", "</xs:schema>", ""]
     return "\n".join(out)
+
+
+def quoteattr(text: str) -> str:
+    """:func:`xml.sax.saxutils.quoteattr`, imported on first use (it pulls in urllib and ssl: ~8 ms of start-up)."""
+    from xml.sax.saxutils import quoteattr as _quoteattr
+
+    return _quoteattr(text)
 
 
 def _attr(text: str) -> str:
