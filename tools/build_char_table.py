@@ -1,7 +1,7 @@
 """Build ``kikan_std/data/mj_chars.tsv``, the compact MJ character table used by :mod:`kikan_std.jp.chars`.
 
 Input: the MJ文字情報一覧表 derived CSVs from code4fukui/mojikiban (``mj_moji.csv`` and
-``mj_moji_ivs.csv``; columns documented in ``/work/shared/reference/README.md``). Output: a UTF-8
+``mj_moji_ivs.csv``; columns documented in ``../shared/reference/README.md`` beside the checkout). Output: a UTF-8
 text file (about 1 MB, kept as plain text so it stays greppable and diffable), one MJ character per
 line, with the attribution and licence in its header (the MJ data is CC BY-SA 2.1 JP, so the
 derived table is shared under the same licence).
@@ -22,7 +22,7 @@ import re
 import sys
 from pathlib import Path
 
-DEFAULT_SOURCE = Path("/work/shared/reference/data")
+DEFAULT_SOURCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "data"  # shared/ beside the checkout
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "kikan_std" / "data" / "mj_chars.tsv"
 
 HEADER = """\

@@ -4,7 +4,7 @@ Usage::
 
     python tools/build_variants.py [MJ_MOJI_CSV] [OUT_TSV]
 
-Defaults: ``/work/shared/reference/data/mj_moji.csv`` and ``kikan_std/data/kanji_variants.tsv``.
+Defaults: ``../shared/reference/data/mj_moji.csv`` (beside the checkout) and ``kikan_std/data/kanji_variants.tsv``.
 
 Input: ``mj_moji.csv`` (columns ``mj,kanji,lines,yomi,shrink,jis``; code4fukui/mojikiban
 ``data/moji.csv``), derived from the MJ文字情報一覧表 of IPA / 文字情報技術促進協議会, licensed
@@ -91,7 +91,7 @@ def build(src: Path) -> dict[str, str]:
 
 def main(argv: list[str]) -> int:
     """Command-line entry point."""
-    src = Path(argv[0] if argv else "/work/shared/reference/data/mj_moji.csv")
+    src = Path(argv[0]) if argv else Path(__file__).resolve().parents[2] / "shared" / "reference" / "data" / "mj_moji.csv"
     dst = Path(
         argv[1] if len(argv) > 1 else Path(__file__).parent.parent / "kikan_std/data/kanji_variants.tsv"
     )
