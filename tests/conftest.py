@@ -106,3 +106,15 @@ def _validate_every_json_report(monkeypatch: pytest.MonkeyPatch) -> Iterator[Non
 def report_schema_validator() -> Callable[[str | bytes | dict[str, Any]], dict[str, Any]]:
     """The validator of JSON reports, for tests that read reports from files."""
     return validate_report_json
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Chromium for the page tests (one per test module), from tests/test_html_browser.py."""
+    from tests.test_html_browser import Browser, _chromium
+
+    b = Browser(_chromium())
+    try:
+        yield b
+    finally:
+        b.close()

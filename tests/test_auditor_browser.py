@@ -12,10 +12,7 @@ import base64
 import re
 import subprocess
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from kikan_std import check, check_deliverable
 from kikan_std.testing.generate import write_sample
@@ -25,15 +22,6 @@ from tests.conftest import ROOT
 from tests.test_html_browser import FLAGS, Browser, _chromium
 
 OUT = ROOT / "out"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    b = Browser(_chromium())
-    try:
-        yield b
-    finally:
-        b.close()
 
 
 def _screenshot(browser: Browser, session: str, path: Path) -> bytes:

@@ -22,7 +22,6 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -178,15 +177,6 @@ class Browser:
         os.close(self._to_child)
         os.close(self._from_child)
         self._profile.cleanup()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    b = Browser(_chromium())
-    try:
-        yield b
-    finally:
-        b.close()
 
 
 def _report_html(tmp: Path) -> tuple[Path, str]:

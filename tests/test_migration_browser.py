@@ -8,26 +8,14 @@ The issue asks for a 100,000-record 住民記録 file; the suite uses 20,000 rec
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from kikan_std.testing.generate import iter_jumin_kiroku, write_csv
 from tests.conftest import run_cli
 from tests.migration_pairs import pair
-from tests.test_html_browser import OUT, Browser, _chromium
+from tests.test_html_browser import OUT, Browser
 
 RECORDS = 20_000
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    b = Browser(_chromium())
-    try:
-        yield b
-    finally:
-        b.close()
 
 
 def test_profile_page_of_a_20000_record_file(browser: Browser, tmp_path: Path) -> None:

@@ -118,6 +118,16 @@ def warn_capped_baseline(report: Report, stderr: TextIO) -> None:
         )
 
 
+def prepare_outputs(args: argparse.Namespace, stderr: TextIO, lang: str) -> Progress | None:
+    """Before a run: refuse outputs that would overwrite an input or the baseline; the progress line, if any."""
+    outputs = report_targets(args.output_format, output_of(args))
+    for _, path in outputs:
+        ensure_not_input(path, args.paths)
+    if args.baseline is not None:
+        ensure_not_output(args.baseline, outputs)
+    return Progress(stderr, lang) if not args.no_progress and stderr.isatty() else None
+
+
 def cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from kikan_std.api import check
 
@@ -129,14 +139,7 @@ def cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         return cmd_check_editions(args, given, stdout, lang)
     spec = given[0]
     kwargs = run_kwargs(args, lang)
-    outputs = report_targets(args.output_format, output_of(args))
-    for _, path in outputs:
-        ensure_not_input(path, args.paths)
-    if args.baseline is not None:
-        ensure_not_output(args.baseline, outputs)
-    progress = None
-    if not args.no_progress and stderr.isatty():
-        progress = Progress(stderr, lang)
+    progress = prepare_outputs(args, stderr, lang)
     try:
         report = check(args.paths, spec, group=args.group, input_format=args.input_format, layout=args.layout,
                        progress=progress, **kwargs)  # type: ignore[arg-type]
@@ -217,12 +220,7 @@ def cmd_check_deliverable(args: argparse.Namespace, stdout: TextIO, stderr: Text
     if unsupported:
         raise UsageError(f"成果物一式では使えないオプション / not supported for a deliverable: {', '.join(unsupported)}")
     kwargs = run_kwargs(args, lang)
-    outputs = report_targets(args.output_format, output_of(args))
-    for _, path in outputs:
-        ensure_not_input(path, args.paths)
-    if args.baseline is not None:
-        ensure_not_output(args.baseline, outputs)
-    progress = Progress(stderr, lang) if not args.no_progress and stderr.isatty() else None
+    progress = prepare_outputs(args, stderr, lang)
     try:
         report = check_deliverable(args.paths[0], progress=progress, **kwargs)  # type: ignore[arg-type]
     finally:
