@@ -237,7 +237,7 @@ def _run(args: argparse.Namespace, mapping: Any, config: zengin.TransferConfig |
         if tmp_out is not None:
             out: TextIO = stack.enter_context(tmp_out.open("w", encoding=enc, newline=""))
         else:
-            out = stack.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8", newline=""))  # noqa: SIM115
+            out = stack.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8", newline=""))
         transfer = stack.enter_context(tmp_transfer.open("wb")) if tmp_transfer is not None else None
 
         def place_transfer(audit: Audit, summary: Summary) -> None:

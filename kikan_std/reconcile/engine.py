@@ -129,11 +129,12 @@ def _shares(kind: int, app: Household, t: tuple[Any, ...]) -> bool:
     """Whether the stored household ``t`` (see :func:`encode_beneficiaries`) has the blocking key of
     ``kind`` that ``app`` has (the key strings are equal exactly when these values are: normalised
     names and addresses hold no separator character)."""
+    dob, head, block = t[7], t[5], t[9]
     if kind == 1:
-        return t[7] == app.dob and t[9] == app.block
+        return bool(dob == app.dob and block == app.block)
     if kind == 2:
-        return t[7] == app.dob and t[5] == app.head
-    return t[5] == app.head and t[9] == app.block
+        return bool(dob == app.dob and head == app.head)
+    return bool(head == app.head and block == app.block)
 
 
 Encoded = tuple[bytes, list[int], list[int], list[int], list[int]]
@@ -598,7 +599,7 @@ def _worker(conn: Any, w: int, jobs: int, make_rows: Callable[[], Rows], fn: Cal
         for task in chunks(make_rows(), counter, lambda i: i % jobs == w):
             conn.send(fn(task))
         conn.send(_Done(counter[0]))
-    except BaseException as e:  # noqa: BLE001 - the parent raises it
+    except BaseException as e:
         conn.send(_Failed(e))
     finally:
         conn.close()

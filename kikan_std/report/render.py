@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from functools import lru_cache
@@ -33,7 +34,7 @@ def value_tag(value: str, key: bytes = DEFAULT_MASK_KEY) -> str:
 
 
 @lru_cache(maxsize=16)
-def _hmac_pads(key: bytes) -> tuple[Any, Any]:
+def _hmac_pads(key: bytes) -> tuple[hashlib._Hash, hashlib._Hash]:
     """The SHA-256 states after the inner and the outer padded key of HMAC (RFC 2104)."""
     k = sha256(key).digest() if len(key) > _BLOCK else key
     k = k.ljust(_BLOCK, b"\0")
