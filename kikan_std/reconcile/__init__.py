@@ -510,7 +510,9 @@ def _run(
         set_state(store, settings, render)
         try:
             add = collector.add if render is None else collector.add_rendered
-            for outcomes in run_chunks(app_rows, score_chunk, jobs, counter):
+            # With workers, only they read the store: this process lets go of its copy of the pages
+            # (the workers keep theirs), so the run's memory is counted once per worker, not once more.
+            for outcomes in run_chunks(app_rows, score_chunk, jobs, counter, after_fork=store.close):
                 for o in outcomes:
                     add(o)
         finally:

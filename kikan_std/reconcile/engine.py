@@ -301,7 +301,7 @@ class BeneficiaryStore:
         self._oversized |= {key for key, c in counts.items() if c > MAX_BLOCK}
 
     def close(self) -> None:
-        """Release the memory and the temporary file."""
+        """Release the memory and the temporary file (the record numbers stay: see :attr:`records`)."""
         for v in (self._buf, self._table, self._spans):
             v.release()
         for m in self._maps:
@@ -606,7 +606,7 @@ def _worker(conn: Any, w: int, jobs: int, make_rows: Callable[[], Rows], fn: Cal
 
 
 def run_chunks(make_rows: Callable[[], Rows], fn: Callable[[tuple[list[Row], ColumnMap]], R], jobs: int,
-               counter: list[int]) -> Iterator[R]:
+               counter: list[int], after_fork: Callable[[], None] | None = None) -> Iterator[R]:
     """``fn`` of each chunk of the rows ``make_rows()`` gives, in order; ``counter[0]`` ends as the row count.
 
     With ``jobs`` 1, or without ``fork``, here, one chunk after the other. Otherwise ``jobs`` forked
@@ -615,7 +615,8 @@ def run_chunks(make_rows: Callable[[], Rows], fn: Callable[[tuple[list[Row], Col
     little, so a worker ahead of the caller waits: the memory stays bounded whatever the input size,
     and the caller's work on one chunk overlaps the workers' on the next ones. The workers inherit
     the module state at the time of the call (see :func:`set_state`). An error in a worker (an
-    unreadable row …) is raised here.
+    unreadable row …) is raised here. ``after_fork`` is called here once the workers have started
+    (only then), e.g. to let go of what only the workers use.
     """
     if jobs <= 1 or not can_fork():
         yield from (fn(task) for task in chunks(make_rows(), counter))
@@ -632,6 +633,8 @@ def run_chunks(make_rows: Callable[[], Rows], fn: Callable[[tuple[list[Row], Col
             send.close()
             conns.append(receive)
             procs.append(proc)
+        if after_fork is not None:
+            after_fork()
         i = 0
         while True:
             msg = conns[i % jobs].recv()
