@@ -35,7 +35,6 @@ only in the address). :data:`AMBIGUITY_MARGIN` is kept for compatibility and no 
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -118,11 +117,7 @@ def address_block(address: str) -> str:
 
 
 def make_household(record: int, head: str, address: str, dob: str, members: list[str]) -> Household:
-    """Normalise one household's values.
-
-    Equal values share one string object (a normalised value equal to the raw one, interned birth
-    dates and address blocks): a million listed households are held in memory at once.
-    """
+    """Normalise one household's values (a normalised value equal to the raw one is the same string)."""
     return make_household_staged(record, head, address, dob, members)[0]
 
 
@@ -150,13 +145,13 @@ def make_household_staged(
         record=record,
         head_raw=head,
         address_raw=address,
-        dob_raw=sys.intern(dob),
+        dob_raw=dob,
         members_raw=tuple(raw_members),
         head=h,
         address=a,
-        dob=sys.intern(normalize_date(dob).text),
+        dob=normalize_date(dob).text,
         members=tuple(mem),
-        block=sys.intern(address_block(a)),
+        block=address_block(a),
     ), address_stages
 
 

@@ -99,30 +99,36 @@ def _difference(f: str, step: str, detail: str) -> str:
 _I = "\n  "  # indentation of a list item under a top-level key
 
 
+_MATCHED = (
+    "{\n   \"application\": %d,\n   \"beneficiary\": %d,\n   \"beneficiary_no\": %s,\n   \"confidence\": %s,"
+    "\n   \"differences\": %s,\n   \"reasons\": %s,\n   \"persons\": %d,\n   \"amount\": %d,"
+    "\n   \"members_missing\": %s,\n   \"members_added\": %s\n  }"
+)
+_REASON = "{\n     \"field\": %s,\n     \"step\": %s,\n     \"detail\": %s\n    }"
+
+
 def _matched_json(record: int, data: Any) -> str:
+    """A ``matched`` item as ``json.dump(indent=1)`` writes it inside the list (a template, not a walk)."""
     ben, no, conf, rs, persons, amount, missing, added = data[:8]
-    n1, n2, n3 = _I + " ", _I + "  ", _I + "   "
     if rs:
-        diffs = "[" + n2 + ("," + n2).join(_s(_difference(f, st, d)) for f, st, d in rs) + n1 + "]"
-        reasons = "[" + n2 + ("," + n2).join(
-            "{" + n3 + '"field": ' + _s(f) + "," + n3 + '"step": ' + _s(st) + "," + n3 + '"detail": ' + _s(d)
-            + n2 + "}" for f, st, d in rs) + n1 + "]"
+        diffs = "[\n    " + ",\n    ".join([_s(_difference(f, st, d)) for f, st, d in rs]) + "\n   ]"
+        reasons = "[\n    " + ",\n    ".join([_REASON % (_s(f), _s(st), _s(d)) for f, st, d in rs]) + "\n   ]"
     else:
         diffs = reasons = "[]"
-    return ("{" + n1 + '"application": ' + str(record) + "," + n1 + '"beneficiary": ' + str(ben) + "," + n1
-            + '"beneficiary_no": ' + _opt(no) + "," + n1 + '"confidence": ' + _float(conf) + "," + n1
-            + '"differences": ' + diffs + "," + n1 + '"reasons": ' + reasons + "," + n1 + '"persons": '
-            + str(persons) + "," + n1 + '"amount": ' + str(amount) + "," + n1 + '"members_missing": '
-            + _strs(missing, n1) + "," + n1 + '"members_added": ' + _strs(added, n1) + _I + "}")
+    return _MATCHED % (record, ben, _opt(no), _float(conf), diffs, reasons, persons, amount,
+                       _strs(missing, "\n   "), _strs(added, "\n   "))
+
+
+_FINDING = (
+    "{\n   \"code\": %s,\n   \"severity\": %s,\n   \"file\": %s,\n   \"record\": %s,\n   \"item\": %s,"
+    "\n   \"value\": %s,\n   \"message\": %s\n  }"
+)
 
 
 def _finding_json(f: Any, file_json: str) -> str:
     code, severity, record, item, value, message = f[:6]
-    n1 = _I + " "
-    return ("{" + n1 + '"code": ' + _s(code) + "," + n1 + '"severity": ' + _s(severity) + "," + n1 + '"file": '
-            + file_json + "," + n1 + '"record": ' + ("null" if record is None else str(record)) + "," + n1
-            + '"item": ' + _opt(item) + "," + n1 + '"value": ' + _opt(value) + "," + n1 + '"message": '
-            + _s(message) + _I + "}")
+    return _FINDING % (_s(code), _s(severity), file_json, "null" if record is None else str(record), _opt(item),
+                       _opt(value), _s(message))
 
 
 def _applicant_dict(record: int, a: tuple[str, str, str]) -> dict[str, Any]:
