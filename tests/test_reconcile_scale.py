@@ -186,6 +186,25 @@ def test_worker_input_error_is_reported(files: tuple[Path, Path], tmp_path: Path
     assert msgs[0] == msgs[1] and "住所, 生年月日" in msgs[0]
 
 
+def test_error_late_in_the_file_leaves_no_report(files: tuple[Path, Path], tmp_path: Path) -> None:
+    """A row that cannot be decoded after thousands of good ones: exit 2 with the same message with one or
+    several processes, and neither the report nor a temporary file is left behind."""
+    data = files[0].read_bytes().split(b"\n")
+    data[2500] = data[2500][:10] + b"\xff\xfe" + data[2500][10:]
+    bad = tmp_path / "apps.csv"
+    bad.write_bytes(b"\n".join(data))
+    msgs = []
+    for jobs in ("1", "2"):
+        err = io.StringIO()
+        dest = tmp_path / "out" / f"r{jobs}.json"
+        dest.parent.mkdir(exist_ok=True)
+        assert reconcile_main([str(bad), str(files[1]), "-o", str(dest), "--encoding", "utf-8", "--jobs", jobs],
+                              io.StringIO(), err) == 2
+        msgs.append(err.getvalue())
+        assert list(dest.parent.iterdir()) == []
+    assert msgs[0] == msgs[1] and "utf-8" in msgs[0]
+
+
 def test_output_error_leaves_no_file(files: tuple[Path, Path], tmp_path: Path) -> None:
     """A missing output folder is a usage error before any work; a folder as output too."""
     for target in (tmp_path / "missing" / "r.json", tmp_path):

@@ -65,8 +65,9 @@ def _reconcile_parser() -> _Parser:
         type=int,
         default=1,
         metavar="N",
-        help="申請の照合に使うプロセス数（既定 1。結果は同じ。Linux 等 fork のある環境のみ） / processes that score the"
-        " applications (default 1; same result; where fork exists)",
+        help="名簿の正規化と申請の照合に使うプロセス数（既定 1。各プロセスが入力ファイルを自分で読み、2,000件ごとに分担。"
+        "結果は同じ。Linux 等 fork のある環境のみ） / processes that normalise the list and score the"
+        " applications, each reading the input files itself (default 1; same result; where fork exists)",
     )
     p.add_argument("--transfer-file", metavar="OUT", help="全銀協 総合振込ファイルの出力先")
     p.add_argument("--transfer-config", metavar="FILE", help="振込依頼人の設定 (JSON)")

@@ -599,10 +599,20 @@ def _worker(conn: Any, w: int, jobs: int, make_rows: Callable[[], Rows], fn: Cal
         for task in chunks(make_rows(), counter, lambda i: i % jobs == w):
             conn.send(fn(task))
         conn.send(_Done(counter[0]))
-    except BaseException as e:
-        conn.send(_Failed(e))
+    except BaseException as e:  # the parent raises it
+        try:
+            conn.send(_Failed(e))
+        except Exception:  # an error that cannot be pickled: say what it was
+            conn.send(_Failed(RuntimeError(f"{type(e).__name__}: {e}")))
     finally:
         conn.close()
+
+
+def _receive(conn: Any) -> Any:
+    try:
+        return conn.recv()
+    except EOFError:
+        raise RuntimeError("a worker process ended without a result (killed, or out of memory?)") from None
 
 
 def run_chunks(make_rows: Callable[[], Rows], fn: Callable[[tuple[list[Row], ColumnMap]], R], jobs: int,
@@ -637,7 +647,7 @@ def run_chunks(make_rows: Callable[[], Rows], fn: Callable[[tuple[list[Row], Col
             after_fork()
         i = 0
         while True:
-            msg = conns[i % jobs].recv()
+            msg = _receive(conns[i % jobs])
             if isinstance(msg, _Failed):
                 raise msg.error
             if isinstance(msg, _Done):
@@ -646,7 +656,7 @@ def run_chunks(make_rows: Callable[[], Rows], fn: Callable[[tuple[list[Row], Col
             yield msg
             i += 1
         for k in range(1, jobs):  # the others have no further chunk: each says it is done
-            msg = conns[(i + k) % jobs].recv()
+            msg = _receive(conns[(i + k) % jobs])
             if isinstance(msg, _Failed):
                 raise msg.error
     finally:
@@ -735,21 +745,7 @@ class Collector:
                     self.n_member_differences += 1
                 account: Account = data[8]
                 if account.usable and data[5] > 0:
-                    self.transferable += 1
-                    self.transferable_amount += data[5]
-                    if self.transfer is not None:
-                        self.transfer(TransferRecord(
-                            bank_code=account.bank_code,
-                            branch_code=account.branch_code,
-                            account_type=account.account_type,
-                            account_number=account.account_number,
-                            name=account.name,
-                            amount=data[5],
-                            bank_name=account.bank_name,
-                            branch_name=account.branch_name,
-                            customer_code1=str(record),
-                            customer_code2=str(data[1] or ben)[:10],
-                        ))
+                    self._pay(record, ben, data[1], data[5], account)
                 sink.matched(record, data, findings)
         elif kind == AMBIGUOUS:
             self.n_ambiguous += 1
@@ -768,10 +764,7 @@ class Collector:
                 code, value, cands = f[0], f[4], f[6]
             counts[code] = counts.get(code, 0) + 1
             if code in _BANK_CODES:
-                g = self.unresolved.get((code, value or ""))
-                if g is None:
-                    g = self.unresolved[(code, value or "")] = (str(cands or ""), [])
-                g[1].append(record)
+                self._unresolved(code, value, cands, record)
 
     def add_rendered(self, o: Any) -> None:
         """:meth:`add` for an outcome rendered in the worker (see :func:`kikan_std.reconcile.stream.render_json`):
@@ -797,22 +790,7 @@ class Collector:
                 if meta[7] is not None:
                     counts[meta[7]] = counts.get(meta[7], 0) + 1
                 if meta[5] and meta[3] > 0:
-                    self.transferable += 1
-                    self.transferable_amount += meta[3]
-                    account: Account | None = meta[6]
-                    if self.transfer is not None and account is not None:
-                        self.transfer(TransferRecord(
-                            bank_code=account.bank_code,
-                            branch_code=account.branch_code,
-                            account_type=account.account_type,
-                            account_number=account.account_number,
-                            name=account.name,
-                            amount=meta[3],
-                            bank_name=account.bank_name,
-                            branch_name=account.branch_name,
-                            customer_code1=str(record),
-                            customer_code2=str(meta[1] or ben)[:10],
-                        ))
+                    self._pay(record, ben, meta[1], meta[3], meta[6])
                 sink.matched_rendered(record, meta, texts)
         else:
             if kind == AMBIGUOUS:
@@ -825,10 +803,32 @@ class Collector:
         for code in codes:
             counts[code] = counts.get(code, 0) + 1
         for code, value, cands in banks:
-            g = self.unresolved.get((code, value or ""))
-            if g is None:
-                g = self.unresolved[(code, value or "")] = (str(cands or ""), [])
-            g[1].append(record)
+            self._unresolved(code, value, cands, record)
+
+    def _pay(self, record: int, ben: int, no: str | None, amount: int, account: Account | None) -> None:
+        """Count a payable kept application; hand its transfer record on (``account`` None: not carried)."""
+        self.transferable += 1
+        self.transferable_amount += amount
+        if self.transfer is not None and account is not None:
+            self.transfer(TransferRecord(
+                bank_code=account.bank_code,
+                branch_code=account.branch_code,
+                account_type=account.account_type,
+                account_number=account.account_number,
+                name=account.name,
+                amount=amount,
+                bank_name=account.bank_name,
+                branch_name=account.branch_name,
+                customer_code1=str(record),
+                customer_code2=str(no or ben)[:10],
+            ))
+
+    def _unresolved(self, code: str, value: str | None, cands: Any, record: int) -> None:
+        """Add ``record`` to the group of its unresolved bank or branch name."""
+        g = self.unresolved.get((code, value or ""))
+        if g is None:
+            g = self.unresolved[(code, value or "")] = (str(cands or ""), [])
+        g[1].append(record)
 
     def unmatched_beneficiaries(self) -> Iterator[int]:
         """Records of the listed households no application was matched to, in file order."""
