@@ -24,6 +24,14 @@ from kikan_std.findings import Finding
 from kikan_std.model.spec import Group
 
 
+class KeyLookup(Protocol):
+    """The primary keys of a whole file (the engine's key index, :class:`~kikan_std.engine.keys.KeyIndex`)."""
+
+    def contains_many(self, keys: Sequence[str]) -> list[bool]:
+        """Whether each of ``keys`` is the primary key of some record of the file."""
+        ...
+
+
 @dataclass(slots=True)
 class ChunkView:
     """Columns of one chunk of one file, by official item name."""
@@ -37,6 +45,9 @@ class ChunkView:
     _items: dict[str, Any] = field(default_factory=dict)
     options: Mapping[str, str] = field(default_factory=dict)
     """Per-run rule options (``check(..., rule_options=...)``, CLI ``--rule-option``), validated."""
+    primary_keys: KeyLookup | None = None
+    """The file's primary-key index, for dataset rules that ask for it (``DatasetRule.uses_primary_keys``).
+    It holds every record's key only once the last chunk has been fed: look keys up in ``finish``."""
 
     def __len__(self) -> int:
         return len(self.records)
@@ -115,6 +126,9 @@ class DatasetRule:
     clause: str
     factory: Callable[[Group], DatasetState]
     groups: tuple[str, ...] | None = None
+    uses_primary_keys: bool = False
+    """The state looks keys up in the file's primary-key index (:attr:`ChunkView.primary_keys`) instead of
+    keeping its own copy of every key: the engine then builds that index even where it checks no fields."""
 
 
 @dataclass(frozen=True, slots=True)

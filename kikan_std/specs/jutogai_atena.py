@@ -18,9 +18,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
+from kikan_std.errors import RuleNotRun
 from kikan_std.findings import Finding
 from kikan_std.model.fields import is_unknown_date, unknown_date_rows
-from kikan_std.model.rules import ChunkView, DatasetRule, DatasetState, RecordRule, required_when
+from kikan_std.model.rules import ChunkView, DatasetRule, DatasetState, KeyLookup, RecordRule, required_when
 from kikan_std.model.spec import Group
 from kikan_std.model.spill import SpillTable
 from kikan_std.specs.edition import Edition, Record
@@ -138,19 +139,29 @@ RECORD_RULES += (
 
 
 class _MergeTargetState:
-    """Every 名寄せ先宛名番号 names a 宛名番号 of the same file (a warning: it may be in another file)."""
+    """Every 名寄せ先宛名番号 names a 宛名番号 of the same file (a warning: it may be in another file).
+
+    The 宛名番号 are the file's primary keys: they are looked up in the engine's key index at the end
+    (``uses_primary_keys``) instead of being copied into a table of their own; only the records that
+    name a 名寄せ先 are kept here.
+    """
+
+    _BATCH = 1_000_000
+    """名寄せ先 looked up at a time (a spilled key index reads each partition once per lookup batch)."""
 
     def __init__(self, group: Group) -> None:
         self.file = ""
-        self.store = SpillTable("CREATE TABLE a (atena TEXT); CREATE TABLE t (target TEXT, rec INTEGER, line INTEGER);")
+        self.keys: KeyLookup | None = None
+        self.store = SpillTable("CREATE TABLE t (target TEXT, rec INTEGER, line INTEGER);")
 
     def feed(self, view: ChunkView) -> Iterable[Finding]:
         self.file = view.file
-        atena = view.col("宛名番号")
         target = view.col("名寄せ先宛名番号")
-        if atena is None or target is None:
+        if view.col("宛名番号") is None or target is None:
             return ()  # vacuous: the missing column is CSV004
-        self.store.insert("INSERT INTO a VALUES (?)", [(a,) for a in atena if a])
+        if view.primary_keys is None or view.group.primary_key != ("宛名番号",):
+            raise RuleNotRun("no index of the file's 宛名番号")
+        self.keys = view.primary_keys
         self.store.insert(
             "INSERT INTO t VALUES (?, ?, ?)",
             [(t, r, ln) for t, r, ln in zip(target, view.records, view.lines, strict=True) if t],
@@ -158,15 +169,16 @@ class _MergeTargetState:
         return ()
 
     def finish(self) -> Iterator[Finding]:
-        db = self.store.db
         try:
-            db.execute("CREATE INDEX a_atena ON a (atena)")
-            for target, rec, line in db.execute(
-                "SELECT target, rec, line FROM t WHERE NOT EXISTS (SELECT 1 FROM a WHERE a.atena = t.target) "
-                "ORDER BY rec"
-            ).fetchall():
-                yield Finding("ATN003", file=self.file, record=rec, line=line, item="名寄せ先宛名番号", value=target,
-                              keys={"名寄せ先宛名番号": target})
+            if self.keys is None:
+                return
+            rows = self.store.db.execute("SELECT target, rec, line FROM t ORDER BY rec")
+            while batch := rows.fetchmany(self._BATCH):
+                known = self.keys.contains_many([t for t, _, _ in batch])
+                for (target, rec, line), ok in zip(batch, known, strict=True):
+                    if not ok:
+                        yield Finding("ATN003", file=self.file, record=rec, line=line, item="名寄せ先宛名番号",
+                                      value=target, keys={"名寄せ先宛名番号": target})
         finally:
             self.store.close()
 
@@ -176,7 +188,8 @@ def _merge_targets(group: Group) -> DatasetState:
 
 
 DATASET_RULES: tuple[DatasetRule, ...] = (
-    DatasetRule("merge_target_exists", ("ATN003",), f"{_COMMON} 名寄せ（名寄せ先は既存の宛名番号）", _merge_targets),
+    DatasetRule("merge_target_exists", ("ATN003",), f"{_COMMON} 名寄せ（名寄せ先は既存の宛名番号）", _merge_targets,
+                uses_primary_keys=True),
 )
 
 
