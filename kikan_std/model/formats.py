@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from kikan_std.jp import checkdigits
-from kikan_std.jp.zengin import ZENGIN_CHARS
+from kikan_std.jp.chars import ZENGIN_CHARS
 from kikan_std.model.spec import Format
 
 Problem = tuple[str, dict[str, Any]]

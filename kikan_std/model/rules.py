@@ -21,7 +21,33 @@ from typing import Any, Protocol
 
 from kikan_std.errors import RuleNotRun
 from kikan_std.findings import Finding
-from kikan_std.model.spec import Group
+from kikan_std.model.spec import Group, Spec
+
+RuleSource = Callable[[Spec, Mapping[str, str] | None], tuple[Sequence["RecordRule"], Mapping[str, str]]]
+"""(spec, rule options) → (the spec's record rules, the resolved rule options)."""
+
+SpecLoader = Callable[[str], Spec]
+"""Built-in spec id → spec (for record models declared in generated modules)."""
+
+
+@dataclass(slots=True)
+class InstalledSpecs:
+    """Where record models (:mod:`kikan_std.model.records`) find a spec's record rules and built-in specs.
+
+    :mod:`kikan_std.specs`, a layer above, installs them when it is imported
+    (:func:`install_rule_source`); kept here so that installing does not import the record models.
+    """
+
+    rules: RuleSource | None = None
+    loader: SpecLoader | None = None
+
+
+INSTALLED = InstalledSpecs()
+
+
+def install_rule_source(rules: RuleSource, loader: SpecLoader) -> None:
+    """Called by :mod:`kikan_std.specs` on import: where record models find a spec's record rules."""
+    INSTALLED.rules, INSTALLED.loader = rules, loader
 
 
 class KeyLookup(Protocol):

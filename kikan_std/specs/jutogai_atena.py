@@ -15,6 +15,7 @@ in another file of the deliverable); the 丁目 number of the ABR 町字ID agree
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Iterator
 
@@ -35,9 +36,10 @@ def _check_merge_self(view: ChunkView) -> Iterator[Finding]:
     atena, target = view.col("宛名番号"), view.col("名寄せ先宛名番号")
     if atena is None or target is None:
         return  # vacuous: nothing to compare
-    for i, (a, t) in enumerate(zip(atena, target, strict=True)):
-        if t and t == a:
-            yield view.finding("ATN002", i, item="名寄せ先宛名番号", value=t)
+    # Only the few records that name a 名寄せ先 are looked at (picked at C level, not by a loop per row).
+    for i in itertools.compress(itertools.count(), target):
+        if target[i] == atena[i]:
+            yield view.finding("ATN002", i, item="名寄せ先宛名番号", value=target[i])
 
 
 # -- ATN004 町字ID の丁目と住所_町字の「N丁目」 -------------------------------------------------------
@@ -84,20 +86,17 @@ def _check_chome(view: ChunkView) -> Iterator[Finding]:
     codes, towns = view.col("住所_町字コード"), view.col("住所_町字")
     if codes is None or towns is None:
         return  # vacuous: nothing to compare
-    memo: dict[tuple[str, str], tuple[int, int] | None] = {}
-    for i, (c, t) in enumerate(zip(codes, towns, strict=True)):
-        if not c or not t:
-            continue
-        key = (c, t)
-        if key not in memo:
-            memo[key] = chome_mismatch(c, t)
-            if len(memo) > 100_000:
-                memo.clear()
-                memo[key] = chome_mismatch(c, t)
-        bad = memo[key]
-        if bad is not None:
-            yield view.finding("ATN004", i, item="住所_町字コード", value=c, town=t, text_chome=bad[0],
-                               code_chome=bad[1])
+    # Each distinct (町字コード, 町字) pair of the chunk is judged once; rows are walked only when one is wrong.
+    bad = {pair: m for pair in set(zip(codes, towns, strict=True))
+           if pair[0] and pair[1] and (m := chome_mismatch(*pair)) is not None}
+    if not bad:
+        return
+    for i, pair in enumerate(zip(codes, towns, strict=True)):
+        m = bad.get(pair)
+        if m is not None:
+            yield view.finding("ATN004", i, item="住所_町字コード", value=pair[0], town=pair[1], text_chome=m[0],
+                               code_chome=m[1])
+
 
 RECORD_RULES: tuple[RecordRule, ...] = (
     required_when(
@@ -162,10 +161,9 @@ class _MergeTargetState:
         if view.primary_keys is None or view.group.primary_key != ("宛名番号",):
             raise RuleNotRun("no index of the file's 宛名番号")
         self.keys = view.primary_keys
-        self.store.insert(
-            "INSERT INTO t VALUES (?, ?, ?)",
-            [(t, r, ln) for t, r, ln in zip(target, view.records, view.lines, strict=True) if t],
-        )
+        named = list(itertools.compress(itertools.count(), target))  # the few records naming a 名寄せ先
+        records, lines = view.records, view.lines
+        self.store.insert("INSERT INTO t VALUES (?, ?, ?)", [(target[i], records[i], lines[i]) for i in named])
         return ()
 
     def finish(self) -> Iterator[Finding]:
