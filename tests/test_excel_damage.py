@@ -208,3 +208,19 @@ def test_every_hint_the_checker_gives_is_in_the_catalogue() -> None:
     assert named == set(hints())
     for h in hints().values():
         assert not re.search(r"\{[a-z_]+\}", h.text["ja"] + h.text["en"]), "a hint has no parameters"
+
+
+def test_no_excel_hint_where_no_spreadsheet_wrote_the_value(tmp_path: Path) -> None:
+    """JSON bodies and record models are written by programs: the finding, without the Excel sentence."""
+    header, rows = _atena(2)
+    record = dict(zip(header, rows[0], strict=True))
+    record.update({"宛名番号": "1", "生年月日": "1964/7/1"})
+    body = tmp_path / "request.json"
+    body.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    report = kikan_std.check(body, spec="jutogai_atena")
+    assert {(f.code, f.item, f.hint) for f in report.findings} == {
+        ("FLD023", "宛名番号", None), ("FLD011", "生年月日", None)}
+    model = kikan_std.load_spec("jutogai_atena").record_model()
+    with pytest.raises(ValueError) as e:
+        model.model_validate(record)
+    assert "Excel" not in str(e.value)

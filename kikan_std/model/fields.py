@@ -232,6 +232,7 @@ class FieldChecker:
         "_format_value",
         "_gj_table",
         "_halfwidth_fix",
+        "_hints",
         "_known",
         "_own_charset",
         "_padded_widths",
@@ -251,8 +252,10 @@ class FieldChecker:
         *,
         gj_table: frozenset[str] | None = None,
         sjis_strict: bool = False,
+        hints: bool = True,
     ) -> None:
         self.item = item
+        self._hints = hints
         self._gj_table = gj_table
         self._sjis_strict = sjis_strict
         self.required = item.required
@@ -382,13 +385,14 @@ class FieldChecker:
 
         When the value's shape suggests a spreadsheet damaged it (:meth:`excel_hint`), the first
         problem that is not info carries the hint's name as ``params["hint"]``: one finding per
-        defect, with the hint added to its message.
+        defect, with the hint added to its message. A checker made with ``hints=False`` (values that
+        never went through a spreadsheet: JSON, XML, fixed-width, records in memory) adds none.
         """
         cached = self._cache.get(value)
         if cached is not None:
             return cached
         out = self._check_uncached(value)
-        if out and value:
+        if out and value and self._hints:
             name = self.excel_hint(value)
             if name is not None:
                 for k, (code, params) in enumerate(out):
