@@ -18,15 +18,21 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import kikan_std
 from kikan_std.catalogue import hint, hints
 from kikan_std.engine import parallel
 from kikan_std.model.fields import FieldChecker
+from kikan_std.model.spec import DataType, Item, Spec
 from kikan_std.testing.generate import csv_text, iter_jutogai_atena
 from kikan_std.writers import render
 from tests.conftest import run_cli
 
+_ALL_ITEMS: list[tuple[Spec, Item]] = [
+    (spec, it) for spec in kikan_std.list_specs() for g in spec.groups for it in g.items if it.type is not DataType.N
+]
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _TIME = re.compile(r"(\d{2}):(\d{2}):(\d{2})")
 
@@ -224,3 +230,14 @@ def test_no_excel_hint_where_no_spreadsheet_wrote_the_value(tmp_path: Path) -> N
     with pytest.raises(ValueError) as e:
         model.model_validate(record)
     assert "Excel" not in str(e.value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_the_cheap_validity_check_agrees_with_the_exact_path(data: st.DataObject) -> None:
+    """excel_hint decides "valid once repaired" with FieldChecker.passes: the same answer as the exact path."""
+    spec, item = data.draw(st.sampled_from(_ALL_ITEMS))
+    checker = FieldChecker(item, spec.code_list(item.code_list) if item.code_list else None)
+    value = data.draw(st.one_of(st.text("0123456789-:", min_size=1, max_size=16),
+                                st.from_regex(r"[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{2}:[0-9]{2}(:[0-9]{2})?|[0-9]{1,15}", fullmatch=True)))
+    assert checker.passes(value) == (checker.check_value(value) == []), (spec.id, item.name, value)

@@ -360,25 +360,36 @@ class FieldChecker:
             m = _LOOSE_DATE_RE.fullmatch(value)
             if m is not None:
                 fixed = f"{m[1]}-{int(m[3]):02d}-{int(m[4]):02d}"
-                if fixed != value and not self._check_uncached(fixed):
+                if fixed != value and self.passes(fixed):
                     return "excel-date"
             return None
         if t is DataType.TIME:
             m = _LOOSE_TIME_RE.fullmatch(value)
             if m is not None and len(m[1]) == 1:
                 fixed = f"{int(m[1]):02d}:{m[2]}" + (f":{m[3]}" if m[3] is not None else "")
-                if not self._check_uncached(fixed):
+                if self.passes(fixed):
                     return "excel-time"
             return None
-        if t not in _NUMERIC_TYPES:
+        if t not in _NUMERIC_TYPES or not value.isascii():
             return None
-        if _EXPONENT_RE.fullmatch(value) is not None:
+        if ("E" in value or "e" in value) and _EXPONENT_RE.fullmatch(value) is not None:
             return "excel-exponent"
-        if value.isascii() and value.isdigit():
+        if value.isdigit():
             for w in self._padded_widths:
-                if len(value) < w and not self._check_uncached(value.zfill(w)):
+                if len(value) < w and self.passes(value.zfill(w)):
                     return "excel-leading-zeros"
         return None
+
+    def passes(self, value: str) -> bool:
+        """Whether a value of ASCII digits, ``-`` and ``:`` (what :meth:`excel_hint` builds) has no problem.
+
+        The same answer as ``not check_value(value)`` for such values, cheaper: no character rule
+        can object to them, so only the type, format and code checks and the length remain (a
+        property test holds the two together).
+        """
+        if any(check(value) for check in self._value_checks):
+            return False
+        return self.item.type in (DataType.DECIMAL, DataType.SIGNED) or len(value) <= self.max_length
 
     def check_value(self, value: str) -> list[Problem]:
         """All problems of one non-empty or empty value (exact path, cached per distinct value).
