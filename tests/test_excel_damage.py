@@ -241,3 +241,15 @@ def test_the_cheap_validity_check_agrees_with_the_exact_path(data: st.DataObject
     value = data.draw(st.one_of(st.text("0123456789-:", min_size=1, max_size=16),
                                 st.from_regex(r"[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{2}:[0-9]{2}(:[0-9]{2})?|[0-9]{1,15}", fullmatch=True)))
     assert checker.passes(value) == (checker.check_value(value) == []), (spec.id, item.name, value)
+
+
+def test_a_town_code_of_zeros_that_lost_its_width_still_means_no_town(tmp_path: Path) -> None:
+    """0000000 (町字なし) saved by Excel is "0": one finding (FLD020 with the hint), not also REC001 for 住所_町字."""
+    header, rows = _atena(3)
+    h = {n: i for i, n in enumerate(header)}
+    rows[0][h["住所_町字コード"]], rows[0][h["住所_町字"]] = "0", ""
+    rows[1][h["住所_町字コード"]], rows[1][h["住所_町字"]] = "12345", ""  # 0012345 shortened: a 町字, so required
+    report = kikan_std.check(_write(tmp_path / "t.csv", header, rows), spec="jutogai_atena")
+    assert {(f.record, f.item, f.code, f.hint) for f in report.findings} == {
+        (1, "住所_町字コード", "FLD020", "excel-leading-zeros"),
+        (2, "住所_町字コード", "FLD020", "excel-leading-zeros"), (2, "住所_町字", "REC001", None)}
