@@ -342,6 +342,8 @@ class FileRun:
         # are personal values, so they are masked like values when most of them are unknown.
         unknown = sum(1 for raw in header if raw not in index)
         header_is_data = len(header) >= 2 and unknown * 2 > len(header)
+        # Excel hints (a value saved from a spreadsheet) only where a spreadsheet could have written it: CSV.
+        spreadsheet = self.source is None or self.source.input_format == "csv"
         for pos, raw in enumerate(header):
             it = index.get(raw)
             if it is None:
@@ -365,7 +367,8 @@ class FileRun:
                 continue
             col_of[it.name] = pos
             cl = self.spec.code_list(it.code_list) if it.code_list is not None else None
-            checker = FieldChecker(it, cl, gj_table=self.options.gj_table, sjis_strict=self._sjis_strict)
+            checker = FieldChecker(it, cl, gj_table=self.options.gj_table, sjis_strict=self._sjis_strict,
+                                   hints=spreadsheet)
             mapped.append((pos, it, checker))
         keyed = self.source is not None and self.source.input_format in ("json", "xml", "records")
         for it in group.items:
@@ -376,7 +379,8 @@ class FileRun:
                     col_of[it.name] = len(header) + len(self._pad_keys)
                     self._pad_keys.append(it.romaji or it.name)
                     cl = self.spec.code_list(it.code_list) if it.code_list is not None else None
-                    checker = FieldChecker(it, cl, gj_table=self.options.gj_table, sjis_strict=self._sjis_strict)
+                    checker = FieldChecker(it, cl, gj_table=self.options.gj_table, sjis_strict=self._sjis_strict,
+                                           hints=False)
                     mapped.append((col_of[it.name], it, checker))
                     continue
                 code = "CSV004" if it.required else "CSV005"

@@ -158,7 +158,8 @@ def bind(spec: Spec, group_name: str, attrs: Mapping[str, str] | None = None, *,
     for it in group.items:
         cl = spec.code_list(it.code_list) if it.code_list is not None else None
         attr = attrs[it.name] if attrs is not None else attribute_name(it)
-        fields.append((attr, it, FieldChecker(it, cl, gj_table=gj_table)))
+        # A record model validates API payloads, not spreadsheet exports: no Excel hints.
+        fields.append((attr, it, FieldChecker(it, cl, gj_table=gj_table, hints=False)))
     return Binding(spec, group, tuple(fields),
                    tuple(r for r in rules if r.groups is None or group.name in r.groups),
                    dict(options), hide_input, loc_by_alias, lang)

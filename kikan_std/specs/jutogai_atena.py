@@ -112,8 +112,10 @@ RECORD_RULES: tuple[RecordRule, ...] = (
         "town_name_present_when_town_code_says_so",
         target="住所_町字",
         triggers=("住所_町字コード",),
-        # 0000000 = 町字なし; 9999999 = ABR に規定がない町字 (API spec), which still has a name.
-        when=lambda c: c != "" and c != "0000000",
+        # 0000000 = 町字なし; 9999999 = ABR に規定がない町字 (API spec), which still has a name. Zeros
+        # only, shorter ("0"), are 0000000 that a spreadsheet shortened (FLD020 says so, with its hint):
+        # still 町字なし, so one defect gives one finding.
+        when=lambda c: c != "" and c.strip("0") != "",
         clause="03100018 住所_町字 ※※住所に町字が存在する場合は出力必須 / 03100015 町字なし=0000000",
         condition="住所_町字コードが町字の存在を示す（0000000 以外）場合",
     ),
