@@ -159,6 +159,27 @@ def columns_for(header: list[str], group: Group, mapping: Mapping | None,
     return cols, unknown
 
 
+def read_encoding(encoding: str) -> str:
+    """The codec a source is read with (``utf-8`` as ``utf-8-sig``: a BOM is not part of the first name)."""
+    enc = codecs.lookup(encoding).name if encoding != "auto" else "utf-8"
+    return "utf-8-sig" if enc == "utf-8" else enc
+
+
+def source_columns(path: str | Path, group: Group, encoding: str = "utf-8", mapping: Mapping | None = None,
+                   extras: dict[str, ExtraItem] | None = None) -> tuple[list[str], list[Column], list[str]]:
+    """(header, columns, unknown header names) of a CSV source, from its header alone.
+
+    Raises:
+        InputError: the file is missing, its header cannot be decoded, or it has no column of the group.
+    """
+    p = Path(path)
+    header = _read_header(p, read_encoding(encoding))
+    cols, unknown = columns_for(header, group, mapping, extras)
+    if not any(c.item is not None for c in cols):
+        raise InputError(f"仕様の項目の列がありません / no column of {group.name} in {p}")
+    return header, cols, unknown
+
+
 def load(con: Any, tmp: Path, table: str, path: str | Path, *, group: Group, encoding: str = "utf-8",
          mapping: Mapping | None = None, extras: dict[str, ExtraItem] | None = None) -> Loaded:
     """Load one CSV (a standard export, or a legacy extract through ``mapping``) into ``table``.
@@ -167,13 +188,8 @@ def load(con: Any, tmp: Path, table: str, path: str | Path, *, group: Group, enc
         InputError: the file is missing, cannot be decoded, or has no column of the spec's group.
     """
     p = Path(path)
-    enc = codecs.lookup(encoding).name if encoding != "auto" else "utf-8"
-    if enc == "utf-8":
-        enc = "utf-8-sig"
-    header = _read_header(p, enc)
-    cols, unknown = columns_for(header, group, mapping, extras)
-    if not any(c.item is not None for c in cols):
-        raise InputError(f"仕様の項目の列がありません / no column of {group.name} in {p}")
+    enc = read_encoding(encoding)
+    header, cols, unknown = source_columns(p, group, encoding, mapping, extras)
     loaded = Loaded(table, str(p), cols, unknown_columns=unknown)
     src = p if enc == "utf-8-sig" else _transcode(p, enc, tmp / f"{table}.utf8.csv")
     # A standard UTF-8 export is read strictly; a legacy or transcoded one as leniently as Python's csv
