@@ -11,6 +11,11 @@ table). Reported, each with ``kind``, ``item``, ``count``, ``rate`` and examples
 Verdict: a difference is ``expected`` when an active entry of the expected-differences file covers
 it, ``within_tolerance`` when its rate is at most the tolerance for its kind, else ``unexplained``;
 the comparison is valid (exit 0) when nothing is unexplained.
+
+The counting is additive: :func:`compare_partial` gives a :class:`Partial` of any set of records
+whose keys are complete on both sides, and :func:`merge_partials` adds partials up into the report.
+One process makes one partial of everything; :func:`kikan_std.dask.compare` one per partition of
+keys (:mod:`kikan_std.migration.partition`), so both give the same report.
 """
 
 from __future__ import annotations
