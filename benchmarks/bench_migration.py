@@ -5,11 +5,20 @@ child process and prints seconds, CPU seconds, records/s and the child's peak RS
 children)::
 
     python benchmarks/bench_migration.py [--rows 1000000] [--dir DIR] [--only legacy] [--baseline-rows 100000]
+                                         [--dask-workers 2] [--repeat 3]
 
 Steps: profile of the standard export; compare v1 → standard export (two UTF-8 standard files, read
 by DuckDB itself); compare legacy → standard through the mapping (CP932 legacy extract transcoded to
 UTF-8 as bytes, then read and mapped by DuckDB in SQL). ``--baseline-rows`` also measures a plain-Python dictionary compare (what
 one would write by hand) on a smaller pair, the measurement behind choosing DuckDB.
+
+``--dask-workers N`` also runs each compare with :func:`kikan_std.dask.compare` on a local cluster of N
+worker processes (one thread each), in its own child: seconds of the compare alone (the cluster is started
+before the clock), CPU seconds of the client and the workers, the largest worker's peak RSS, and whether
+the report is the one-process report (the JSON of the one-process step). On one machine Dask only adds
+work (byte ranges, Parquet pieces, task traffic); it is there to spread a national-scale comparison
+over several machines, not to be faster here. ``--repeat`` runs every step several times and prints
+each run and the median.
 
 Figures are for comparison on one machine, not promises. The target of the issue: 1,000,000 vs
 1,000,000 records in ≤ 2 minutes and ≤ 1 GiB peak on 2 cores.
@@ -18,6 +27,8 @@ Figures are for comparison on one machine, not promises. The target of the issue
 from __future__ import annotations
 
 import argparse
+import json
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -58,6 +69,41 @@ print(sum(changed), len(set(b) - set(a)))
 """
 
 
+_DASK = """
+import resource, sys, time
+from dask.distributed import Client, LocalCluster
+import kikan_std.dask as kd
+
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime, r.ru_maxrss
+
+if __name__ == "__main__":
+    workers, before, after, mapping, out = sys.argv[1:6]
+    with LocalCluster(n_workers=int(workers), threads_per_worker=1, processes=True, dashboard_address=None,
+                      silence_logs=40) as cluster, Client(cluster) as client:
+        start = sum(c for c, _ in client.run(cpu).values()) + time.process_time()
+        t = time.perf_counter()
+        r = kd.compare(before, after, "jumin_kiroku", client=client, mapping=mapping or None)
+        secs = time.perf_counter() - t
+        used = client.run(cpu).values()
+        cpu_s = sum(c for c, _ in used) + time.process_time() - start
+        rss = max(m for _, m in used)
+    with open(out, "w", encoding="utf-8") as f:
+        f.write(r.model_dump_json(indent=1) + "\\n")
+    print(secs, cpu_s, rss / 1024)
+"""
+
+
+def measure_dask(workers: int, before: Path, after: Path, mapping: Path | None, out: Path,
+                 script: Path) -> tuple[float, float, float]:
+    """(seconds of the compare, CPU seconds of client and workers, largest worker's peak RSS MiB) on a local cluster."""
+    script.write_text(_DASK, encoding="utf-8")
+    res = subprocess.run([sys.executable, str(script), str(workers), str(before), str(after), str(mapping or ""),
+                          str(out)], capture_output=True, text=True, check=True, env=child_env()).stdout.split()
+    return float(res[0]), float(res[1]), float(res[2])
+
+
 def measure(cmd: list[str]) -> tuple[int, float, float, float]:
     """(exit code, seconds, peak RSS MiB, CPU seconds) of ``cmd`` run in a fresh child.
 
@@ -74,6 +120,8 @@ def main() -> int:
     ap.add_argument("--dir", help="work folder (default: a temporary one, removed afterwards)")
     ap.add_argument("--only", action="append", help="run only the steps whose name contains this (repeatable)")
     ap.add_argument("--baseline-rows", type=int, default=0, help="also time a plain-Python compare of this size")
+    ap.add_argument("--dask-workers", type=int, default=0, help="also run each compare on a local Dask cluster")
+    ap.add_argument("--repeat", type=int, default=1, help="runs of every step (the median is printed too)")
     args = ap.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # each step's line as it finishes
     kikan = str(Path(sys.executable).with_name("kikan-std"))
@@ -100,9 +148,28 @@ def main() -> int:
         for name, cmd, files in steps:
             if args.only and not any(o in name for o in args.only):
                 continue
-            rc, secs, rss, cpu = measure(cmd)
-            print(f"{name:<38} exit {rc}  {secs:7.1f} s  CPU {cpu:7.1f} s  {files * args.rows / secs:>10,.0f} "
-                  f"records/s  peak RSS {rss:7.0f} MiB")
+            times = []
+            for _ in range(args.repeat):
+                rc, secs, rss, cpu = measure(cmd)
+                times.append(secs)
+                print(f"{name:<38} exit {rc}  {secs:7.1f} s  CPU {cpu:7.1f} s  {files * args.rows / secs:>10,.0f} "
+                      f"records/s  peak RSS {rss:7.0f} MiB")
+            if args.repeat > 1:
+                print(f"{name:<38} median {statistics.median(times):7.1f} s")
+            if args.dask_workers and files == 2:
+                before, after = Path(cmd[2]), Path(cmd[3])
+                mapping = Path(cmd[cmd.index("--mapping") + 1]) if "--mapping" in cmd else None
+                one = json.loads(Path(cmd[cmd.index("-o") + 1]).read_text(encoding="utf-8"))
+                times = []
+                for _ in range(args.repeat):
+                    out = base / "dask.json"
+                    secs, cpu, rss = measure_dask(args.dask_workers, before, after, mapping, out, base / "dask_run.py")
+                    times.append(secs)
+                    same = json.loads(out.read_text(encoding="utf-8")) == one
+                    print(f"  on Dask, {args.dask_workers} local workers    {secs:7.1f} s  CPU {cpu:7.1f} s  "
+                          f"largest worker RSS {rss:7.0f} MiB  same report as one process: {'yes' if same else 'NO'}")
+                if args.repeat > 1:
+                    print(f"  on Dask, {args.dask_workers} local workers    median {statistics.median(times):7.1f} s")
         if args.baseline_rows:
             b = base / f"pair-{args.baseline_rows}"
             if not (b / "standard.csv").exists():

@@ -51,6 +51,9 @@ CATALOGUE_FILES: tuple[str, ...] = (
 API_ERRORS_FILE = "api_errors.toml"
 """Which codes correspond to the API error codes E0001–E0004 (住登外者宛名番号付番API 第2.0版)."""
 
+HINTS_FILE = "hints.toml"
+"""Hints: a sentence added to a finding's message when the value has a recognisable shape (see :class:`Hint`)."""
+
 PARSED_FILE = "catalogue.json"
 """The TOML files parsed, with the digest of their bytes (written by ``tools/gen_docs.py``).
 
@@ -83,8 +86,30 @@ class Entry:
     personal_params: tuple[str, ...] = ()
 
     def render(self, lang: Lang, params: dict[str, Any]) -> str:
-        """Render the message template in ``lang`` with ``params``; missing fields render as '?'."""
-        return _FORMATTER.vformat(self.message[lang], (), _Params(params))
+        """Render the message template in ``lang`` with ``params``; missing fields render as '?'.
+
+        A ``hint`` parameter (the name of a :class:`Hint`) adds the hint's sentence after the message.
+        """
+        text = _FORMATTER.vformat(self.message[lang], (), _Params(params))
+        name = params.get("hint")
+        if isinstance(name, str) and name:
+            text += ("" if lang == "ja" else " ") + hint(name).text[lang]
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class Hint:
+    """A hint: what the offending value's shape suggests happened to it (e.g. a spreadsheet took it for a number).
+
+    A finding carries a hint by name (``params["hint"]``, ``FindingOut.hint`` in the report); its text
+    is appended to the message. The text has no parameters: it names the shape, never the value.
+    """
+
+    name: str
+    title: dict[str, str]
+    text: dict[str, str]
+    shape: dict[str, str]
+    applies: dict[str, str]
 
 
 class _Params(dict[str, Any]):
@@ -110,7 +135,7 @@ _FORMATTER = _Formatter()
 def sources() -> tuple[str, dict[str, str]]:
     """(digest, text by file name) of the catalogue's TOML files (what :data:`PARSED_FILE` is checked against)."""
     base = resources.files("kikan_std") / "data" / "catalogue"
-    texts = {f: (base / f).read_text(encoding="utf-8") for f in (*CATALOGUE_FILES, API_ERRORS_FILE)}
+    texts = {f: (base / f).read_text(encoding="utf-8") for f in (*CATALOGUE_FILES, API_ERRORS_FILE, HINTS_FILE)}
     h = hashlib.sha256()
     for f, text in texts.items():
         h.update(f"{f}\0{text}\0".encode())
@@ -162,6 +187,30 @@ def catalogue() -> dict[str, Entry]:
                 raise CatalogueError(f"{API_ERRORS_FILE}: {code} is listed twice")
             out[code] = dataclasses.replace(out[code], api_error=api_code)
     return out
+
+
+@cache
+def hints() -> dict[str, Hint]:
+    """All hints keyed by name, in the order of :data:`HINTS_FILE`."""
+    out: dict[str, Hint] = {}
+    for name, raw in parsed()[HINTS_FILE].items():
+        texts: dict[str, dict[str, str]] = {}
+        for part in ("title", "text", "shape", "applies"):
+            t = raw.get(part)
+            if not (isinstance(t, dict) and t.get("ja") and t.get("en")):
+                raise CatalogueError(f"{HINTS_FILE}: {name}: {part} needs non-empty ja and en")
+            texts[part] = {"ja": str(t["ja"]), "en": str(t["en"])}
+        out[name] = Hint(name=name, **texts)
+    return out
+
+
+def hint(name: str) -> Hint:
+    """The hint called ``name``.
+
+    Raises:
+        KeyError: unknown hint.
+    """
+    return hints()[name]
 
 
 def _entry(code: str, raw: dict[str, Any], family: str) -> Entry:

@@ -6,7 +6,7 @@ parts is computed with Dask's own shuffle: a Dask DataFrame of (key, record, lin
 key to find each key's first occurrence and merged back to find the repeats. The merged report is
 identical to a one-process run.
 
-    from dask.distributed import Client
+    from dask.distributed import Client, Future, wait
     import kikan_std.dask
 
     with Client("tcp://scheduler:8786") as client:
@@ -20,6 +20,9 @@ file system or object storage mounted alike).
 from __future__ import annotations
 
 import contextlib
+import datetime as _dt
+import math
+import operator
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,7 +32,7 @@ try:
     import dask.dataframe as dd
     import pandas as pd
     from dask import delayed
-    from dask.distributed import Client
+    from dask.distributed import Client, Future, wait
 except ImportError as e:  # pragma: no cover - exercised only without the extra
     raise ImportError("kikan_std.dask needs the dask extra: pip install 'kikan-std[dask]' / dask が必要です") from e
 
@@ -49,10 +52,13 @@ from kikan_std.engine.parallel import (
 )
 from kikan_std.engine.prepare import prepare
 from kikan_std.engine.run import collect
-from kikan_std.errors import InputNotFoundError
+from kikan_std.errors import InputNotFoundError, KikanStdError
 from kikan_std.findings import Finding
+from kikan_std.migration.compare import ExpectedDifferences
+from kikan_std.migration.mapping import Mapping
+from kikan_std.migration.model import CompareReport
 from kikan_std.model.spec import Spec
-from kikan_std.options import Options
+from kikan_std.options import DEFAULT_MASK_KEY, Options
 from kikan_std.report.build import build_report
 from kikan_std.report.collect import NotRun, Sink
 from kikan_std.report.model import InputInfo, Report
@@ -180,7 +186,7 @@ def cluster_threads(client: Client) -> int:
     return sum(int(w.get("nthreads", 1)) for w in info.get("workers", {}).values()) or 1
 
 
-__all__ = ["DaskBackend", "check", "check_deliverable", "cross_file_with_dask"]
+__all__ = ["DaskBackend", "check", "check_deliverable", "compare", "cross_file_with_dask"]
 
 
 # -- whole deliverables ---------------------------------------------------------------------------
@@ -259,3 +265,109 @@ def check_deliverable(path: str | Path, *, client: Client, **options: Any) -> Re
     the cross-file rules computed with Dask merges; the options and the report are the same (the
     options go through the same builder: mask key, baseline, waivers, rule options)."""
     return _check_deliverable(path, backend=DaskBackend(client), **options)
+
+
+# -- 移行検証: compare -------------------------------------------------------------------------------
+
+PARTITION_BYTES = 256 << 20
+"""The records are split by key into at least one partition per worker thread, and more when the two
+files together are larger than this many bytes per partition (each partition is compared in one task)."""
+
+
+def compare(
+    before: str | Path,
+    after: str | Path,
+    spec: str | Spec,
+    *,
+    client: Client,
+    partitions: int | None = None,
+    group: str | None = None,
+    mapping: str | Path | Mapping | None = None,
+    before_encoding: str = "utf-8",
+    after_encoding: str = "utf-8",
+    key_map: str | Path | None = None,
+    expected: str | Path | ExpectedDifferences | None = None,
+    tolerance: dict[str, float] | None = None,
+    show_values: bool = False,
+    mask_key: bytes = DEFAULT_MASK_KEY,
+    today: _dt.date | None = None,
+) -> CompareReport:
+    """:func:`kikan_std.compare` on the Dask cluster of ``client``: the same arguments, the same report.
+
+    Each file is read in byte ranges on the workers with the same DuckDB load as one process (the
+    mapping's transforms and key table included) and its records are split by a hash of their key;
+    each partition of keys is compared on a worker with the one-process SQL, giving additive counts
+    and its smallest example keys; households are counted in partitions of their own (by household
+    number). The client adds the parts up into the report one process gives — same differences,
+    counts, rates, examples and verdict (see :mod:`kikan_std.migration.partition`).
+
+    Needs the ``dask`` and ``migration`` extras; the files must be readable under the same names by
+    the client (headers, cut points) and by the workers.
+
+    Args:
+        partitions: how many partitions of record keys (default: one per worker thread, more for big files).
+        others: as :func:`kikan_std.compare`.
+
+    Raises:
+        kikan_std.InputError, kikan_std.errors.UsageError: what :func:`kikan_std.compare` raises.
+    """
+    from kikan_std.migration._db import Loaded, read_encoding
+    from kikan_std.migration.compare import HouseholdCounts, setup_compare
+    from kikan_std.migration.mapping import KeyMap
+    from kikan_std.migration.partition import compare_partition, household_bucket, load_chunk, plan_chunks
+    from kikan_std.migration.profile import HOUSEHOLD_ITEM
+
+    s = setup_compare(spec, group=group, mapping=mapping, before_encoding=before_encoding,
+                      after_encoding=after_encoding, key_map=key_map, expected=expected, tolerance=tolerance)
+    b_cols, a_cols = s.columns(before, after)
+    mp = s.mapping
+    if mp is not None and mp.keys is not None and mp.keys.file:  # the workers get the key table, not its path
+        mp = mp.model_copy(update={"keys": KeyMap(item=mp.keys.item, map=mp.key_map())})
+    threads = cluster_threads(client)
+    n = partitions or max(threads, math.ceil((Path(before).stat().st_size + Path(after).stat().st_size)
+                                             / PARTITION_BYTES))
+
+    def side(path: str | Path, encoding: str, mapping_: Mapping | None,
+             extras: dict[str, Any] | None) -> tuple[list[Future], int, int]:
+        args = (str(path), s.group, encoding, mapping_, extras, s.key, n)
+        lenient = mapping_ is not None or read_encoding(encoding) != "utf-8-sig"
+        chunks = [client.submit(load_chunk, args[0], rng, *args[1:], pure=False)
+                  for rng in plan_chunks(path, encoding, lenient, threads)]
+        wait(chunks)
+        failed = next((f for f in chunks if f.status == "error"), None)
+        if failed is not None:
+            if len(chunks) == 1 or not isinstance(failed.exception(), KikanStdError):
+                failed.result()  # raises the task's error
+            # A range did not read (bad bytes, a malformed row, or a cut in a quoted field): the whole
+            # file is read in one task, which reads it, or says what one process says about it.
+            client.cancel(chunks)
+            chunks = [client.submit(load_chunk, args[0], None, *args[1:], pure=False)]
+            wait(chunks)
+            chunks[0].result()
+        heads = client.gather([client.submit(operator.getitem, f, slice(0, 2)) for f in chunks])
+        return chunks, sum(h[0] for h in heads), sum(h[1] for h in heads)
+
+    b_chunks, b_records, b_excluded = side(before, s.before_encoding, mp, None)
+    a_chunks, a_records, _ = side(after, s.after_encoding, None, s.extras)
+    outs = [
+        client.submit(compare_partition, [client.submit(operator.getitem, f, 2 + p) for f in b_chunks],
+                      [client.submit(operator.getitem, f, 2 + p) for f in a_chunks],
+                      b_cols, a_cols, s.key, show_values, n, pure=False)
+        for p in range(n)
+    ]
+    del b_chunks, a_chunks  # the workers drop each range once its pieces are compared
+    parts = client.gather([client.submit(operator.getitem, f, 0) for f in outs])
+    households = None
+    common = [c.name for c in b_cols if c.name in {x.name for x in a_cols}]
+    if HOUSEHOLD_ITEM in common and sum(p.changed[common.index(HOUSEHOLD_ITEM)] for p in parts):
+        counts = client.gather([
+            client.submit(household_bucket, [client.submit(operator.getitem, f, 1 + side_ * n + m) for f in outs],
+                          pure=False)
+            for side_ in (0, 1) for m in range(n)
+        ])
+        households = HouseholdCounts(split=sum(c[0] for c in counts[:n]), merged=sum(c[0] for c in counts[n:]),
+                                     before=sum(c[1] for c in counts[:n]), after=sum(c[1] for c in counts[n:]))
+    del outs
+    b = Loaded("b", str(before), b_cols, records=b_records, excluded=b_excluded)
+    a = Loaded("a", str(after), a_cols, records=a_records)
+    return s.report(b, a, parts, households, show_values, mask_key, today)

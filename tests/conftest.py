@@ -118,3 +118,14 @@ def browser() -> Iterator[Any]:
         yield b
     finally:
         b.close()
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[Any]:
+    """A local Dask cluster of two worker processes (one thread each) for the Dask tests of a module."""
+    distributed = pytest.importorskip("dask.distributed", reason="the dask extra is installed by `make test`")
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       dashboard_address=None, silence_logs=40)
+    with distributed.Client(cluster) as c:
+        yield c
+    cluster.close()

@@ -60,7 +60,9 @@ def test_stats_stay_complete_when_findings_are_capped() -> None:
     assert report["stats"]["capped"] is True
     assert report["stats"]["findings_by_code"]["FLD002"] == 3
     assert sum(1 for f in report["findings"] if f["code"] == "FLD002") == 1
-    assert report["stats"]["total_findings"] == 24
+    cases = json.loads((VIOLATIONS.parent / "cases.json").read_text(encoding="utf-8"))["cases"]
+    planted = next(c["expected"] for c in cases if c["file"] == VIOLATIONS.name)
+    assert report["stats"]["total_findings"] == len(planted) == 25
 
 
 def test_specs_explain_generate(tmp_path: Path) -> None:

@@ -13,15 +13,6 @@ from tests.test_parallel import comparable, defective, jumin_defective
 distributed = pytest.importorskip("dask.distributed", reason="the dask extra is installed by `make test`")
 
 
-@pytest.fixture(scope="module")
-def client():  # type: ignore[no-untyped-def]
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=40)
-    with distributed.Client(cluster) as c:
-        yield c
-    cluster.close()
-
-
 def test_dask_matches_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, client) -> None:  # type: ignore[no-untyped-def]
     import kikan_std.dask as kd
 

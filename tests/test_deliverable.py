@@ -45,6 +45,13 @@ def _zip(src: Path, dst: Path, prefix: str = "") -> Path:
     return dst
 
 
+@pytest.fixture(autouse=True)
+def _private_tempdir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A temporary folder of this test's own: other runs on the machine (another test session, a CI job)
+    make kikan-deliverable-* folders in the shared one, which the leftover checks below would count."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path_factory.mktemp("tempdir")))
+
+
 def _temp_areas() -> set[str]:
     return {p.name for p in Path(tempfile.gettempdir()).glob("kikan-deliverable-*")}
 

@@ -33,6 +33,12 @@ def defective(tmp_path: Path, rows: int = 6000, quoted_newlines: bool = False) -
     for i in range(50, rows, 401):
         data[i][h["宛名番号"]] = data[i - 40][h["宛名番号"]]  # duplicate keys, some across parts
     data[rows - 5][h["宛名番号"]] = data[3][h["宛名番号"]]
+    # 名寄せ (ATN003 looks the targets up in the file's key index): existing targets before and after the
+    # record, in other parts too, and targets that no record holds.
+    for n, i in enumerate(range(30, rows, 257)):
+        data[i][h["代表宛名フラグ"]] = "1"
+        data[i][h["名寄せ先宛名番号"]] = (f"99999999999{n:04d}" if n % 3 == 0
+                                         else data[(i + 1500 * (n % 2 or -1)) % rows][h["宛名番号"]])
     if quoted_newlines:
         for i in range(7, rows, 333):
             data[i][h["住所_方書"]] = "ハイツ\n１０１"
@@ -138,6 +144,8 @@ def test_spilled_key_index_gives_the_same_report(tmp_path: Path, monkeypatch: py
     p = defective(tmp_path)
     in_memory = kikan_std.check(p, spec="jutogai_atena", max_findings=None)
     assert in_memory.stats.findings_by_code["KEY001"] > 5
+    planted_missing = len(range(0, len(range(30, 6000, 257)), 3))  # the targets no record holds
+    assert in_memory.stats.findings_by_code["ATN003"] == planted_missing
     monkeypatch.setenv("KIKAN_STD_SPILL_AT", "100")
     for jobs in (1, 2):
         spilled = kikan_std.check(p, spec="jutogai_atena", max_findings=None, jobs=jobs)

@@ -71,7 +71,7 @@ def test_per_file_verdicts_agree_in_every_format(planted: Path, tmp_path: Path) 
                            "-o", str(prefix))
     assert code == 1, err
     doc = json.loads(Path(f"{prefix}.json").read_text(encoding="utf-8"))
-    assert doc["report_version"] == "1.3"
+    assert doc["report_version"] == "1.4"
     failing = {f["file"] for f in doc["files"] if not f["valid"]}
     # the planted defects: an orphan 宛名番号, a birth date one day off, a corrupt file
     assert failing == {"kojin_juminzei__kazeidaicho.csv", "jido_teate__taishojido.csv",

@@ -28,11 +28,12 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "kikan_std" / "specs" / "jumin_kiroku.json"
 
 # name | romaji | type | length | code list | obligation (R 必須, C 条件付き必須, blank 任意) | flags | type basis
-# flags: P personal, U 不詳日 allowed (§2.4), lg / post / town / digits / code3 (n-digit code) / mynum = format
+# flags: P personal, U 不詳日 allowed (§2.4), lg / post / town / digits / code3 (n-digit code) / mynum / padded = format
+# (padded: digits filling the 桁数, as the 031 item's official sample 123456789123456 does; only on items typed D)
 # type basis: D = derived (same item in 031 item definition / API sheet), M = modeled
 ITEMS = """
 市区町村コード|shikuchosonkodo|X|6|||lg|M
-宛名番号|atenabango|X|15||R||D
+宛名番号|atenabango|X|15||R|padded|D
 個人履歴番号|kojinrirekibango|9|3||R||D
 個人履歴番号_枝番号|kojinrirekibango_edabango|9|3||||M
 最新フラグ|saishinfuragu|9|1|flag|R||M
@@ -157,7 +158,7 @@ ITEMS = """
 """
 
 FORMATS = {"lg": "local_government_code", "post": "postal_code", "town": "town_code", "digits": "digits",
-           "code3": "code_digits", "mynum": "individual_number"}
+           "code3": "code_digits", "mynum": "individual_number", "padded": "padded_number"}
 
 # Why an item is typed the way it is (shown in the docs).
 BASIS = {
@@ -232,7 +233,9 @@ def build() -> dict[str, object]:
             "primary_key": name in ("宛名番号", "個人履歴番号"),
             "personal": "P" in fl,
             "allows_unknown_date": "U" in fl,
-            "description": BASIS[basis] + ("。不詳日（暦にない日付）は _不詳フラグ が 1 のときに限り可（1.1.8）" if "U" in fl else ""),
+            "description": BASIS[basis] + ("。不詳日（暦にない日付）は _不詳フラグ が 1 のときに限り可（1.1.8）" if "U" in fl else "")
+            + ("。桁数いっぱいの半角数字（先頭0埋め）は 031 の公式サンプル値 123456789123456 による（derived、FLD023 は警告）"
+               if "padded" in fl else ""),
             # Names come from the town's export; 個人番号 is the one item we added back.
             "provenance": "derived" if name == "個人番号" else "municipal",
         }

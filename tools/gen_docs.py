@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import kikan_std.catalogue
-from kikan_std.catalogue import catalogue, explain
+from kikan_std.catalogue import catalogue, explain, hints
 from kikan_std.model.spec import Spec
 from kikan_std.specs import list_specs, rules_for
 
@@ -31,6 +31,16 @@ def rule_pages() -> dict[Path, str]:
         index.append(f"| [{code}]({code}.md) | {e.slug} | {e.severity} | {e.title['ja']} / {e.title['en']} |")
         body = explain(code, "ja") + "\n\n---\n\n" + explain(code, "en").replace("# ", "## ", 1) + "\n"
         pages[DOCS / "rules" / f"{code}.md"] = GENERATED + body
+    index += ["", "## ヒント / Hints", "",
+              "値の形から考えられる原因（表計算ソフトで数値・日付として扱われたなど）がある指摘には、メッセージの後に次の"
+              "一文が付きます（JSON では `hint` に名前）。指摘のコード・重大度は変わりません。ヒントは値の形を示すだけで、"
+              "値そのものは含みません（マスクした値は明かしません）。",
+              "When a value's shape suggests what happened to it (a spreadsheet took it for a number or a date), its "
+              "finding's message ends with one of these sentences (JSON: `hint`, the name). The code and severity do "
+              "not change; the hint names the shape, never the value.", "",
+              "| 名前 / name | 値の形 / shape | 付く指摘 / added to | 文 / text |", "|---|---|---|---|"]
+    for name, h in hints().items():
+        index.append(f"| `{name}` | {h.shape['ja']} | {h.applies['ja']} | {h.text['ja']}<br><small>{h.text['en']}</small> |")
     pages[DOCS / "rules" / "index.md"] = "\n".join(index) + "\n"
     return pages
 

@@ -138,7 +138,8 @@ def _add_check(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         default="text",
         metavar="FORMAT[,FORMAT…]",
         help="出力形式 text（既定）/ json / junit / sarif / html / csv。カンマ区切りで複数指定すると -o を"
-        "接頭辞として形式ごとのファイルに書き出す / output format(s); several (comma-separated) need -o PREFIX",
+        "接頭辞として形式ごとのファイルに書き出す（html,csv で報告書と全件の CSV を並べて）/ output format(s); several "
+        "(comma-separated) need -o PREFIX (html,csv: the report and the full CSV side by side)",
     )
     c.add_argument("-o", "--output", metavar="FILE",
                    help="結果の書き出し先（既定は標準出力、- も標準出力）。ファイルに書くときは判定の要約1行を標準エラーに出す"
@@ -156,8 +157,9 @@ def _add_check(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         metavar="N",
         help="規則（コード）ごとに保存する指摘の上限（既定 1000、0 で無制限、集計は常に全件）。json・sarif・junit・"
         "csv は保存分をすべて載せ（csv は上限に達したら1行目でそう明記）、text は規則ごとに10件・html は20件を例示"
+        "（html は保存分すべての csv を添付）"
         " / findings stored per code (default 1000, 0 = all); json/sarif/junit/csv list every stored one (the CSV's "
-        "first line says so when capped), text shows 10 and html 20 per rule",
+        "first line says so when capped), text shows 10 and html 20 per rule (html attaches the csv of every stored one)",
     )
     c.add_argument(
         "--jobs",

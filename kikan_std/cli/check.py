@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from kikan_std.cli.exits import args_lang
 from kikan_std.errors import OutputError, UsageError
 from kikan_std.writers import report_targets, write_reports
 
@@ -131,7 +131,7 @@ def prepare_outputs(args: argparse.Namespace, stderr: TextIO, lang: str) -> Prog
 def cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from kikan_std.api import check
 
-    lang = lang_of(args)
+    lang = args_lang(args)
     if args.spec is None and args.spec_file is None:
         return cmd_check_deliverable(args, stdout, stderr)
     given: list[Spec | str] = [load_spec_file(p) for p in args.spec_file or ()] + list(args.spec or ())
@@ -209,7 +209,7 @@ def cmd_check_deliverable(args: argparse.Namespace, stdout: TextIO, stderr: Text
     """``check PATH`` without ``--spec``: PATH is a whole deliverable (folder or zip)."""
     from kikan_std.api import check_deliverable
 
-    lang = lang_of(args)
+    lang = args_lang(args)
     if len(args.paths) != 1 or not (Path(args.paths[0]).is_dir() or args.paths[0].lower().endswith(".zip")):
         raise UsageError(
             "--spec を指定してください（--spec なしで検査できるのは成果物一式のフォルダか .zip 1つ）/ "
@@ -227,8 +227,3 @@ def cmd_check_deliverable(args: argparse.Namespace, stdout: TextIO, stderr: Text
         if progress is not None:
             progress.done()
     return finish(report, args, lang, stdout, stderr)
-
-
-def lang_of(args: argparse.Namespace) -> str:
-    lang = getattr(args, "lang", None) or os.environ.get("KIKAN_STD_LANG", "ja")
-    return "en" if lang == "en" else "ja"

@@ -9,7 +9,8 @@ import unicodedata
 from pathlib import Path
 from typing import TextIO
 
-from kikan_std.cli.check import ensure_not_input, lang_of
+from kikan_std.cli.check import ensure_not_input
+from kikan_std.cli.exits import args_lang
 from kikan_std.errors import OutputError, UsageError
 from kikan_std.model.spec import Spec
 
@@ -139,11 +140,11 @@ def list_codes(lang: str) -> str:
 def cmd_explain(args: argparse.Namespace, stdout: TextIO) -> int:
     from kikan_std.catalogue import explain
 
-    lang = lang_of(args)
+    lang = args_lang(args)
     if args.code is None:
         stdout.write(list_codes(lang))
     elif args.markdown:
-        stdout.write(explain(args.code, lang) + "\n")  # type: ignore[arg-type]  # UnknownCodeError: exit 2
+        stdout.write(explain(args.code, lang) + "\n")  # UnknownCodeError: exit 2
     else:
         stdout.write(explain_for_terminal(args.code, lang))
     return EXIT_OK

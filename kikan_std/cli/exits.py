@@ -7,6 +7,7 @@ kind is the stable :attr:`kikan_std.errors.KikanStdError.kind`, for scripts and 
 
 from __future__ import annotations
 
+import argparse
 import os
 import traceback
 from collections.abc import Sequence
@@ -46,6 +47,12 @@ def lang_of(argv: Sequence[str]) -> Lang:
         if a.startswith("--lang="):
             return "en" if a.removeprefix("--lang=") == "en" else "ja"
     return "en" if os.environ.get(LANG_ENV) == "en" else "ja"
+
+
+def args_lang(args: argparse.Namespace) -> Lang:
+    """The message language of parsed arguments: their ``--lang``, else as :func:`lang_of` (``KIKAN_STD_LANG``, ja)."""
+    lang = getattr(args, "lang", None)
+    return lang if lang in ("ja", "en") else lang_of(())
 
 
 def report_error(e: BaseException, lang: Lang, stderr: TextIO, prog: str = "kikan-std") -> int:

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TextIO
 
-from kikan_std.cli.exits import lang_of
+from kikan_std.cli.exits import args_lang
 from kikan_std.errors import OutputError, OutputExistsError
 
 EXIT_OK = 0
@@ -46,7 +46,7 @@ def cmd_manifest(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> in
             out.write_text(text, encoding="utf-8")
         except OSError as e:
             raise OutputError(path=out, reason=e.strerror or type(e).__name__) from None
-    if (args.lang or lang_of([])) == "en":
+    if args_lang(args) == "en":
         stderr.write(f"kikan-std: draft manifest: {placed} files placed, {unplaced} to complete by hand\n")
     else:
         stderr.write(f"kikan-std: マニフェストの下書き: {placed} ファイルを割り当て、{unplaced} ファイルは手で補ってください\n")

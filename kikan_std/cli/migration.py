@@ -13,13 +13,18 @@ import csv
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from kikan_std.errors import InputError, UsageError
+
+if TYPE_CHECKING:
+    from kikan_std.migration.model import CompareReport
 
 __all__ = ["generate_migration", "migration_main"]
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+DASK_CONNECT_TIMEOUT = "10s"
+"""How long ``compare --dask-scheduler`` tries to reach the scheduler."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -65,6 +70,9 @@ def _parser(command: str) -> _Parser:
         p.add_argument("--tolerance", action="append", default=[], metavar="[KIND=]RATE",
                        help="許容する率（例 0.001 や fill_rate_dropped=0.01、繰り返し可）/ tolerated rate per kind")
         p.add_argument("--mask-key", metavar="KEY", help="マスクの照合用ハッシュの鍵 / key of the masking hashes")
+        p.add_argument("--dask-scheduler", metavar="ADDR",
+                       help="Dask クラスタで比較する（例 tcp://scheduler:8786。結果は1プロセスと同じ。"
+                            "要 kikan-std[dask]）/ run the comparison on this Dask cluster (same report)")
         return p
     p = _Parser(prog="kikan-std mapping draft", description=(
         "旧システムの抽出の見出しと値の形から対応表（TOML）の下書きを作ります。人が確認してから使います。"
@@ -143,10 +151,12 @@ def _compare(args: argparse.Namespace, stdout: TextIO) -> int:
     from kikan_std.options import DEFAULT_MASK_KEY, MASK_KEY_ENV
 
     key = args.mask_key or os.environ.get(MASK_KEY_ENV)
-    r = compare(args.before, args.after, args.spec, group=args.group, mapping=args.mapping,
-                before_encoding=args.before_encoding, after_encoding=args.encoding, key_map=args.key_map,
-                expected=args.expected, tolerance=parse_tolerance(args.tolerance), show_values=args.show_values,
-                mask_key=key.encode("utf-8") if key else DEFAULT_MASK_KEY)
+    kwargs: dict[str, Any] = dict(group=args.group, mapping=args.mapping, before_encoding=args.before_encoding,
+                                  after_encoding=args.encoding, key_map=args.key_map, expected=args.expected,
+                                  tolerance=parse_tolerance(args.tolerance), show_values=args.show_values,
+                                  mask_key=key.encode("utf-8") if key else DEFAULT_MASK_KEY)
+    r = (_compare_on_dask(args, kwargs) if args.dask_scheduler
+         else compare(args.before, args.after, args.spec, **kwargs))
     if args.output_format == "json":
         text = r.model_dump_json(indent=1) + "\n"
     elif args.output_format == "html":
@@ -169,6 +179,25 @@ def _compare(args: argparse.Namespace, stdout: TextIO) -> int:
         text = "\n".join(lines) + "\n"
     _write(text, args.output, stdout, [args.before, args.after])
     return EXIT_OK if r.valid else EXIT_INVALID
+
+
+def _compare_on_dask(args: argparse.Namespace, kwargs: dict[str, Any]) -> CompareReport:
+    """``compare --dask-scheduler ADDR``: :func:`kikan_std.dask.compare` on that cluster."""
+    try:
+        from dask.distributed import Client
+
+        import kikan_std.dask as kd
+    except ImportError:
+        raise UsageError("--dask-scheduler には Dask が必要です: pip install 'kikan-std[dask]'"
+                         " / --dask-scheduler needs Dask: pip install 'kikan-std[dask]'") from None
+    try:
+        client = Client(args.dask_scheduler, timeout=DASK_CONNECT_TIMEOUT)
+    except (OSError, TimeoutError, ValueError) as e:
+        raise UsageError(f"Dask のスケジューラーに接続できません / cannot connect to the Dask scheduler "
+                         f"{args.dask_scheduler}: {e}") from None
+    with client:
+        report: CompareReport = kd.compare(args.before, args.after, args.spec, client=client, **kwargs)
+    return report
 
 
 def _draft(args: argparse.Namespace, stdout: TextIO) -> int:

@@ -24,14 +24,12 @@ its path was typed.
 
 from __future__ import annotations
 
-import multiprocessing
 import shutil
 import sqlite3
 import tempfile
 import zipfile
 from collections import Counter
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal, Protocol
@@ -171,6 +169,10 @@ def _run_files(tasks: list[Task], people: People, tmp: Path, jobs: int, progress
     """
     if jobs <= 1 or len(tasks) <= 1:
         return [_check_file(spec_id, _local(e), e.display, opts, None, people, progress) for e, spec_id, opts in tasks]
+    # Imported here: they pull in logging, threading and more (~15 ms), needed for --jobs only.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     paths = [tmp / f"people-{n:05d}.sqlite" for n in range(len(tasks))]
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:

@@ -138,6 +138,7 @@ class FileRun:
         self._locate: Callable[[Finding], None] | None = None
         self.source: CsvSource | None = None
         """The opened input (statistics, header), set by :meth:`run`."""
+        self._primary_keys: KeyIndex | None = None  # the file's key index, lent to the dataset rules' views
         self._pad_keys: list[str] = []  # keys of items absent from every JSON/XML record (blank columns)
         self._sjis_strict = False
         self._stopped = False  # ENC005: the file was not checked past its header
@@ -197,9 +198,13 @@ class FileRun:
                         assert group is not None
                         items_by_name = {i.name: i for i in group.items}
                         key_items = tuple(k for k in group.primary_key if k in col_of)
+                        for dr in self.dataset_rules:
+                            if dr.groups is None or group.name in dr.groups:
+                                states.append((dr, dr.factory(group)))
                         if group.primary_key and len(key_items) == len(group.primary_key):
                             key_cols = [col_of[k] for k in group.primary_key]
-                            if self._part is None and self._fields:
+                            # A dataset pass checks no keys, but builds the index for the rules that look keys up.
+                            if self._part is None and (self._fields or any(dr.uses_primary_keys for dr, _ in states)):
                                 pk_index = KeyIndex()
                         # Columns where a value of spaces would pass the field checks: only there can
                         # it pass as "set" (elsewhere it is a finding anyway), so only there is it
@@ -210,9 +215,7 @@ class FileRun:
                                              if not checker.check_value("\u3000") or not checker.check_value(" ")}
                                             | set(key_cols))
                         rules = [r for r in self.record_rules if r.groups is None or group.name in r.groups]
-                        for dr in self.dataset_rules:
-                            if dr.groups is None or group.name in dr.groups:
-                                states.append((dr, dr.factory(group)))
+                        self._primary_keys = pk_index
                     if self._pad_keys:
                         blank = ("",) * len(x)
                         x.columns = [*x.columns, *(blank for _ in self._pad_keys)]
@@ -221,8 +224,10 @@ class FileRun:
                     names = [*source.header, *self._pad_keys]
                     self._locate = None if x.locators is None else self._locator(x, names, col_of)
                     self._check_chunk(x, mapped, col_of, key_items, items_by_name, rules, states)
-                    if pk_index is not None:
+                    if pk_index is not None and self._fields:
                         self._check_keys(x, pk_index, key_cols, key_items)
+                    elif pk_index is not None:
+                        pk_index.add_many(*self._keys_of(x, key_cols))
                     elif self._part is not None and key_cols:
                         keys, refs = self._keys_of(x, key_cols)
                         if self._part_keys_file is not None:
@@ -238,13 +243,14 @@ class FileRun:
                     # Header but no records: still report header problems (a part's are the file's,
                     # reported once by the caller).
                     mapped, col_of = self.map_header(source.header, source.header_line)
-                if pk_index is not None:
+                if pk_index is not None and self._fields:
                     report_late_duplicates(self.sink, self.display, pk_index, key_items)
                 for dr, state in states:
                     self._guard(dr.name, state.finish)
             finally:
                 if pk_index is not None:
                     pk_index.close()
+                    self._primary_keys = None
         stats = source.stats
         if self._part is None:
             sink.extend(bom_contract_findings(self.display, self.options.bom, stats.encoding, stats.bom, stats.bytes))
@@ -336,6 +342,8 @@ class FileRun:
         # are personal values, so they are masked like values when most of them are unknown.
         unknown = sum(1 for raw in header if raw not in index)
         header_is_data = len(header) >= 2 and unknown * 2 > len(header)
+        # Excel hints (a value saved from a spreadsheet) only where a spreadsheet could have written it: CSV.
+        spreadsheet = self.source is None or self.source.input_format == "csv"
         for pos, raw in enumerate(header):
             it = index.get(raw)
             if it is None:
@@ -359,7 +367,8 @@ class FileRun:
                 continue
             col_of[it.name] = pos
             cl = self.spec.code_list(it.code_list) if it.code_list is not None else None
-            checker = FieldChecker(it, cl, gj_table=self.options.gj_table, sjis_strict=self._sjis_strict)
+            checker = FieldChecker(it, cl, gj_table=self.options.gj_table, sjis_strict=self._sjis_strict,
+                                   hints=spreadsheet)
             mapped.append((pos, it, checker))
         keyed = self.source is not None and self.source.input_format in ("json", "xml", "records")
         for it in group.items:
@@ -370,7 +379,8 @@ class FileRun:
                     col_of[it.name] = len(header) + len(self._pad_keys)
                     self._pad_keys.append(it.romaji or it.name)
                     cl = self.spec.code_list(it.code_list) if it.code_list is not None else None
-                    checker = FieldChecker(it, cl, gj_table=self.options.gj_table, sjis_strict=self._sjis_strict)
+                    checker = FieldChecker(it, cl, gj_table=self.options.gj_table, sjis_strict=self._sjis_strict,
+                                           hints=False)
                     mapped.append((col_of[it.name], it, checker))
                     continue
                 code = "CSV004" if it.required else "CSV005"
@@ -437,6 +447,7 @@ class FileRun:
             key_items=key_items,
             _items=dict(items_by_name),
             options=self.options.rule_options,
+            primary_keys=self._primary_keys,
         )
         for r in rules:
             self._guard(r.name, functools.partial(r.check, view))

@@ -161,6 +161,26 @@ class KeyIndex:
         p = firsts.get(key)
         return None if p is None else _unpack(p)
 
+    def contains_many(self, keys: Sequence[str]) -> list[bool]:
+        """Whether each of ``keys`` has been added (a :class:`~kikan_std.model.rules.KeyLookup`).
+
+        Once spilled, each partition that holds a looked-up key is read once per call: ask for many
+        keys at a time.
+        """
+        mem = self._mem
+        if mem is not None:
+            return [k in mem for k in keys]
+        self._flush()
+        wanted: dict[int, list[int]] = {}
+        for i, k in enumerate(keys):
+            wanted.setdefault(hash(k) % PARTITIONS, []).append(i)
+        found = [False] * len(keys)
+        for part, positions in wanted.items():
+            firsts, _ = self._partition(part)
+            for i in positions:
+                found[i] = keys[i] in firsts
+        return found
+
     def _spill(self) -> None:
         assert self._mem is not None
         self._dir = Path(tempfile.mkdtemp(prefix="kikan-keys-", dir=self._tmpdir))

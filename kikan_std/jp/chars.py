@@ -37,6 +37,7 @@ from functools import cache
 from pathlib import Path
 
 __all__ = [
+    "ZENGIN_CHARS",
     "CharInfo",
     "CharProblem",
     "control_problems",
@@ -49,6 +50,14 @@ __all__ = [
     "parse_gj_table",
     "split_chars",
 ]
+
+ZENGIN_CHARS: frozenset[str] = frozenset(
+    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ" + "".join(chr(c) for c in range(0xFF71, 0xFF9E)) + "ｦﾞﾟ" + " ().-/\\,｢｣"
+)
+"""Characters banks accept in 全銀 transfer data: digits, upper-case Latin, half-width kana ｱ…ﾝ (no small
+kana, no ｰ), ｦ ﾞ ﾟ, space and ( ) . - / ¥ , ｢ ｣ (¥ is byte 0x5C, written ``\\`` in Python). Here, not in
+:mod:`kikan_std.jp.zengin`, so that the content formats need not import the transfer-file models."""
+
 
 # ---------------------------------------------------------------------------------------------
 # Codes (see data/catalogue/chars.toml)

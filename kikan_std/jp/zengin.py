@@ -27,6 +27,7 @@ from typing import IO, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from kikan_std.findings import Finding
+from kikan_std.jp.chars import ZENGIN_CHARS
 
 __all__ = [
     "LAYOUT",
@@ -45,11 +46,6 @@ __all__ = [
 ]
 
 RECORD_LENGTH = 120
-
-_KANA = "".join(chr(c) for c in range(0xFF71, 0xFF9E))  # ｱ … ﾝ
-ZENGIN_CHARS: frozenset[str] = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ" + _KANA + "ｦﾞﾟ" + " ().-/\\,｢｣")
-"""Characters banks accept in 全銀 transfer data: digits, upper-case Latin, half-width kana (no small
-kana, no ｰ), ﾞ ﾟ, space and ( ) . - / ¥ , ｢ ｣ (¥ is byte 0x5C, written ``\\`` in Python)."""
 
 _ZENGIN_BYTES: frozenset[int] = frozenset(ch.encode("cp932")[0] for ch in ZENGIN_CHARS)
 

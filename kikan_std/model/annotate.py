@@ -42,15 +42,16 @@ def is_personal(name: str) -> bool:
 # the table's order is the order they are tried (the first match wins).
 
 
-def infer_format(name: str, item_type: str, text: str, code_list: str | None) -> str | None:
-    """The content format the official text pins down for a half-width (X) item, or None."""
+def infer_format(
+    name: str, item_type: str, text: str, code_list: str | None, *, length: str = "", sample: str = ""
+) -> str | None:
+    """The content format the official text (or, for a fixed width, its サンプル値) pins down for a
+    half-width (X) item, or None."""
     if item_type != "X":
         return None
     for fmt, rule in FORMATS.items():
         found = rule.recognise
-        if found is None or (found.unless_code_list and code_list is not None):
-            continue  # e.g. a code list (999 自治体固有コード) says more than "digits"
-        if found.pattern.search(name if found.where == "name" else text):
+        if found is not None and found.matches(name, text, code_list, length, sample):
             return fmt.value
     return None
 
@@ -127,7 +128,8 @@ def annotate_item(item: dict[str, Any], definition: str, explanation: str) -> di
         item["aliases"] = als
     if is_personal(name):
         item["personal"] = True
-    fmt = infer_format(name, item_type, text, item.get("code_list"))
+    fmt = infer_format(name, item_type, text, item.get("code_list"),
+                       length=str(item.get("length", "")), sample=str(item.get("sample", "")))
     if fmt is not None:
         item["format"] = fmt
     if allows_unknown_date(item_type, explanation):

@@ -22,7 +22,7 @@ from kikan_std import catalogue
 from kikan_std.jp import chars
 from kikan_std.jp.encodings import cp932_only_chars as chars_cp932_only
 from kikan_std.model.formats import FORMATS, FULLWIDTH_TO_HALF, ColumnCheck, Problem
-from kikan_std.model.spec import CodeList, DataType, Item
+from kikan_std.model.spec import CodeList, DataType, Format, Item
 
 # Lone surrogates are how undecodable input bytes arrive (decoded with surrogateescape).
 _SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
@@ -44,6 +44,22 @@ _DATE_RE_TEXT = (
 _UNKNOWN_DATE_RE_TEXT = r"\d{4}-(?:0\d|1[0-2])-(?:[0-2]\d|3[01])"
 _TIME_RE_TEXT = r"(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d)?"
 
+
+# Shapes a spreadsheet program (Excel) gives a value it took for a number, a date or a time: the
+# value of a finding with such a shape gets a hint (kikan_std/data/catalogue/hints.toml).
+_EXPONENT_RE = re.compile(r"-?\d(?:\.\d+)?E[+-]?\d{1,3}", re.ASCII | re.IGNORECASE)
+_LOOSE_DATE_RE = re.compile(r"(\d{4})([/-])(\d{1,2})\2(\d{1,2})(?: \d{1,2}:\d{2}(?::\d{2})?)?", re.ASCII)
+_LOOSE_TIME_RE = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?", re.ASCII)
+_NUMERIC_TYPES = frozenset({DataType.X, DataType.NUM, DataType.DECIMAL, DataType.SIGNED})
+"""Types whose values a spreadsheet may have taken for a number (Ｎ holds text, DATE/TIME their own shapes)."""
+
+# Formats whose every value has one width; the width, given the item's 桁数.
+_WIDTH_OF_FORMAT: dict[Format, Callable[[int], int]] = {
+    Format.CODE_DIGITS: lambda n: n,
+    Format.CODE_WIDTH: lambda n: n,
+    Format.PADDED_NUMBER: lambda n: n,
+    Format.ZENGIN_NUMERIC: lambda n: n,
+}
 
 _PREDICATE_TYPES = frozenset({DataType.X, DataType.N, DataType.NUM})
 """Types whose column check uses C-level string predicates instead of a whole-column pattern."""
@@ -216,8 +232,10 @@ class FieldChecker:
         "_format_value",
         "_gj_table",
         "_halfwidth_fix",
+        "_hints",
         "_known",
         "_own_charset",
+        "_padded_widths",
         "_pattern_needs_length",
         "_sjis_strict",
         "_value_checks",
@@ -234,8 +252,10 @@ class FieldChecker:
         *,
         gj_table: frozenset[str] | None = None,
         sjis_strict: bool = False,
+        hints: bool = True,
     ) -> None:
         self.item = item
+        self._hints = hints
         self._gj_table = gj_table
         self._sjis_strict = sjis_strict
         self.required = item.required
@@ -264,6 +284,7 @@ class FieldChecker:
         self._dedupe = True
         self._dedupe_skips = 0
         self._known: set[str] = set()
+        self._padded_widths = self._widths_to_pad()
 
     # -- exact path ---------------------------------------------------------------------------
 
@@ -304,12 +325,91 @@ class FieldChecker:
             return [("FLD009", {"expected": f"整数部{n}桁以内.小数部{frac}桁以内"})]
         return []
 
+    def _widths_to_pad(self) -> tuple[int, ...]:
+        """The widths a digits-only value of this item is expected to fill (leading zeros included):
+        a format's fixed width, and the widths of the code values of a closed code list."""
+        widths: set[int] = set()
+        fmt = self.item.format
+        if fmt is not None:
+            rule = FORMATS[fmt]
+            if rule.width is not None:
+                widths.add(rule.width)
+            elif fmt in _WIDTH_OF_FORMAT:
+                widths.add(_WIDTH_OF_FORMAT[fmt](self.max_length))
+        if self._code_values is not None:
+            widths |= {len(v) for v in self._code_values if v.isascii() and v.isdigit()}
+        return tuple(sorted(w for w in widths if w >= 2))
+
+    def excel_hint(self, value: str) -> str | None:
+        """The name of the hint the shape of a value with problems suggests (hints.toml), or None.
+
+        * ``excel-exponent``: a number in exponent notation (``7.46498E+11``) in a half-width or
+          numeric item — its lower digits are gone;
+        * ``excel-leading-zeros``: digits only, shorter than a width the item fixes (a format's width
+          or the width of its code values), and valid once zeros are added in front (``1`` →
+          ``000000000000001``, ``2`` → ``02``);
+        * ``excel-date`` / ``excel-time``: ``2024/4/1`` (or ``2024-4-1``, ``2024/04/01``, with ``0:00``)
+          in a DATE item, ``9:00:00`` in a TIME item, valid once written the standard way.
+
+        "Valid once …" is decided by this checker's own exact path, so a hint never says a value
+        would be right when it would not. The hint depends on the value alone: the same in every
+        part of a parallel run.
+        """
+        t = self.item.type
+        if t is DataType.DATE:
+            m = _LOOSE_DATE_RE.fullmatch(value)
+            if m is not None:
+                fixed = f"{m[1]}-{int(m[3]):02d}-{int(m[4]):02d}"
+                if fixed != value and self.passes(fixed):
+                    return "excel-date"
+            return None
+        if t is DataType.TIME:
+            m = _LOOSE_TIME_RE.fullmatch(value)
+            if m is not None and len(m[1]) == 1:
+                fixed = f"{int(m[1]):02d}:{m[2]}" + (f":{m[3]}" if m[3] is not None else "")
+                if self.passes(fixed):
+                    return "excel-time"
+            return None
+        if t not in _NUMERIC_TYPES or not value.isascii():
+            return None
+        if ("E" in value or "e" in value) and _EXPONENT_RE.fullmatch(value) is not None:
+            return "excel-exponent"
+        if value.isdigit():
+            for w in self._padded_widths:
+                if len(value) < w and self.passes(value.zfill(w)):
+                    return "excel-leading-zeros"
+        return None
+
+    def passes(self, value: str) -> bool:
+        """Whether a value of ASCII digits, ``-`` and ``:`` (what :meth:`excel_hint` builds) has no problem.
+
+        The same answer as ``not check_value(value)`` for such values, cheaper: no character rule
+        can object to them, so only the type, format and code checks and the length remain (a
+        property test holds the two together).
+        """
+        if any(check(value) for check in self._value_checks):
+            return False
+        return self.item.type in (DataType.DECIMAL, DataType.SIGNED) or len(value) <= self.max_length
+
     def check_value(self, value: str) -> list[Problem]:
-        """All problems of one non-empty or empty value (exact path, cached per distinct value)."""
+        """All problems of one non-empty or empty value (exact path, cached per distinct value).
+
+        When the value's shape suggests a spreadsheet damaged it (:meth:`excel_hint`), the first
+        problem that is not info carries the hint's name as ``params["hint"]``: one finding per
+        defect, with the hint added to its message. A checker made with ``hints=False`` (values that
+        never went through a spreadsheet: JSON, XML, fixed-width, records in memory) adds none.
+        """
         cached = self._cache.get(value)
         if cached is not None:
             return cached
         out = self._check_uncached(value)
+        if out and value and self._hints:
+            name = self.excel_hint(value)
+            if name is not None:
+                for k, (code, params) in enumerate(out):
+                    if catalogue.entry(code).severity != "info":
+                        out = [*out[:k], (code, {**params, "hint": name}), *out[k + 1 :]]
+                        break
         if len(self._cache) > 100_000:
             self._cache.clear()  # bounded: high-cardinality columns would otherwise grow it forever
         self._cache[value] = out

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from kikan_std.jp import checkdigits
-from kikan_std.jp.zengin import ZENGIN_CHARS
+from kikan_std.jp.chars import ZENGIN_CHARS
 from kikan_std.model.spec import Format
 
 Problem = tuple[str, dict[str, Any]]
@@ -60,11 +60,24 @@ class Recognise:
 
     ``where`` is ``"name"`` (the item name) or ``"text"`` (項目定義 + 項目説明). With
     ``unless_code_list`` an item that has a code list is not given the format (the list says more).
+    With ``sample_fills_width`` the official サンプル値 must also be half-width digits exactly as many
+    as the 桁数 (the sample is then the evidence of the width; without such a sample, no format).
     """
 
     where: Literal["name", "text"]
     pattern: re.Pattern[str]
     unless_code_list: bool = False
+    sample_fills_width: bool = False
+
+    def matches(self, name: str, text: str, code_list: str | None, length: str = "", sample: str = "") -> bool:
+        """Whether an item with this name, official text, code list, 桁数 and sample has the format."""
+        if self.unless_code_list and code_list is not None:
+            return False  # e.g. a code list (999 自治体固有コード) says more than "digits"
+        if self.sample_fills_width and not (
+            length.isdigit() and sample.isascii() and sample.isdigit() and len(sample) == int(length)
+        ):
+            return False
+        return self.pattern.search(name if self.where == "name" else text) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +180,17 @@ def _digits_only(value: str) -> list[Problem]:
 def _code_digits(width: int) -> ValueCheck:
     def check(value: str) -> list[Problem]:
         return [] if _ascii_digits(value, width) else [("FLD022", {"expected": f"半角数字{width}桁"})]
+
+    return check
+
+
+def _padded_number(width: int) -> ValueCheck:
+    def check(value: str) -> list[Problem]:
+        # Longer than the 桁数 is FLD002 (an error), which the type check reports: not this warning.
+        if _ascii_digits(value, width) or len(value) > width:
+            return []
+        reason = "short" if value.isascii() and value.isdigit() else "shape"
+        return [("FLD023", {"expected": f"半角数字{width}桁", "width": width, "length": len(value), "reason": reason})]
 
     return check
 
@@ -365,6 +389,17 @@ FORMATS: dict[Format, FormatRule] = {
         recognise=Recognise("name", re.compile(r"独自施策システム等ID")),
         valid=ValidValues(alphabet="0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", whole_width=True),
         breaks=lambda _value, width: ("A" * (width + 1), "FLD022"),
+    ),
+    Format.PADDED_NUMBER: FormatRule(
+        codes=("FLD023",),
+        check=_padded_number,
+        column=_fixed_digits_column,  # longer values are not clean either: the exact path says FLD002
+        pattern=lambda width: f"[0-9]{{{width}}}",
+        # 宛名番号 / 世帯番号 (numbered by one rule, 住民記録システム標準仕様書 1.1.13) whose official
+        # サンプル値 fills the 桁数 with digits (項目定義書（住登外者宛名番号管理）: 123456789123456).
+        recognise=Recognise("name", re.compile(r"(?:宛名|世帯)番号$"), unless_code_list=True, sample_fills_width=True),
+        valid=ValidValues(whole_width=True),
+        breaks=lambda _value, width: ("1" * (width - 1) if width > 1 else "A", "FLD023"),
     ),
     # 全銀協 fixed-width transfer files (spec zengin_sogo_furikomi): set by tools/build_zengin_spec.py,
     # not recognised in 基本データリスト text. The field's own character set is the whole character rule.

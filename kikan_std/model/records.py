@@ -18,13 +18,15 @@ information findings (CHR006, CHR014) do not make a record fail. Personal values
 errors (``input`` hidden, ``msg``/``ctx`` masked) unless the model is built with ``hide_input=False``.
 
 The spec's record rules live in :mod:`kikan_std.specs`, a layer above this one: that package installs
-its rule lookup here when it is imported (:func:`install_rule_source`), which the facade always does.
+its rule lookup in :mod:`kikan_std.model.rules` when it is imported
+(:func:`~kikan_std.model.rules.install_rule_source`), which the facade always does; this module is
+imported only when a record model is first asked for (it costs pydantic model building at import).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Self
 
@@ -36,27 +38,11 @@ from kikan_std import catalogue
 from kikan_std.errors import RuleNotRun
 from kikan_std.findings import Finding
 from kikan_std.model.fields import FieldChecker
-from kikan_std.model.rules import ChunkView, RecordRule
+from kikan_std.model.rules import INSTALLED, ChunkView, RecordRule
 from kikan_std.model.schemas import attribute_name, class_name, describe, field_name, json_schema
 from kikan_std.model.spec import Group, Item, Spec
 
 Lang = Literal["ja", "en"]
-
-RuleSource = Callable[[Spec, Mapping[str, str] | None], tuple[Sequence[RecordRule], Mapping[str, str]]]
-"""(spec, rule options) → (the spec's record rules, the resolved rule options)."""
-
-SpecLoader = Callable[[str], Spec]
-"""Built-in spec id → spec (for models declared in generated modules)."""
-
-_rule_source: RuleSource | None = None
-_spec_loader: SpecLoader | None = None
-
-
-def install_rule_source(rules: RuleSource, loader: SpecLoader) -> None:
-    """Called by :mod:`kikan_std.specs` on import: where record models find a spec's record rules."""
-    global _rule_source, _spec_loader
-    _rule_source, _spec_loader = rules, loader
-
 
 _HIDDEN = "***"
 
@@ -164,15 +150,16 @@ def bind(spec: Spec, group_name: str, attrs: Mapping[str, str] | None = None, *,
     group = spec.group(group_name)
     if rules is not None:
         options: Mapping[str, str] = dict(rule_options or {})
-    elif _rule_source is not None:
-        rules, options = _rule_source(spec, rule_options)
+    elif INSTALLED.rules is not None:
+        rules, options = INSTALLED.rules(spec, rule_options)
     else:  # only when kikan_std.specs was never imported, i.e. never through the package
         rules, options = (), dict(rule_options or {})
     fields = []
     for it in group.items:
         cl = spec.code_list(it.code_list) if it.code_list is not None else None
         attr = attrs[it.name] if attrs is not None else attribute_name(it)
-        fields.append((attr, it, FieldChecker(it, cl, gj_table=gj_table)))
+        # A record model validates API payloads, not spreadsheet exports: no Excel hints.
+        fields.append((attr, it, FieldChecker(it, cl, gj_table=gj_table, hints=False)))
     return Binding(spec, group, tuple(fields),
                    tuple(r for r in rules if r.groups is None or group.name in r.groups),
                    dict(options), hide_input, loc_by_alias, lang)
@@ -200,9 +187,9 @@ class RecordModel(BaseModel):
         """The spec checks this model applies."""
         found = cls.__dict__.get("__kikan_binding__")
         if found is None:
-            if not cls.__kikan_spec__ or _spec_loader is None:
+            if not cls.__kikan_spec__ or INSTALLED.loader is None:
                 raise TypeError(f"{cls.__name__} is not bound to a spec group")
-            spec = _spec_loader(cls.__kikan_spec__)
+            spec = INSTALLED.loader(cls.__kikan_spec__)
             attrs = {}
             for attr, info in cls.model_fields.items():
                 alias = info.serialization_alias or attr

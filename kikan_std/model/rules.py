@@ -21,7 +21,41 @@ from typing import Any, Protocol
 
 from kikan_std.errors import RuleNotRun
 from kikan_std.findings import Finding
-from kikan_std.model.spec import Group
+from kikan_std.model.spec import Group, Spec
+
+RuleSource = Callable[[Spec, Mapping[str, str] | None], tuple[Sequence["RecordRule"], Mapping[str, str]]]
+"""(spec, rule options) → (the spec's record rules, the resolved rule options)."""
+
+SpecLoader = Callable[[str], Spec]
+"""Built-in spec id → spec (for record models declared in generated modules)."""
+
+
+@dataclass(slots=True)
+class InstalledSpecs:
+    """Where record models (:mod:`kikan_std.model.records`) find a spec's record rules and built-in specs.
+
+    :mod:`kikan_std.specs`, a layer above, installs them when it is imported
+    (:func:`install_rule_source`); kept here so that installing does not import the record models.
+    """
+
+    rules: RuleSource | None = None
+    loader: SpecLoader | None = None
+
+
+INSTALLED = InstalledSpecs()
+
+
+def install_rule_source(rules: RuleSource, loader: SpecLoader) -> None:
+    """Called by :mod:`kikan_std.specs` on import: where record models find a spec's record rules."""
+    INSTALLED.rules, INSTALLED.loader = rules, loader
+
+
+class KeyLookup(Protocol):
+    """The primary keys of a whole file (the engine's key index, :class:`~kikan_std.engine.keys.KeyIndex`)."""
+
+    def contains_many(self, keys: Sequence[str]) -> list[bool]:
+        """Whether each of ``keys`` is the primary key of some record of the file."""
+        ...
 
 
 @dataclass(slots=True)
@@ -37,6 +71,9 @@ class ChunkView:
     _items: dict[str, Any] = field(default_factory=dict)
     options: Mapping[str, str] = field(default_factory=dict)
     """Per-run rule options (``check(..., rule_options=...)``, CLI ``--rule-option``), validated."""
+    primary_keys: KeyLookup | None = None
+    """The file's primary-key index, for dataset rules that ask for it (``DatasetRule.uses_primary_keys``).
+    It holds every record's key only once the last chunk has been fed: look keys up in ``finish``."""
 
     def __len__(self) -> int:
         return len(self.records)
@@ -115,6 +152,9 @@ class DatasetRule:
     clause: str
     factory: Callable[[Group], DatasetState]
     groups: tuple[str, ...] | None = None
+    uses_primary_keys: bool = False
+    """The state looks keys up in the file's primary-key index (:attr:`ChunkView.primary_keys`) instead of
+    keeping its own copy of every key: the engine then builds that index even where it checks no fields."""
 
 
 @dataclass(frozen=True, slots=True)

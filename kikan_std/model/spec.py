@@ -73,6 +73,10 @@ class Format(StrEnum):
     # 共通機能標準仕様書): "1" or "01" is not the code "001". → FLD022
     CODE_DIGITS = "code_digits"  # half-width digits filling the whole 桁数
     CODE_WIDTH = "code_width"  # exactly 桁数 characters (the type says which)
+    # A number written with all its 桁数 in digits: the official sample fills the width (宛名番号
+    # 123456789123456 in X(15)), so "1" is most likely 000000000000001 with its zeros lost. The
+    # text itself does not say "zero-padded", so a shorter number is a warning (FLD023), not an error.
+    PADDED_NUMBER = "padded_number"  # half-width digits filling the whole 桁数 → FLD023
     # 全銀協 fixed-width transfer files (spec zengin_sogo_furikomi). On an X item they replace the
     # printable-ASCII check: the field's own character set is the whole rule.
     ZENGIN_CHARS = "zengin_chars"  # 全銀 character set (半角カナ・英大文字・数字・一部記号) → ZGN004

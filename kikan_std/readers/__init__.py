@@ -114,11 +114,9 @@ def open_input(
         InputError: the file cannot be opened, the encoding or format is unknown, or a fixed-width
             input has no usable layout.
     """
-    if input_format == "fixed":
-        source, f = open_source(path, display, _fixed_setup(spec, group, layout)[0].encoding)
-    else:
-        source, f = open_source(path, display, encoding)
-    return source, f, start_reader(source, f, input_format, spec, group, layout)
+    fixed = _fixed_setup(spec, group, layout) if input_format == "fixed" else None
+    source, f = open_source(path, display, fixed[0].encoding if fixed is not None else encoding)
+    return source, f, _reader(source, f, input_format, spec, group, fixed)
 
 
 def open_bytes(
@@ -133,11 +131,10 @@ def open_bytes(
     """Like :func:`open_input` for an input already in memory (``display`` names it in findings)."""
     if input_format not in INPUT_FORMATS:
         raise UnknownInputFormatError(format=input_format, choices=INPUT_FORMATS)
-    if input_format == "fixed":
-        encoding = _fixed_setup(spec, group, layout)[0].encoding
+    fixed = _fixed_setup(spec, group, layout) if input_format == "fixed" else None
     f = io.BytesIO(data)
-    source = source_of(f, Path(display), display, encoding)
-    return source, f, start_reader(source, f, input_format, spec, group, layout)
+    source = source_of(f, Path(display), display, fixed[0].encoding if fixed is not None else encoding)
+    return source, f, _reader(source, f, input_format, spec, group, fixed)
 
 
 def start_reader(
@@ -149,9 +146,22 @@ def start_reader(
     layout: FixedWidthLayout | None = None,
 ) -> Iterator[Chunk | Finding]:
     """The reader of ``input_format`` over the open input ``f`` (sets ``source.input_format``)."""
+    fixed = _fixed_setup(spec, group, layout) if input_format == "fixed" else None
+    return _reader(source, f, input_format, spec, group, fixed)
+
+
+def _reader(
+    source: CsvSource,
+    f: BinaryIO,
+    input_format: str,
+    spec: Spec,
+    group: str | None,
+    fixed: tuple[FixedWidthLayout, Group, list[str]] | None,
+) -> Iterator[Chunk | Finding]:
+    """:func:`start_reader` with the fixed-width setup already made (``fixed``, for ``input_format`` fixed)."""
     source.input_format = input_format
-    if input_format == "fixed":
-        lay, g, names = _fixed_setup(spec, group, layout)
+    if fixed is not None:
+        lay, g, names = fixed
         source.group_hint = g.name
         return iter_fixed(source, f, lay, names)
     if input_format == "json":

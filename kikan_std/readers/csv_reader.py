@@ -247,18 +247,24 @@ def bare_quote_field(raw: str) -> int | None:
         field_no += 1
 
 
+# A space right after a separator, a line break or an opening quote. The pattern starts with the space
+# itself, so the regex engine scans for that one character at C speed and tries the look-behind only
+# where it finds one (~4x faster on Japanese text, full of U+3000 inside names, than searching for each
+# two-character pair).
+_SPACE_AFTER_SEPARATOR = tuple((space, re.compile(f'{space}(?<=[,\n\r"]{space})')) for space in (" ", "\u3000"))
+
+
 def may_hold_spaces_only(text: str) -> bool:
     """False only if no CSV field of ``text`` can consist of spaces only (U+0020 / U+3000).
 
     Such a field starts with a space right after a separator, a line break or its opening quote
-    (or at the start of the text); a few C-level substring searches rule that out for a whole
-    block, where looking at each value would cost a Python call per value.
+    (or at the start of the text); a C-level search rules that out for a whole block, where
+    looking at each value would cost a Python call per value.
     """
     if text.startswith((" ", "\u3000")):
         return True
-    # A one-character search is far cheaper than a two-character one: look for a space kind only when the
-    # block holds that kind of space at all (most blocks hold no ASCII space; names hold U+3000).
-    return any(space in text and any(sep + space in text for sep in ',\n\r"') for space in (" ", "\u3000"))
+    # `in` first: str's own search is several times faster than the regex's for a character that is absent.
+    return any(space in text and rx.search(text) is not None for space, rx in _SPACE_AFTER_SEPARATOR)
 
 
 def _has_quote(row: Sequence[str]) -> bool:

@@ -14,14 +14,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from kikan_std.catalogue import Lang
 from kikan_std.options import FailOn
 
-REPORT_VERSION = "1.3"
+REPORT_VERSION = "1.4"
 """1.1 added per-finding ``status``/``fingerprint``/``waiver``, ``baseline``, ``waivers``, ``gate``,
 ``mask_key`` and more ``stats``; 1.2 added ``files`` (one verdict per input file, also of a whole
 deliverable) and ``spec``/``rules_not_run`` of :class:`FileResult`, and fills ``gate``, ``mask_key``,
 the per-file and per-status statistics, ``baseline`` and ``waivers`` for whole deliverables too.
 1.3 added ``checked_against`` (what the verdict was judged against: the official spec, the
 project's model, or a user-supplied workbook), ``archive`` (how a zip's member names were decoded) and
-``stale`` of :class:`WaiverOut`. Every earlier field is kept with the same meaning."""
+``stale`` of :class:`WaiverOut`. 1.4 added ``hint`` of :class:`FindingOut` (the shape of a damaged value,
+e.g. ``excel-leading-zeros``). Every earlier field is kept with the same meaning."""
 
 Severity = Literal["error", "warning", "info"]
 Status = Literal["new", "existing", "waived"]
@@ -65,6 +66,11 @@ class FindingOut(_Out):
         default=None, description="the 住登外者宛名番号付番API error code (E0001–E0004) this finding corresponds to"
     )
     params: dict[str, Any] = Field(default_factory=dict)
+    hint: str | None = Field(
+        default=None,
+        description="what the value's shape suggests happened to it, e.g. 'excel-leading-zeros' (a spreadsheet "
+        "took it for a number); a name from the catalogue's hints, whose text ends the message; null without one",
+    )
     status: Status | None = Field(
         default=None,
         description="new / existing (compared with --baseline) or waived; null when neither applies",

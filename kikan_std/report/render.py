@@ -186,7 +186,11 @@ def finding_out(
     personal = not show_values and is_personal(f, personal_items)
     masked = personal and f.value is not None and f.value != ""
     value = mask_value(f.value, mask_key) if masked and f.value is not None else f.value
-    params = _mask_params(f.params, f.value, mask_key) if personal else dict(f.params)
+    # The hint is a name from the catalogue (the value's shape, never the value): kept out of the
+    # masking and out of ``params``; the report has it as its own field.
+    hint = f.params.get("hint")
+    raw_params = {k: v for k, v in f.params.items() if k != "hint"} if hint is not None else f.params
+    params = _mask_params(raw_params, f.value, mask_key) if personal else dict(raw_params)
     if not show_values:
         for name in e.personal_params:
             v = params.get(name)
@@ -197,6 +201,8 @@ def finding_out(
         keys = {k: mask_value(v, mask_key) if k in personal_items and v else v for k, v in keys.items()}
     tmpl = {"item": f.item or "-", "value": value, "file": f.file, "record": f.record, "line": f.line}
     tmpl.update(params)
+    if isinstance(hint, str):
+        tmpl["hint"] = hint
     return FindingOut(
         code=f.code,
         severity=f.severity or e.severity,  # type: ignore[arg-type]
@@ -214,6 +220,7 @@ def finding_out(
         offset=f.offset,
         api_error=e.api_error,
         params={k: _visible_any(v) for k, v in params.items() if isinstance(v, str | int | float | bool) or v is None},
+        hint=hint if isinstance(hint, str) else None,
         status=status,
         fingerprint=fp if fp is not None else finding_fingerprint(f, mask_key),
         waiver=waiver,

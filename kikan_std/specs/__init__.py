@@ -18,8 +18,7 @@ from kikan_std.errors import (
     SpecFileNotFoundError,
     UnknownSpecError,
 )
-from kikan_std.model.records import install_rule_source
-from kikan_std.model.rules import RecordRule
+from kikan_std.model.rules import RecordRule, install_rule_source
 from kikan_std.model.schemas import EXPORT_FORMATS, schema_files
 from kikan_std.model.spec import Group, Spec
 from kikan_std.model.workbook import load_workbook

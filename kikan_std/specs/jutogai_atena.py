@@ -15,12 +15,14 @@ in another file of the deliverable); the 丁目 number of the ABR 町字ID agree
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Iterator
 
+from kikan_std.errors import RuleNotRun
 from kikan_std.findings import Finding
 from kikan_std.model.fields import is_unknown_date, unknown_date_rows
-from kikan_std.model.rules import ChunkView, DatasetRule, DatasetState, RecordRule, required_when
+from kikan_std.model.rules import ChunkView, DatasetRule, DatasetState, KeyLookup, RecordRule, required_when
 from kikan_std.model.spec import Group
 from kikan_std.model.spill import SpillTable
 from kikan_std.specs.edition import Edition, Record
@@ -34,9 +36,10 @@ def _check_merge_self(view: ChunkView) -> Iterator[Finding]:
     atena, target = view.col("宛名番号"), view.col("名寄せ先宛名番号")
     if atena is None or target is None:
         return  # vacuous: nothing to compare
-    for i, (a, t) in enumerate(zip(atena, target, strict=True)):
-        if t and t == a:
-            yield view.finding("ATN002", i, item="名寄せ先宛名番号", value=t)
+    # Only the few records that name a 名寄せ先 are looked at (picked at C level, not by a loop per row).
+    for i in itertools.compress(itertools.count(), target):
+        if target[i] == atena[i]:
+            yield view.finding("ATN002", i, item="名寄せ先宛名番号", value=target[i])
 
 
 # -- ATN004 町字ID の丁目と住所_町字の「N丁目」 -------------------------------------------------------
@@ -83,20 +86,17 @@ def _check_chome(view: ChunkView) -> Iterator[Finding]:
     codes, towns = view.col("住所_町字コード"), view.col("住所_町字")
     if codes is None or towns is None:
         return  # vacuous: nothing to compare
-    memo: dict[tuple[str, str], tuple[int, int] | None] = {}
-    for i, (c, t) in enumerate(zip(codes, towns, strict=True)):
-        if not c or not t:
-            continue
-        key = (c, t)
-        if key not in memo:
-            memo[key] = chome_mismatch(c, t)
-            if len(memo) > 100_000:
-                memo.clear()
-                memo[key] = chome_mismatch(c, t)
-        bad = memo[key]
-        if bad is not None:
-            yield view.finding("ATN004", i, item="住所_町字コード", value=c, town=t, text_chome=bad[0],
-                               code_chome=bad[1])
+    # Each distinct (町字コード, 町字) pair of the chunk is judged once; rows are walked only when one is wrong.
+    bad = {pair: m for pair in set(zip(codes, towns, strict=True))
+           if pair[0] and pair[1] and (m := chome_mismatch(*pair)) is not None}
+    if not bad:
+        return
+    for i, pair in enumerate(zip(codes, towns, strict=True)):
+        m = bad.get(pair)
+        if m is not None:
+            yield view.finding("ATN004", i, item="住所_町字コード", value=pair[0], town=pair[1], text_chome=m[0],
+                               code_chome=m[1])
+
 
 RECORD_RULES: tuple[RecordRule, ...] = (
     required_when(
@@ -112,8 +112,10 @@ RECORD_RULES: tuple[RecordRule, ...] = (
         "town_name_present_when_town_code_says_so",
         target="住所_町字",
         triggers=("住所_町字コード",),
-        # 0000000 = 町字なし; 9999999 = ABR に規定がない町字 (API spec), which still has a name.
-        when=lambda c: c != "" and c != "0000000",
+        # 0000000 = 町字なし; 9999999 = ABR に規定がない町字 (API spec), which still has a name. Zeros
+        # only, shorter ("0"), are 0000000 that a spreadsheet shortened (FLD020 says so, with its hint):
+        # still 町字なし, so one defect gives one finding.
+        when=lambda c: c != "" and c.strip("0") != "",
         clause="03100018 住所_町字 ※※住所に町字が存在する場合は出力必須 / 03100015 町字なし=0000000",
         condition="住所_町字コードが町字の存在を示す（0000000 以外）場合",
     ),
@@ -138,35 +140,45 @@ RECORD_RULES += (
 
 
 class _MergeTargetState:
-    """Every 名寄せ先宛名番号 names a 宛名番号 of the same file (a warning: it may be in another file)."""
+    """Every 名寄せ先宛名番号 names a 宛名番号 of the same file (a warning: it may be in another file).
+
+    The 宛名番号 are the file's primary keys: they are looked up in the engine's key index at the end
+    (``uses_primary_keys``) instead of being copied into a table of their own; only the records that
+    name a 名寄せ先 are kept here.
+    """
+
+    _BATCH = 1_000_000
+    """名寄せ先 looked up at a time (a spilled key index reads each partition once per lookup batch)."""
 
     def __init__(self, group: Group) -> None:
         self.file = ""
-        self.store = SpillTable("CREATE TABLE a (atena TEXT); CREATE TABLE t (target TEXT, rec INTEGER, line INTEGER);")
+        self.keys: KeyLookup | None = None
+        self.store = SpillTable("CREATE TABLE t (target TEXT, rec INTEGER, line INTEGER);")
 
     def feed(self, view: ChunkView) -> Iterable[Finding]:
         self.file = view.file
-        atena = view.col("宛名番号")
         target = view.col("名寄せ先宛名番号")
-        if atena is None or target is None:
+        if view.col("宛名番号") is None or target is None:
             return ()  # vacuous: the missing column is CSV004
-        self.store.insert("INSERT INTO a VALUES (?)", [(a,) for a in atena if a])
-        self.store.insert(
-            "INSERT INTO t VALUES (?, ?, ?)",
-            [(t, r, ln) for t, r, ln in zip(target, view.records, view.lines, strict=True) if t],
-        )
+        if view.primary_keys is None or view.group.primary_key != ("宛名番号",):
+            raise RuleNotRun("no index of the file's 宛名番号")
+        self.keys = view.primary_keys
+        named = list(itertools.compress(itertools.count(), target))  # the few records naming a 名寄せ先
+        records, lines = view.records, view.lines
+        self.store.insert("INSERT INTO t VALUES (?, ?, ?)", [(target[i], records[i], lines[i]) for i in named])
         return ()
 
     def finish(self) -> Iterator[Finding]:
-        db = self.store.db
         try:
-            db.execute("CREATE INDEX a_atena ON a (atena)")
-            for target, rec, line in db.execute(
-                "SELECT target, rec, line FROM t WHERE NOT EXISTS (SELECT 1 FROM a WHERE a.atena = t.target) "
-                "ORDER BY rec"
-            ).fetchall():
-                yield Finding("ATN003", file=self.file, record=rec, line=line, item="名寄せ先宛名番号", value=target,
-                              keys={"名寄せ先宛名番号": target})
+            if self.keys is None:
+                return
+            rows = self.store.db.execute("SELECT target, rec, line FROM t ORDER BY rec")
+            while batch := rows.fetchmany(self._BATCH):
+                known = self.keys.contains_many([t for t, _, _ in batch])
+                for (target, rec, line), ok in zip(batch, known, strict=True):
+                    if not ok:
+                        yield Finding("ATN003", file=self.file, record=rec, line=line, item="名寄せ先宛名番号",
+                                      value=target, keys={"名寄せ先宛名番号": target})
         finally:
             self.store.close()
 
@@ -176,7 +188,8 @@ def _merge_targets(group: Group) -> DatasetState:
 
 
 DATASET_RULES: tuple[DatasetRule, ...] = (
-    DatasetRule("merge_target_exists", ("ATN003",), f"{_COMMON} 名寄せ（名寄せ先は既存の宛名番号）", _merge_targets),
+    DatasetRule("merge_target_exists", ("ATN003",), f"{_COMMON} 名寄せ（名寄せ先は既存の宛名番号）", _merge_targets,
+                uses_primary_keys=True),
 )
 
 

@@ -161,6 +161,11 @@ def _cross_site(request: Request) -> bool:
     return origin is not None and origin != f"{request.url.scheme}://{request.headers.get('host', '')}"
 
 
+def attachment(body: str, media_type: str, filename: str) -> Response:
+    """A download: ``body`` saved by the browser as ``filename`` (ASCII names only, made by this module)."""
+    return Response(body, media_type=media_type, headers={"content-disposition": f'attachment; filename="{filename}"'})
+
+
 def create_app(config: WebConfig | None = None) -> Guard:
     """The ASGI app of ``kikan-std serve`` (see :class:`WebConfig`)."""
     cfg = config or WebConfig()
@@ -299,8 +304,7 @@ def create_app(config: WebConfig | None = None) -> Guard:
         if fmt == "html" and request.query_params.get("view") in ("inline", "page"):
             return Response(text, media_type=media, headers={
                 "content-security-policy": report_csp(text), "x-frame-options": "SAMEORIGIN"})
-        return Response(text, media_type=media, headers={
-            "content-disposition": f'attachment; filename="kikan-report-{run.id[:8]}.{name}"'})
+        return attachment(text, media, f"kikan-report-{run.id[:8]}.{name}")
 
     async def static(request: Request) -> Response:
         name = request.path_params["name"]
@@ -390,8 +394,7 @@ def create_app(config: WebConfig | None = None) -> Guard:
     async def history_waivers_toml(request: Request) -> Response:
         if st.history is None:
             return no_history(request)
-        return Response(st.history.waiver_toml(), media_type="application/toml; charset=utf-8", headers={
-            "content-disposition": 'attachment; filename="kikan-waivers.toml"'})
+        return attachment(st.history.waiver_toml(), "application/toml; charset=utf-8", "kikan-waivers.toml")
 
     async def history_compare(request: Request) -> Response:
         if st.history is None:
@@ -407,8 +410,7 @@ def create_app(config: WebConfig | None = None) -> Guard:
         text = st.history.report_json(request.path_params["hid"])
         if text is None:
             return refuse_page(request, 404, "履歴が見つかりません / not in the history")
-        return Response(text, media_type="application/json", headers={
-            "content-disposition": f'attachment; filename="kikan-history-{request.path_params["hid"]}.json"'})
+        return attachment(text, "application/json", f"kikan-history-{request.path_params['hid']}.json")
 
     # -- REST API -------------------------------------------------------------------------------
 

@@ -6,11 +6,22 @@ per file and per rule with a bar chart, findings grouped by rule (the first exam
 a filter/search box, baseline and waiver sections when used, and a provenance block (tool version,
 spec id and edition, input files with SHA-256, time). ``@page`` is A4.
 
+When the page shows only examples (a rule has more findings than :data:`EXAMPLES_PER_RULE`), the full
+list travels with it: the findings CSV (exactly what ``--output-format csv`` writes: the same masked
+values and columns, UTF-8 with BOM, the capped note first when the report stored fewer findings than
+it counted) is attached to the page as a ``data:`` link with a file name to save it under. It needs
+no script and no network, and the page stays one file. The summary, every "N more" line and the
+provenance block name the attachment (file name, rows, SHA-256), so the printed report says where
+the full list is.
+
 Rendered with jinja2 with autoescaping on: every value from the data is escaped.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -21,6 +32,7 @@ import jinja2
 from kikan_std.catalogue import Lang, catalogue
 from kikan_std.report.model import FindingOut, Report
 from kikan_std.writers._common import SEVERITY_ORDER, fails_gate, xml_safe
+from kikan_std.writers.csv_findings import render_csv
 from kikan_std.writers.text import archive_text
 
 EXAMPLES_PER_RULE = 20
@@ -70,6 +82,18 @@ LABELS: dict[str, dict[str, str]] = {
         "message": "内容",
         "status": "状態",
         "more": "他 {n} 件（この報告書には最初の {shown} 件を表示。JSON / CSV 出力で保存分をすべて確認できます）",
+        "more_attached": "他 {n} 件（この報告書には最初の {shown} 件を表示。一覧は添付の CSV「{name}」にあります）",
+        "attachment": "全件の一覧（添付 CSV）",
+        "attachment_note": "この報告書には規則ごとに最初の {shown} 件だけを載せています。指摘 {rows} 件の一覧は、この HTML "
+                           "ファイルに添付した CSV「{name}」にあります（UTF-8・BOM 付き、Excel でそのまま開けます。"
+                           "個人情報はこの報告書と同じくマスク済み）。画面の「{button}」で保存してください。",
+        "attachment_capped": "保存上限（--max-findings / --max-findings-total）のため、指摘 {total} 件のうち {left} 件は"
+                             " CSV にも含まれていません（CSV の1行目にも注記）。全件を載せるには --max-findings 0 "
+                             "--max-findings-total 0 で検査してください。",
+        "attachment_button": "全件の CSV を保存",
+        "attachment_row": "添付（全件の CSV）",
+        "attachment_rows": "行",
+        "attachment_print": "印刷した報告書には一覧は含まれません。一覧は HTML ファイルの添付 CSV を保存して開いてください。",
         "capped": "保存した指摘は上限（--max-findings）で打ち切っています。件数の集計はすべての指摘を数えています。",
         "filter": "絞り込み",
         "search": "検索（項目名・業務キー・メッセージ）",
@@ -162,6 +186,18 @@ LABELS: dict[str, dict[str, str]] = {
         "message": "Message",
         "status": "Status",
         "more": "{n} more (this report shows the first {shown}; JSON / CSV output lists every stored one)",
+        "more_attached": "{n} more (this report shows the first {shown}; the full list is in the attached CSV '{name}')",
+        "attachment": "Full list (attached CSV)",
+        "attachment_note": "This report shows the first {shown} findings of each rule. The list of all {rows} findings is "
+                           "the CSV '{name}' attached to this HTML file (UTF-8 with BOM, opens in Excel; personal values "
+                           "masked as in this report). Save it with '{button}'.",
+        "attachment_capped": "The storage caps (--max-findings / --max-findings-total) left {left} of {total} findings "
+                             "out of the CSV too (its first line says so). Check with --max-findings 0 "
+                             "--max-findings-total 0 to list every finding.",
+        "attachment_button": "Save the full list (CSV)",
+        "attachment_row": "Attachment (full list, CSV)",
+        "attachment_rows": "rows",
+        "attachment_print": "The printed report does not contain the list: save the CSV attached to the HTML file.",
         "capped": "Stored findings are capped (--max-findings); the counts include every finding.",
         "filter": "Filter",
         "search": "Search (item, key, message)",
@@ -229,6 +265,17 @@ class _Rule:
 
 
 @dataclass
+class _Attachment:
+    """The findings CSV attached to the page (see the module docstring)."""
+
+    name: str
+    href: str
+    rows: int
+    bytes: int
+    sha256: str
+
+
+@dataclass
 class _FileRow:
     file: str
     group: str
@@ -251,6 +298,29 @@ def _environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+    )
+
+
+_UNSAFE_NAME = re.compile(r"[^0-9A-Za-z._-]+")
+
+
+def attachment_name(report: Report) -> str:
+    """The file name the attached findings CSV is saved under: spec and check time, ASCII only.
+
+    ``kikan-std-findings_jutogai_atena_20250401-093000.csv``: unique per run, stable for one report.
+    """
+    stamp = re.sub(r"[^0-9T]", "", report.generated_at[:19]).replace("T", "-")
+    return f"kikan-std-findings_{_UNSAFE_NAME.sub('_', report.spec.id)}_{stamp}.csv"
+
+
+def _attachment(report: Report, lang: Lang) -> _Attachment:
+    data = render_csv(report, lang).encode("utf-8")
+    return _Attachment(
+        name=attachment_name(report),
+        href="data:text/csv;charset=utf-8;base64," + base64.b64encode(data).decode("ascii"),
+        rows=len(report.findings),
+        bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
     )
 
 
@@ -303,7 +373,11 @@ def _context(report: Report, lang: Lang) -> dict[str, Any]:
         )
     max_count = max((r.total for r in ordered), default=0)
     gate = report.gate
+    # The page shows only examples: the full list goes with it as the attached CSV.
+    attachment = _attachment(report, lang) if any(r.more > 0 for r in ordered) else None
     return {
+        "attachment": attachment,
+        "left_out": report.stats.total_findings - len(report.findings),
         "r": report,
         "t": LABELS[lang],
         "lang": lang,
