@@ -329,14 +329,14 @@ def test_cli_transfer_file_failing_the_spec_is_not_written(tmp_path: Path, monke
     cfg.write_text(json.dumps({"requester_code": "1", "requester_name": "ﾐﾅﾄｸ", "transfer_date": "2020-06-01",
                                "bank_code": "0001", "branch_code": "001", "account_number": "1234567"}),
                    encoding="utf-8")
-    real = zengin.write_transfer_file
+    real = zengin.transfer_data_record
 
     def broken(*args: Any, **kwargs: Any) -> bytes:
         data = bytearray(real(*args, **kwargs))
-        data[122 + 80] = ord("X")  # 振込金額 of the first data record
+        data[80] = ord("X")  # 振込金額 of every data record
         return bytes(data)
 
-    monkeypatch.setattr(zengin, "write_transfer_file", broken)
+    monkeypatch.setattr(zengin, "transfer_data_record", broken)
     err = io.StringIO()
     rc = reconcile_main([str(tmp_path / "applications.csv"), str(tmp_path / "beneficiaries.csv"), "-o",
                          str(tmp_path / "r.json"), "--transfer-file", str(tmp_path / "t.txt"),
@@ -345,6 +345,8 @@ def test_cli_transfer_file_failing_the_spec_is_not_written(tmp_path: Path, monke
     assert "ZGN003" in err.getvalue() and "レコード2" in err.getvalue()
     assert not (tmp_path / "t.txt").exists()
     assert not any(p.name.startswith(".t.txt") for p in tmp_path.iterdir())
+    # The report is not written either (it would record a transfer file that does not exist).
+    assert not (tmp_path / "r.json").exists() and not any(p.name.startswith(".r.json") for p in tmp_path.iterdir())
 
 
 @pytest.mark.parametrize(

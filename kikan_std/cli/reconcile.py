@@ -7,9 +7,11 @@ the exit status: 0 success, 2 bad input or usage (one line on stderr, never a tr
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -22,10 +24,9 @@ from kikan_std.cli.exits import lang_of, report_error
 from kikan_std.errors import ArgumentsError, InputError, OutputError, UsageError
 from kikan_std.jp import zengin
 from kikan_std.options import DEFAULT_MASK_KEY, MASK_KEY_ENV
-from kikan_std.reconcile import reconcile
+from kikan_std.reconcile import Audit, Summary, reconcile_to
 from kikan_std.reconcile.generate import DEFAULT_SEED, GenConfig, generate_files
 from kikan_std.reconcile.match import DEFAULT_THRESHOLD
-from kikan_std.reconcile.report import present, render_html, write_csv, write_json
 
 __all__ = ["generate_main", "reconcile_main"]
 
@@ -64,8 +65,9 @@ def _reconcile_parser() -> _Parser:
         type=int,
         default=1,
         metavar="N",
-        help="申請の照合に使うプロセス数（既定 1。結果は同じ。Linux 等 fork のある環境のみ） / processes that score the"
-        " applications (default 1; same result; where fork exists)",
+        help="名簿の正規化と申請の照合に使うプロセス数（既定 1。各プロセスが入力ファイルを自分で読み、2,000件ごとに分担。"
+        "結果は同じ。Linux 等 fork のある環境のみ） / processes that normalise the list and score the"
+        " applications, each reading the input files itself (default 1; same result; where fork exists)",
     )
     p.add_argument("--transfer-file", metavar="OUT", help="全銀協 総合振込ファイルの出力先")
     p.add_argument("--transfer-config", metavar="FILE", help="振込依頼人の設定 (JSON)")
@@ -97,12 +99,12 @@ TRANSFER_SPEC = "zengin_sogo_furikomi"
 """The built-in spec every transfer file written by ``reconcile --transfer-file`` is checked against."""
 
 
-def _write_validated(target: Path, data: bytes) -> int:
-    """Write ``data`` to ``target`` only after the written bytes pass :data:`TRANSFER_SPEC`.
+def _validate_transfer(tmp: Path) -> int:
+    """Check the transfer file written to ``tmp`` against :data:`TRANSFER_SPEC`.
 
-    The bytes go to a temporary file next to ``target`` and are checked there with the same
-    engine, spec and fixed-width reader as ``kikan-std check --spec zengin_sogo_furikomi``; the
-    file is moved into place only when the report is valid, so a bad file never appears.
+    Uses the same engine, spec and fixed-width reader as ``kikan-std check --spec
+    zengin_sogo_furikomi``; the caller moves the file into place only when this passes, so a bad
+    file never appears.
 
     Returns:
         The number of records checked.
@@ -110,23 +112,39 @@ def _write_validated(target: Path, data: bytes) -> int:
     Raises:
         InputError: the file does not pass (with the first finding's code and record).
     """
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".", suffix=".tmp",
-                                    prefix=f".{target.name}.")
-    tmp = Path(tmp_name)
+    report = check(tmp, spec=TRANSFER_SPEC, input_format="fixed", max_findings=1)
+    if not report.valid:
+        first = report.findings[0] if report.findings else None
+        where_ja = f"{first.code} レコード{first.record}" if first is not None else "規則を実行できません"
+        where_en = f"{first.code} record {first.record}" if first is not None else "a rule could not run"
+        raise InputError(ja=f"振込ファイルの検証に失敗しました（{TRANSFER_SPEC}）: {where_ja}",
+                         en=f"the transfer file fails {TRANSFER_SPEC}: {where_en}")
+    return report.inputs[0].records
+
+
+def _temp_beside(target: Path, what: str) -> Path:
+    """A new empty temporary file in ``target``'s folder (moved onto ``target`` when complete).
+
+    Raises:
+        OutputError: the folder does not exist or cannot be written, or ``target`` is a folder.
+    """
+    if target.is_dir():
+        raise OutputError(path=what, reason="Is a directory")
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        report = check(tmp, spec=TRANSFER_SPEC, input_format="fixed", max_findings=1)
-        if not report.valid:
-            first = report.findings[0] if report.findings else None
-            where_ja = f"{first.code} レコード{first.record}" if first is not None else "規則を実行できません"
-            where_en = f"{first.code} record {first.record}" if first is not None else "a rule could not run"
-            raise InputError(ja=f"振込ファイルの検証に失敗しました（{TRANSFER_SPEC}）: {where_ja}",
-                             en=f"the transfer file fails {TRANSFER_SPEC}: {where_en}")
-        os.replace(tmp, target)
-        return report.inputs[0].records
-    finally:
-        tmp.unlink(missing_ok=True)
+        fd, name = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".", suffix=".tmp",
+                                    prefix=f".{target.name}.")
+    except OSError as e:
+        raise OutputError(path=what, reason=e.strerror or type(e).__name__) from None
+    os.close(fd)
+    return Path(name)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def _mask_key(arg: str | None) -> bytes:
@@ -151,6 +169,7 @@ def _silence_stdout() -> None:
 def reconcile_main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
     """``kikan-std reconcile APPLICATIONS BENEFICIARIES [-o OUT] [--output-format json|csv|html] …``."""
     lang = lang_of(argv)
+    temps: list[Path] = []
     try:
         args = _reconcile_parser().parse_args(argv)
     except ArgumentsError as e:
@@ -179,48 +198,7 @@ def reconcile_main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
                 raise UsageError(ja=f"振込依頼人の設定が不正です: {loc}: {first['msg']}",
                                  en=f"bad transfer configuration: {loc}: {first['msg']}") from None
         mask_key = _mask_key(args.mask_key)
-        result = reconcile(
-            args.applications,
-            args.beneficiaries,
-            encoding=args.encoding,
-            amount_per_person=args.amount,
-            mapping=mapping,
-            threshold=DEFAULT_THRESHOLD if args.threshold is None else args.threshold,
-            jobs=args.jobs,
-        )
-        if config is not None and result.audit is not None:
-            data = zengin.write_transfer_file(result.transfer_records(), config)
-            records = _write_validated(Path(args.transfer_file), data)
-            result.audit.transfer_file = {
-                "file": Path(args.transfer_file).name,
-                "sha256": hashlib.sha256(data).hexdigest(),
-                "records": records,
-                "transfers": result.summary.transferable,
-                "amount": result.summary.transferable_amount,
-                "validated_spec": TRANSFER_SPEC,
-                "valid": True,
-            }
-        result = present(result, show_values=args.show_values, mask_key=mask_key)
-        out: TextIO
-        if args.output:
-            enc = "utf-8-sig" if args.output_format == "csv" else "utf-8"
-            try:
-                out = open(args.output, "w", encoding=enc, newline="")  # noqa: SIM115
-            except OSError as e:
-                raise OutputError(path=args.output, reason=e.strerror or type(e).__name__) from None
-        else:
-            out = stdout
-        try:
-            if args.output_format == "json":
-                write_json(result, out)
-            elif args.output_format == "csv":
-                write_csv(result, out)
-            else:
-                out.write(render_html(result))
-            out.flush()
-        finally:
-            if out is not stdout:
-                out.close()
+        _run(args, mapping, config, mask_key, stdout, temps)
     except BrokenPipeError:
         # The reader went away (``| head``): nothing more to say, and no traceback at exit.
         _silence_stdout()
@@ -229,7 +207,80 @@ def reconcile_main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
         return report_error(e, lang, stderr, prog="kikan-std reconcile")
     except (OSError, ValueError) as e:  # writing the transfer file; an amount that does not fit its digits
         return report_error(UsageError(f"{type(e).__name__}: {e}"), lang, stderr, prog="kikan-std reconcile")
+    finally:
+        for t in temps:  # what was not moved into place (an error stopped the run)
+            t.unlink(missing_ok=True)
     return 0
+
+
+def _run(args: argparse.Namespace, mapping: Any, config: zengin.TransferConfig | None, mask_key: bytes,
+         stdout: TextIO, temps: list[Path]) -> None:
+    """Reconcile and write the report (and the transfer file) as the applications are decided.
+
+    The report goes to a temporary file next to ``-o`` (or, for standard output, an anonymous one
+    copied out at the end) and the transfer file to one next to its target; each is moved into place
+    only when complete and, for the transfer file, valid, so an error never leaves half a file.
+    """
+    enc = "utf-8-sig" if args.output_format == "csv" else "utf-8"
+    target = Path(args.output) if args.output else None
+    tmp_out = _temp_beside(target, args.output) if target is not None else None
+    if tmp_out is not None:
+        temps.append(tmp_out)
+        # The report gets the permissions a newly created file gets (mkstemp makes it private).
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp_out.chmod(0o666 & ~umask)
+    tmp_transfer = None
+    if config is not None:
+        tmp_transfer = _temp_beside(Path(args.transfer_file), args.transfer_file)
+        temps.append(tmp_transfer)
+    with contextlib.ExitStack() as stack:
+        if tmp_out is not None:
+            out: TextIO = stack.enter_context(tmp_out.open("w", encoding=enc, newline=""))
+        else:
+            out = stack.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8", newline=""))
+        transfer = stack.enter_context(tmp_transfer.open("wb")) if tmp_transfer is not None else None
+
+        def place_transfer(audit: Audit, summary: Summary) -> None:
+            # Every payee is written: check the file, then move it into place before the report says so.
+            assert transfer is not None and tmp_transfer is not None
+            transfer.close()
+            records = _validate_transfer(tmp_transfer)
+            digest = _sha256(tmp_transfer)
+            os.replace(tmp_transfer, args.transfer_file)
+            audit.transfer_file = {
+                "file": Path(args.transfer_file).name,
+                "sha256": digest,
+                "records": records,
+                "transfers": summary.transferable,
+                "amount": summary.transferable_amount,
+                "validated_spec": TRANSFER_SPEC,
+                "valid": True,
+            }
+
+        reconcile_to(
+            args.applications,
+            args.beneficiaries,
+            out,
+            output_format=args.output_format,
+            show_values=args.show_values,
+            mask_key=mask_key,
+            transfer=transfer,
+            transfer_config=config,
+            before_audit=place_transfer if transfer is not None else None,
+            encoding=args.encoding,
+            amount_per_person=args.amount,
+            mapping=mapping,
+            threshold=DEFAULT_THRESHOLD if args.threshold is None else args.threshold,
+            jobs=args.jobs,
+        )
+        out.flush()
+        if target is None:
+            out.seek(0)
+            shutil.copyfileobj(out, stdout, 1 << 20)
+            stdout.flush()
+    if tmp_out is not None and target is not None:
+        os.replace(tmp_out, target)
 
 
 def generate_main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -36,8 +36,11 @@ __all__ = [
     "FieldSpec",
     "FileStructure",
     "TransferConfig",
+    "TransferFileWriter",
     "TransferRecord",
+    "iter_transfer_file",
     "to_zengin_kana",
+    "transfer_data_record",
     "validate_transfer_file",
     "write_transfer_file",
 ]
@@ -190,7 +193,7 @@ _SYMBOLS = str.maketrans(
 )
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def _convert(text: str) -> tuple[str, tuple[str, ...]]:
     s = unicodedata.normalize("NFKC", text).translate(_HIRA_TO_KATA)
     s = s.translate(_SMALL_TO_LARGE).translate(_SYMBOLS).upper()
@@ -310,53 +313,104 @@ def write_transfer_file(
     Raises:
         ValueError: a numeric value does not fit its field (e.g. an 8-digit 口座番号).
     """
+    return b"".join(iter_transfer_file(records, config, newline=newline))
+
+
+class TransferFileWriter:
+    """Writes a 総合振込 file to a binary stream record by record (the bytes of :func:`write_transfer_file`).
+
+    The header is written at once, each :meth:`write` adds a data record, :meth:`close` the trailer
+    and the end record; the payees are never held in memory.
+    """
+
+    def __init__(self, out: IO[bytes], config: TransferConfig, *, newline: bool = True) -> None:
+        self._out = out
+        self._sep = b"\r\n" if newline else b""
+        self.count = self.total = 0
+        out.write(_header_record(config) + self._sep)
+
+    def write(self, record: TransferRecord) -> None:
+        """Add one payee.
+
+        Raises:
+            ValueError: a numeric value does not fit its field.
+        """
+        self._out.write(transfer_data_record(record) + self._sep)
+        self.count += 1
+        self.total += record.amount
+
+    def close(self) -> None:
+        """Write the trailer (合計件数, 合計金額) and the end record (the stream stays open)."""
+        self._out.write(_record("8", {"合計件数": self.count, "合計金額": self.total}) + self._sep)
+        self._out.write(_record("9", {}) + self._sep)
+
+
+def _header_record(config: TransferConfig) -> bytes:
+    return _record(
+        "1",
+        {
+            "種別コード": config.kind_code,
+            "コード区分": "0",
+            "振込依頼人コード": config.requester_code,
+            "振込依頼人名": config.requester_name,
+            "取組日": config.transfer_date.strftime("%m%d"),
+            "仕向銀行番号": config.bank_code,
+            "仕向銀行名": config.bank_name,
+            "仕向支店番号": config.branch_code,
+            "仕向支店名": config.branch_name,
+            "預金種目（依頼人）": config.account_type,
+            "口座番号（依頼人）": config.account_number,
+        },
+    )
+
+
+def iter_transfer_file(
+    records: Iterable[TransferRecord], config: TransferConfig, *, newline: bool = True
+) -> Iterator[bytes]:
+    """The bytes of :func:`write_transfer_file` record by record (each with its separator).
+
+    The header is yielded before the first payee is read, so a long run of records can be written
+    to a file as it is produced.
+
+    Raises:
+        ValueError: a numeric value does not fit its field (e.g. an 8-digit 口座番号).
+    """
     sep = b"\r\n" if newline else b""
-    out = [
-        _record(
-            "1",
-            {
-                "種別コード": config.kind_code,
-                "コード区分": "0",
-                "振込依頼人コード": config.requester_code,
-                "振込依頼人名": config.requester_name,
-                "取組日": config.transfer_date.strftime("%m%d"),
-                "仕向銀行番号": config.bank_code,
-                "仕向銀行名": config.bank_name,
-                "仕向支店番号": config.branch_code,
-                "仕向支店名": config.branch_name,
-                "預金種目（依頼人）": config.account_type,
-                "口座番号（依頼人）": config.account_number,
-            },
-        )
-    ]
+    yield _header_record(config) + sep
     count = total = 0
     for r in records:
         count += 1
         total += r.amount
-        out.append(
-            _record(
-                "2",
-                {
-                    "被仕向銀行番号": r.bank_code,
-                    "被仕向銀行名": r.bank_name,
-                    "被仕向支店番号": r.branch_code,
-                    "被仕向支店名": r.branch_name,
-                    "手形交換所番号": "",
-                    "預金種目": r.account_type,
-                    "口座番号": r.account_number,
-                    "受取人名": r.name,
-                    "振込金額": r.amount,
-                    "新規コード": "0",
-                    "顧客コード1": r.customer_code1,
-                    "顧客コード2": r.customer_code2,
-                    "振込指定区分": "7",
-                    "識別表示": " ",
-                },
-            )
-        )
-    out.append(_record("8", {"合計件数": count, "合計金額": total}))
-    out.append(_record("9", {}))
-    return sep.join(out) + sep
+        yield transfer_data_record(r) + sep
+    yield _record("8", {"合計件数": count, "合計金額": total}) + sep
+    yield _record("9", {}) + sep
+
+
+def transfer_data_record(r: TransferRecord) -> bytes:
+    """The data record (データ区分 2) of one payee, without a separator.
+
+    Raises:
+        ValueError: a numeric value does not fit its field.
+    """
+    return _record(
+        "2",
+        {
+            "被仕向銀行番号": r.bank_code,
+            "被仕向銀行名": r.bank_name,
+            "被仕向支店番号": r.branch_code,
+            "被仕向支店名": r.branch_name,
+            "手形交換所番号": "",
+            "預金種目": r.account_type,
+            "口座番号": r.account_number,
+            "受取人名": r.name,
+            "振込金額": r.amount,
+            "新規コード": "0",
+            "顧客コード1": r.customer_code1,
+            "顧客コード2": r.customer_code2,
+            "振込指定区分": "7",
+            "識別表示": " ",
+        },
+    )
 
 
 # --- validator ----------------------------------------------------------------------------------

@@ -11,42 +11,39 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import multiprocessing
 import os
 import sys
 import types
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TextIO, TypeVar
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 from kikan_std._version import __version__
 from kikan_std.errors import ReconcileInputError
 from kikan_std.findings import Finding
-from kikan_std.jp.zengin import TransferRecord
+from kikan_std.jp.zengin import TransferConfig, TransferFileWriter, TransferRecord
+from kikan_std.options import DEFAULT_MASK_KEY
 from kikan_std.reconcile._io import APPLICATION_FIELDS, BENEFICIARY_FIELDS, Source, iter_rows
-from kikan_std.reconcile.accounts import Account, check_account, check_account_holder
 from kikan_std.reconcile.banks import table_info
 from kikan_std.reconcile.catalogue import entry as catalogue_entry
-from kikan_std.reconcile.match import (
-    DEFAULT_THRESHOLD,
-    REVIEW_LABELS,
-    BlockIndex,
-    Household,
-    Verdict,
-    explain,
-    make_household,
-    score,
-    verdict,
+from kikan_std.reconcile.engine import (
+    BeneficiaryStore,
+    Collector,
+    Renderer,
+    Rows,
+    Settings,
+    encode_beneficiaries,
+    reason_text,
+    run_chunks,
+    score_chunk,
+    set_state,
 )
-
-_ADDRESS_ONLY = frozenset({"number_differs", "number_missing", "place_differs", "building_differs", "address_missing"})
-"""Review reasons of a candidate that differs only in the address (a namesake is listed for review)."""
-
-MAX_REVIEW_CANDIDATES = 3
-"""Candidates listed per review item (best first)."""
+from kikan_std.reconcile.match import DEFAULT_THRESHOLD, Reason
+from kikan_std.reconcile.report import SHOWN_WARNING
 
 __all__ = [
     "Ambiguous",
@@ -65,6 +62,7 @@ __all__ = [
     "Summary",
     "UnresolvedBank",
     "reconcile",
+    "reconcile_to",
 ]
 
 
@@ -274,30 +272,6 @@ def _build(cls: type[_M], **values: Any) -> _M:
     return m
 
 
-_BANK_CODES = {"RCN011": "unknown", "RCN012": "ambiguous", "RCN013": "unknown", "RCN014": "ambiguous"}
-
-
-def _unresolved(findings: list[Finding]) -> list[UnresolvedBank]:
-    """Bank/branch names that could not be resolved, grouped, with their applications."""
-    groups: dict[tuple[str, str], UnresolvedBank] = {}
-    for f in findings:
-        if f.code not in _BANK_CODES or f.record is None:
-            continue
-        bank, _, branch = (f.value or "").partition("/")
-        g = groups.get((f.code, f.value or ""))
-        if g is None:
-            g = groups[(f.code, f.value or "")] = UnresolvedBank.model_construct(
-                bank_name=bank,
-                branch_name=branch,
-                code=f.code,
-                reason=_BANK_CODES[f.code],
-                candidates=str(f.params.get("candidates", "")),
-                applications=[],
-            )
-        g.applications.append(f.record)
-    return sorted(groups.values(), key=lambda g: (-len(g.applications), g.code, g.bank_name, g.branch_name))
-
-
 def _render(f: Finding) -> FindingOut:
     e = catalogue_entry(f.code)
     params = {"item": f.item, "value": f.value, "record": f.record, **f.params}
@@ -335,7 +309,10 @@ def reconcile(
     threshold: float = DEFAULT_THRESHOLD,
     jobs: int = 1,
 ) -> ReconcileResult:
-    """Match applications to the beneficiary list.
+    """Match applications to the beneficiary list; the whole result in memory.
+
+    For a city's data use :func:`reconcile_to`, which writes the outputs as the applications are
+    scored (same content) in bounded memory; this function holds every item (several KB each).
 
     Args:
         applications: Applications CSV path, or header-keyed rows.
@@ -345,29 +322,124 @@ def reconcile(
         mapping: Column names: ``{"世帯主氏名": "申請者名", ...}`` for both files, or
             ``{"applications": {...}, "beneficiaries": {...}}``.
         threshold: Minimum confidence of a match.
-        jobs: Processes that score the applications (a file path only, where ``fork`` exists):
-            the beneficiary list is indexed once and shared; the result is the same for any
-            value, so it is not recorded in the audit options.
+        jobs: Processes that normalise the list and score the applications (where ``fork``
+            exists; else one): the result is the same for any value, so it is not recorded in the
+            audit options.
 
     Raises:
         ReconcileInputError: an input cannot be read or lacks a required column.
     """
+    sink = _ResultSink()
     # The result holds millions of small acyclic objects; the cyclic GC would rescan them again and
     # again (quadratic-looking slowdown at 10^6 rows), so it is paused for the duration.
-    gc_enabled = gc.isenabled()
+    with _gc_paused():
+        run = _run(applications, beneficiaries, sink, encoding=encoding, mapping=mapping, jobs=jobs,
+                   settings=Settings(_name(applications), amount_per_person, threshold),
+                   transfer=sink.transfers.append)
+        result = sink.result(run, amount_per_person)
+    result.audit = _audit(applications, beneficiaries, result.summary, encoding, amount_per_person, mapping, threshold)
+    return result
+
+
+def reconcile_to(
+    applications: Source,
+    beneficiaries: Source,
+    out: TextIO,
+    *,
+    output_format: str = "json",
+    show_values: bool = False,
+    mask_key: bytes = DEFAULT_MASK_KEY,
+    transfer: BinaryIO | None = None,
+    transfer_config: TransferConfig | None = None,
+    before_audit: Callable[[Audit, Summary], None] | None = None,
+    encoding: str = "auto",
+    amount_per_person: int = 100_000,
+    mapping: Mapping[str, Any] | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+    jobs: int = 1,
+) -> tuple[Summary, Audit]:
+    """Match applications to the beneficiary list and write the result as it is produced.
+
+    Writes to ``out`` exactly what :func:`~kikan_std.reconcile.report.write_json`,
+    :func:`~kikan_std.reconcile.report.write_csv` or :func:`~kikan_std.reconcile.report.render_html`
+    write for :func:`reconcile`'s result (masked unless ``show_values``), without holding it: each
+    application is written (or, for the JSON sections after ``matched``, put in a temporary file)
+    once decided, so memory does not grow with the number of applications. Only counters, the
+    duplicated households, the unresolved bank names and (HTML) the first rows of each table are kept.
+
+    Args:
+        applications: Applications CSV path, or header-keyed rows.
+        beneficiaries: Beneficiary-list CSV path, or header-keyed rows.
+        out: Where the report goes (text; the CLI gives a ``utf-8-sig`` file for CSV).
+        output_format: ``json``, ``csv`` or ``html``.
+        show_values: Show personal values in clear (a warning is recorded in the output).
+        mask_key: Key of the masking hashes (as ``kikan-std check``).
+        transfer: Binary file the 総合振込 file is written to, record by record (with ``transfer_config``).
+        transfer_config: The 依頼人 side of the transfer file.
+        before_audit: Called with the audit record (already marked masked or shown) and the summary
+            once every application is written and before the summary and audit are: the CLI checks
+            the transfer file there and records it in ``audit.transfer_file``.
+        encoding, amount_per_person, mapping, threshold, jobs: As for :func:`reconcile`.
+
+    Returns:
+        The summary and the audit record written.
+
+    Raises:
+        ReconcileInputError: an input cannot be read or lacks a required column.
+        ValueError: ``output_format`` is unknown, or a transfer amount does not fit the file.
+    """
+    from kikan_std.reconcile.stream import RENDERERS, make_writer
+
+    writer = make_writer(output_format, out, _name(applications))
+    tfile = None
+    if transfer is not None:
+        if transfer_config is None:
+            raise ValueError("transfer_config is required with transfer")
+        tfile = TransferFileWriter(transfer, transfer_config)
+    key = None if show_values else mask_key
+    with _gc_paused():
+        run = _run(applications, beneficiaries, writer, encoding=encoding, mapping=mapping, jobs=jobs,
+                   settings=Settings(_name(applications), amount_per_person, threshold, True, key, tfile is not None),
+                   transfer=None if tfile is None else tfile.write, render=RENDERERS.get(output_format))
+    if tfile is not None:
+        tfile.close()
+    summary = _summary(run, amount_per_person)
+    audit = _audit(applications, beneficiaries, summary, encoding, amount_per_person, mapping, threshold)
+    audit.values_shown = show_values
+    audit.mask_key = "none" if show_values else ("default" if mask_key == DEFAULT_MASK_KEY else "custom")
+    audit.warning = SHOWN_WARNING if show_values else None
+    if before_audit is not None:
+        before_audit(audit, summary)
+    writer.finish(run, summary, audit)
+    return summary, audit
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
     gc.disable()
     try:
-        result = _reconcile(applications, beneficiaries, encoding, amount_per_person, mapping, threshold,
-                            jobs)
+        yield
     finally:
-        if gc_enabled:
+        if enabled:
             gc.enable()
-    result.audit = Audit(
+
+
+def _audit(
+    applications: Source,
+    beneficiaries: Source,
+    summary: Summary,
+    encoding: str,
+    amount_per_person: int,
+    mapping: Mapping[str, Any] | None,
+    threshold: float,
+) -> Audit:
+    return Audit(
         version=__version__,
         created=datetime.now(UTC).isoformat(timespec="seconds"),
         inputs=[
-            _input_record("applications", applications, result.summary.applications),
-            _input_record("beneficiaries", beneficiaries, result.summary.beneficiaries),
+            _input_record("applications", applications, summary.applications),
+            _input_record("beneficiaries", beneficiaries, summary.beneficiaries),
         ],
         options={
             "encoding": encoding,
@@ -377,7 +449,6 @@ def reconcile(
         },
         bank_table=table_info(),
     )
-    return result
 
 
 def _input_record(role: str, source: Source, rows: int) -> InputRecord:
@@ -395,328 +466,170 @@ def _input_record(role: str, source: Source, rows: int) -> InputRecord:
 
 
 @dataclass(slots=True)
-class _Part:
-    """What scoring a set of applications produced (one worker's share, or all of them)."""
+class Run:
+    """What a finished run leaves besides what its sink received: the counters and groups."""
 
-    n_apps: int = 0
-    matched: list[Matched] = field(default_factory=list)
-    ambiguous: list[Ambiguous] = field(default_factory=list)
-    review: list[Review] = field(default_factory=list)
-    unmatched: list[Applicant] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
-    accounts: dict[int, Account] = field(default_factory=dict)
-    holder_checks: dict[int, tuple[str, str]] = field(default_factory=dict)
+    applications: int
+    collector: Collector
 
 
-@dataclass(slots=True)
-class _Beneficiaries:
-    """The normalised, indexed beneficiary list and the columns the outputs need."""
-
-    index: BlockIndex
-    no: dict[int, str]
-    kana: dict[int, str]
-
-
-def _load_beneficiaries(beneficiaries: Source, encoding: str, mapping: Mapping[str, Any] | None) -> _Beneficiaries:
-    ben = _Beneficiaries(BlockIndex(), {}, {})
-    for record, row, cmap in iter_rows(
-        beneficiaries, BENEFICIARY_FIELDS, _mapping_for(mapping, "beneficiaries"), encoding, "給付対象者名簿"
-    ):
-        h = make_household(
-            record,
-            cmap.get(row, "世帯主氏名"),
-            cmap.get(row, "住所"),
-            cmap.get(row, "生年月日"),
-            cmap.members(row),
-        )
-        ben.index.add(h)
-        no = cmap.get(row, "No")
-        if no:
-            ben.no[record] = no
-        kana = cmap.get(row, "世帯主氏名（カナ）")
-        if kana:
-            ben.kana[record] = kana
-    return ben
-
-
-def _score_applications(
-    applications: Source,
-    ben: _Beneficiaries,
-    encoding: str,
-    amount_per_person: int,
-    mapping: Mapping[str, Any] | None,
-    threshold: float,
-    share: tuple[int, int] = (0, 1),
-) -> _Part:
-    """Score the applications whose ``(record - 1) % share[1] == share[0]`` (all of them by default)."""
-    app_file = _name(applications)
-    index, ben_no, ben_kana = ben.index, ben.no, ben.kana
-    worker, workers = share
-    part = _Part()
-    findings = part.findings
-    for record, row, cmap in iter_rows(
-        applications, APPLICATION_FIELDS, _mapping_for(mapping, "applications"), encoding, "申請データ"
-    ):
-        part.n_apps += 1
-        if workers > 1 and (record - 1) % workers != worker:
-            continue
-        app = make_household(
-            record,
-            cmap.get(row, "世帯主氏名"),
-            cmap.get(row, "住所"),
-            cmap.get(row, "生年月日"),
-            cmap.members(row),
-        )
-        if not app.dob and app.dob_raw:
-            findings.append(
-                Finding("RCN009", file=app_file, record=record, item="生年月日", value=app.dob_raw)
-            )
-        account, fs = check_account(
-            record,
-            bank_name=cmap.get(row, "銀行名"),
-            branch_name=cmap.get(row, "支店名"),
-            account_type=cmap.get(row, "口座区分"),
-            account_number=cmap.get(row, "口座番号"),
-            account_name=cmap.get(row, "口座名義（カナ）"),
-            bank_code=cmap.get(row, "銀行コード"),
-            branch_code=cmap.get(row, "支店コード"),
-            file=app_file,
-        )
-        findings.extend(fs)
-        scored = sorted(
-            ((score(app, b), verdict(app, b), b) for b in index.candidates(app)),
-            key=lambda t: (-t[1].level, -t[0], t[2].record),
-        )
-        safe = [t for t in scored if t[1].level and t[0] >= threshold]
-        if safe:
-            top = [t for t in safe if t[1].level == safe[0][1].level]
-            if len(top) > 1:
-                part.ambiguous.append(
-                    _build(Ambiguous,
-                        application=record,
-                        applicant=_applicant(app),
-                        candidates=[_candidate(s_, v, b, ben_no) for s_, v, b in top],
-                    )
-                )
-                continue
-        else:
-            listed = sorted(
-                (t for t in scored if t[0] >= threshold or t[1].level or _ADDRESS_ONLY.issuperset(t[1].reasons)),
-                key=lambda t: (-t[0], t[2].record),
-            )[:MAX_REVIEW_CANDIDATES]
-            if listed:
-                why = listed[0][1].reasons or ("low_confidence",)
-                part.review.append(
-                    _build(Review,
-                        application=record,
-                        applicant=_applicant(app),
-                        reasons=list(why),
-                        reason_text="、".join(REVIEW_LABELS[r] for r in why),
-                        candidates=[_candidate(s_, v, b, ben_no) for s_, v, b in listed],
-                    )
-                )
-            else:
-                part.unmatched.append(_applicant(app))
-            continue
-        best_score, _verdict, best = safe[0]
-        part.matched.append(_matched(app, best, best_score, amount_per_person, ben_no))
-        part.accounts[record] = account
-        kana = ben_kana.get(best.record) or cmap.get(row, "世帯主氏名（カナ）")
-        part.holder_checks[record] = (cmap.get(row, "口座名義（カナ）"), kana)
-    return part
-
-
-def _can_fork() -> bool:
-    """Whether worker processes can inherit the index (``fork``: Linux, not Windows)."""
-    return "fork" in multiprocessing.get_all_start_methods()
-
-
-_SHARED: tuple[Any, ...] = ()
-"""The arguments of :func:`_score_applications` for forked workers (inherited, not pickled)."""
-
-
-def _score_share(share: tuple[int, int]) -> _Part:
-    """Worker: score one share of the applications against the inherited beneficiary index."""
-    gc.disable()  # as in reconcile(): the worker builds many small acyclic objects
-    applications, ben, encoding, amount_per_person, mapping, threshold = _SHARED
-    return _score_applications(applications, ben, encoding, amount_per_person, mapping, threshold, share)
-
-
-def _score_parallel(args: tuple[Any, ...], jobs: int) -> _Part:
-    """Score the applications in ``jobs`` forked processes and merge their parts in record order.
-
-    Each worker reads the applications file and scores every ``jobs``-th record; the beneficiary
-    index is built once, before the fork, and shared copy-on-write. The merged part equals the
-    serial one: each list is put back in record order and an application's findings stay together
-    in the order they were produced.
-    """
-    global _SHARED
-
-    _SHARED = args
-    try:
-        gc.freeze()  # keep the inherited objects out of the workers' collections (fewer page copies)
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            parts = pool.map(_score_share, [(w, jobs) for w in range(jobs)])
-    finally:
-        _SHARED = ()
-        gc.unfreeze()
-    out = _Part(n_apps=parts[0].n_apps)
-    for p in parts:
-        out.matched += p.matched
-        out.ambiguous += p.ambiguous
-        out.review += p.review
-        out.unmatched += p.unmatched
-        out.findings += p.findings
-        out.accounts.update(p.accounts)
-        out.holder_checks.update(p.holder_checks)
-    out.matched.sort(key=lambda m: m.application)
-    out.ambiguous.sort(key=lambda a: a.application)
-    out.review.sort(key=lambda r: r.application)
-    out.unmatched.sort(key=lambda a: a.application)
-    out.findings.sort(key=lambda f: f.record or 0)
-    return out
-
-
-def _reconcile(
+def _run(
     applications: Source,
     beneficiaries: Source,
+    sink: Any,
+    *,
     encoding: str,
-    amount_per_person: int,
     mapping: Mapping[str, Any] | None,
-    threshold: float,
-    jobs: int = 1,
-) -> ReconcileResult:
-    app_file = _name(applications)
-    ben = _load_beneficiaries(beneficiaries, encoding, mapping)
-    args = (applications, ben, encoding, amount_per_person, mapping, threshold)
-    if jobs > 1 and isinstance(applications, str | os.PathLike) and _can_fork():
-        part = _score_parallel(args, jobs)
-    else:
-        part = _score_applications(*args)
-    by_record = {h.record: h for h in ben.index.households}
-    matched_by_ben: dict[int, list[Matched]] = {}
-    for m in part.matched:
-        matched_by_ben.setdefault(m.beneficiary, []).append(m)
-    n_apps, ambiguous, review, unmatched_apps = part.n_apps, part.ambiguous, part.review, part.unmatched
-    findings, accounts, holder_checks = part.findings, part.accounts, part.holder_checks
-    del part
+    jobs: int,
+    settings: Settings,
+    transfer: Callable[[TransferRecord], None] | None = None,
+    render: Renderer | None = None,
+) -> Run:
+    """Load the list into a :class:`BeneficiaryStore`, score the applications, feed ``sink`` in record order.
 
-    matched: list[Matched] = []
-    duplicates: list[Duplicate] = []
-    for ben_record, ms in matched_by_ben.items():
-        ms.sort(key=lambda m: m.application)
-        matched.append(ms[0])
-        if len(ms) > 1:
-            duplicates.append(
-                _build(Duplicate,
-                    beneficiary=ben_record, applications=[m.application for m in ms], kept=ms[0].application
-                )
-            )
-    matched.sort(key=lambda m: m.application)
-    duplicates.sort(key=lambda d: d.kept)
-    for m in matched:
-        acct_name, kana = holder_checks[m.application]
-        f = check_account_holder(m.application, acct_name, kana, file=app_file)
-        if f is not None:
-            findings.append(f)
-    findings.sort(key=lambda f: (f.record or 0, f.code))
+    ``jobs`` > 1 needs both inputs as files (each worker reads them); rows given in memory are
+    processed here.
+    """
+    if not all(isinstance(x, str | os.PathLike) for x in (applications, beneficiaries)):
+        jobs = 1
+    ben_map, app_map = _mapping_for(mapping, "beneficiaries"), _mapping_for(mapping, "applications")
 
-    transfers: list[TransferRecord] = []
-    for m in matched:
-        a = accounts[m.application]
-        if a.usable and m.amount > 0:
-            transfers.append(
-                TransferRecord(
-                    bank_code=a.bank_code,
-                    branch_code=a.branch_code,
-                    account_type=a.account_type,
-                    account_number=a.account_number,
-                    name=a.name,
-                    amount=m.amount,
-                    bank_name=a.bank_name,
-                    branch_name=a.branch_name,
-                    customer_code1=str(m.application),
-                    customer_code2=str(m.beneficiary_no or m.beneficiary)[:10],
-                )
-            )
-    unmatched_bens = sorted(set(by_record) - set(matched_by_ben))
-    member_diffs = [
-        _build(MemberDifference,
-            application=m.application,
-            beneficiary=m.beneficiary,
-            missing=m.members_missing,
-            added=m.members_added,
-        )
-        for m in matched
-        if m.members_missing or m.members_added
-    ]
-    counts: dict[str, int] = {}
-    for f in findings:
-        counts[f.code] = counts.get(f.code, 0) + 1
-    summary = Summary(
-        applications=n_apps,
-        beneficiaries=len(by_record),
-        matched=len(matched),
-        ambiguous=len(ambiguous),
-        review=len(review),
-        unmatched_applications=len(unmatched_apps),
-        unmatched_beneficiaries=len(unmatched_bens),
-        duplicates=len(duplicates),
-        member_differences=len(member_diffs),
-        persons=sum(m.persons for m in matched),
-        amount=sum(m.amount for m in matched),
+    def ben_rows() -> Rows:
+        return iter_rows(beneficiaries, BENEFICIARY_FIELDS, ben_map, encoding, "給付対象者名簿")
+
+    def app_rows() -> Rows:
+        return iter_rows(applications, APPLICATION_FIELDS, app_map, encoding, "申請データ")
+
+    store = BeneficiaryStore()
+    try:
+        for encoded in run_chunks(ben_rows, encode_beneficiaries, jobs, [0]):
+            store.add(encoded)
+        store.finish()
+        collector = Collector(sink, store, transfer)
+        counter = [0]
+        set_state(store, settings, render)
+        try:
+            add = collector.add if render is None else collector.add_rendered
+            # With workers, only they read the store: this process lets go of its copy of the pages
+            # (the workers keep theirs), so the run's memory is counted once per worker, not once more.
+            for outcomes in run_chunks(app_rows, score_chunk, jobs, counter, after_fork=store.close):
+                for o in outcomes:
+                    add(o)
+        finally:
+            set_state(None, None)
+        return Run(counter[0], collector)
+    finally:
+        store.close()
+
+
+def _summary(run: Run, amount_per_person: int) -> Summary:
+    c = run.collector
+    return Summary(
+        applications=run.applications,
+        beneficiaries=len(c.beneficiaries),
+        matched=c.n_matched,
+        ambiguous=c.n_ambiguous,
+        review=c.n_review,
+        unmatched_applications=c.n_unmatched,
+        unmatched_beneficiaries=sum(1 for _ in c.unmatched_beneficiaries()),
+        duplicates=len(c.duplicates),
+        member_differences=c.n_member_differences,
+        persons=c.persons,
+        amount=c.amount,
         amount_per_person=amount_per_person,
-        transferable=len(transfers),
-        transferable_amount=sum(t.amount for t in transfers),
-        findings=dict(sorted(counts.items())),
-    )
-    result = ReconcileResult.model_construct(
-        matched=matched,
-        ambiguous=ambiguous,
-        review=review,
-        unresolved_banks=_unresolved(findings),
-        unmatched_applications=unmatched_apps,
-        unmatched_beneficiaries=unmatched_bens,
-        duplicates=duplicates,
-        member_differences=member_diffs,
-        summary=summary,
-        findings=[_render(f) for f in findings],
-    )
-    result._transfers = transfers
-    result._raw_findings = findings
-    return result
-
-
-def _applicant(app: Household) -> Applicant:
-    return _build(Applicant, application=app.record, name=app.head_raw, address=app.address_raw,
-                  birth_date=app.dob_raw)
-
-
-def _candidate(conf: float, v: Verdict, ben: Household, ben_no: dict[int, str]) -> Candidate:
-    return _build(Candidate,
-        beneficiary=ben.record,
-        beneficiary_no=ben_no.get(ben.record),
-        confidence=conf,
-        reasons=list(v.reasons),
-        reason_text="、".join(REVIEW_LABELS[r] for r in v.reasons),
+        transferable=c.transferable,
+        transferable_amount=c.transferable_amount,
+        findings=dict(sorted(c.finding_counts.items())),
     )
 
 
-def _matched(app: Household, ben: Household, conf: float, per_person: int, ben_no: dict[int, str]) -> Matched:
-    reasons, members = explain(app, ben)
-    persons = 1 + members.found
-    return _build(Matched,
-        application=app.record,
-        beneficiary=ben.record,
-        beneficiary_no=ben_no.get(ben.record),
-        confidence=conf,
-        differences=[r.text() for r in reasons],
-        reasons=[_build(ReasonOut, field=r.field, step=r.step, detail=r.detail) for r in reasons],
-        persons=persons,
-        amount=persons * per_person,
-        members_missing=members.missing,
-        members_added=members.added,
-    )
+class _ResultSink:
+    """Builds the in-memory :class:`ReconcileResult` from the decided applications."""
+
+    def __init__(self) -> None:
+        self.matched_items: list[Matched] = []
+        self.ambiguous_items: list[Ambiguous] = []
+        self.review_items: list[Review] = []
+        self.unmatched_items: list[Applicant] = []
+        self.member_diffs: list[MemberDifference] = []
+        self.findings: list[Finding] = []
+        self.transfers: list[TransferRecord] = []
+
+    def matched(self, record: int, data: Any, findings: list[Any]) -> None:
+        ben, no, conf, rs, persons, amount, missing, added = data[:8]
+        m = _build(Matched,
+            application=record,
+            beneficiary=ben,
+            beneficiary_no=no,
+            confidence=conf,
+            differences=[Reason(f, s_, d).text() for f, s_, d in rs],
+            reasons=[_build(ReasonOut, field=f, step=s_, detail=d) for f, s_, d in rs],
+            persons=persons,
+            amount=amount,
+            members_missing=missing,
+            members_added=added,
+        )
+        self.matched_items.append(m)
+        if m.members_missing or m.members_added:
+            self.member_diffs.append(_build(MemberDifference, application=record, beneficiary=m.beneficiary,
+                                            missing=m.members_missing, added=m.members_added))
+        self.findings += findings
+
+    def duplicate(self, record: int, data: Any, kept: int, findings: list[Any]) -> None:
+        self.findings += findings
+
+    def ambiguous(self, record: int, data: Any, findings: list[Any]) -> None:
+        applicant, cands = data
+        self.ambiguous_items.append(_build(Ambiguous, application=record, applicant=_applicant(record, applicant),
+                                     candidates=[_candidate(c) for c in cands]))
+        self.findings += findings
+
+    def review(self, record: int, data: Any, findings: list[Any]) -> None:
+        applicant, why, cands = data
+        self.review_items.append(_build(Review,
+            application=record,
+            applicant=_applicant(record, applicant),
+            reasons=list(why),
+            reason_text=reason_text(why),
+            candidates=[_candidate(c) for c in cands],
+        ))
+        self.findings += findings
+
+    def unmatched(self, record: int, data: Any, findings: list[Any]) -> None:
+        self.unmatched_items.append(_applicant(record, data))
+        self.findings += findings
+
+    def result(self, run: Run, amount_per_person: int) -> ReconcileResult:
+        c = run.collector
+        result = ReconcileResult.model_construct(
+            matched=self.matched_items,
+            ambiguous=self.ambiguous_items,
+            review=self.review_items,
+            unresolved_banks=[
+                UnresolvedBank.model_construct(bank_name=b, branch_name=br, code=code, reason=why, candidates=cands,
+                                               applications=apps)
+                for b, br, code, why, cands, apps in c.unresolved_groups()
+            ],
+            unmatched_applications=self.unmatched_items,
+            unmatched_beneficiaries=list(c.unmatched_beneficiaries()),
+            duplicates=[_build(Duplicate, beneficiary=b, applications=apps, kept=apps[0])
+                        for b, apps in c.sorted_duplicates()],
+            member_differences=self.member_diffs,
+            summary=_summary(run, amount_per_person),
+            findings=[_render(f) for f in self.findings],
+        )
+        result._transfers = self.transfers
+        result._raw_findings = self.findings
+        return result
+
+
+def _applicant(record: int, a: tuple[str, str, str]) -> Applicant:
+    return _build(Applicant, application=record, name=a[0], address=a[1], birth_date=a[2])
+
+
+def _candidate(c: tuple[int, str | None, float, tuple[str, ...]]) -> Candidate:
+    return _build(Candidate, beneficiary=c[0], beneficiary_no=c[1], confidence=c[2], reasons=list(c[3]),
+                  reason_text=reason_text(c[3]))
 
 
 class _CallablePackage(types.ModuleType):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 from kikan_std.findings import Finding
 from kikan_std.jp.zengin import to_zengin_kana
@@ -28,6 +30,7 @@ _TYPES = {
 }
 
 
+@lru_cache(maxsize=1 << 10)
 def account_type_code(text: str) -> str | None:
     """The 全銀 預金種目 code of a 口座区分 (普通 → "1", 当座 → "2"), or None if not 普通/当座."""
     return _TYPES.get(re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)))
@@ -109,24 +112,18 @@ def check_account(
                 "RCN006", file=file, record=record, item="口座名義（カナ）", value=account_name, personal=True
             )
         )
-    bcode = unicodedata.normalize("NFKC", bank_code).strip()
-    scode = unicodedata.normalize("NFKC", branch_code).strip()
-    codes_ok = bool(re.fullmatch(r"[0-9]{4}", bcode) and re.fullmatch(r"[0-9]{3}", scode))
-    if not codes_ok and bank_name.strip():
-        bcode, scode, f = _resolve_codes(record, bank_name, branch_name, bcode, scode, file)
-        out.append(f)
-        codes_ok = f.code == "RCN010"
-    elif not codes_ok:
-        out.append(_rcn007(record, bank_code, branch_code, bcode, file))
+    bank = _bank_part(bank_name, branch_name, bank_code, branch_code)
+    bcode, scode, codes_ok, bname, sname = bank[:5]
+    if bank[5] is not None:
+        fcode, item, value, params = bank[5]
+        out.append(Finding(fcode, file=file, record=record, item=item, value=value, params=dict(params)))
     usable = codes_ok and not any(f.code in ERROR_CODES for f in out)
-    bname, bbad = to_zengin_kana(bank_name)
-    sname, sbad = to_zengin_kana(branch_name)
     return (
         Account(
             bank_code=bcode,
             branch_code=scode,
-            bank_name="" if bbad else bname,
-            branch_name="" if sbad else sname,
+            bank_name=bname,
+            branch_name=sname,
             account_type=type_code or "",
             account_number=number,
             name=name,
@@ -134,6 +131,34 @@ def check_account(
         ),
         out,
     )
+
+
+_BankPart = tuple[str, str, bool, str, str, tuple[str, str | None, str | None, dict[str, Any]] | None]
+
+
+@lru_cache(maxsize=1 << 14)
+def _bank_part(bank_name: str, branch_name: str, bank_code: str, branch_code: str) -> _BankPart:
+    """The bank side of :func:`check_account`, which depends only on the four bank values (they repeat).
+
+    Returns:
+        (bank code, branch code, codes usable, 全銀 bank name, branch name, the finding as
+        (code, item, value, params) or None).
+    """
+    bcode = unicodedata.normalize("NFKC", bank_code).strip()
+    scode = unicodedata.normalize("NFKC", branch_code).strip()
+    codes_ok = bool(re.fullmatch(r"[0-9]{4}", bcode) and re.fullmatch(r"[0-9]{3}", scode))
+    finding: Finding | None = None
+    if not codes_ok and bank_name.strip():
+        bcode, scode, finding = _resolve_codes(0, bank_name, branch_name, bcode, scode, "")
+        codes_ok = finding.code == "RCN010"
+    elif not codes_ok:
+        finding = _rcn007(0, bank_code, branch_code, bcode, "")
+    bname, bbad = to_zengin_kana(bank_name)
+    sname, sbad = to_zengin_kana(branch_name)
+    spec = None
+    if finding is not None:
+        spec = (finding.code, finding.item, finding.value, finding.params)
+    return bcode, scode, codes_ok, "" if bbad else bname, "" if sbad else sname, spec
 
 
 def check_account_holder(record: int, account_name: str, head_kana: str, *, file: str = "") -> Finding | None:

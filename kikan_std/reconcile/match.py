@@ -35,17 +35,18 @@ only in the address). :data:`AMBIGUITY_MARGIN` is kept for compatibility and no 
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from kikan_std.reconcile.normalize import (
     ADDRESS_STEPS,
     NAME_STEPS,
     STEP_LABELS,
-    normalize_address,
+    name_stages,
     normalize_date,
     normalize_name,
     run_steps,
+    stages,
 )
 from kikan_std.reconcile.variants import variant_pairs
 
@@ -59,12 +60,18 @@ __all__ = [
     "Reason",
     "Verdict",
     "address_relation",
+    "address_tokens",
+    "assess",
     "compare_members",
     "explain",
+    "levenshtein",
     "make_household",
+    "make_household_staged",
     "score",
+    "score_of",
     "similarity",
     "verdict",
+    "verdict_of",
 ]
 
 MAX_BLOCK = 200
@@ -110,15 +117,20 @@ def address_block(address: str) -> str:
 
 
 def make_household(record: int, head: str, address: str, dob: str, members: list[str]) -> Household:
-    """Normalise one household's values.
+    """Normalise one household's values (a normalised value equal to the raw one is the same string)."""
+    return make_household_staged(record, head, address, dob, members)[0]
 
-    Equal values share one string object (a normalised value equal to the raw one, interned birth
-    dates and address blocks): a million listed households are held in memory at once.
-    """
+
+def make_household_staged(
+    record: int, head: str, address: str, dob: str, members: list[str]
+) -> tuple[Household, tuple[str, ...]]:
+    """:func:`make_household`, and the :func:`~kikan_std.reconcile.normalize.stages` of the address
+    (kept by the caller so that explaining a match does not normalise the address again)."""
     h = normalize_name(head).text
     if h == head:
         h = head
-    a = normalize_address(address).text
+    address_stages = stages(address, ADDRESS_STEPS)
+    a = address_stages[-1]
     if a == address:
         a = address
     mem: list[str] = []
@@ -133,14 +145,14 @@ def make_household(record: int, head: str, address: str, dob: str, members: list
         record=record,
         head_raw=head,
         address_raw=address,
-        dob_raw=sys.intern(dob),
+        dob_raw=dob,
         members_raw=tuple(raw_members),
         head=h,
         address=a,
-        dob=sys.intern(normalize_date(dob).text),
+        dob=normalize_date(dob).text,
         members=tuple(mem),
-        block=sys.intern(address_block(a)),
-    )
+        block=address_block(a),
+    ), address_stages
 
 
 class BlockIndex:
@@ -209,13 +221,53 @@ def similarity(a: str, b: str) -> float:
         return 0.0
     if len(a) < len(b):
         a, b = b, a
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return 1.0 - prev[-1] / len(a)
+    longer = len(a)
+    # A common prefix and suffix do not change the distance; addresses of one town share most of
+    # their text, so only the differing middle parts are compared.
+    p = 0
+    n = len(b)
+    while p < n and a[p] == b[p]:
+        p += 1
+    s = 0
+    while s < n - p and a[-1 - s] == b[-1 - s]:
+        s += 1
+    return 1.0 - levenshtein(a[p : len(a) - s], b[p : len(b) - s]) / longer
+
+
+def levenshtein(a: str, b: str) -> int:
+    """The Levenshtein distance of ``a`` and ``b`` (insertions, deletions, substitutions; cost 1).
+
+    Bit-parallel (Myers 1999, Hyyrö 2001): one column of the dynamic-programming table is a pair of
+    bit vectors over ``b``, updated by a few integer operations per character of ``a``, so the
+    cost is linear rather than quadratic in pure Python. Same value as the table.
+    """
+    if not b:
+        return len(a)
+    if not a:
+        return len(b)
+    peq: dict[str, int] = {}
+    bit = 1
+    for ch in b:
+        peq[ch] = peq.get(ch, 0) | bit
+        bit <<= 1
+    last = 1 << (len(b) - 1)
+    vp = (1 << len(b)) - 1
+    vn = 0
+    dist = len(b)
+    for ch in a:
+        x = peq.get(ch, 0)
+        d0 = (((x & vp) + vp) ^ vp) | x | vn
+        hp = vn | ~(d0 | vp)
+        hn = d0 & vp
+        if hp & last:
+            dist += 1
+        elif hn & last:
+            dist -= 1
+        hp = (hp << 1) | 1
+        hn <<= 1
+        vp = hn | ~(d0 | hp)
+        vn = hp & d0
+    return dist
 
 
 def _address_similarity(a: str, b: str) -> tuple[float, str | None]:
@@ -278,15 +330,21 @@ _DIGITS_RE = re.compile(r"\d+")
 _SEGMENT_NOISE_RE = re.compile(r"[-室号]")
 
 
-def _address_tokens(a: str) -> tuple[str, list[int], list[str]]:
+AddressTokens = tuple[str, tuple[int, ...], tuple[str, ...]]
+
+
+def address_tokens(a: str) -> AddressTokens:
     """(text before the first number, the numbers, the text after each number without separators)."""
     ms = list(_DIGITS_RE.finditer(a))
     if not ms:
-        return a, [], []
-    nums = [int(m.group()) for m in ms]
-    texts = [_SEGMENT_NOISE_RE.sub("", a[m.end() : (ms[i + 1].start() if i + 1 < len(ms) else len(a))])
-             for i, m in enumerate(ms)]
+        return a, (), ()
+    nums = tuple(int(m.group()) for m in ms)
+    texts = tuple(_SEGMENT_NOISE_RE.sub("", a[m.end() : (ms[i + 1].start() if i + 1 < len(ms) else len(a))])
+                  for i, m in enumerate(ms))
     return a[: ms[0].start()], nums, texts
+
+
+_address_tokens = lru_cache(maxsize=1 << 10)(address_tokens)
 
 
 def address_relation(a: str, b: str) -> str:
@@ -301,8 +359,13 @@ def address_relation(a: str, b: str) -> str:
         return "same"
     if not a or not b:
         return "address_missing"
-    pa, na, ta = _address_tokens(a)
-    pb, nb, tb = _address_tokens(b)
+    return _relation(_address_tokens(a), _address_tokens(b))
+
+
+def _relation(tokens_a: AddressTokens, tokens_b: AddressTokens) -> str:
+    """:func:`address_relation` of two different, non-empty addresses, from their :func:`address_tokens`."""
+    pa, na, ta = tokens_a
+    pb, nb, tb = tokens_b
     if not na or not nb:
         return "number_missing" if na or nb else "place_differs"
     building = False
@@ -355,10 +418,34 @@ class Verdict:
 
 def verdict(app: Household, ben: Household) -> Verdict:
     """Decide whether ``app`` may be paid to ``ben`` without a person looking (see the module docstring)."""
+    return assess(app, ben)[1]
+
+
+def score(app: Household, ben: Household) -> float:
+    """Confidence in [0, 1] that ``app`` and ``ben`` are the same household."""
+    return assess(app, ben)[0]
+
+
+def assess(app: Household, ben: Household) -> tuple[float, Verdict]:
+    """:func:`score` and :func:`verdict` of a pair at once (the address relation is worked out once)."""
+    v = verdict_of(app, ben)
+    return score_of(app, ben, v.address), v
+
+
+def verdict_of(
+    app: Household, ben: Household, tokens: tuple[AddressTokens, AddressTokens] | None = None
+) -> Verdict:
+    """:func:`verdict`; the :func:`address_relation` it works out is kept in ``Verdict.address``.
+
+    ``tokens``: the :func:`address_tokens` of the two addresses, when already known.
+    """
+    if tokens is None or app.address == ben.address or not app.address or not ben.address:
+        rel = address_relation(app.address, ben.address)
+    else:
+        rel = _relation(*tokens)
     reasons: list[str] = []
-    addr = address_relation(app.address, ben.address)
-    if addr not in _SAFE_ADDRESS:
-        reasons.append(addr)
+    if rel not in _SAFE_ADDRESS:
+        reasons.append(rel)
     if not app.dob or not ben.dob:
         reasons.append("dob_missing")
     elif app.dob != ben.dob:
@@ -368,12 +455,11 @@ def verdict(app: Household, ben: Household) -> Verdict:
         level = 0  # a one-character difference and other members: maybe another person (a twin)
     if level == 0:
         reasons.append("name_differs")
-    return Verdict(0 if reasons else level, tuple(reasons), addr)
+    return Verdict(0 if reasons else level, tuple(reasons), rel)
 
 
-def score(app: Household, ben: Household) -> float:
-    """Confidence in [0, 1] that ``app`` and ``ben`` are the same household."""
-    rel = address_relation(app.address, ben.address)
+def score_of(app: Household, ben: Household, rel: str) -> float:
+    """:func:`score`, given the :func:`address_relation` ``rel`` of the pair."""
     addr = _EXPLAINED_ADDRESS.get(rel)
     if addr is None:
         addr = _address_similarity(app.address, ben.address)[0]
@@ -409,18 +495,40 @@ class Reason:
 
 
 def _explain_text(
-    field_name: str, a: str, b: str, steps: tuple[tuple[str, object], ...], a_norm: str, b_norm: str
+    field_name: str,
+    a: str,
+    b: str,
+    steps: tuple[tuple[str, object], ...],
+    a_norm: str,
+    b_norm: str,
+    a_stages: tuple[str, ...] | None = None,
+    b_stages: tuple[str, ...] | None = None,
+    relation: str | None = None,
 ) -> list[Reason]:
-    """Reasons why raw ``a`` and ``b`` differ, following the pipeline step by step."""
+    """Reasons why raw ``a`` and ``b`` differ, following the pipeline step by step.
+
+    ``a_stages`` / ``b_stages`` are the values after each step (:func:`~kikan_std.reconcile.normalize.stages`),
+    ``relation`` the :func:`address_relation` of the normalised addresses; worked out here when not given.
+    """
     if a == b:
         return []
+    if a_stages is None:
+        a_stages = name_stages(a) if steps is NAME_STEPS else stages(a, steps)  # type: ignore[arg-type]
+    if b_stages is None:
+        b_stages = name_stages(b) if steps is NAME_STEPS else stages(b, steps)  # type: ignore[arg-type]
     out: list[Reason] = []
     x, y = a, b
-    for name, fn in steps:
+    core: tuple[str, str] | None = None  # _diff_core(x, y), carried from step to step
+    for i, (name, _fn) in enumerate(steps):
         if x == y:
             break
-        nx, ny = fn(x), fn(y)  # type: ignore[operator]
-        if (nx != x or ny != y) and _diff_core(nx, ny) != _diff_core(x, y):
+        nx, ny = a_stages[i], b_stages[i]
+        if nx == x and ny == y:
+            continue
+        if core is None:
+            core = _diff_core(x, y)
+        new_core = _diff_core(nx, ny)
+        if new_core != core:
             detail = ""
             if name == "kanji_variant":
                 pairs = variant_pairs(x, y)
@@ -428,10 +536,11 @@ def _explain_text(
             elif name in ("address_notation", "address_numerals", "wareki", "date_format"):
                 detail = f"{a} / {b}"
             out.append(Reason(field_name, name, detail))
+        core = new_core
         x, y = nx, ny
     if a_norm != b_norm:
         if field_name == "住所":
-            rel = address_relation(a_norm, b_norm)
+            rel = relation if relation is not None else address_relation(a_norm, b_norm)
             if rel in _SAFE_ADDRESS:
                 for why in ("address_prefix", "address_building"):
                     if why in rel or rel == "address_prefix_building":
@@ -449,12 +558,19 @@ def _diff_core(a: str, b: str) -> tuple[str, str]:
     """
     n = min(len(a), len(b))
     p = 0
+    # Eight characters at a time first: values compared here share long prefixes (the town name).
+    while p + 8 <= n and a[p : p + 8] == b[p : p + 8]:
+        p += 8
     while p < n and a[p] == b[p]:
         p += 1
+    la, lb = len(a), len(b)
     s = 0
-    while s < n - p and a[len(a) - 1 - s] == b[len(b) - 1 - s]:
+    m = n - p
+    while s + 8 <= m and a[la - s - 8 : la - s] == b[lb - s - 8 : lb - s]:
+        s += 8
+    while s < m and a[la - 1 - s] == b[lb - 1 - s]:
         s += 1
-    return a[p : len(a) - s], b[p : len(b) - s]
+    return a[p : la - s], b[p : lb - s]
 
 
 @dataclass(slots=True)
@@ -497,11 +613,22 @@ def _raw_members(h: Household) -> list[str]:
     return [by_norm.get(n, n) for n in h.members]
 
 
-def explain(app: Household, ben: Household) -> tuple[list[Reason], MemberDiff]:
-    """All reasons why ``app`` and ``ben`` differ, field by field, and the member comparison."""
+def explain(
+    app: Household,
+    ben: Household,
+    app_address_stages: tuple[str, ...] | None = None,
+    ben_address_stages: tuple[str, ...] | None = None,
+    address: str | None = None,
+) -> tuple[list[Reason], MemberDiff]:
+    """All reasons why ``app`` and ``ben`` differ, field by field, and the member comparison.
+
+    The address :func:`~kikan_std.reconcile.normalize.stages` and the :func:`address_relation`
+    (``address``) may be given when already known.
+    """
     reasons = _explain_text("世帯主氏名", app.head_raw, ben.head_raw, NAME_STEPS, app.head, ben.head)
     reasons += _explain_text(
-        "住所", app.address_raw, ben.address_raw, ADDRESS_STEPS, app.address, ben.address
+        "住所", app.address_raw, ben.address_raw, ADDRESS_STEPS, app.address, ben.address,
+        app_address_stages, ben_address_stages, address,
     )
     if app.dob_raw != ben.dob_raw:
         na, nb = normalize_date(app.dob_raw), normalize_date(ben.dob_raw)

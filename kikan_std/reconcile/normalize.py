@@ -28,18 +28,21 @@ __all__ = [
     "address_ke_no",
     "address_notation",
     "address_numerals",
+    "changed_steps",
     "fold_width",
     "hiragana_to_katakana",
     "kana_long_vowel",
     "kana_small",
     "kanji_number",
     "kanji_variant",
+    "name_stages",
     "normalize_address",
     "normalize_date",
     "normalize_kana",
     "normalize_name",
     "remove_spaces",
     "run_steps",
+    "stages",
     "strip_ivs",
 ]
 
@@ -154,11 +157,16 @@ def _knum_sub(m: re.Match[str]) -> str:
         return m.group()
 
 
+_KNUM_CHARS_RE = re.compile("[〇一二三四五六七八九十百千]")
+
+
 def address_numerals(s: str) -> str:
     """Kanji numerals before 丁目/番/号/番地/の/-/条/地割 or after a hyphen → digits (一丁目 → 1丁目).
 
     Numerals inside place names (四谷, 八王子, 一宮) are left alone.
     """
+    if not _KNUM_CHARS_RE.search(s):
+        return s
     return _AFTER_HYPHEN_RE.sub(_knum_sub, _KANJI_NUM_RE.sub(_knum_sub, s))
 
 
@@ -167,6 +175,8 @@ _AZA_RE = re.compile(r"大字|(?<!\d)字(?=\D)")
 
 def address_aza(s: str) -> str:
     """Drop 大字 and 字 (茨城県つくば市大字小野崎 → 茨城県つくば市小野崎)."""
+    if "字" not in s:  # the common case, without running the pattern
+        return s
     return _AZA_RE.sub("", s)
 
 
@@ -198,8 +208,13 @@ _KE_RE = re.compile(r"(?<=[\u4e00-\u9fff])[ヶヵケが](?=[\u4e00-\u9fff])")
 _NO_RE = re.compile(r"(?<=[\u4e00-\u9fff])[ノ之](?=[\u4e00-\u9fff])")
 
 
+_KE_NO_CHARS_RE = re.compile("[ヶヵケがノ之]")
+
+
 def address_ke_no(s: str) -> str:
     """ケ/ヶ/ヵ/が and ノ/之 between kanji → ケ and の (霞が関 → 霞ケ関, 三ノ輪 → 三の輪)."""
+    if not _KE_NO_CHARS_RE.search(s):  # the common case: one scan instead of two substitutions
+        return s
     return _NO_RE.sub("の", _KE_RE.sub("ケ", s))
 
 
@@ -275,7 +290,37 @@ def run_steps(text: str, steps: tuple[tuple[str, Step], ...]) -> Normalized:
     return Normalized(text, tuple(changed))
 
 
-@lru_cache(maxsize=1 << 18)
+def stages(text: str, steps: tuple[tuple[str, Step], ...]) -> tuple[str, ...]:
+    """The text after each of ``steps`` in turn (the last one is the normalised text).
+
+    The explanation of a difference walks the two values through the steps side by side; keeping
+    the stages of a value avoids running the pipeline on it a second time.
+    """
+    out: list[str] = []
+    for _name, fn in steps:
+        text = fn(text)
+        out.append(text)
+    return tuple(out)
+
+
+def changed_steps(text: str, st: tuple[str, ...], steps: tuple[tuple[str, Step], ...]) -> tuple[str, ...]:
+    """The names of the steps that changed ``text``, given its :func:`stages` ``st``."""
+    out: list[str] = []
+    prev = text
+    for (name, _fn), cur in zip(steps, st, strict=True):
+        if cur != prev:
+            out.append(name)
+            prev = cur
+    return tuple(out)
+
+
+@lru_cache(maxsize=1 << 14)
+def name_stages(text: str) -> tuple[str, ...]:
+    """:func:`stages` of a name through :data:`NAME_STEPS` (names repeat, so they are cached)."""
+    return stages(text, NAME_STEPS)
+
+
+@lru_cache(maxsize=1 << 14)
 def normalize_name(text: str) -> Normalized:
     """Normalise a person's name: width, IVS, spaces, kanji variants."""
     return run_steps(text, NAME_STEPS)
@@ -286,7 +331,7 @@ def normalize_address(text: str) -> Normalized:
     return run_steps(text, ADDRESS_STEPS)
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def normalize_kana(text: str) -> Normalized:
     """Normalise a kana name: width, hiragana, small kana, long-vowel marks, spaces and separators."""
     return run_steps(text, KANA_STEPS)

@@ -22,7 +22,7 @@ from kikan_std.report.render import mask_value
 
 if TYPE_CHECKING:
     from kikan_std.findings import Finding
-    from kikan_std.reconcile import Applicant, Candidate, FindingOut, ReconcileResult
+    from kikan_std.reconcile import Applicant, Audit, Candidate, FindingOut, ReconcileResult, Summary
 
 __all__ = ["CSV_HEADER", "HTML_ROW_LIMIT", "SHOWN_WARNING", "present", "render_html", "write_csv", "write_json"]
 
@@ -181,7 +181,11 @@ def _cands(cands: list[Candidate]) -> str:
 
 def audit_rows(result: ReconcileResult) -> list[tuple[str, str]]:
     """The audit record as (項目, 値) pairs, for the CSV trailer and the HTML section."""
-    a = result.audit
+    return audit_rows_of(result.audit)
+
+
+def audit_rows_of(a: Audit | None) -> list[tuple[str, str]]:
+    """:func:`audit_rows` of an audit record."""
     if a is None:
         return []
     rows = [("ツール", f"{a.tool} {a.version}"), ("実行日時", a.created)]
@@ -272,8 +276,10 @@ vertical-align:top}th{background:#eee;text-align:left}td.n{text-align:right}.en{
 """
 
 
-def _table(head: list[str], rows: list[list[str]], numeric: set[int] | None = None) -> str:
+def _table(head: list[str], rows: list[list[str]], numeric: set[int] | None = None, total: int | None = None) -> str:
+    """An HTML table of the first :data:`HTML_ROW_LIMIT` of ``rows`` (``total`` rows in all, default len(rows))."""
     numeric = numeric or set()
+    total = len(rows) if total is None else total
     out = ["<table><thead><tr>", *(f"<th>{escape(h)}</th>" for h in head), "</tr></thead><tbody>"]
     for r in rows[:HTML_ROW_LIMIT]:
         out.append(
@@ -282,10 +288,10 @@ def _table(head: list[str], rows: list[list[str]], numeric: set[int] | None = No
             + "</tr>"
         )
     out.append("</tbody></table>")
-    if len(rows) > HTML_ROW_LIMIT:
+    if total > HTML_ROW_LIMIT:
         out.append(
-            f'<p class="note">先頭{HTML_ROW_LIMIT:,}件のみ表示（全{len(rows):,}件はCSV・JSONを参照）'
-            f" / first {HTML_ROW_LIMIT:,} of {len(rows):,} rows shown</p>"
+            f'<p class="note">先頭{HTML_ROW_LIMIT:,}件のみ表示（全{total:,}件はCSV・JSONを参照）'
+            f" / first {HTML_ROW_LIMIT:,} of {total:,} rows shown</p>"
         )
     return "".join(out)
 
@@ -300,7 +306,65 @@ def render_html(
     """A self-contained, printable HTML summary (Japanese first, English in small type)."""
 
     result = present(result, show_values=show_values, mask_key=mask_key)
-    s = result.summary
+    kinds: dict[tuple[str, str], int] = {}
+    for m in result.matched:
+        for r in m.reasons:
+            kinds[(r.field, r.step)] = kinds.get((r.field, r.step), 0) + 1
+    finding_rows = [
+        [f.code, _SEVERITY.get(f.severity, f.severity), str(f.record or ""), f.item or "", f.message]
+        for f in result.findings
+        if f.severity != "info"
+    ]
+    review = [[str(r.application), r.reason_text, *_keys(r.applicant), _cands(r.candidates)] for r in result.review]
+    ambiguous = [[str(a.application), *_keys(a.applicant), _cands(a.candidates)] for a in result.ambiguous]
+    unmatched = [[str(a.application), *_keys(a)] for a in result.unmatched_applications]
+    bens = [[str(b)] for b in result.unmatched_beneficiaries]
+    diffs = [
+        [str(d.application), str(d.beneficiary), "、".join(d.missing), "、".join(d.added)]
+        for d in result.member_differences
+    ]
+    return html_document(
+        title=title,
+        summary=result.summary,
+        audit=result.audit,
+        kinds=kinds,
+        review=(review, len(review)),
+        ambiguous=(ambiguous, len(ambiguous)),
+        duplicates=[
+            [str(d.beneficiary), " ".join(map(str, d.applications)), str(d.kept)] for d in result.duplicates
+        ],
+        unmatched_applications=(unmatched, len(unmatched)),
+        unmatched_beneficiaries=(bens, len(bens)),
+        member_differences=(diffs, len(diffs)),
+        unresolved=[
+            (u.bank_name, u.branch_name, u.code, u.candidates, u.applications) for u in result.unresolved_banks
+        ],
+        findings=(finding_rows, len(finding_rows)),
+    )
+
+
+Rows = tuple[list[list[str]], int]
+"""The first rows of a table (at least :data:`HTML_ROW_LIMIT` when there are that many) and the total."""
+
+
+def html_document(
+    *,
+    title: str,
+    summary: Summary,
+    audit: Audit | None,
+    kinds: dict[tuple[str, str], int],
+    review: Rows,
+    ambiguous: Rows,
+    duplicates: list[list[str]],
+    unmatched_applications: Rows,
+    unmatched_beneficiaries: Rows,
+    member_differences: Rows,
+    unresolved: list[tuple[str, str, str, str, list[int]]],
+    findings: Rows,
+) -> str:
+    """The HTML report from its parts (rows already masked or shown); :func:`render_html` and the
+    streamed writer of :func:`kikan_std.reconcile.reconcile_to` both end here."""
+    s = summary
     summary_rows = [
         ["申請件数", "Applications", f"{s.applications:,}"],
         ["名簿世帯数", "Households on the list", f"{s.beneficiaries:,}"],
@@ -317,21 +381,10 @@ def render_html(
         ["振込可能件数", "Transferable", f"{s.transferable:,}"],
         ["振込可能額（円）", "Transferable amount (yen)", f"{s.transferable_amount:,}"],
     ]
-    kinds: dict[tuple[str, str], int] = {}
-    for m in result.matched:
-        for r in m.reasons:
-            kinds[(r.field, r.step)] = kinds.get((r.field, r.step), 0) + 1
     kind_rows = [
         [f, STEP_LABELS.get(step, step), f"{v:,}"] for (f, step), v in sorted(kinds.items(), key=lambda t: -t[1])
     ]
-    finding_rows = [
-        [f.code, _SEVERITY.get(f.severity, f.severity), str(f.record or ""), f.item or "", f.message]
-        for f in result.findings
-        if f.severity != "info"
-    ]
-    warning = (
-        f'<p class="warn">{escape(SHOWN_WARNING)}</p>' if result.audit is not None and result.audit.values_shown else ""
-    )
+    warning = f'<p class="warn">{escape(SHOWN_WARNING)}</p>' if audit is not None and audit.values_shown else ""
     parts = [
         "<!DOCTYPE html>",
         '<html lang="ja"><head><meta charset="utf-8">',
@@ -344,52 +397,31 @@ def render_html(
         '<h2>差異の内訳（一致した組） <span class="en">Differences by kind (matched pairs)</span></h2>',
         _table(["項目", "差異", "件数"], kind_rows, {2}),
         '<h2>要確認（支払に確認が必要） <span class="en">Review queue: not safe to pay automatically</span></h2>',
-        _table(
-            ["申請No", "理由", "氏名", "住所", "生年月日", "候補（名簿レコード・信頼度・理由）"],
-            [
-                [str(r.application), r.reason_text, *_keys(r.applicant), _cands(r.candidates)]
-                for r in result.review
-            ],
-        ),
+        _table(["申請No", "理由", "氏名", "住所", "生年月日", "候補（名簿レコード・信頼度・理由）"], review[0], total=review[1]),
         '<h2>要確認（候補複数） <span class="en">Review queue: several safe candidates</span></h2>',
-        _table(
-            ["申請No", "氏名", "住所", "生年月日", "候補（名簿レコード・信頼度）"],
-            [[str(a.application), *_keys(a.applicant), _cands(a.candidates)] for a in result.ambiguous],
-        ),
+        _table(["申請No", "氏名", "住所", "生年月日", "候補（名簿レコード・信頼度）"], ambiguous[0], total=ambiguous[1]),
         '<h2>重複申請 <span class="en">Duplicate applications</span></h2>',
-        _table(
-            ["名簿レコード", "申請No", "採用"],
-            [
-                [str(d.beneficiary), " ".join(map(str, d.applications)), str(d.kept)]
-                for d in result.duplicates
-            ],
-        ),
+        _table(["名簿レコード", "申請No", "採用"], duplicates),
         '<h2>該当なしの申請 <span class="en">Applications without a candidate</span></h2>',
-        _table(["申請No", "氏名", "住所", "生年月日"], [[str(a.application), *_keys(a)] for a in result.unmatched_applications]),
+        _table(["申請No", "氏名", "住所", "生年月日"], unmatched_applications[0], total=unmatched_applications[1]),
         '<h2>未申請の世帯 <span class="en">Households without an application</span></h2>',
-        _table(["名簿レコード"], [[str(b)] for b in result.unmatched_beneficiaries]),
+        _table(["名簿レコード"], unmatched_beneficiaries[0], total=unmatched_beneficiaries[1]),
         '<h2>世帯員の差異 <span class="en">Member differences</span></h2>',
-        _table(
-            ["申請No", "名簿レコード", "申請なし", "名簿になし"],
-            [
-                [str(d.application), str(d.beneficiary), "、".join(d.missing), "、".join(d.added)]
-                for d in result.member_differences
-            ],
-        ),
+        _table(["申請No", "名簿レコード", "申請なし", "名簿になし"], member_differences[0], total=member_differences[1]),
         '<h2>金融機関を特定できない申請 <span class="en">Bank or branch names not resolved</span></h2>',
         _table(
             ["銀行名", "支店名", "コード", "候補", "件数", "申請No"],
             [
-                [u.bank_name, u.branch_name, u.code, u.candidates, f"{len(u.applications):,}",
-                 " ".join(map(str, u.applications[:50])) + (" …" if len(u.applications) > 50 else "")]
-                for u in result.unresolved_banks
+                [bank, branch, code, cands, f"{len(apps):,}",
+                 " ".join(map(str, apps[:50])) + (" …" if len(apps) > 50 else "")]
+                for bank, branch, code, cands, apps in unresolved
             ],
             {4},
         ),
         '<h2>口座の指摘 <span class="en">Account findings (errors and warnings)</span></h2>',
-        _table(["コード", "重大度", "申請No", "項目", "内容"], finding_rows),
+        _table(["コード", "重大度", "申請No", "項目", "内容"], findings[0], total=findings[1]),
         '<h2>監査情報 <span class="en">Audit trail</span></h2>',
-        _table(["項目", "値"], [list(r) for r in audit_rows(result)]),
+        _table(["項目", "値"], [list(r) for r in audit_rows_of(audit)]),
         '<p class="note">この報告書は外部への通信を行わない単一のファイルです。'
         " This report is a single self-contained file and makes no external requests.</p>",
         "</body></html>",

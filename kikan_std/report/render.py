@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import hmac
+import hashlib
 import re
 import unicodedata
+from functools import lru_cache
 from hashlib import sha256
 from typing import Any
 
@@ -18,8 +19,29 @@ _MASKED_RE = re.compile(r"\**\d{0,2} #([0-9a-f]{8})")
 
 
 def value_tag(value: str, key: bytes = DEFAULT_MASK_KEY) -> str:
-    """A short keyed hash of ``value``: the same value gives the same tag under the same key."""
-    return hmac.new(key, value.encode("utf-8", "surrogatepass"), sha256).hexdigest()[:8]
+    """A short keyed hash of ``value``: the same value gives the same tag under the same key.
+
+    HMAC-SHA256 (RFC 2104), the bytes of ``hmac.new(key, value, sha256)``: the padded key is hashed
+    once per key and copied for each value, which is several times faster than a new HMAC object
+    (a reconcile run masks millions of values).
+    """
+    inner, outer = _hmac_pads(key)
+    i = inner.copy()
+    i.update(value.encode("utf-8", "surrogatepass"))
+    o = outer.copy()
+    o.update(i.digest())
+    return o.hexdigest()[:8]
+
+
+@lru_cache(maxsize=16)
+def _hmac_pads(key: bytes) -> tuple[hashlib._Hash, hashlib._Hash]:
+    """The SHA-256 states after the inner and the outer padded key of HMAC (RFC 2104)."""
+    k = sha256(key).digest() if len(key) > _BLOCK else key
+    k = k.ljust(_BLOCK, b"\0")
+    return sha256(bytes(b ^ 0x36 for b in k)), sha256(bytes(b ^ 0x5C for b in k))
+
+
+_BLOCK = 64  # SHA-256 block size
 
 
 def mask_value(value: str, key: bytes = DEFAULT_MASK_KEY) -> str:
