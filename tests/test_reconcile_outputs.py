@@ -72,11 +72,13 @@ def test_canary_no_personal_value_in_any_output(tmp_path: Path, monkeypatch: pyt
     for fmt in ("json", "csv", "html"):
         dest = tmp_path / f"r.{fmt}"
         out, err = io.StringIO(), io.StringIO()
-        assert reconcile_main([str(a), str(b), "-o", str(dest), "--output-format", fmt], out, err) == 0
-        text = dest.read_text(encoding="utf-8-sig")
-        for value in VALUES:
-            for form in _forms(value):
-                assert form not in text, (fmt, value, form)
+        for jobs in ("2", "1"):  # with workers (they render the text) and in one process
+            assert reconcile_main([str(a), str(b), "-o", str(dest), "--output-format", fmt, "--jobs", jobs],
+                                  out, err) == 0
+            text = dest.read_text(encoding="utf-8-sig")
+            for value in VALUES:
+                for form in _forms(value):
+                    assert form not in text, (fmt, jobs, value, form)
         assert out.getvalue() == err.getvalue() == ""
         # the run really produced a match, a review item and an unmatched application
         shown = tmp_path / f"s.{fmt}"
