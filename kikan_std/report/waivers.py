@@ -32,7 +32,6 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import re
-import tomllib
 from collections import defaultdict
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePath
@@ -150,6 +149,8 @@ class Waivers:
             raw = p.read_bytes()
         except OSError as e:
             raise WaiverError(detail=f"cannot read waiver file {path}: {e.strerror}") from None
+        import tomllib  # only when a waiver file is given (start-up time of a plain check)
+
         try:
             data = tomllib.loads(raw.decode("utf-8-sig"))
         except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
