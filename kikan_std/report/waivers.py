@@ -51,7 +51,8 @@ _FINGERPRINT = re.compile(r"[0-9a-f]{16}")
 class Waiver(BaseModel):
     """One waiver entry."""
 
-    model_config = ConfigDict(extra="forbid")
+    # Validators are built when a waiver file is first read, not at import (start-up time of a plain check).
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     code: str
     file: str = "*"
@@ -117,7 +118,7 @@ def finding_fingerprints(f: Finding, key: bytes = DEFAULT_MASK_KEY) -> frozenset
 
 
 class _WaiverFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     waiver: list[Waiver] = Field(default_factory=list)
 
