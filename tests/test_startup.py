@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_cli
 
 VALID = ROOT / "conformance" / "jutogai_atena" / "valid_utf8_crlf.csv"
 
@@ -86,8 +86,6 @@ def test_only_the_chosen_commands_parser_is_built_and_nothing_reads_differently(
     # The CLI builds the arguments of the command it runs only; every help text, usage error and exit code
     # must be what the parser with every command built gives.
     import kikan_std.cli
-
-    from tests.conftest import run_cli
 
     lazy = run_cli(*argv)
     monkeypatch.setattr(kikan_std.cli, "_command_of", lambda args: None)
