@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT
 
 VALID = ROOT / "conformance" / "jutogai_atena" / "valid_utf8_crlf.csv"
 
@@ -66,29 +66,3 @@ def test_the_probe_sees_a_part_used_on_first_use() -> None:
     # The same probe does see the parts once a public name needs them (so the test above can fail).
     got = _probe(_LIBRARY + "kikan_std.check_deliverable, kikan_std.diff_specs\n")
     assert "kikan_std.deliverable" in got["loaded"] and "kikan_std.model.diff" in got["loaded"]
-
-
-def _argv_cases() -> list[list[str]]:
-    from kikan_std.cli import _OWN_PARSER, COMMANDS
-
-    cases = [[], ["--help"], ["-h", "check"], ["--version"], ["nope"], ["--bogus", "check", "x.csv"],
-             ["spec"], ["spec", "import", "--help"], ["spec", "diff", "--help"], ["spec", "diff", "a"],
-             ["check"], ["check", "x.csv", "--bogus"], ["check", "x.csv", "--jobs", "0"],
-             ["check", "x.csv", "--spec", "a", "--spec-file", "b"], ["serve", "--port", "x"],
-             ["generate", "--spec", "jutogai_atena"], ["explain", "A", "B"], ["manifest"]]
-    cases += [[name, "--help"] for name in COMMANDS if name not in _OWN_PARSER]
-    return cases
-
-
-@pytest.mark.parametrize("argv", _argv_cases(), ids=" ".join)
-def test_only_the_chosen_commands_parser_is_built_and_nothing_reads_differently(
-        argv: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    # The CLI builds the arguments of the command it runs only; every help text, usage error and exit code
-    # must be what the parser with every command built gives.
-    import kikan_std.cli
-
-    lazy = run_cli(*argv)
-    monkeypatch.setattr(kikan_std.cli, "_command_of", lambda args: None)
-    full = run_cli(*argv)
-    assert lazy == full
-    assert lazy[0] in (0, 2)

@@ -13,7 +13,7 @@ import argparse
 import contextlib
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, NoReturn, TextIO, cast
+from typing import NoReturn, TextIO
 
 from kikan_std._version import __version__
 from kikan_std.cli.check import cmd_check
@@ -354,36 +354,7 @@ COMMANDS: dict[str, tuple[Callable[[argparse._SubParsersAction], None], Handler]
 _OWN_PARSER = ("chars", "reconcile", "generate-reconcile", "profile", "compare", "mapping")
 
 
-class _Ignored:
-    """What :class:`_Listing` hands back for a command that will not run: every call is accepted and ignored."""
-
-    def __getattr__(self, name: str) -> Callable[..., _Ignored]:
-        return lambda *args, **kwargs: self
-
-
-class _Listing:
-    """Stands in for the sub-command registry for the commands that will not run: ``add_parser`` lists the
-    command with its help (all ``kikan-std --help`` shows of it) and its arguments are not built."""
-
-    def __init__(self, sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-        self.sub = sub
-
-    def add_parser(self, name: str, **kwargs: Any) -> _Ignored:
-        listed = {"help": kwargs["help"]} if "help" in kwargs else {}  # a command without help is not listed
-        self.sub.add_parser(name, add_help=False, **listed)
-        return _Ignored()
-
-
-def _command_of(args: Sequence[str]) -> str | None:
-    """The command ``args`` run: the first word not starting with ``-`` (the top level only has flags), if
-    it is a command; else None (then every parser is built, so errors read as before)."""
-    first = next((a for a in args if not a.startswith("-")), None)
-    return first if first in COMMANDS else None
-
-
-def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The parser; with ``only``, only that command's arguments are built (argparse's cost is per argument,
-    and a run needs one command). The other commands are still listed, so every ``--help`` reads the same."""
+def _build_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="kikan-std",
         description=_DESCRIPTION,
@@ -392,9 +363,8 @@ def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"kikan-std {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    listing = cast("argparse._SubParsersAction[argparse.ArgumentParser]", _Listing(sub))
-    for name, (add, _) in COMMANDS.items():
-        add(sub if only is None or name == only else listing)
+    for add, _ in COMMANDS.values():
+        add(sub)
     return p
 
 
@@ -408,7 +378,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         if args_list[:1] and args_list[0] in _OWN_PARSER:
             # These commands parse their own arguments (and print their own --help).
             return COMMANDS[args_list[0]][1](argparse.Namespace(command=args_list[0], rest=args_list[1:]), out, err)
-        parser = _build_parser(_command_of(args_list))
+        parser = _build_parser()
         try:
             with contextlib.redirect_stdout(out):  # --help / --version print to the injected stream
                 args = parser.parse_args(args_list)
