@@ -14,8 +14,6 @@ Usage: python benchmarks/bench_excel.py [--rows 50000] [--repeat 5]
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import re
 import statistics
 import sys
 import tempfile
@@ -24,31 +22,8 @@ from pathlib import Path
 
 import kikan_std
 from kikan_std.model.fields import FieldChecker
+from kikan_std.testing.excel import excel_cell
 from kikan_std.testing.generate import csv_text, iter_jutogai_atena
-
-_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_TIME = re.compile(r"(\d{2}):(\d{2}):(\d{2})")
-
-
-def excel_cell(cell: str) -> str:
-    """What Excel (General format) writes back for ``cell`` (the same as tests/test_excel_damage.py)."""
-    if cell.isascii() and cell.isdigit():
-        n = int(cell)
-        if len(str(n)) <= 11:
-            return str(n)
-        mantissa, exponent = f"{n:.5E}".split("E")
-        return f"{mantissa.rstrip('0').rstrip('.')}E+{int(exponent):02d}"
-    m = _DATE.fullmatch(cell)
-    if m is not None:
-        try:
-            dt.date(int(m[1]), int(m[2]), int(m[3]))
-        except ValueError:
-            return cell
-        return f"{int(m[1])}/{int(m[2])}/{int(m[3])}"
-    m = _TIME.fullmatch(cell)
-    if m is not None:
-        return f"{int(m[1])}:{m[2]}:{m[3]}"
-    return cell
 
 
 def timed(path: Path, repeat: int) -> tuple[list[float], int, int]:

@@ -17,9 +17,10 @@ The public names are listed in ``__all__``; everything else is internal.
 """
 
 import importlib
+import typing
 
 from kikan_std._version import __version__
-from kikan_std.api import check, check_bytes, check_deliverable, check_editions, check_records, is_valid, iter_findings
+from kikan_std.api import check, check_bytes, check_editions, check_records, is_valid, iter_findings
 from kikan_std.catalogue import explain
 from kikan_std.errors import BaselineError, InputError, RuleOptionError, UnknownSpecError, WaiverError, WorkbookError
 from kikan_std.findings import Finding
@@ -29,6 +30,13 @@ from kikan_std.report.baseline import Baseline
 from kikan_std.report.model import FindingOut, Report
 from kikan_std.report.waivers import Waivers
 from kikan_std.specs import list_specs, load_spec, load_spec_file
+
+if typing.TYPE_CHECKING:  # the names of _LAZY, for type checkers and IDEs (imported on first use at run time)
+    from kikan_std import reconcile
+    from kikan_std.deliverable import check_deliverable
+    from kikan_std.migration.compare import compare
+    from kikan_std.migration.profile import profile
+    from kikan_std.model.diff import SpecDiff, diff_specs
 
 __all__ = [
     "Baseline",
@@ -71,12 +79,13 @@ __all__ = [
 
 
 _LAZY = {
+    "check_deliverable": ("kikan_std.deliverable", "check_deliverable"),
     "compare": ("kikan_std.migration.compare", "compare"),
     "profile": ("kikan_std.migration.profile", "profile"),
     "SpecDiff": ("kikan_std.model.diff", "SpecDiff"),
     "diff_specs": ("kikan_std.model.diff", "diff_specs"),
 }
-"""Public names imported on first use: 移行検証 and spec diff are not needed for ``check`` (start-up time)."""
+"""Public names imported on first use: 成果物一式, 移行検証 and spec diff are not needed for ``check`` (start-up time)."""
 
 
 def __getattr__(name: str) -> object:

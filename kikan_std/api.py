@@ -1,6 +1,7 @@
 """The library's entry points, one function per run: :func:`check` (files against a spec),
 :func:`check_deliverable` (a whole deliverable, folder or zip) and :func:`check_editions` (files against
-several editions of a spec, one :func:`check` each).
+several editions of a spec, one :func:`check` each). ``check_deliverable`` is defined in
+:mod:`kikan_std.deliverable` and imported from there on first use (start-up time of a plain check).
 
 The facade ``kikan_std`` re-exports them; the CLI, the pytest plugin and the web app call them here.
 Both build their options with the one builder, :mod:`kikan_std.engine.prepare`, as do the CLI (which
@@ -13,12 +14,11 @@ import io
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 
 from pydantic import BaseModel
 
 from kikan_std.catalogue import Lang
-from kikan_std.deliverable import check_deliverable
 from kikan_std.engine.prepare import RuleOptions, prepare
 from kikan_std.engine.run import run_check, run_in_memory
 from kikan_std.errors import UsageError
@@ -29,9 +29,12 @@ from kikan_std.readers import open_bytes
 from kikan_std.readers.csv_reader import Chunk, CsvSource
 from kikan_std.readers.records_reader import iter_records
 from kikan_std.report.baseline import Baseline
-from kikan_std.report.editions import EditionComparison, compare_editions
 from kikan_std.report.model import FindingOut, Report
 from kikan_std.report.waivers import Waivers
+
+if TYPE_CHECKING:
+    from kikan_std.deliverable import check_deliverable
+    from kikan_std.report.editions import EditionComparison
 
 
 def check(
@@ -146,6 +149,8 @@ def check_editions(
     if len(specs) < 2:
         raise UsageError(ja="版を2つ以上指定してください（--spec を繰り返す）",
                          en="give two or more editions (repeat --spec)")
+    from kikan_std.report.editions import compare_editions
+
     return compare_editions([check(paths, s, **options) for s in specs])
 
 
@@ -263,6 +268,16 @@ def is_valid(
 ) -> bool:
     """True when :func:`check_records` finds ``records`` conformant (no error; warnings allowed)."""
     return check_records(records, spec, group=group, max_findings=0).valid
+
+
+def __getattr__(name: str) -> object:
+    # check_deliverable lives in kikan_std.deliverable (zip, SQLite, manifests), imported on first use:
+    # a plain check does not need it and it costs start-up time.
+    if name == "check_deliverable":
+        from kikan_std.deliverable import check_deliverable
+
+        return check_deliverable
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = ["check", "check_bytes", "check_deliverable", "check_editions", "check_records", "is_valid", "iter_findings"]

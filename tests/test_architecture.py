@@ -131,8 +131,8 @@ def test_facade_exports_exactly_its_public_names() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
     public, exported = eval(out[0]), eval(out[1])
     assert exported == sorted(exported, key=str.casefold) or exported == sorted(exported)
-    # reconcile, 移行検証 and spec diff are loaded on first use (kikan_std._LAZY); each still resolves
-    lazy = {"reconcile", "compare", "profile", "SpecDiff", "diff_specs"}
+    # reconcile, 成果物一式, 移行検証 and spec diff are loaded on first use (kikan_std._LAZY); each still resolves
+    lazy = {"reconcile", "check_deliverable", "compare", "profile", "SpecDiff", "diff_specs"}
     assert sorted(exported) == sorted(set(public) | lazy)
     import kikan_std
 

@@ -3,7 +3,8 @@
 Excel takes a column of digits for numbers (leading zeros lost, 12 digits or more written in exponent
 notation such as ``9.87655E+11``), ``YYYY-MM-DD`` for a date (saved as ``2024/4/1``) and ``09:00:00``
 for a time (``9:00:00``). The files here are synthetic: valid generated records passed through
-:func:`excel_resave`, which rewrites each cell the way Excel's General format shows it on saving.
+:func:`kikan_std.testing.excel.excel_resave`, which rewrites each cell the way Excel's General format shows it
+on saving.
 
 Each damaged value gives ONE finding, of the item's usual code, with a hint (``hint`` in JSON, a
 sentence after the message in every format); personal values stay masked and the hint names the
@@ -12,7 +13,6 @@ shape, never the value.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -26,6 +26,7 @@ from kikan_std.catalogue import hint, hints
 from kikan_std.engine import parallel
 from kikan_std.model.fields import FieldChecker
 from kikan_std.model.spec import DataType, Item, Spec
+from kikan_std.testing.excel import excel_cell, excel_resave
 from kikan_std.testing.generate import csv_text, iter_jutogai_atena
 from kikan_std.writers import render
 from tests.conftest import run_cli
@@ -33,36 +34,6 @@ from tests.conftest import run_cli
 _ALL_ITEMS: list[tuple[Spec, Item]] = [
     (spec, it) for spec in kikan_std.list_specs() for g in spec.groups for it in g.items if it.type is not DataType.N
 ]
-_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_TIME = re.compile(r"(\d{2}):(\d{2}):(\d{2})")
-
-
-def excel_cell(cell: str) -> str:
-    """What Excel (General format, Japanese locale) writes back for ``cell`` when it saves a CSV."""
-    if cell.isascii() and cell.isdigit():
-        n = int(cell)
-        if len(str(n)) <= 11:
-            return str(n)
-        mantissa, exponent = f"{n:.5E}".split("E")  # General shows 6 significant digits past 11 digits
-        return f"{mantissa.rstrip('0').rstrip('.')}E+{int(exponent):02d}"
-    m = _DATE.fullmatch(cell)
-    if m is not None:
-        try:
-            dt.date(int(m[1]), int(m[2]), int(m[3]))
-        except ValueError:
-            return cell  # not a date to Excel (a 不詳日): kept as text
-        return f"{int(m[1])}/{int(m[2])}/{int(m[3])}"
-    m = _TIME.fullmatch(cell)
-    if m is not None:
-        return f"{int(m[1])}:{m[2]}:{m[3]}"
-    return cell
-
-
-def excel_resave(rows: list[list[str]]) -> list[list[str]]:
-    """The data rows as Excel would save them (the header row is text to Excel and stays)."""
-    return [[excel_cell(c) for c in r] for r in rows]
-
-
 def _atena(n: int, seed: int = 3) -> tuple[list[str], list[list[str]]]:
     it = iter_jutogai_atena(n, seed)
     return next(it), [list(r) for r in it]

@@ -32,7 +32,6 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import re
-import tomllib
 from collections import defaultdict
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePath
@@ -52,7 +51,8 @@ _FINGERPRINT = re.compile(r"[0-9a-f]{16}")
 class Waiver(BaseModel):
     """One waiver entry."""
 
-    model_config = ConfigDict(extra="forbid")
+    # Validators are built when a waiver file is first read, not at import (start-up time of a plain check).
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     code: str
     file: str = "*"
@@ -118,7 +118,7 @@ def finding_fingerprints(f: Finding, key: bytes = DEFAULT_MASK_KEY) -> frozenset
 
 
 class _WaiverFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     waiver: list[Waiver] = Field(default_factory=list)
 
@@ -150,6 +150,8 @@ class Waivers:
             raw = p.read_bytes()
         except OSError as e:
             raise WaiverError(detail=f"cannot read waiver file {path}: {e.strerror}") from None
+        import tomllib  # only when a waiver file is given (start-up time of a plain check)
+
         try:
             data = tomllib.loads(raw.decode("utf-8-sig"))
         except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
