@@ -24,6 +24,7 @@ Three pieces, shared by :func:`kikan_std.reconcile.reconcile` (the result in mem
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import marshal
 import mmap
@@ -391,14 +392,10 @@ class _Masker:
         return m
 
 
-_MASKERS: dict[bytes, _Masker] = {}
-
-
+@functools.cache
 def _masker(key: bytes) -> _Masker:
-    m = _MASKERS.get(key)
-    if m is None:
-        m = _MASKERS[key] = _Masker(key)
-    return m
+    """One masker (and its caches) per key for the life of the process (workers inherit it)."""
+    return _Masker(key)
 
 
 RenderedFinding = tuple[str, str, int | None, str | None, str | None, str, str | None]

@@ -20,6 +20,7 @@ tests compare them byte for byte).
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import shutil
 import tempfile
@@ -140,14 +141,10 @@ def _candidate_dicts(cands: list[Any]) -> list[dict[str, Any]]:
              "reason_text": reason_text(rs)} for b, no, conf, rs in cands]
 
 
-_FILE_JSON: dict[str, str] = {}
-
-
+@functools.cache
 def _file_json(name: str) -> str:
-    j = _FILE_JSON.get(name)
-    if j is None:
-        j = _FILE_JSON[name] = _s(name)
-    return j
+    """The JSON string of a file name (the same one in every finding of a run)."""
+    return _s(name)
 
 
 def _split_findings(findings: list[Any]) -> tuple[tuple[str, ...], tuple[tuple[str, str | None, str | None], ...]]:
