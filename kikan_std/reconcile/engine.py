@@ -33,7 +33,7 @@ import tempfile
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any, Protocol, TypeVar
+from typing import IO, Any, NamedTuple, Protocol, TypeVar
 
 from kikan_std.findings import Finding
 from kikan_std.jp.zengin import TransferRecord
@@ -62,6 +62,8 @@ __all__ = [
     "UNMATCHED",
     "BeneficiaryStore",
     "Collector",
+    "Match",
+    "MatchMeta",
     "Settings",
     "Sink",
     "can_fork",
@@ -87,6 +89,37 @@ _BANK_CODES = {"RCN011": "unknown", "RCN012": "ambiguous", "RCN013": "unknown", 
 
 Row = tuple[int, list[str]]
 Outcome = tuple[int, int, list[Any], Any]
+
+
+class Match(NamedTuple):
+    """What a MATCHED outcome carries (see :func:`score_one`)."""
+
+    beneficiary: int
+    no: str | None
+    confidence: float
+    reasons: list[tuple[str, str, str]]
+    """(column, step, detail) of each difference explained."""
+    persons: int
+    amount: int
+    missing: list[str]
+    added: list[str]
+    account: Account
+    holder: Any
+    """The account-holder finding (RCN005; a :class:`~kikan_std.findings.Finding`, or rendered) or None."""
+
+
+class MatchMeta(NamedTuple):
+    """What the parent needs of a MATCHED outcome rendered in a worker (:func:`.stream.render_json`)."""
+
+    beneficiary: int
+    no: str | None
+    persons: int
+    amount: int
+    member_differences: bool
+    usable: bool
+    account: Account | None
+    """The account, only when a transfer file is written."""
+    holder_code: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -421,9 +454,7 @@ def score_one(record: int, row: list[str], cmap: ColumnMap, store: BeneficiarySt
 
     Returns:
         ``(record, kind, findings, data)``; ``findings`` sorted by code; ``data`` by kind:
-        MATCHED ``(beneficiary, No, confidence, reasons, persons, amount, members missing, members
-        added, account, account-holder finding or None)`` with reasons as (column, step, detail);
-        AMBIGUOUS ``(applicant, candidates)``; REVIEW ``(applicant, reasons, candidates)``;
+        MATCHED a :class:`Match`; AMBIGUOUS ``(applicant, candidates)``; REVIEW ``(applicant, reasons, candidates)``;
         UNMATCHED ``applicant``. An applicant is (name, address, birth date) as written, a candidate
         ``(beneficiary, No, confidence, reasons)``. The account-holder finding (RCN005) counts only
         when this application is the one kept for the household (decided by :class:`Collector`).
@@ -485,8 +516,8 @@ def score_one(record: int, row: list[str], cmap: ColumnMap, store: BeneficiarySt
                 rs = [(f_, s_, mask.detail(s_, d)) for f_, s_, d in rs]
                 missing, added = [mask(x) for x in missing], [mask(x) for x in added]
             held = None if holder is None else render_finding(holder, mask)
-        data = (best.record, best_no, best_score, rs, persons, persons * st.amount_per_person, missing, added,
-                account, held)
+        data = Match(best.record, best_no, best_score, rs, persons, persons * st.amount_per_person, missing, added,
+                     account, held)
         return record, MATCHED, out_findings, data
     listed = sorted(
         (t for t in scored if t[0] >= threshold or t[1].level or ADDRESS_ONLY.issuperset(t[1].reasons)),
@@ -726,23 +757,22 @@ class Collector:
         record, kind, findings, data = outcome
         sink = self.sink
         if kind == MATCHED:
-            ben = data[0]
+            ben = data.beneficiary
             kept = self.kept[ben]
             if kept:
                 self.duplicates.setdefault(ben, [kept]).append(record)
                 sink.duplicate(record, data, kept, findings)
             else:
                 self.kept[ben] = record
-                if data[9] is not None:  # the account-holder finding counts for the kept application
-                    findings = sorted([*findings, data[9]], key=_code)
+                if data.holder is not None:  # the account-holder finding counts for the kept application
+                    findings = sorted([*findings, data.holder], key=_code)
                 self.n_matched += 1
-                self.persons += data[4]
-                self.amount += data[5]
-                if data[6] or data[7]:
+                self.persons += data.persons
+                self.amount += data.amount
+                if data.missing or data.added:
                     self.n_member_differences += 1
-                account: Account = data[8]
-                if account.usable and data[5] > 0:
-                    self._pay(record, ben, data[1], data[5], account)
+                if data.account.usable and data.amount > 0:
+                    self._pay(record, ben, data.no, data.amount, data.account)
                 sink.matched(record, data, findings)
         elif kind == AMBIGUOUS:
             self.n_ambiguous += 1
@@ -765,14 +795,13 @@ class Collector:
 
     def add_rendered(self, o: Any) -> None:
         """:meth:`add` for an outcome rendered in the worker (see :func:`kikan_std.reconcile.stream.render_json`):
-        ``(record, kind, finding codes, unresolved banks, meta, texts)``, with meta for MATCHED
-        ``(beneficiary, No, persons, amount, member differences?, account usable?, account or None,
-        account-holder finding code or None)``."""
+        ``(record, kind, finding codes, unresolved banks, meta, texts)``, with meta a :class:`MatchMeta`
+        for MATCHED."""
         record, kind, codes, banks, meta, texts = o
         sink: Any = self.sink
         counts = self.finding_counts
         if kind == MATCHED:
-            ben = meta[0]
+            ben = meta.beneficiary
             kept = self.kept[ben]
             if kept:
                 self.duplicates.setdefault(ben, [kept]).append(record)
@@ -780,14 +809,14 @@ class Collector:
             else:
                 self.kept[ben] = record
                 self.n_matched += 1
-                self.persons += meta[2]
-                self.amount += meta[3]
-                if meta[4]:
+                self.persons += meta.persons
+                self.amount += meta.amount
+                if meta.member_differences:
                     self.n_member_differences += 1
-                if meta[7] is not None:
-                    counts[meta[7]] = counts.get(meta[7], 0) + 1
-                if meta[5] and meta[3] > 0:
-                    self._pay(record, ben, meta[1], meta[3], meta[6])
+                if meta.holder_code is not None:
+                    counts[meta.holder_code] = counts.get(meta.holder_code, 0) + 1
+                if meta.usable and meta.amount > 0:
+                    self._pay(record, ben, meta.no, meta.amount, meta.account)
                 sink.matched_rendered(record, meta, texts)
         else:
             if kind == AMBIGUOUS:

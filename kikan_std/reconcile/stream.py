@@ -28,7 +28,18 @@ from bisect import bisect_right
 from json.encoder import encode_basestring
 from typing import IO, TYPE_CHECKING, Any, TextIO
 
-from kikan_std.reconcile.engine import AMBIGUOUS, MATCHED, REVIEW, UNMATCHED, Outcome, Renderer, Settings, reason_text
+from kikan_std.reconcile.engine import (
+    AMBIGUOUS,
+    MATCHED,
+    REVIEW,
+    UNMATCHED,
+    Match,
+    MatchMeta,
+    Outcome,
+    Renderer,
+    Settings,
+    reason_text,
+)
 from kikan_std.reconcile.normalize import STEP_LABELS
 from kikan_std.reconcile.report import CSV_HEADER, HTML_ROW_LIMIT, audit_rows_of, html_document
 
@@ -157,11 +168,11 @@ def _split_findings(findings: list[Any]) -> tuple[tuple[str, ...], tuple[tuple[s
 _BANK = frozenset({"RCN011", "RCN012", "RCN013", "RCN014"})
 
 
-def _meta(data: Any, st: Settings) -> tuple[Any, ...]:
-    holder = data[9]
-    account = data[8]
-    return (data[0], data[1], data[4], data[5], bool(data[6] or data[7]), account.usable,
-            account if st.transfer else None, None if holder is None else holder[0])
+def _meta(data: Match, st: Settings) -> MatchMeta:
+    holder = data.holder
+    return MatchMeta(data.beneficiary, data.no, data.persons, data.amount, bool(data.missing or data.added),
+                     data.account.usable, data.account if st.transfer else None,
+                     None if holder is None else holder[0])
 
 
 def _with_holder(findings: list[Any], holder: Any) -> list[Any]:
@@ -182,12 +193,12 @@ def render_json(o: Outcome, st: Settings) -> tuple[Any, ...]:
     codes, banks = _split_findings(findings)
     ftexts = [_finding_json(f, fj) for f in findings]
     if kind == MATCHED:
-        holder = data[9]
+        holder = data.holder
         kept_texts = ftexts if holder is None else [_finding_json(f, fj) for f in _with_holder(findings, holder)]
         diff = None
-        if data[6] or data[7]:
-            diff = dumps_indent1({"application": record, "beneficiary": data[0], "missing": data[6],
-                                  "added": data[7]}, _I)
+        if data.missing or data.added:
+            diff = dumps_indent1({"application": record, "beneficiary": data.beneficiary, "missing": data.missing,
+                                  "added": data.added}, _I)
         return record, kind, codes, banks, _meta(data, st), (_matched_json(record, data), diff, ftexts, kept_texts)
     if kind == AMBIGUOUS:
         applicant, cands = data
@@ -250,9 +261,10 @@ class JsonWriter:
 
     def matched(self, record: int, data: Any, findings: list[Any]) -> None:
         self._matched.add(_matched_json(record, data))
-        if data[6] or data[7]:
+        if data.missing or data.added:
             self._later["member_differences"].add(dumps_indent1(
-                {"application": record, "beneficiary": data[0], "missing": data[6], "added": data[7]}, _I))
+                {"application": record, "beneficiary": data.beneficiary, "missing": data.missing,
+                 "added": data.added}, _I))
         self._findings(findings)
 
     def duplicate(self, record: int, data: Any, kept: int, findings: list[Any]) -> None:
@@ -365,7 +377,7 @@ def render_csv(o: Outcome, st: Settings) -> tuple[Any, ...]:
     record, kind, findings, data = o
     codes, banks = _split_findings(findings)
     if kind == MATCHED:
-        holder = data[9]
+        holder = data.holder
         notes = _notes(findings)
         kept_notes = notes if holder is None else _notes(_with_holder(findings, holder))
         ben, no, conf, rs, persons, amount, missing, added = data[:8]
@@ -402,7 +414,7 @@ class CsvWriter:
                           "、".join(added), _notes(findings), *_BLANK))
 
     def duplicate(self, record: int, data: Any, kept: int, findings: list[Any]) -> None:
-        self._w.writerow(("重複申請", str(record), str(data[0]), "", "", "0", "0", f"申請No {kept} と重複", "", "",
+        self._w.writerow(("重複申請", str(record), str(data.beneficiary), "", "", "0", "0", f"申請No {kept} と重複", "", "",
                           _notes(findings), *_BLANK))
 
     def ambiguous(self, record: int, data: Any, findings: list[Any]) -> None:
@@ -422,7 +434,7 @@ class CsvWriter:
         self._out.write(texts[0])
 
     def duplicate_rendered(self, record: int, meta: Any, texts: Any, kept: int) -> None:
-        self._w.writerow(("重複申請", str(record), str(meta[0]), "", "", "0", "0", f"申請No {kept} と重複", "", "",
+        self._w.writerow(("重複申請", str(record), str(meta.beneficiary), "", "", "0", "0", f"申請No {kept} と重複", "", "",
                           texts[1], *_BLANK))
 
     def other_rendered(self, kind: int, record: int, texts: Any) -> None:
@@ -475,10 +487,11 @@ class HtmlWriter:
 
     def matched(self, record: int, data: Any, findings: list[Any]) -> None:
         kinds = self.kinds
-        for f, st, _d in data[3]:
+        for f, st, _d in data.reasons:
             kinds[(f, st)] = kinds.get((f, st), 0) + 1
-        if data[6] or data[7]:
-            self.tables["diffs"].add([str(record), str(data[0]), "、".join(data[6]), "、".join(data[7])])
+        if data.missing or data.added:
+            self.tables["diffs"].add([str(record), str(data.beneficiary), "、".join(data.missing),
+                                      "、".join(data.added)])
         self._findings(findings)
 
     def duplicate(self, record: int, data: Any, kept: int, findings: list[Any]) -> None:
