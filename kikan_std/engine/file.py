@@ -301,11 +301,15 @@ class FileRun:
                 self.not_run.append(NotRun(rule, self.display, reason))
                 sink.add(Finding("SYS001", file=self.display, params={"rule": rule, "reason": reason}))
 
-    def run_file_rules(self, file_rules: Sequence[FileRule], data: bytes) -> None:
-        """Run whole-file rules over the file's bytes, each guarded like a record rule (a rule that
-        cannot run or crashes is reported as not run, never skipped)."""
+    def run_file_rules(self, file_rules: Sequence[FileRule], open_bytes: Callable[[], BinaryIO]) -> None:
+        """Run whole-file rules over the file's bytes (each rule reads its own ``open_bytes()``), each
+        guarded like a record rule (a rule that cannot run or crashes is reported as not run, never
+        skipped)."""
         for rule in file_rules:
-            self._guard(rule.name, functools.partial(rule.check, data, self.display))
+            def check(rule: FileRule = rule) -> list[Finding]:
+                with open_bytes() as f:
+                    return list(rule.check(f, self.display))
+            self._guard(rule.name, check)
 
     def _encoding_hint(self, header: list[str], line: int) -> bool:
         """ENC005 when the header cannot be decoded with the run's encoding but can with another; the

@@ -9,6 +9,7 @@ the run is then not valid.
 from __future__ import annotations
 
 import gc
+import io
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -71,7 +72,7 @@ def _check_record_types(
     runs = [FileRun(spec, path, display, replace(opts, group=g.name), sink, record_rules, dataset_rules,
                      not_run, progress) for g in groups]
     infos = [fr.run() for fr in runs]
-    runs[-1].run_file_rules(file_rules, path.read_bytes())
+    runs[-1].run_file_rules(file_rules, lambda: path.open("rb"))
     # Every run read the whole file (records counted over all types): one input, all its groups.
     return infos[0].model_copy(update={"group": " / ".join(g.name for g in groups)})
 
@@ -219,7 +220,7 @@ def run_in_memory(
             runs = [FileRun(spec, path, display, replace(opts, group=g.name), sink, record_rules, dataset_rules,
                             not_run, progress, reader=opener) for g in multi]
             infos = [fr.run() for fr in runs]
-            runs[-1].run_file_rules(rules_for(spec).file_rules, data or b"")
+            runs[-1].run_file_rules(rules_for(spec).file_rules, lambda: io.BytesIO(data or b""))
             info = infos[0].model_copy(update={"group": " / ".join(g.name for g in multi)})
         else:
             info = FileRun(spec, path, display, opts, sink, record_rules, dataset_rules, not_run, progress,

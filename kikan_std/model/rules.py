@@ -17,7 +17,7 @@ import itertools
 import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from kikan_std.errors import RuleNotRun
 from kikan_std.findings import Finding
@@ -163,13 +163,15 @@ class FileRule:
 
     For specs whose groups are record types of one fixed-width file (``FixedWidthLayout.record_type``,
     e.g. 全銀 総合振込): what no group sees alone — record order, unknown record types, trailer totals.
-    ``check(data, display)`` yields located findings.
+    ``check(f, display)`` reads the file from the open binary ``f`` (at its start; read it in
+    blocks, e.g. :func:`kikan_std.readers.fixed_reader.read_records`, not whole) and yields located
+    findings.
     """
 
     name: str
     codes: tuple[str, ...]
     clause: str
-    check: Callable[[bytes, str], Iterable[Finding]]
+    check: Callable[[BinaryIO, str], Iterable[Finding]]
 
 
 def required_when(

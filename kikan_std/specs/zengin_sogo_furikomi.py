@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import cache
+from typing import BinaryIO
 
 from kikan_std.findings import Finding
 from kikan_std.model.rules import DatasetRule, FileRule, RecordRule
@@ -31,18 +32,21 @@ def _layout() -> FixedWidthLayout:
     return layout
 
 
-def _structure(data: bytes, file: str) -> Iterator[Finding]:
+def _structure(f: BinaryIO, file: str) -> Iterator[Finding]:
     # Imported here: the 突合 package is loaded only when a transfer file is checked.
     from kikan_std.jp.zengin import FileStructure
-    from kikan_std.readers.fixed_reader import split_records
+    from kikan_std.readers.csv_reader import ReadStats
+    from kikan_std.readers.fixed_reader import read_records
 
     structure = FileStructure(file)
+    stats = ReadStats()
     no = last_line = 0
-    for line, offset, rec in split_records(data, _layout()):
+    # Read in blocks, as the groups' readers do: a transfer file is never held whole.
+    for line, offset, rec, _ in read_records(f, _layout(), stats):
         no += 1
         last_line = line
         yield from structure.feed(no, offset, rec, line)
-    yield from structure.finish(no + 1, len(data), last_line + 1)
+    yield from structure.finish(no + 1, stats.bytes, last_line + 1)
 
 
 RECORD_RULES: tuple[RecordRule, ...] = ()
