@@ -273,28 +273,31 @@ def run_job(job: Job, work: Callable[[Progress], None], *, max_seconds: float, l
             raise TimeLimit
 
     job.state = "running"
+    # The outcome is set only once the folder is gone: a page that sees the run ended finds nothing left.
+    state: State = "failed"
+    error: str | None = None
+    status = 422
     try:
         if job.cancel.is_set():
             raise Cancelled
         work(progress)
-        job.state = "done"
+        state = "done"
     except Cancelled:
-        job.state, job.error, job.error_status = "cancelled", "取り消しました / cancelled", 409
+        state, error, status = "cancelled", "取り消しました / cancelled", 409
     except TimeLimit:
-        job.state = "failed"
-        job.error = f"時間制限（{max_seconds:g} 秒）を超えたため中止しました / time limit reached"
-        job.error_status = 503
+        error, status = f"時間制限（{max_seconds:g} 秒）を超えたため中止しました / time limit reached", 503
     except UnsafeArchiveError as e:
-        job.state = "failed"
-        job.error = ("安全でない ZIP 書庫のため検査を中止しました（何も展開していません）/ unsafe archive refused: "
-                     f"{_relabel_text(_first_line(e), job)}")
+        error = ("安全でない ZIP 書庫のため検査を中止しました（何も展開していません）/ unsafe archive refused: "
+                 f"{_relabel_text(_first_line(e), job)}")
     except (InputError, KikanStdError, KeyError, ValueError) as e:
-        job.state = "failed"
-        job.error = f"入力を検査できません / unusable input: {_relabel_text(error_text(e, lang), job)}"
+        error = f"入力を検査できません / unusable input: {_relabel_text(error_text(e, lang), job)}"
     except Exception as e:  # never a traceback for users
-        job.state, job.error, job.error_status = "failed", f"内部エラー / internal error: {type(e).__name__}", 500
+        error, status = f"内部エラー / internal error: {type(e).__name__}", 500
     finally:
         shutil.rmtree(job.folder, ignore_errors=True)
+        if error is not None:
+            job.error, job.error_status = error, status
+        job.state = state
 
 
 def execute(run: Run, *, encoding: str, lang: Lang, show_values: bool, max_findings: int | None,
