@@ -3,7 +3,8 @@
 Pages (Japanese first): choose files / a folder / a zip and a spec → the encoding guess is shown →
 start → progress (polled) with cancel → verdict, the HTML report in the page, downloads; with a data
 folder, the run history (v1 → v2 comparison with the ``--fail-on new`` verdict, waivers recorded from the
-page and exported for ``--waivers``, uploads kept only on request). The REST API
+page and exported for ``--waivers``, uploads kept only on request); 移行検証 (``/migration``: the old and
+the new extract compared as ``kikan-std compare`` does, see :mod:`kikan_std.web.migration`). The REST API
 (``/api/v1/…``, documented at ``/api/v1/openapi.json``) answers as KoSIT's validator does: 200
 conformant, 406 not conformant, 422 unusable input or spec, 413 too large.
 """
