@@ -41,7 +41,8 @@ def _shot(page: sync_api.Page, tmp: Path, name: str) -> None:
     page.screenshot(path=str(target), full_page=True)
     if os.environ.get("KIKAN_STD_DOCS_SHOTS") == "1" and name in ("web-1-upload.png", "web-2-encoding.png",
                                                                    "web-3-result.png", "web-5-waivers.png",
-                                                                   "web-6-compare.png"):
+                                                                   "web-6-compare.png", "web-7-migration-upload.png",
+                                                                   "web-8-migration-result.png"):
         shutil.copy(target, ROOT / "docs" / "img" / name)
 
 
@@ -178,3 +179,54 @@ def test_auditor_accepts_new_findings_and_the_comparison_passes_in_the_browser(t
         finally:
             browser.close()
     assert console_errors == []
+
+
+def test_auditor_compares_a_migration_in_the_browser(tmp_path: Path) -> None:
+    """移行検証: from the start page's link, the old (legacy, CP932) and new extracts and the mapping uploaded,
+    the encodings shown, the run started; the verdict, the CLI's compare page in the frame and the JSON
+    download show the differences ``kikan_std.compare`` finds — under the page's CSP, nothing loaded from
+    elsewhere, the uploads gone afterwards."""
+    pytest.importorskip("duckdb", reason="the migration extra is not installed")
+    from kikan_std.migration.compare import compare
+    from tests.migration_pairs import pair
+
+    d = pair(True)
+    expected = compare(d / "legacy.csv", d / "standard.csv", "jumin_kiroku", mapping=d / "mapping.toml")
+    console_errors: list[str] = []
+    outside: list[str] = []
+    with serve(tmp_path) as srv, sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=_chromium(), args=ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1100, "height": 900}, accept_downloads=True, locale="ja-JP")
+            page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+            page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(srv.url) else None)
+            page.goto(srv.url + "/")
+            page.click("#migration-entry a")
+            assert "移行検証" in page.inner_text("h1")
+            page.set_input_files("#before", str(d / "legacy.csv"))
+            page.set_input_files("#after", str(d / "standard.csv"))
+            page.set_input_files("#mapping", str(d / "mapping.toml"))
+            _shot(page, tmp_path, "web-7-migration-upload.png")
+            page.click("#next")
+            page.wait_for_selector("#start")
+            detections = page.inner_text("#detections")
+            assert "legacy.csv" in detections and "cp932" in detections and "standard.csv" in detections
+            page.click("#start")
+            page.wait_for_selector("#verdict", timeout=120_000)
+            assert page.get_attribute("#verdict", "data-verdict") == expected.verdict == "differences"
+            frame = page.frame_locator("#report")
+            assert "移行データの比較" in frame.locator("h1").inner_text()
+            # One table row per difference (plus the header row) in the CLI's page, shown in ours.
+            assert frame.locator("table").nth(1).locator("tr").count() == len(expected.differences) + 1
+            _shot(page, tmp_path, "web-8-migration-result.png")
+            with page.expect_download() as dl:
+                page.click("a[data-format=json]")
+            saved = tmp_path / "compare.json"
+            dl.value.save_as(str(saved))
+        finally:
+            browser.close()
+        assert srv.leftovers() == []
+    got = json.loads(saved.read_text(encoding="utf-8"))
+    assert sorted((x["kind"], x["item"] or "", x["count"]) for x in got["differences"]) == sorted(
+        (x.kind, x.item or "", x.count) for x in expected.differences)
+    assert console_errors == [] and outside == []

@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as _dt
 import tomllib
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from pathlib import Path
@@ -68,6 +68,11 @@ DEFAULT_TOLERANCE: dict[str, float] = {"*": 0.0, **{k: 0.005 for k in DISTRIBUTI
 the few records a legitimate difference touches do not also show up as a shift of every rate."""
 
 EXAMPLES = 5
+Progress = Callable[[str, int, int], None]
+"""``progress(stage, done, total)``, called between the steps of a comparison or a profile: stages
+``load_before``, ``load_after``, ``compare`` (done / total column batches), ``kinds`` (done / total changed
+columns) and, for a profile, ``load`` and ``profile``. An exception it raises stops the run (the web app's
+cancel and time limit) and propagates; the DuckDB files are removed as on any error."""
 JOIN_BATCH = 16
 """Columns compared per pass over the join (bounded memory: keys + 2 × 16 columns per matched record)."""
 
@@ -348,6 +353,7 @@ def compare(
     show_values: bool = False,
     mask_key: bytes = DEFAULT_MASK_KEY,
     today: _dt.date | None = None,
+    progress: Progress | None = None,
 ) -> CompareReport:
     """Compare two extracts of the same data.
 
@@ -365,6 +371,7 @@ def compare(
         show_values: put before/after values in the examples (personal ones too).
         mask_key: key of the masking hashes for personal key values.
         today: the day expiry is judged against (tests).
+        progress: called between steps (see :data:`Progress`); what it raises stops the comparison.
 
     Raises:
         kikan_std.InputError: a file cannot be read, or the key items are missing.
@@ -373,19 +380,27 @@ def compare(
     s = setup_compare(spec, group=group, mapping=mapping, before_encoding=before_encoding,
                       after_encoding=after_encoding, key_map=key_map, expected=expected, tolerance=tolerance)
     s.columns(before, after)  # a missing key item is said before any data is read
+    step = progress or _no_progress
     with connect() as (con, tmp):
         register_functions(con)
+        step("load_before", 0, 2)
         b = load(con, tmp, "b", before, group=s.group, encoding=s.before_encoding, mapping=s.mapping)
+        step("load_after", 1, 2)
         a = load(con, tmp, "a", after, group=s.group, encoding=s.after_encoding, extras=s.extras)
-        part = compare_partial(con, b, a, s.key, show_values, households=True)
+        part = compare_partial(con, b, a, s.key, show_values, households=True, progress=step)
     return s.report(b, a, [part], part.households, show_values, mask_key, today)
 
 
+def _no_progress(stage: str, done: int, total: int) -> None:
+    pass
+
+
 def compare_partial(con: Any, b: Loaded, a: Loaded, key: list[str], show_values: bool,
-                    households: bool) -> Partial:
+                    households: bool, progress: Progress = _no_progress) -> Partial:
     """The additive aggregates of tables ``b`` and ``a`` (one key partition, or everything in one process).
 
     With ``households`` (all the records are here) the household split / merge counts are computed too.
+    ``progress`` is called between the passes (see :data:`Progress`).
     """
     bi, ai = b.index(), a.index()
     kb = [f"c{bi[k]}" for k in key]
@@ -416,7 +431,9 @@ def compare_partial(con: Any, b: Loaded, a: Loaded, key: list[str], show_values:
     head = ["count(*)"] + [f"sum(try_cast({s}.c{idx[common[k].name]} AS DECIMAL(38, 3)))"
                            for k in amounts for s, idx in (("b", bi), ("a", ai))]
     changed: list[int] = []
-    for start in range(0, max(len(common), 1), JOIN_BATCH):
+    batches = range(0, max(len(common), 1), JOIN_BATCH)
+    for done, start in enumerate(batches):
+        progress("compare", done, len(batches))
         batch = common[start:start + JOIN_BATCH]
         row = con.execute(
             "SELECT " + ", ".join((head if start == 0 else []) + [
@@ -436,9 +453,12 @@ def compare_partial(con: Any, b: Loaded, a: Loaded, key: list[str], show_values:
     keys_sql = ", ".join(f"k{i}" for i in range(len(key)))
     if any(changed):
         con.execute(f"CREATE TABLE j AS SELECT {', '.join(joined)} FROM bd b JOIN ad a ON {on}")
+        n_changed, done = sum(1 for n in changed if n), 0
         for k, c in enumerate(common):
             if not changed[k]:
                 continue
+            progress("kinds", done, n_changed)
+            done += 1
             kind_sql = _kind_sql(f"b{k}", f"a{k}", c)
             part.kinds[k] = {kind: int(n) for kind, n in con.execute(
                 f"SELECT kind, count(*) FROM (SELECT {kind_sql} AS kind FROM j WHERE b{k} IS DISTINCT FROM a{k}) "

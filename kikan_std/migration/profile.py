@@ -3,6 +3,7 @@ distributions, sums of amounts, and households — the auditor's first look at a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ def profile(
     encoding: str = "utf-8",
     mapping: str | Path | Mapping | None = None,
     show_values: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> ProfileReport:
     """Profile one extract (a standard export, or a legacy extract through ``mapping``).
 
@@ -42,6 +44,8 @@ def profile(
         encoding: the file's encoding (the mapping's ``encoding`` wins for a legacy extract).
         mapping: a legacy mapping (file or loaded) to read a legacy extract as standard items.
         show_values: accepted for symmetry with compare; personal items never get values in a profile.
+        progress: called as ``progress("load", 0, 2)`` and ``progress("profile", 1, 2)`` (see
+            :data:`kikan_std.migration.compare.Progress`); what it raises stops the profile.
 
     Raises:
         kikan_std.InputError: the file or mapping cannot be read.
@@ -54,7 +58,11 @@ def profile(
         check_mapping(mp, sp, g)
         encoding = mp.mapping.encoding
     with connect() as (con, tmp):
+        if progress is not None:
+            progress("load", 0, 2)
         src = load(con, tmp, "src", path, group=g, encoding=encoding, mapping=mp)
+        if progress is not None:
+            progress("profile", 1, 2)
         report = profile_loaded(con, src, sp)
     report.group = g.name
     report.missing_items = [it.name for it in g.items if it.name not in {c.name for c in src.columns}]

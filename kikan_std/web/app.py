@@ -3,7 +3,8 @@
 Pages (Japanese first): choose files / a folder / a zip and a spec → the encoding guess is shown →
 start → progress (polled) with cancel → verdict, the HTML report in the page, downloads; with a data
 folder, the run history (v1 → v2 comparison with the ``--fail-on new`` verdict, waivers recorded from the
-page and exported for ``--waivers``, uploads kept only on request). The REST API
+page and exported for ``--waivers``, uploads kept only on request); 移行検証 (``/migration``: the old and
+the new extract compared as ``kikan-std compare`` does, see :mod:`kikan_std.web.migration`). The REST API
 (``/api/v1/…``, documented at ``/api/v1/openapi.json``) answers as KoSIT's validator does: 200
 conformant, 406 not conformant, 422 unusable input or spec, 413 too large.
 """
@@ -20,12 +21,12 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 import jinja2
@@ -37,11 +38,12 @@ from starlette.routing import Route
 from kikan_std._version import __version__
 from kikan_std.catalogue import Lang
 from kikan_std.specs import BUILTIN, load_spec
+from kikan_std.web import migration as mig
 from kikan_std.web.history import History
 from kikan_std.web.openapi import openapi
-from kikan_std.web.runs import Run, detect, execute, new_id, plan_upload
+from kikan_std.web.runs import Job, Run, detect, execute, new_id, plan_upload
 from kikan_std.web.security import SESSION_COOKIE, TOKEN_COOKIE, Guard, csrf_ok, csrf_token, report_csp
-from kikan_std.web.uploads import UploadRefused, receive_upload
+from kikan_std.web.uploads import Upload, UploadRefused, receive_upload
 from kikan_std.writers import render
 
 MiB = 1024 * 1024
@@ -58,6 +60,7 @@ ENCODINGS = ("utf-8", "cp932", "shift_jis", "euc_jp", "auto")
 STATIC = {"app.js": "text/javascript; charset=utf-8", "app.css": "text/css; charset=utf-8"}
 UPLOAD_SECONDS = 600.0
 KEEP_SECONDS = 3600.0
+J = TypeVar("J", bound=Job)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +107,7 @@ class _State:
         self.work = config.work_dir or Path(tempfile.mkdtemp(prefix="kikan-web-"))
         self.work.mkdir(parents=True, exist_ok=True)
         self.secret = secrets.token_bytes(32)
-        self.runs: dict[str, Run] = {}
+        self.runs: dict[str, Job] = {}  # check runs and 移行検証 runs
         self.lock = threading.Lock()
         self.pool = ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="kikan-run")
         self.limiter = anyio.CapacityLimiter(config.workers)
@@ -127,9 +130,11 @@ class _State:
                     shutil.rmtree(run.folder, ignore_errors=True)
                     del self.runs[rid]
 
-    def get(self, rid: str) -> Run | None:
+    def get(self, rid: str, kind: type[J]) -> J | None:
+        """The run ``rid`` if it is a ``kind`` (a check id never opens a 移行検証 page, nor the reverse)."""
         with self.lock:
-            return self.runs.get(rid)
+            job = self.runs.get(rid)
+        return job if isinstance(job, kind) else None
 
 
 def _specs() -> list[dict[str, str]]:
@@ -207,7 +212,10 @@ def create_app(config: WebConfig | None = None) -> Guard:
         st.sweep()
         return page(request, "index.html.j2", specs=_specs())
 
-    async def upload(request: Request) -> Response:
+    async def take_upload(request: Request, make: Callable[[Upload, Path, str], Job],
+                          folder_fields: tuple[str, ...] = ()) -> Response:
+        """Receive a page's upload into a new run folder (streamed, capped); ``make`` (in a thread) turns it
+        into the run, or refuses it; the folder is deleted with any refusal."""
         refusal = csrf_refusal(request)
         if refusal is not None:
             return refusal
@@ -220,9 +228,8 @@ def create_app(config: WebConfig | None = None) -> Guard:
         try:
             with anyio.fail_after(UPLOAD_SECONDS):
                 up = await receive_upload(request.stream(), request.headers.get("content-type", ""), folder,
-                                          cfg.max_upload_bytes, folder_fields=("folder",))
-            plan = plan_upload(up, folder)
-            detections = await anyio.to_thread.run_sync(detect, plan)
+                                          cfg.max_upload_bytes, folder_fields=folder_fields)
+            job = await anyio.to_thread.run_sync(make, up, folder, rid)
         except UploadRefused as e:
             shutil.rmtree(folder, ignore_errors=True)
             return refuse_page(request, e.status, e.message)
@@ -232,13 +239,23 @@ def create_app(config: WebConfig | None = None) -> Guard:
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
-        run = Run(rid, folder, plan, detections)
         with st.lock:
-            st.runs[rid] = run
-        return RedirectResponse(f"/runs/{rid}", status_code=303)
+            st.runs[rid] = job
+        return RedirectResponse(job.url, status_code=303)
+
+    def make_check(up: Upload, folder: Path, rid: str) -> Job:
+        plan = plan_upload(up, folder)
+        return Run(rid, folder, plan, detect(plan))
+
+    def make_migration(up: Upload, folder: Path, rid: str) -> Job:
+        plan = mig.plan_migration(up, folder)
+        return mig.MigrationRun(rid, folder, plan, mig.detect(plan))
+
+    async def upload(request: Request) -> Response:
+        return await take_upload(request, make_check, folder_fields=("folder",))
 
     async def run_page(request: Request) -> Response:
-        run = st.get(request.path_params["rid"])
+        run = st.get(request.path_params["rid"], Run)
         if run is None:
             return refuse_page(request, 404, "この実行は見つかりません（期限切れの可能性）/ run not found")
         best = run.detections[0].encoding if run.detections else "utf-8"
@@ -253,7 +270,7 @@ def create_app(config: WebConfig | None = None) -> Guard:
         refusal = csrf_refusal(request)
         if refusal is not None:
             return refusal
-        run = st.get(request.path_params["rid"])
+        run = st.get(request.path_params["rid"], Run)
         if run is None or run.state != "uploaded":
             return refuse_page(request, 404, "開始できる実行がありません / no run to start")
         if _too_large(request, 64 * 1024) or "content-length" not in request.headers:
@@ -275,27 +292,31 @@ def create_app(config: WebConfig | None = None) -> Guard:
         st.pool.submit(job)
         return RedirectResponse(f"/runs/{run.id}", status_code=303)
 
-    async def cancel(request: Request) -> Response:
-        refusal = csrf_refusal(request)
-        if refusal is not None:
-            return refusal
-        run = st.get(request.path_params["rid"])
-        if run is None:
-            return refuse_page(request, 404, "この実行は見つかりません / run not found")
-        run.cancel.set()
-        if run.state == "uploaded":  # never started: delete the upload now
-            shutil.rmtree(run.folder, ignore_errors=True)
-            run.state, run.error = "cancelled", "取り消しました / cancelled"
-        return RedirectResponse(f"/runs/{run.id}", status_code=303)
+    def cancel_of(kind: type[Job]) -> Callable[[Request], Any]:
+        async def cancel(request: Request) -> Response:
+            refusal = csrf_refusal(request)
+            if refusal is not None:
+                return refusal
+            run = st.get(request.path_params["rid"], kind)
+            if run is None:
+                return refuse_page(request, 404, "この実行は見つかりません / run not found")
+            run.cancel.set()
+            if run.state == "uploaded":  # never started: delete the upload now
+                shutil.rmtree(run.folder, ignore_errors=True)
+                run.state, run.error = "cancelled", "取り消しました / cancelled"
+            return RedirectResponse(run.url, status_code=303)
+        return cancel
 
-    async def status(request: Request) -> Response:
-        run = st.get(request.path_params["rid"])
-        if run is None:
-            return JSONResponse({"error": "run not found"}, status_code=404)
-        return JSONResponse(run.status())
+    def status_of(kind: type[Job]) -> Callable[[Request], Any]:
+        async def status(request: Request) -> Response:
+            run = st.get(request.path_params["rid"], kind)
+            if run is None:
+                return JSONResponse({"error": "run not found"}, status_code=404)
+            return JSONResponse(run.status())
+        return status
 
     async def report(request: Request) -> Response:
-        run = st.get(request.path_params["rid"])
+        run = st.get(request.path_params["rid"], Run)
         name = request.path_params["fmt"]
         if run is None or run.report is None or name not in FORMATS:
             return refuse_page(request, 404, "レポートがありません / no such report")
@@ -412,6 +433,59 @@ def create_app(config: WebConfig | None = None) -> Guard:
             return refuse_page(request, 404, "履歴が見つかりません / not in the history")
         return attachment(text, "application/json", f"kikan-history-{request.path_params['hid']}.json")
 
+    # -- 移行検証 (migration) -------------------------------------------------------------------
+
+    async def migration_form(request: Request) -> Response:
+        st.sweep()
+        return page(request, "migration.html.j2", specs=mig.spec_choices(), default_spec=mig.DEFAULT_SPEC)
+
+    async def migration_upload(request: Request) -> Response:
+        return await take_upload(request, make_migration)
+
+    async def migration_page(request: Request) -> Response:
+        run = st.get(request.path_params["rid"], mig.MigrationRun)
+        if run is None:
+            return refuse_page(request, 404, "この実行は見つかりません（期限切れの可能性）/ run not found")
+        status = run.error_status if run.state == "failed" else 200  # 422 unusable input, 503 time limit
+        return page(request, "migration_run.html.j2", status=status, run=run, encodings=mig.ENCODINGS,
+                    best={n: mig.best_encoding(run, n) for n in ("before", "after")},
+                    unexplained=mig.unexplained(run.result))
+
+    async def migration_start(request: Request) -> Response:
+        refusal = csrf_refusal(request)
+        if refusal is not None:
+            return refusal
+        run = st.get(request.path_params["rid"], mig.MigrationRun)
+        if run is None or run.state != "uploaded":
+            return refuse_page(request, 404, "開始できる実行がありません / no run to start")
+        form = await small_form(request, 64 * 1024)
+        if isinstance(form, Response):
+            return form
+        encodings = [str(form.get(f"{n}_encoding", "utf-8")) for n in ("before", "after")]
+        bad = [e for e in encodings if e not in mig.ENCODINGS]
+        if bad:
+            return refuse_page(request, 422, f"未知の文字コードです / unknown encoding: {bad[0][:40]}")
+        run.state = "queued"
+        st.pool.submit(functools.partial(
+            mig.execute_migration, run, before_encoding=encodings[0], after_encoding=encodings[1],
+            show_values=form.get("show_values") == "on", max_seconds=cfg.max_seconds,
+        ))
+        return RedirectResponse(run.url, status_code=303)
+
+    async def migration_result(request: Request) -> Response:
+        run = st.get(request.path_params["rid"], mig.MigrationRun)
+        name = request.path_params["fmt"]
+        if run is None or run.result is None or name not in ("html", "json"):
+            return refuse_page(request, 404, "結果がありません / no such result")
+        stem = f"kikan-{run.result.kind}-{run.id[:8]}"
+        if name == "json":
+            return attachment(run.result.model_dump_json(indent=1) + "\n", "application/json", f"{stem}.json")
+        text = mig.result_html(run.result)
+        if request.query_params.get("view") in ("inline", "page"):
+            return Response(text, media_type="text/html; charset=utf-8", headers={
+                "content-security-policy": report_csp(text), "x-frame-options": "SAMEORIGIN"})
+        return attachment(text, "text/html; charset=utf-8", f"{stem}.html")
+
     # -- REST API -------------------------------------------------------------------------------
 
     def api_error(status: int, message: str) -> JSONResponse:
@@ -467,9 +541,16 @@ def create_app(config: WebConfig | None = None) -> Guard:
         Route("/upload", upload, methods=["POST"]),
         Route("/runs/{rid}", run_page),
         Route("/runs/{rid}/start", start, methods=["POST"]),
-        Route("/runs/{rid}/cancel", cancel, methods=["POST"]),
-        Route("/runs/{rid}/status", status),
+        Route("/runs/{rid}/cancel", cancel_of(Run), methods=["POST"]),
+        Route("/runs/{rid}/status", status_of(Run)),
         Route("/runs/{rid}/report.{fmt}", report),
+        Route("/migration", migration_form),
+        Route("/migration/upload", migration_upload, methods=["POST"]),
+        Route("/migration/{rid}", migration_page),
+        Route("/migration/{rid}/start", migration_start, methods=["POST"]),
+        Route("/migration/{rid}/cancel", cancel_of(mig.MigrationRun), methods=["POST"]),
+        Route("/migration/{rid}/status", status_of(mig.MigrationRun)),
+        Route("/migration/{rid}/result.{fmt}", migration_result),
         Route("/static/{name}", static),
         Route("/favicon.ico", lambda request: Response(status_code=204)),
         Route("/history", history_page),

@@ -71,34 +71,61 @@ class Plan:
 
 
 @dataclass(slots=True)
-class Run:
-    """One check: its folder, its plan, its state and, at the end, its report (or error)."""
+class Job:
+    """What every background run has (a check, a migration comparison): its own folder, its state,
+    progress, cancel and, when it failed, the message. :func:`run_job` drives it."""
 
     id: str
     folder: Path
-    plan: Plan
-    detections: list[Detected]
-    created: float = field(default_factory=time.monotonic)
-    state: State = "uploaded"
-    file: str = ""
-    records: int = 0
-    report: Report | None = None
-    error: str | None = None
-    error_status: int = 422
-    cancel: threading.Event = field(default_factory=threading.Event)
-    options: dict[str, Any] = field(default_factory=dict)
-    kept: Path | None = None
-    history_id: int | None = None
+    created: float = field(default_factory=time.monotonic, kw_only=True)
+    state: State = field(default="uploaded", kw_only=True)
+    file: str = field(default="", kw_only=True)
+    records: int = field(default=0, kw_only=True)
+    stage: str = field(default="", kw_only=True)
+    error: str | None = field(default=None, kw_only=True)
+    error_status: int = field(default=422, kw_only=True)
+    cancel: threading.Event = field(default_factory=threading.Event, kw_only=True)
+
+    @property
+    def url(self) -> str:
+        """The run's page."""
+        return f"/runs/{self.id}"
+
+    def labels(self) -> dict[str, str]:
+        """Server path → the client's file name, for every uploaded file of the run."""
+        return {}
 
     def status(self) -> dict[str, Any]:
         """The JSON the page polls."""
         out: dict[str, Any] = {"state": self.state, "file": self.file, "records": self.records}
+        if self.stage:
+            out["stage"] = self.stage
+        if self.error is not None:
+            out["error"] = self.error
+        return out
+
+
+@dataclass(slots=True)
+class Run(Job):
+    """One check: its folder, its plan, its state and, at the end, its report (or error)."""
+
+    plan: Plan
+    detections: list[Detected]
+    report: Report | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    kept: Path | None = None
+    history_id: int | None = None
+
+    def labels(self) -> dict[str, str]:
+        return self.plan.labels
+
+    def status(self) -> dict[str, Any]:
+        """The JSON the page polls."""
+        out = Job.status(self)
         if self.report is not None:
             out["valid"] = self.report.valid
             out["failed"] = self.report.failed
             out["findings"] = len(self.report.findings)
-        if self.error is not None:
-            out["error"] = self.error
         return out
 
 
@@ -115,8 +142,41 @@ def plan_upload(upload: Upload, folder: Path) -> Plan:
     """
     data = upload.of("file", "files")
     tree = upload.of("folder")
-    spec_id = upload.get("spec").strip()
+    spec, spec_label = upload_spec(upload, folder)
+    if not data and not tree:
+        raise UploadRefused(422, "ファイルが選ばれていません / no file uploaded")
+    if spec is None:
+        if tree and not data:
+            target = pack_folder(tree, folder / "deliverable.zip")
+            return Plan("deliverable", [target], {str(target): "フォルダ / folder"})
+        if len(data) == 1 and not tree and data[0].label.lower().endswith(".zip"):
+            target = folder / "deliverable.zip"
+            data[0].path.rename(target)
+            return Plan("deliverable", [target], {str(target): data[0].label})
+        raise UploadRefused(
+            422,
+            "仕様を選ぶか、成果物一式（.zip 1つかフォルダ）を選んでください"
+            " / choose a spec, or upload one deliverable (.zip or folder)",
+        )
+    if tree or any(f.label.lower().endswith(".zip") for f in data):
+        raise UploadRefused(
+            422,
+            "成果物一式（.zip・フォルダ）は仕様を選ばずに検査します"
+            " / a deliverable (.zip or folder) is checked without choosing a spec",
+        )
+    paths, labels = place_files(data, folder)
+    return Plan("files", paths, labels, spec, spec_label)
+
+
+def upload_spec(upload: Upload, folder: Path, spec_id: str | None = None) -> tuple[Spec | None, str]:
+    """The spec of an upload: its ``spec_file`` (an official workbook or a spec JSON, read and deleted), else
+    the built-in ``spec_id`` (default: the ``spec`` field), else None; with the label the page shows.
+
+    Raises:
+        UploadRefused: 422 for an unknown spec or an unusable spec file.
+    """
     spec_files = upload.of("spec_file")
+    spec_id = (upload.get("spec") if spec_id is None else spec_id).strip()
     spec: Spec | None = None
     spec_label = ""
     if spec_files:
@@ -140,37 +200,16 @@ def plan_upload(upload: Upload, folder: Path) -> Plan:
             raise UploadRefused(422, f"仕様が見つかりません / unknown spec: {spec_id!r}")
         spec = load_spec(spec_id)
         spec_label = f"{spec.id}（{spec.title} {spec.edition}）"
-    if not data and not tree:
-        raise UploadRefused(422, "ファイルが選ばれていません / no file uploaded")
-    if spec is None:
-        if tree and not data:
-            target = pack_folder(tree, folder / "deliverable.zip")
-            return Plan("deliverable", [target], {str(target): "フォルダ / folder"})
-        if len(data) == 1 and not tree and data[0].label.lower().endswith(".zip"):
-            target = folder / "deliverable.zip"
-            data[0].path.rename(target)
-            return Plan("deliverable", [target], {str(target): data[0].label})
-        raise UploadRefused(
-            422,
-            "仕様を選ぶか、成果物一式（.zip 1つかフォルダ）を選んでください"
-            " / choose a spec, or upload one deliverable (.zip or folder)",
-        )
-    if tree or any(f.label.lower().endswith(".zip") for f in data):
-        raise UploadRefused(
-            422,
-            "成果物一式（.zip・フォルダ）は仕様を選ばずに検査します"
-            " / a deliverable (.zip or folder) is checked without choosing a spec",
-        )
-    paths, labels = _place(data, folder)
-    return Plan("files", paths, labels, spec, spec_label)
+    return spec, spec_label
 
 
-def _place(data: list[UploadedFile], folder: Path) -> tuple[list[Path], dict[str, str]]:
-    # Each file goes into its own numbered folder under its checked leaf name (group detection
-    # reads file names); the report shows the label, never the server path.
+def place_files(data: list[UploadedFile], folder: Path, first: int = 0) -> tuple[list[Path], dict[str, str]]:
+    """Move each uploaded file into its own numbered folder (``in/NNNN``, from ``first``) under its checked
+    leaf name: (paths, server path → client name)."""
+    # Group detection and the migration outputs read file names; reports show the label, never the path.
     paths: list[Path] = []
     labels: dict[str, str] = {}
-    for i, f in enumerate(data):
+    for i, f in enumerate(data, start=first):
         d = folder / "in" / f"{i:04d}"
         d.mkdir(parents=True)
         target = d / f.label
@@ -209,6 +248,58 @@ def _accepts(fn: Callable[..., Any], name: str) -> bool:
     return name in inspect.signature(fn).parameters
 
 
+Progress = Callable[[str, int], None]
+"""``progress(file, records)``: what a run's work reports; raises :class:`Cancelled` or :class:`TimeLimit`."""
+
+
+def error_text(e: BaseException, lang: Lang = "ja") -> str:
+    """The message of a failed input as the CLI writes it: a typed error in ``lang``, else its first line."""
+    return e.message(lang) if isinstance(e, KikanStdError) else _first_line(e)
+
+
+def run_job(job: Job, work: Callable[[Progress], None], *, max_seconds: float, lang: Lang = "ja") -> None:
+    """Run ``work`` for ``job`` (in a worker thread): state, cancel and time limit (checked whenever the work
+    reports progress), failures as a message without a traceback or a server path; the job's folder is
+    deleted at the end, whatever the outcome. ``work`` stores its result on the job; the state turns
+    ``done`` only after it returns."""
+    deadline = time.monotonic() + max_seconds
+
+    def progress(file: str, records: int) -> None:
+        job.file = _relabel_text(file, job)
+        job.records = records
+        if job.cancel.is_set():
+            raise Cancelled
+        if time.monotonic() > deadline:
+            raise TimeLimit
+
+    job.state = "running"
+    # The outcome is set only once the folder is gone: a page that sees the run ended finds nothing left.
+    state: State = "failed"
+    error: str | None = None
+    status = 422
+    try:
+        if job.cancel.is_set():
+            raise Cancelled
+        work(progress)
+        state = "done"
+    except Cancelled:
+        state, error, status = "cancelled", "取り消しました / cancelled", 409
+    except TimeLimit:
+        error, status = f"時間制限（{max_seconds:g} 秒）を超えたため中止しました / time limit reached", 503
+    except UnsafeArchiveError as e:
+        error = ("安全でない ZIP 書庫のため検査を中止しました（何も展開していません）/ unsafe archive refused: "
+                 f"{_relabel_text(_first_line(e), job)}")
+    except (InputError, KikanStdError, KeyError, ValueError) as e:
+        error = f"入力を検査できません / unusable input: {_relabel_text(error_text(e, lang), job)}"
+    except Exception as e:  # never a traceback for users
+        error, status = f"内部エラー / internal error: {type(e).__name__}", 500
+    finally:
+        shutil.rmtree(job.folder, ignore_errors=True)
+        if error is not None:
+            job.error, job.error_status = error, status
+        job.state = state
+
+
 def execute(run: Run, *, encoding: str, lang: Lang, show_values: bool, max_findings: int | None,
             max_seconds: float, waivers: Waivers | None = None, keep_to: Path | None = None,
             on_report: Callable[[Run], None] | None = None) -> None:
@@ -219,21 +310,9 @@ def execute(run: Run, *, encoding: str, lang: Lang, show_values: bool, max_findi
     ``on_report`` (recording in the history) runs before the state turns ``done``, so a page that sees
     the run done also finds it in the history.
     """
-    deadline = time.monotonic() + max_seconds
-
-    def progress(file: str, records: int) -> None:
-        run.file = _relabel_text(file, run)
-        run.records = records
-        if run.cancel.is_set():
-            raise Cancelled
-        if time.monotonic() > deadline:
-            raise TimeLimit
-
-    run.state = "running"
     run.options = {"encoding": encoding, "lang": lang, "show_values": show_values, "waivers": waivers is not None}
-    try:
-        if run.cancel.is_set():
-            raise Cancelled
+
+    def work(progress: Progress) -> None:
         plan = run.plan
         if plan.kind == "deliverable":
             extra: dict[str, Any] = {"progress": progress} if _accepts(check_deliverable, "progress") else {}
@@ -258,22 +337,8 @@ def execute(run: Run, *, encoding: str, lang: Lang, show_values: bool, max_findi
                 if run.kept is not None:
                     shutil.rmtree(run.kept, ignore_errors=True)
                     run.kept = None
-        run.state = "done"
-    except Cancelled:
-        run.state, run.error, run.error_status = "cancelled", "取り消しました / cancelled", 409
-    except TimeLimit:
-        run.state = "failed"
-        run.error = f"時間制限（{max_seconds:g} 秒）を超えたため中止しました / time limit reached"
-        run.error_status = 503
-    except UnsafeArchiveError as e:
-        run.state = "failed"
-        run.error = f"安全でない ZIP 書庫のため検査を中止しました（何も展開していません）/ unsafe archive refused: {_relabel_text(_first_line(e), run)}"
-    except (InputError, KikanStdError, KeyError, ValueError) as e:
-        run.state, run.error = "failed", f"入力を検査できません / unusable input: {_relabel_text(_first_line(e), run)}"
-    except Exception as e:  # never a traceback for users
-        run.state, run.error, run.error_status = "failed", f"内部エラー / internal error: {type(e).__name__}", 500
-    finally:
-        shutil.rmtree(run.folder, ignore_errors=True)
+
+    run_job(run, work, max_seconds=max_seconds, lang=lang)
 
 
 def _keep(run: Run, target: Path) -> Path | None:
@@ -292,25 +357,35 @@ def _keep(run: Run, target: Path) -> Path | None:
         return None
 
 
-def _relabel_text(text: str, run: Run) -> str:
-    for server, label in run.plan.labels.items():
+def _relabel_text(text: str, job: Job) -> str:
+    for server, label in job.labels().items():
         text = text.replace(server, label)
-    return text.replace(str(run.folder), "…")
+    return text.replace(str(job.folder), "…")
+
+
+def relabel_json(text: str, job: Job) -> str:
+    """A report's JSON with the client's file names in place of the server paths, wherever they occur."""
+    for server, label in job.labels().items():
+        text = text.replace(json.dumps(server, ensure_ascii=False)[1:-1], json.dumps(label, ensure_ascii=False)[1:-1])
+    return text.replace(json.dumps(str(job.folder), ensure_ascii=False)[1:-1], "…")
+
+
+def mask_key() -> bytes:
+    """The key of the masking hashes: ``$KIKAN_STD_MASK_KEY``, else the built-in key (as the CLI without
+    ``--mask-key``)."""
+    key = os.environ.get(MASK_KEY_ENV)
+    return key.encode("utf-8") if key else DEFAULT_MASK_KEY
 
 
 def relabel(report: Report, run: Run) -> Report:
     """The report with the client's file names in place of the server paths, wherever they occur
     (inputs, findings, statistics keys, messages): replaced in its JSON, then read back."""
-    text = report.model_dump_json()
-    for server, label in run.plan.labels.items():
-        text = text.replace(json.dumps(server, ensure_ascii=False)[1:-1], json.dumps(label, ensure_ascii=False)[1:-1])
-    text = text.replace(json.dumps(str(run.folder), ensure_ascii=False)[1:-1], "…")
+    text = relabel_json(report.model_dump_json(), run)
     data = json.loads(text)
     if run.plan.kind == "files":
         # Fingerprints name the file: made again with the client's name, they match between runs
         # (and with the CLI's for the same file name), so history comparisons and baselines work.
-        key = os.environ.get(MASK_KEY_ENV)
-        mask_key = key.encode("utf-8") if key else DEFAULT_MASK_KEY
+        key = mask_key()
         for f in data["findings"]:
-            f["fingerprint"] = fingerprint_of_dict({**f, "fingerprint": None}, mask_key)
+            f["fingerprint"] = fingerprint_of_dict({**f, "fingerprint": None}, key)
     return Report.model_validate(data)

@@ -16,6 +16,7 @@
         if (s.state !== "queued" && s.state !== "running") { window.location.reload(); return; }
         if (text) {
           text.textContent = s.state === "queued" ? "待機中 / queued"
+            : s.stage ? s.stage
             : "読込中 / reading " + (s.file || "") + ": " + Number(s.records || 0).toLocaleString("ja-JP") + " 件";
         }
         if (bar) { bar.setAttribute("data-records", String(s.records || 0)); }
