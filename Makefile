@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed-stamp
 # `make lock`). pyproject.toml keeps ranges: the lock is for our environments, not for users of the library.
 LOCK   := requirements/dev.lock
 
-.PHONY: demo test lint typecheck unit docs docs-gen schemas browser-deps bench clean lock dist
+.PHONY: demo test lint typecheck unit docs docs-gen schemas browser-deps bench bench-reconcile-peer bench-peer-lock clean lock dist
 
 $(STAMP): pyproject.toml $(LOCK)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "kikan-std needs Python 3.11 or newer")'
@@ -102,5 +102,27 @@ dist: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_check.py --rows 200000
 
+# The peer tool of bench_reconcile_peer.py (recordlinkage) in its own virtual environment: it needs pandas < 3,
+# the dev environment pins pandas 3. Not used by `make test`.
+PEER_VENV  := .venv-bench-peer
+PEER_LOCK  := requirements/bench-peer.lock
+PEER_STAMP := $(PEER_VENV)/.installed-stamp
+
+$(PEER_STAMP): $(PEER_LOCK)
+	$(PYTHON) -m venv $(PEER_VENV)
+	$(PEER_VENV)/bin/python -m pip install --quiet --require-hashes -r $(PEER_LOCK)
+	@touch $(PEER_STAMP)
+
+## make bench-reconcile-peer: kikan-std reconcile against recordlinkage on the same generated data
+## (N=100000 by default; `make bench-reconcile-peer PEER_ARGS="1000000 --runs 1 --peer-timeout 1800"`)
+PEER_ARGS ?= 100000 --runs 3
+bench-reconcile-peer: $(STAMP) $(PEER_STAMP)
+	$(BIN)/python benchmarks/bench_reconcile_peer.py $(PEER_ARGS) --peer-python $(PEER_VENV)/bin/python
+
+## make bench-peer-lock: refresh requirements/bench-peer.lock from requirements/bench-peer.in
+bench-peer-lock: $(STAMP)
+	$(BIN)/uv pip compile requirements/bench-peer.in --universal --python-version 3.11 --generate-hashes \
+	  --quiet -o $(PEER_LOCK)
+
 clean:
-	rm -rf $(VENV) site out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(PEER_VENV) site out .pytest_cache .mypy_cache .ruff_cache

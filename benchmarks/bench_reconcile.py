@@ -168,17 +168,33 @@ def measure(directory: Path, jobs: int, api: bool, out_dir: Path) -> dict[str, o
         summary = _summary_from_json(report)
         report.unlink()
     stats["applications"], stats["beneficiaries"] = summary["applications"], summary["beneficiaries"]
-    truth = read_truth(directory / "truth.csv")
+    stats.update(accuracy(pred, read_truth(directory / "truth.csv")))
+    return stats
+
+
+def accuracy(pred: dict[int, int], truth: dict[int, tuple[int | None, tuple[str, ...]]]) -> dict[str, float | int]:
+    """Accuracy of predicted application → beneficiary links against the generated truth.
+
+    Args:
+        pred: application record → beneficiary record (matched pairs and duplicate applications).
+        truth: :func:`kikan_std.reconcile.generate.read_truth` of the generated ``truth.csv``.
+
+    Returns:
+        ``precision``, ``recall``, ``false_matches``, ``true_links``, ``namesake_true_absent`` (applications
+        whose household is left off the list while a namesake is on it) and ``namesake_paid`` (how many of
+        those have a link at all: any link pays the wrong household).
+    """
     tp = sum(1 for a, b in pred.items() if truth[a][0] == b)
     positives = sum(1 for b, _ in truth.values() if b is not None)
-    stats["precision"] = round(tp / len(pred), 6) if pred else 1.0
-    stats["recall"] = round(tp / positives, 6) if positives else 1.0
-    stats["false_matches"] = len(pred) - tp
-    stats["true_links"] = positives
     absent = [a for a, (_b, tags) in truth.items() if "true_absent" in tags]
-    stats["namesake_true_absent"] = len(absent)
-    stats["namesake_paid"] = sum(a in pred for a in absent)
-    return stats
+    return {
+        "precision": round(tp / len(pred), 6) if pred else 1.0,
+        "recall": round(tp / positives, 6) if positives else 1.0,
+        "false_matches": len(pred) - tp,
+        "true_links": positives,
+        "namesake_true_absent": len(absent),
+        "namesake_paid": sum(a in pred for a in absent),
+    }
 
 
 def _summary_from_json(path: Path) -> dict[str, int]:
