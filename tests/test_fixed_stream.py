@@ -14,6 +14,7 @@ import codecs
 import hashlib
 import io
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -222,7 +223,11 @@ def _read(reader: object, layout: FixedWidthLayout, f: BinaryIO) -> tuple[list[C
     return out, source
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+EXAMPLES = int(os.environ.get("KIKAN_STD_FUZZ_EXAMPLES", "0")) or 400
+"""Examples of the property test: 400 in ``make test``; release checks set ``KIKAN_STD_FUZZ_EXAMPLES``."""
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=_cases(), block=st.integers(1, 9), seekable=st.booleans())
 def test_streamed_read_equals_whole_file_read(case: tuple[FixedWidthLayout, bytes], block: int, seekable: bool) -> None:
     layout, data = case
