@@ -24,23 +24,14 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 from _common import child_env
 
-from kikan_std.jp.zengin import TransferConfig, TransferRecord, iter_transfer_file
+from kikan_std.jp.zengin import TransferRecord, iter_transfer_file
+from kikan_std.testing.zengin import SAMPLE_CONFIG
 
-_CONFIG = TransferConfig(
-    requester_code="1310300001",
-    requester_name="ミナトク キュウフキン",
-    transfer_date=date(2020, 6, 1),
-    bank_code="0001",
-    bank_name="ミズホ",
-    branch_code="001",
-    branch_name="トウキョウ",
-    account_number="1234567",
-)
+_CONFIG = SAMPLE_CONFIG
 _BATCH = 500_000
 _NAMES = ("ワタナベ タロウ", "ｻｲﾄｳ ｷｮｳｺ", "スズキ ハナコ", "タカハシ イチロウ")
 

@@ -2,35 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
 from kikan_std.jp.zengin import (
     LAYOUT,
     RECORD_LENGTH,
-    TransferConfig,
     TransferRecord,
     to_zengin_kana,
     validate_transfer_file,
     write_transfer_file,
 )
 from kikan_std.reconcile.catalogue import reconcile_entries
+from kikan_std.testing.zengin import SAMPLE_CONFIG, SAMPLE_PAYEES
 
-CONFIG = TransferConfig(
-    requester_code="1310300001",
-    requester_name="ミナトク キュウフキン",
-    transfer_date=date(2020, 6, 1),
-    bank_code="0001",
-    bank_name="ミズホ",
-    branch_code="001",
-    branch_name="トウキョウ",
-    account_number="1234567",
-)
-RECORDS = [
-    TransferRecord("0005", "123", "1", "7654321", "ワタナベ タロウ", 300_000, customer_code1="1"),
-    TransferRecord("0009", "456", "2", "0000001", "ｻｲﾄｳ ｷｮｳｺ", 100_000, customer_code1="2"),
-]
+CONFIG = SAMPLE_CONFIG
+RECORDS = list(SAMPLE_PAYEES[:2])
 
 
 @pytest.mark.parametrize(

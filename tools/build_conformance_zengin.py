@@ -11,30 +11,17 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Any
 
-from kikan_std.jp.zengin import TransferConfig, TransferRecord, write_transfer_file
+from kikan_std.jp.zengin import write_transfer_file
+from kikan_std.testing.zengin import SAMPLE_CONFIG, SAMPLE_PAYEES
 
 OUT = Path(__file__).resolve().parent.parent / "conformance" / "zengin_sogo_furikomi"
 SPEC = "zengin_sogo_furikomi"
 
-CONFIG = TransferConfig(
-    requester_code="1310300001",
-    requester_name="ミナトク キュウフキン",
-    transfer_date=date(2020, 6, 1),
-    bank_code="0001",
-    bank_name="ミズホ",
-    branch_code="001",
-    branch_name="トウキョウ",
-    account_number="1234567",
-)
-PAYEES = [
-    TransferRecord("0005", "123", "1", "7654321", "ワタナベ タロウ", 300_000, customer_code1="1"),
-    TransferRecord("0009", "456", "2", "0000001", "ｻｲﾄｳ ｷｮｳｺ", 100_000, customer_code1="2"),
-    TransferRecord("0010", "789", "1", "0000002", "スズキ ハナコ", 50_000, customer_code1="3"),
-]
+CONFIG = SAMPLE_CONFIG
+PAYEES = list(SAMPLE_PAYEES)
 
 CRLF = b"\r\n"
 
