@@ -302,3 +302,16 @@ def test_a_history_database_of_the_first_format_opens_and_lists_its_check_runs(
         kinds = [r[0] for r in db.execute("SELECT kind FROM runs ORDER BY id")]
     db.close()
     assert {"kept", "kind", "detail"} <= columns and kinds == ["check", "check", "check"]
+
+
+def test_a_check_run_that_showed_values_is_labelled_in_the_history(tmp_path: Path) -> None:
+    v1 = _version(tmp_path, "v1", 0.05)
+    with serve(tmp_path, data_dir=tmp_path / "記録") as srv:
+        for shown in ("false", "true"):
+            status, _ = post_check(srv, {"spec": "jutogai_atena", "show_values": shown},
+                                   [("file", "atena.csv", v1.read_bytes())])
+            assert status == 406
+        listing = request(srv, "GET", "/history")[2].decode("utf-8")
+    rows = re.findall(r'<tr data-kind="check"><td><a href="/history/(\d+)">.*?</tr>', listing, re.S)
+    labelled = re.findall(r'<tr data-kind="check"><td><a href="/history/(\d+)">(?:(?!</tr>).)*値を表示（個人情報）', listing, re.S)
+    assert sorted(rows) == ["1", "2"] and labelled == ["2"]
