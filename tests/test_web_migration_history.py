@@ -175,3 +175,17 @@ def test_without_a_data_folder_a_migration_run_is_not_recorded(tmp_path: Path) -
         assert status == 200 and 'id="history-link"' not in page
         assert bare.state.history is None
     assert not any(p.name == "history.sqlite" for p in tmp_path.rglob("*"))
+
+
+def test_a_stored_report_this_version_cannot_read_refuses_its_page_but_keeps_its_json(srv: Server) -> None:
+    d = pair(True)
+    _, _, page = _run(srv, _files(after=d / "v2.csv"))
+    hid = _hid(page)
+    with sqlite3.connect(srv.state.history.path) as db:  # as a later version might have written it
+        db.execute("UPDATE runs SET report = json_set(report, '$.field_of_a_later_version', 1) WHERE id = ?",
+                   (int(hid),))
+    db.close()
+    status, text = _get(srv, f"/history/{hid}.html")
+    assert status == 422 and "JSON はダウンロードできます" in text and "Traceback" not in text
+    assert json.loads(request(srv, "GET", f"/history/{hid}.json")[2])["field_of_a_later_version"] == 1
+    assert _get(srv, f"/history/{hid}")[0] == 200

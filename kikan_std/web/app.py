@@ -462,7 +462,11 @@ def create_app(config: WebConfig | None = None) -> Guard:
         if kind == "check":
             return refuse_page(request, 422, "適合性の検査の履歴は JSON で保存しています（このページは移行検証の結果だけ）"
                                              " / check runs are kept as JSON; this page is for 移行検証 runs")
-        result = mig.stored_result(text)
+        try:
+            result = mig.stored_result(text)
+        except ValueError:  # recorded by a version whose report this one cannot read: the JSON still opens
+            return refuse_page(request, 422, "保存したレポートからページを作れません（JSON はダウンロードできます）"
+                                             " / the stored report cannot be rendered here; download its JSON")
         html = mig.result_html(result)
         if request.query_params.get("view") in ("inline", "page"):
             return Response(html, media_type="text/html; charset=utf-8", headers={
