@@ -258,3 +258,60 @@ def test_without_a_data_folder_the_history_pages_and_options_are_off(tmp_path: P
             status, _, body = request(srv, "GET", path)
             assert status == 404 and "--data-dir" in body.decode("utf-8")
         assert request(srv, "POST", f"/history/1/delete?csrf={token}", b"", {"Cookie": cookie})[0] == 404
+
+
+# The first history format: no kept upload, no kind, no detail (a database made by an earlier version).
+_OLD_SCHEMA = """
+CREATE TABLE runs (id INTEGER PRIMARY KEY AUTOINCREMENT, created TEXT NOT NULL, inputs TEXT NOT NULL,
+    spec TEXT NOT NULL, verdict TEXT NOT NULL, errors INTEGER NOT NULL, warnings INTEGER NOT NULL, report TEXT NOT NULL);
+CREATE TABLE waivers (id INTEGER PRIMARY KEY AUTOINCREMENT, created TEXT NOT NULL, fingerprint TEXT NOT NULL UNIQUE,
+    code TEXT NOT NULL, severity TEXT NOT NULL, file TEXT NOT NULL, item TEXT, reason TEXT NOT NULL,
+    owner TEXT NOT NULL, expires TEXT, run INTEGER);
+"""
+
+
+def test_a_history_database_of_the_first_format_opens_and_lists_its_check_runs(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite3
+
+    v1 = _version(tmp_path, "v1", 0.08)
+    monkeypatch.chdir(v1.parent)
+    rep = check("atena.csv", spec="jutogai_atena")
+    data_dir = tmp_path / "記録"
+    data_dir.mkdir()
+    with sqlite3.connect(data_dir / "history.sqlite") as db:
+        db.executescript(_OLD_SCHEMA)
+        for when in ("2024-04-01 09:00:00", "2024-05-01 09:00:00"):
+            db.execute("INSERT INTO runs (created, inputs, spec, verdict, errors, warnings, report)"
+                       " VALUES (?, 'atena.csv', 'jutogai_atena', '不適合', 3, 1, ?)", (when, render(rep, "json")))
+    db.close()
+    with serve(tmp_path, data_dir=data_dir) as srv:
+        status, _, page = request(srv, "GET", "/history")
+        text = page.decode("utf-8")
+        assert status == 200 and text.count('<tr data-kind="check">') == 2 and text.count("適合性の検査") >= 2
+        assert "2024-04-01 09:00:00" in text and 'action="/history/compare"' in text
+        status, _, detail = request(srv, "GET", "/history/1")
+        assert status == 200 and 'id="waive-form"' in detail.decode("utf-8")
+        assert json.loads(request(srv, "GET", "/history/2.json")[2])["inputs"][0]["file"] == "atena.csv"
+        assert _gate(srv, "1", "2") == "適合"  # the same report twice: nothing new
+        # A run recorded now goes after them, in the same (migrated) table.
+        assert post_check(srv, {"spec": "jutogai_atena"}, [("file", "atena.csv", v1.read_bytes())])[0] == 406
+        assert request(srv, "GET", "/history")[2].decode("utf-8").count('<tr data-kind="check">') == 3
+    with sqlite3.connect(data_dir / "history.sqlite") as db:
+        columns = {r[1] for r in db.execute("PRAGMA table_info(runs)")}
+        kinds = [r[0] for r in db.execute("SELECT kind FROM runs ORDER BY id")]
+    db.close()
+    assert {"kept", "kind", "detail"} <= columns and kinds == ["check", "check", "check"]
+
+
+def test_a_check_run_that_showed_values_is_labelled_in_the_history(tmp_path: Path) -> None:
+    v1 = _version(tmp_path, "v1", 0.05)
+    with serve(tmp_path, data_dir=tmp_path / "記録") as srv:
+        for shown in ("false", "true"):
+            status, _ = post_check(srv, {"spec": "jutogai_atena", "show_values": shown},
+                                   [("file", "atena.csv", v1.read_bytes())])
+            assert status == 406
+        listing = request(srv, "GET", "/history")[2].decode("utf-8")
+    rows = re.findall(r'<tr data-kind="check"><td><a href="/history/(\d+)">.*?</tr>', listing, re.S)
+    labelled = re.findall(r'<tr data-kind="check"><td><a href="/history/(\d+)">(?:(?!</tr>).)*値を表示（個人情報）', listing, re.S)
+    assert sorted(rows) == ["1", "2"] and labelled == ["2"]

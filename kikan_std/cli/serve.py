@@ -29,8 +29,9 @@ def add_serve_parser(sub: argparse._SubParsersAction[Any]) -> None:
     s.add_argument("--token", default=None,
                    help=f"REST API のトークン（既定 ${TOKEN_ENV}、なければ生成）/ API token (default ${TOKEN_ENV} or generated)")
     s.add_argument("--data-dir", metavar="DIR", default=None,
-                   help="実行履歴（SQLite: レポート・画面で登録した承認。データは選んだ実行だけ）を保存するフォルダ"
-                        " / folder of the run history (reports, waivers recorded on the page; data only when asked)")
+                   help="実行履歴（SQLite: 検査と移行検証のレポート・画面で登録した承認。データは選んだ実行だけ）を保存するフォルダ"
+                        " / folder of the run history (check and 移行検証 reports, waivers recorded on the page;"
+                        " data only when asked)")
     s.add_argument("--max-upload-mb", type=int, default=512, metavar="N",
                    help="アップロードの上限 MiB（既定 512）/ largest upload in MiB")
     s.add_argument("--max-seconds", type=float, default=600, metavar="S",

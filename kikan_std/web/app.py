@@ -3,8 +3,9 @@
 Pages (Japanese first): choose files / a folder / a zip and a spec → the encoding guess is shown →
 start → progress (polled) with cancel → verdict, the HTML report in the page, downloads; with a data
 folder, the run history (v1 → v2 comparison with the ``--fail-on new`` verdict, waivers recorded from the
-page and exported for ``--waivers``, uploads kept only on request); 移行検証 (``/migration``: the old and
-the new extract compared as ``kikan-std compare`` does, see :mod:`kikan_std.web.migration`). The REST API
+page and exported for ``--waivers``, uploads kept only on request, 移行検証 runs recorded too); 移行検証
+(``/migration``: the old and the new extract compared as ``kikan-std compare`` does, see
+:mod:`kikan_std.web.migration`). The REST API
 (``/api/v1/…``, documented at ``/api/v1/openapi.json``) answers as KoSIT's validator does: 200
 conformant, 406 not conformant, 422 unusable input or spec, 413 too large.
 """
@@ -61,6 +62,13 @@ STATIC = {"app.js": "text/javascript; charset=utf-8", "app.css": "text/css; char
 UPLOAD_SECONDS = 600.0
 KEEP_SECONDS = 3600.0
 J = TypeVar("J", bound=Job)
+NOT_FOR_MIGRATION = {
+    "waivers": "承認（waiver）は適合性の検査の指摘に登録します。移行検証の実行には登録できません"
+               " / waivers apply to conformance check runs, not to 移行検証 runs",
+    "compare": "前回との比較は適合性の検査の実行どうしで行います。移行検証の実行は比べられません"
+               " / only conformance check runs can be compared here, not 移行検証 runs",
+}
+"""Refusals of what the history offers check runs only, asked for a 移行検証 entry."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -354,6 +362,8 @@ def create_app(config: WebConfig | None = None) -> Guard:
         entry = st.history.entry(request.path_params["hid"])
         if entry is None:
             return refuse_page(request, 404, "履歴が見つかりません / not in the history")
+        if entry["migration"]:
+            return page(request, "history_migration.html.j2", e=entry, r=entry["report"])
         recorded = {w["fingerprint"]: w for w in st.history.waivers()}
         return page(request, "history_run.html.j2", e=entry, r=entry["report"], recorded=recorded,
                     waived=request.query_params.get("waived", ""), today=time.strftime("%Y-%m-%d"))
@@ -365,8 +375,11 @@ def create_app(config: WebConfig | None = None) -> Guard:
         if st.history is None:
             return no_history(request)
         hid = request.path_params["hid"]
-        if st.history.entry(hid) is None:
+        kind = st.history.kind_of(hid)
+        if kind is None:
             return refuse_page(request, 404, "履歴が見つかりません / not in the history")
+        if kind != "check":
+            return refuse_page(request, 422, NOT_FOR_MIGRATION["waivers"])
         form = await small_form(request)
         if isinstance(form, Response):
             return form
@@ -420,7 +433,11 @@ def create_app(config: WebConfig | None = None) -> Guard:
     async def history_compare(request: Request) -> Response:
         if st.history is None:
             return no_history(request)
-        result = st.history.compare(request.query_params.get("base", ""), request.query_params.get("new", ""))
+        base, new = request.query_params.get("base", ""), request.query_params.get("new", "")
+        kinds = (st.history.kind_of(base), st.history.kind_of(new))
+        if None not in kinds and kinds != ("check", "check"):
+            return refuse_page(request, 422, NOT_FOR_MIGRATION["compare"])
+        result = st.history.compare(base, new)
         if result is None:
             return refuse_page(request, 404, "比較する実行が履歴にありません / not in the history")
         return page(request, "compare.html.j2", c=result)
@@ -432,6 +449,29 @@ def create_app(config: WebConfig | None = None) -> Guard:
         if text is None:
             return refuse_page(request, 404, "履歴が見つかりません / not in the history")
         return attachment(text, "application/json", f"kikan-history-{request.path_params['hid']}.json")
+
+    async def history_html(request: Request) -> Response:
+        """A 移行検証 entry's page, made again from its stored JSON by the CLI's own renderer."""
+        if st.history is None:
+            return no_history(request)
+        hid = request.path_params["hid"]
+        kind = st.history.kind_of(hid)
+        text = st.history.report_json(hid)
+        if kind is None or text is None:
+            return refuse_page(request, 404, "履歴が見つかりません / not in the history")
+        if kind == "check":
+            return refuse_page(request, 422, "適合性の検査の履歴は JSON で保存しています（このページは移行検証の結果だけ）"
+                                             " / check runs are kept as JSON; this page is for 移行検証 runs")
+        try:
+            result = mig.stored_result(text)
+        except ValueError:  # recorded by a version whose report this one cannot read: the JSON still opens
+            return refuse_page(request, 422, "保存したレポートからページを作れません（JSON はダウンロードできます）"
+                                             " / the stored report cannot be rendered here; download its JSON")
+        html = mig.result_html(result)
+        if request.query_params.get("view") in ("inline", "page"):
+            return Response(html, media_type="text/html; charset=utf-8", headers={
+                "content-security-policy": report_csp(html), "x-frame-options": "SAMEORIGIN"})
+        return attachment(html, "text/html; charset=utf-8", f"kikan-history-{hid}.html")
 
     # -- 移行検証 (migration) -------------------------------------------------------------------
 
@@ -469,6 +509,7 @@ def create_app(config: WebConfig | None = None) -> Guard:
         st.pool.submit(functools.partial(
             mig.execute_migration, run, before_encoding=encodings[0], after_encoding=encodings[1],
             show_values=form.get("show_values") == "on", max_seconds=cfg.max_seconds,
+            on_result=functools.partial(_record_migration, st=st),
         ))
         return RedirectResponse(run.url, status_code=303)
 
@@ -479,7 +520,7 @@ def create_app(config: WebConfig | None = None) -> Guard:
             return refuse_page(request, 404, "結果がありません / no such result")
         stem = f"kikan-{run.result.kind}-{run.id[:8]}"
         if name == "json":
-            return attachment(run.result.model_dump_json(indent=1) + "\n", "application/json", f"{stem}.json")
+            return attachment(mig.result_json(run.result), "application/json", f"{stem}.json")
         text = mig.result_html(run.result)
         if request.query_params.get("view") in ("inline", "page"):
             return Response(text, media_type="text/html; charset=utf-8", headers={
@@ -558,6 +599,7 @@ def create_app(config: WebConfig | None = None) -> Guard:
         Route("/history/waivers.toml", history_waivers_toml),
         Route("/history/waivers/{wid}/delete", history_unwaive, methods=["POST"]),
         Route("/history/{hid}.json", history_report),
+        Route("/history/{hid}.html", history_html),
         Route("/history/{hid}", history_run),
         Route("/history/{hid}/waivers", history_waive, methods=["POST"]),
         Route("/history/{hid}/delete", history_delete, methods=["POST"]),
@@ -582,6 +624,11 @@ def create_app(config: WebConfig | None = None) -> Guard:
 def _record(run: Run, st: _State) -> None:
     if st.history is not None and run.report is not None:
         run.history_id = st.history.add(run, kept=run.kept.name if run.kept is not None else None)
+
+
+def _record_migration(run: mig.MigrationRun, st: _State) -> None:
+    if st.history is not None and run.result is not None:
+        run.history_id = st.history.add_migration(run, mig.result_json(run.result))
 
 
 def _shutdown(st: _State) -> None:

@@ -1,7 +1,8 @@
 """The run history: one SQLite file in a folder the user chooses (``kikan-std serve --data-dir``).
 
-It keeps reports (JSON, values masked as in the run) and a summary per run; the uploaded data only
-when the user asks (under ``<folder>/uploads/``, deleted with the run). It also keeps the accepted
+It keeps reports (JSON, values masked as in the run) and a summary per run — conformance checks and
+移行検証 runs (compare, profile; their input files by name, size and SHA-256, and their options); the
+uploaded data only when the user asks (under ``<folder>/uploads/``, deleted with the run). It also keeps the accepted
 deviations (waivers) recorded from the page: by fingerprint, with the finding's code, file and item —
 never a value — and exports them as a waiver file the CLI's ``--waivers`` reads.
 """
@@ -26,6 +27,7 @@ from kikan_std.report.waivers import Waiver, Waivers
 from kikan_std.writers import render
 
 if TYPE_CHECKING:
+    from kikan_std.web.migration import MigrationRun
     from kikan_std.web.runs import Run
 
 _SCHEMA = """
@@ -55,7 +57,39 @@ CREATE TABLE IF NOT EXISTS waivers (
 """
 NO_EXPIRY = _dt.date(9999, 12, 31)  # how a waiver without an expiry date is written for the CLI
 KEPT_NAME = re.compile(r"[A-Za-z0-9_-]{8,64}")
+KINDS = {
+    "check": "適合性の検査",
+    "compare": "移行検証（比較）",
+    "profile": "移行検証（プロファイル）",
+}
+"""The kind of a history entry → its label (``check``: a conformance check; the others: 移行検証)."""
+# Columns added since the first history format (a database made before opens and gains them; rows
+# from before are checks): kept upload, kind, and the JSON of inputs (name, size, SHA-256) and options.
+_ADDED_COLUMNS = (
+    ("kept", "TEXT"),
+    ("kind", "TEXT NOT NULL DEFAULT 'check'"),
+    ("detail", "TEXT"),
+)
 WAIVER_FILE_LABEL = "history.sqlite（画面で登録した承認 / waivers recorded on the page）"
+
+
+MIGRATION_VERDICTS = {
+    "no_difference": "差異なし",
+    "explained": "差異はすべて説明済み",
+    "differences": "説明のない差異あり",
+    "profile": "判定なし（プロファイル）",
+}
+"""The verdict column of a 移行検証 entry, by the report's ``verdict`` (a profile has none)."""
+
+
+def _with_detail(row: dict[str, Any]) -> dict[str, Any]:
+    """A history row with its kind label, its detail parsed and whether its report holds personal values."""
+    detail = json.loads(row["detail"]) if row.get("detail") else {}
+    row["detail"] = detail
+    row["kind_label"] = KINDS.get(row["kind"], row["kind"])
+    row["migration"] = row["kind"] != "check"
+    row["values_shown"] = bool(detail.get("options", {}).get("show_values"))
+    return row
 
 
 def toml_string(text: str) -> str:
@@ -74,8 +108,9 @@ class History:
         with self._connect() as db:
             db.executescript(_SCHEMA)
             columns = {r[1] for r in db.execute("PRAGMA table_info(runs)")}
-            if "kept" not in columns:  # a history made before uploads could be kept
-                db.execute("ALTER TABLE runs ADD COLUMN kept TEXT")
+            for name, decl in _ADDED_COLUMNS:
+                if name not in columns:  # a history made by an earlier version
+                    db.execute(f"ALTER TABLE runs ADD COLUMN {name} {decl}")
 
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path, timeout=30)
@@ -94,24 +129,67 @@ class History:
         assert rep is not None
         errors = sum(1 for f in rep.findings if f.severity == "error")
         warnings = sum(1 for f in rep.findings if f.severity == "warning")
+        detail = {"options": run.options}
+        return self._insert("check", ", ".join(i.file for i in rep.inputs), rep.spec.id,
+                            "不適合" if rep.failed else "適合", errors, warnings, render(rep, "json"), kept, detail)
+
+    def add_migration(self, run: MigrationRun, report_json: str) -> int:
+        """Record a finished 移行検証 run: ``report_json`` (the JSON the run's page serves, values masked unless
+        the run showed them), the files it read (role, name, bytes, SHA-256), its spec and options; returns its
+        history id. For a comparison the ``errors`` column holds the unexplained differences and ``warnings``
+        the explained ones (expected or within tolerance); a profile has neither."""
+        from kikan_std.migration.model import CompareReport
+
+        result = run.result
+        assert result is not None
+        plan = run.plan
+        if isinstance(result, CompareReport):
+            unexplained = sum(d.status == "unexplained" for d in result.differences)
+            explained = len(result.differences) - unexplained
+            verdict = MIGRATION_VERDICTS[result.verdict]
+            counts = {"before_records": result.before.records, "after_records": result.after.records,
+                      "matched": result.matched, "items_compared": result.items_compared,
+                      "differences": len(result.differences), "unexplained": unexplained, "explained": explained}
+        else:
+            unexplained = explained = 0
+            verdict = MIGRATION_VERDICTS["profile"]
+            counts = {"records": result.records, "items": len(result.items)}
+        spec = plan.spec.id + (f"|{plan.group}" if plan.group else "")
+        detail = {"files": run.files, "options": {**run.options, "tolerance": plan.tolerance,
+                                                  "mapping_encoding": plan.mapping_encoding},
+                  "counts": counts, "spec_title": f"{plan.spec.title} {plan.spec.edition}"}
+        names = ", ".join(f["name"] for f in run.files if f["role"] in ("before", "after"))
+        return self._insert(result.kind, names, spec, verdict, unexplained, explained, report_json, None, detail)
+
+    def _insert(self, kind: str, inputs: str, spec: str, verdict: str, errors: int, warnings: int, report: str,
+                kept: str | None, detail: dict[str, Any]) -> int:
         with self.lock, self._connect() as db:
             cur = db.execute(
-                "INSERT INTO runs (created, inputs, spec, verdict, errors, warnings, report, kept)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (time.strftime("%Y-%m-%d %H:%M:%S"), ", ".join(i.file for i in rep.inputs)[:500],
-                 rep.spec.id, "不適合" if rep.failed else "適合", errors, warnings, render(rep, "json"), kept),
+                "INSERT INTO runs (created, inputs, spec, verdict, errors, warnings, report, kept, kind, detail)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (time.strftime("%Y-%m-%d %H:%M:%S"), inputs[:500], spec, verdict, errors, warnings, report, kept,
+                 kind, json.dumps(detail, ensure_ascii=False)),
             )
             return int(cur.lastrowid or 0)
+
+    def kind_of(self, hid: str) -> str | None:
+        """The kind of history entry ``hid`` (``check``, ``compare``, ``profile``), or None if there is none."""
+        if not hid.isdigit():
+            return None
+        with self.lock, self._connect() as db:
+            row = db.execute("SELECT kind FROM runs WHERE id = ?", (int(hid),)).fetchone()
+        return None if row is None else str(row[0])
 
     def list(self, limit: int = 200) -> builtins.list[dict[str, Any]]:
         """The newest runs first (without their reports)."""
         with self.lock, self._connect() as db:
             db.row_factory = sqlite3.Row
             rows = db.execute(
-                "SELECT id, created, inputs, spec, verdict, errors, warnings, kept FROM runs ORDER BY id DESC LIMIT ?",
+                "SELECT id, created, inputs, spec, verdict, errors, warnings, kept, kind, detail FROM runs"
+                " ORDER BY id DESC LIMIT ?",
                 (limit,),
             ).fetchall()
-        return [dict(r) for r in rows]
+        return [_with_detail(dict(r)) for r in rows]
 
     def entry(self, hid: str) -> dict[str, Any] | None:
         """History entry ``hid`` (a number) with its report parsed, or None."""
@@ -122,7 +200,7 @@ class History:
             row = db.execute("SELECT * FROM runs WHERE id = ?", (int(hid),)).fetchone()
         if row is None:
             return None
-        out = dict(row)
+        out = _with_detail(dict(row))
         out["report"] = json.loads(out["report"])
         return out
 
@@ -157,7 +235,7 @@ class History:
         could not run; 判定できません when none is found but a capped report may hide one; else 適合.
         """
         a, b = self.report_json(base), self.report_json(new)
-        if a is None or b is None:
+        if a is None or b is None or self.kind_of(base) != "check" or self.kind_of(new) != "check":
             return None
         old, cur = json.loads(a), json.loads(b)
         left = Counter(f["fingerprint"] for f in old["findings"])
@@ -198,7 +276,7 @@ class History:
         an existing waiver of the same fingerprint is replaced (new reason, owner and expiry).
         """
         entry = self.entry(hid)
-        if entry is None:
+        if entry is None or entry["kind"] != "check":
             return 0
         wanted = set(fingerprints)
         found: dict[str, dict[str, Any]] = {}

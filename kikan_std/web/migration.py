@@ -6,11 +6,17 @@ is profiled as ``kikan-std profile`` does.
 The run's lifecycle (state, cancel, time limit, error text, the folder deleted at the end) is the check's
 (:func:`kikan_std.web.runs.run_job`); the upload is the check's streamed, capped parser. Personal values
 are masked as the CLI masks them (``$KIKAN_STD_MASK_KEY``, else the built-in key) unless the user asks.
+With a history folder, a finished run is recorded there (:meth:`kikan_std.web.history.History.add_migration`):
+its JSON as served, the files it read (name, size, SHA-256) and its options.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -86,6 +92,8 @@ class MigrationRun(Job):
     detections: dict[str, Detected]
     result: CompareReport | ProfileReport | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    files: list[dict[str, Any]] = field(default_factory=list)
+    history_id: int | None = None
 
     @property
     def url(self) -> str:
@@ -197,10 +205,24 @@ def best_encoding(run: MigrationRun, name: str) -> str:
     return d.encoding if d is not None and d.encoding in ENCODINGS else "utf-8"
 
 
+def file_records(plan: MigrationPlan) -> list[dict[str, Any]]:
+    """What the run read, for the record: each uploaded file's role, client name, size and SHA-256."""
+    out: list[dict[str, Any]] = []
+    for role, p in plan.paths.items():
+        with p.open("rb") as fh:
+            digest = hashlib.file_digest(fh, "sha256").hexdigest()
+        out.append({"role": role, "name": plan.labels[str(p)], "bytes": p.stat().st_size, "sha256": digest})
+    return out
+
+
 def execute_migration(run: MigrationRun, *, before_encoding: str, after_encoding: str, show_values: bool,
-                      max_seconds: float) -> None:
+                      max_seconds: float, on_result: Callable[[MigrationRun], None] | None = None) -> None:
     """Compare (or profile) the run's extracts as the CLI does; store the report or the error on the run;
-    delete the run's folder (:func:`~kikan_std.web.runs.run_job`)."""
+    delete the run's folder (:func:`~kikan_std.web.runs.run_job`).
+
+    ``on_result`` (recording in the history) runs before the state turns ``done``, so a page that sees the
+    run done also finds it in the history; if it fails, the result stands (not recorded).
+    """
     plan = run.plan
     run.options = {"before_encoding": plan.mapping_encoding or before_encoding, "after_encoding": after_encoding,
                    "show_values": show_values}
@@ -231,9 +253,26 @@ def execute_migration(run: MigrationRun, *, before_encoding: str, after_encoding
             result = profile(p["after"], plan.spec, group=plan.group, encoding=after_encoding,
                              show_values=show_values, progress=step)
         run.result = type(result).model_validate_json(relabel_json(result.model_dump_json(), run))
+        if on_result is not None:
+            run.stage = "記録中 / recording"
+            # The result stands if it cannot be recorded: the page then shows no history link.
+            with contextlib.suppress(Exception):
+                run.files = file_records(plan)  # hashed while the uploads are still there
+                on_result(run)
         run.stage = ""
 
     run_job(run, work, max_seconds=max_seconds)
+
+
+def result_json(result: CompareReport | ProfileReport) -> str:
+    """The JSON the CLI writes with ``--output-format json`` (and the page downloads, and the history keeps)."""
+    return result.model_dump_json(indent=1) + "\n"
+
+
+def stored_result(text: str) -> CompareReport | ProfileReport:
+    """A result read back from its JSON (as :func:`result_json` wrote it, e.g. kept in the history)."""
+    kind = json.loads(text).get("kind")
+    return CompareReport.model_validate_json(text) if kind == "compare" else ProfileReport.model_validate_json(text)
 
 
 def result_html(result: CompareReport | ProfileReport) -> str:
