@@ -6,7 +6,6 @@ CLI's message, forms need their CSRF token, uploads are capped and gone after th
 from __future__ import annotations
 
 import csv
-import http.client
 import json
 import re
 import time
@@ -22,7 +21,7 @@ from kikan_std.migration.compare import compare
 from tests.conftest import run_cli
 from tests.migration_pairs import pair, planted
 from tests.test_migration_canary import canaries
-from tests.web_server import Server, multipart, request, serve, session
+from tests.web_server import Server, multipart, push_unsized_upload, request, serve, session
 
 MiB = 1024 * 1024
 SPEC = "jumin_kiroku"
@@ -217,25 +216,9 @@ def test_an_oversize_upload_is_refused_as_it_streams_and_a_run_has_a_time_limit(
     d = pair(True)
     with serve(tmp_path / "small", max_upload_bytes=MiB) as small:
         cookie, token = session(small)
-        boundary = "b0undary"
-        head = f'--{boundary}\r\nContent-Disposition: form-data; name="after"; filename="big.csv"\r\n\r\n'.encode()
-        conn = http.client.HTTPConnection("127.0.0.1", small.port, timeout=60)
-        conn.putrequest("POST", f"/migration/upload?csrf={token}")
-        conn.putheader("Content-Type", f"multipart/form-data; boundary={boundary}")
-        conn.putheader("Transfer-Encoding", "chunked")  # no declared length: counted as it arrives
-        conn.putheader("Cookie", cookie)
-        conn.endheaders()
-        sent, chunk = 0, b"1," * (MiB // 4)
-        try:
-            conn.send(b"%x\r\n%s\r\n" % (len(head), head))
-            while sent < 256 * MiB:  # offered; the server stops reading after 1 MiB
-                conn.send(b"%x\r\n%s\r\n" % (len(chunk), chunk))
-                sent += len(chunk)
-        except OSError:
-            pass
-        resp = conn.getresponse()
-        assert resp.status == 413 and "大きすぎます" in resp.read().decode("utf-8")
-        conn.close()
+        status, text, sent = push_unsized_upload(small, f"/migration/upload?csrf={token}", "after", 256 * MiB,
+                                                 MiB // 2, {"Cookie": cookie})
+        assert status == 413 and "大きすぎます" in text  # the server stops reading after 1 MiB
         assert sent < 256 * MiB and small.leftovers() == []
     with serve(tmp_path / "slow", max_seconds=0) as slow:
         _, status, text = _run(slow, _files(before=d / "v1.csv", after=d / "v2.csv"))

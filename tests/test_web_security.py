@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.web_server import Server, multipart, post_check, request, serve, session
+from tests.web_server import Server, multipart, post_check, push_unsized_upload, request, serve, session
 
 MiB = 1024 * 1024
 
@@ -127,25 +127,8 @@ def test_a_2_gib_upload_is_refused_from_its_declared_length(srv: Server) -> None
 
 
 def test_a_2_gib_streamed_upload_without_a_length_is_cut_off_at_the_limit(srv: Server) -> None:
-    boundary = "b0undary"
-    head = (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n\r\n').encode()
-    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=60)
-    conn.putrequest("POST", "/api/v1/check")
-    conn.putheader("Content-Type", f"multipart/form-data; boundary={boundary}")
-    conn.putheader("Transfer-Encoding", "chunked")
-    conn.endheaders()
-    sent = 0
-    chunk = b"1," * (MiB // 2)
-    try:
-        conn.send(b"%x\r\n%s\r\n" % (len(head), head))
-        while sent < 2 * 1024**3:  # 2 GiB offered; the server stops reading after 4 MiB
-            conn.send(b"%x\r\n%s\r\n" % (len(chunk), chunk))
-            sent += len(chunk)
-    except OSError:
-        pass
-    resp = conn.getresponse()
-    assert resp.status == 413 and "大きすぎます" in resp.read().decode("utf-8")
-    conn.close()
+    status, text, sent = push_unsized_upload(srv, "/api/v1/check", "file", 2 * 1024**3, MiB)
+    assert status == 413 and "大きすぎます" in text  # 2 GiB offered; the server stops reading after 4 MiB
     assert sent < 2 * 1024**3
     assert srv.leftovers() == []
 

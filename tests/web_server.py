@@ -98,6 +98,36 @@ def request(srv: Server, method: str, path: str, body: bytes = b"",
         conn.close()
 
 
+def push_unsized_upload(srv: Server, path: str, field: str, offer: int, chunk: int,
+                        headers: dict[str, str] | None = None) -> tuple[int, str, int]:
+    """POST a multipart upload of ``offer`` bytes with no declared length (chunked), as a client that keeps
+    sending; returns (status, body text, bytes sent before the server closed the connection)."""
+    import http.client
+
+    boundary = "b0undary"
+    head = f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="big.csv"\r\n\r\n'.encode()
+    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=60)
+    conn.putrequest("POST", path)
+    conn.putheader("Content-Type", f"multipart/form-data; boundary={boundary}")
+    conn.putheader("Transfer-Encoding", "chunked")  # no declared length: counted as it arrives
+    for k, v in (headers or {}).items():
+        conn.putheader(k, v)
+    conn.endheaders()
+    sent, data = 0, b"1," * (chunk // 2)
+    try:
+        conn.send(b"%x\r\n%s\r\n" % (len(head), head))
+        while sent < offer:
+            conn.send(b"%x\r\n%s\r\n" % (len(data), data))
+            sent += len(data)
+    except OSError:
+        pass  # the server stopped reading: what a refused upload looks like from the client
+    try:
+        resp = conn.getresponse()
+        return resp.status, resp.read().decode("utf-8"), sent
+    finally:
+        conn.close()
+
+
 def post_check(srv: Server, fields: dict[str, str], files: list[tuple[str, str, bytes]],
                headers: dict[str, str] | None = None) -> tuple[int, Any]:
     """POST /api/v1/check; (status, parsed JSON)."""
