@@ -4,12 +4,14 @@ its item with its count; expected differences, tolerance and bad input behave as
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import json
 from pathlib import Path
 
 import pytest
 
 import kikan_std
+import kikan_std.migration.html
 from tests.conftest import run_cli
 from tests.migration_pairs import pair, planted
 
@@ -39,6 +41,33 @@ def test_clean_v1_v2_without_mapping_has_no_difference() -> None:
     assert code == 0
     assert report["verdict"] == "no_difference" and report["differences"] == []
     assert report["matched"] == report["before"]["records"] == report["after"]["records"]
+
+
+def test_reports_name_the_exact_files_read() -> None:
+    """An auditor's sign-off names the files: size and SHA-256 of each side (and of a profiled extract), in the JSON
+    and on the page; a changed byte changes the digest."""
+    d = pair(False)
+    before, after = d / "legacy.csv", d / "standard.csv"
+    code, report = _compare_json(str(before), str(after), "--spec", "jumin_kiroku", "--mapping", str(d / "mapping.toml"))
+    assert code == 0
+    for side, path in (("before", before), ("after", after)):
+        data = path.read_bytes()
+        assert report[side]["bytes"] == len(data)
+        assert report[side]["sha256"] == hashlib.sha256(data).hexdigest()
+    code, page, _ = run_cli("compare", str(before), str(after), "--spec", "jumin_kiroku", "--mapping",
+                            str(d / "mapping.toml"), "--output-format", "html")
+    assert code == 0 and report["before"]["sha256"] in page and report["after"]["sha256"] in page
+    p = kikan_std.profile(after, "jumin_kiroku")
+    assert (p.bytes, p.sha256) == (len(after.read_bytes()), report["after"]["sha256"])
+    assert p.sha256 in kikan_std.migration.html.profile_html(p)
+    changed = d.parent / f"{d.name}-one-byte" / "v2.csv"
+    changed.parent.mkdir(exist_ok=True)
+    data = bytearray((d / "v2.csv").read_bytes())
+    i = next(k for k in range(len(data) // 2, len(data)) if chr(data[k]).isdigit())  # a digit of a record
+    data[i] = ord("9") if data[i] != ord("9") else ord("8")
+    changed.write_bytes(bytes(data))
+    r = kikan_std.compare(d / "v2.csv", changed, "jumin_kiroku")
+    assert r.before.sha256 != r.after.sha256 and r.before.bytes == r.after.bytes
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -108,6 +109,13 @@ class Loaded:
 
     def index(self) -> dict[str, int]:
         return {c.name: i for i, c in enumerate(self.columns)}
+
+    def provenance(self) -> dict[str, Any]:
+        """``bytes`` and ``sha256`` of the file, for the report: which file exactly was compared (an
+        auditor's sign-off names it)."""
+        p = Path(self.path)
+        with p.open("rb") as f:
+            return {"bytes": p.stat().st_size, "sha256": hashlib.file_digest(f, "sha256").hexdigest()}
 
 
 def pick_group(spec: Spec, name: str | None) -> Group:

@@ -625,8 +625,9 @@ def merge_partials(spec_id: str, group: str, key: list[str], b: Loaded, a: Loade
     diffs += _shifts(b.records, a.records, common, parts, tol)
     return CompareReport(
         spec=spec_id, group=group, key=key,
-        before=Side(file=Path(b.path).name, records=b.records, excluded=b.excluded, duplicate_keys=dup_b),
-        after=Side(file=Path(a.path).name, records=a.records, duplicate_keys=dup_a),
+        before=Side(file=Path(b.path).name, **b.provenance(), records=b.records, excluded=b.excluded,
+                    duplicate_keys=dup_b),
+        after=Side(file=Path(a.path).name, **a.provenance(), records=a.records, duplicate_keys=dup_a),
         matched=matched, items_compared=len(common), verdict="no_difference", valid=True, tolerance=tol,
         differences=diffs, show_values=show_values,
     )

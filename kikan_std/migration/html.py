@@ -24,7 +24,7 @@ h1{font-size:1.3rem;margin:.2rem 0}h2{font-size:1.05rem;margin:1.2rem 0 .4rem}
 .banner{padding:.5rem .8rem;border-radius:6px;font-weight:bold;margin:.5rem 0}
 .banner.ok{background:#dafbe1}.banner.bad{background:#ffebe9}.banner.warn{background:#fff8c5}
 table{border-collapse:collapse;font-size:.8rem}td,th{border:1px solid #d0d7de;padding:.15rem .4rem;text-align:left}
-td.n{text-align:right;font-variant-numeric:tabular-nums}.legend span{margin-right:.8rem}
+td.n{text-align:right;font-variant-numeric:tabular-nums}.hash{font-family:ui-monospace,monospace;font-size:.7rem;word-break:break-all}.legend span{margin-right:.8rem}
 svg{display:block}
 """
 
@@ -35,6 +35,7 @@ _PROFILE = """<!doctype html>
 <div class="meta">仕様 {{ r.spec }} / {{ r.group }}・レコード {{ "{:,}".format(r.records) }} 件
 {% if r.excluded %}・対応表で除外 {{ "{:,}".format(r.excluded) }} 件{% endif %}
 {% if r.mapping %}・対応表 {{ r.mapping }}{% endif %}・kikan-std {{ r.version }}</div>
+{% if r.sha256 %}<div class="meta">{{ "{:,}".format(r.bytes) }} バイト・SHA-256 <span class="hash">{{ r.sha256 }}</span></div>{% endif %}
 <div class="meta">個人情報の項目は件数と率のみ（値は表示しません）/ personal items: counts and rates only.</div>
 {% if r.missing_items %}<p class="warn">ファイルにない項目 / items not in the file: {{ r.missing_items|length }}
 （{{ r.missing_items[:8]|join("、") }}{% if r.missing_items|length > 8 %} …{% endif %}）</p>{% endif %}
@@ -71,6 +72,8 @@ _COMPARE = """<!doctype html>
 {% else %}<div class="banner bad">説明のない差異 {{ unexplained }} 件 / unexplained differences</div>{% endif %}
 <table><tr><th></th><th>移行前 before</th><th>移行後 after</th></tr>
 <tr><td>ファイル</td><td>{{ r.before.file }}</td><td>{{ r.after.file }}</td></tr>
+{% if r.before.sha256 %}<tr><td>バイト数</td><td class="n">{{ "{:,}".format(r.before.bytes) }}</td><td class="n">{{ "{:,}".format(r.after.bytes) }}</td></tr>
+<tr><td>SHA-256</td><td class="hash">{{ r.before.sha256 }}</td><td class="hash">{{ r.after.sha256 }}</td></tr>{% endif %}
 <tr><td>レコード</td><td class="n">{{ "{:,}".format(r.before.records) }}</td><td class="n">{{ "{:,}".format(r.after.records) }}</td></tr>
 <tr><td>対応表で除外</td><td class="n">{{ "{:,}".format(r.before.excluded) }}</td><td></td></tr>
 <tr><td>キー重複</td><td class="n">{{ r.before.duplicate_keys }}</td><td class="n">{{ r.after.duplicate_keys }}</td></tr>

@@ -79,6 +79,8 @@ class ProfileReport(BaseModel):
     spec: str
     group: str
     file: str
+    bytes: int | None = Field(default=None, description="size of the file read (provenance)")
+    sha256: str | None = Field(default=None, description="SHA-256 of the file read (provenance)")
     records: int
     excluded: int = Field(default=0, description="legacy rows the mapping excludes (e.g. 住登外)")
     mapping: str | None = None
@@ -94,6 +96,8 @@ class Side(BaseModel):
     """One side of a comparison."""
 
     file: str
+    bytes: int | None = Field(default=None, description="size of the file read (provenance)")
+    sha256: str | None = Field(default=None, description="SHA-256 of the file read (provenance)")
     records: int
     excluded: int = 0
     duplicate_keys: int = 0

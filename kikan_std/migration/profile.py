@@ -145,7 +145,7 @@ def profile_loaded(con: Any, src: Loaded, spec: Spec) -> ProfileReport:
             lengths=lengths.get(i, []), values=values, sum=total,
         ))
     return ProfileReport(
-        spec=spec.id, group="", file=Path(src.path).name, records=n, excluded=src.excluded,
+        spec=spec.id, group="", file=Path(src.path).name, **src.provenance(), records=n, excluded=src.excluded,
         unknown_columns=src.unknown_columns, items=items, categories=categories,
         households=_households(con, src),
     )
