@@ -24,7 +24,7 @@ from kikan_std.cli.exits import lang_of, report_error
 from kikan_std.errors import ArgumentsError, InputError, OutputError, UsageError
 from kikan_std.jp import zengin
 from kikan_std.options import DEFAULT_MASK_KEY, MASK_KEY_ENV
-from kikan_std.reconcile import Audit, Summary, reconcile_to
+from kikan_std.reconcile import Audit, Summary, load_mapping, reconcile_to
 from kikan_std.reconcile.generate import DEFAULT_SEED, GenConfig, generate_files
 from kikan_std.reconcile.match import DEFAULT_THRESHOLD
 
@@ -184,9 +184,7 @@ def reconcile_main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
             raise UsageError(ja="--jobs は1以上の整数で指定してください", en="--jobs must be a whole number >= 1")
         if args.amount < 0:
             raise UsageError(ja="--amount は0以上の整数で指定してください", en="--amount must be a whole number >= 0")
-        mapping = _load_json(args.mapping, ("列名の対応表", "column mapping")) if args.mapping else None
-        if mapping is not None and not isinstance(mapping, dict):
-            raise UsageError(ja="列名の対応表はJSONオブジェクトで書いてください", en="the column mapping must be a JSON object")
+        mapping = load_mapping(args.mapping) if args.mapping else None
         config = None
         if args.transfer_config:
             try:

@@ -18,9 +18,10 @@ def add_serve_parser(sub: argparse._SubParsersAction[Any]) -> None:
     s = sub.add_parser(
         "serve",
         help="監査担当者向けの画面と CI 向け REST API を起動する / start the local web app and REST API",
-        description="ブラウザで使う画面（適合性の検査、移行検証＝移行前と移行後の比較）と REST API を起動します"
-        "（既定は 127.0.0.1 のみ）。 / Start the web app (conformance check; migration check: compare the old and"
-        " the new extract) and the REST API (loopback only by default). See docs/web.md.",
+        description="ブラウザで使う画面（適合性の検査、移行検証＝移行前と移行後の比較、突合＝給付の申請と対象者名簿）と"
+        " REST API を起動します（既定は 127.0.0.1 のみ）。 / Start the web app (conformance check; migration check:"
+        " compare the old and the new extract; reconcile benefit applications with the beneficiary list, masked, no"
+        " transfer file) and the REST API (loopback only by default). See docs/web.md.",
     )
     s.add_argument("--host", default="127.0.0.1", help="待ち受けるアドレス（既定 127.0.0.1）/ address to bind")
     s.add_argument("--port", type=int, default=8765, help="ポート（既定 8765）/ port")

@@ -27,7 +27,7 @@ from kikan_std.errors import ReconcileInputError
 from kikan_std.findings import Finding
 from kikan_std.jp.zengin import TransferConfig, TransferFileWriter, TransferRecord
 from kikan_std.options import DEFAULT_MASK_KEY
-from kikan_std.reconcile._io import APPLICATION_FIELDS, BENEFICIARY_FIELDS, Source, iter_rows
+from kikan_std.reconcile._io import APPLICATION_FIELDS, BENEFICIARY_FIELDS, Source, iter_rows, load_mapping
 from kikan_std.reconcile.banks import table_info
 from kikan_std.reconcile.catalogue import entry as catalogue_entry
 from kikan_std.reconcile.engine import (
@@ -61,6 +61,7 @@ __all__ = [
     "Review",
     "Summary",
     "UnresolvedBank",
+    "load_mapping",
     "reconcile",
     "reconcile_to",
 ]

@@ -5,15 +5,16 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import json
 import os
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
-from kikan_std.errors import ReconcileInputError
+from kikan_std.errors import ReconcileInputError, UsageError
 
 __all__ = [
     "APPLICATION_FIELDS",
@@ -22,11 +23,31 @@ __all__ = [
     "ReconcileInputError",
     "Source",
     "iter_rows",
+    "load_mapping",
     "split_members",
 ]
 
 Source = str | os.PathLike[str] | Iterable[Mapping[str, str]]
 """A CSV file path, or rows as header-keyed mappings (record numbers are 1-based positions)."""
+
+
+def load_mapping(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The column mapping of ``reconcile --mapping``: a JSON object read from ``path`` (UTF-8).
+
+    Raises:
+        UsageError: the file is missing, unreadable, not JSON, or not a JSON object.
+    """
+    name = os.fspath(path)
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(ja=f"列名の対応表がありません: {name}", en=f"column mapping not found: {name}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise UsageError(ja=f"列名の対応表を読めません: {name} ({e})",
+                         en=f"cannot read the column mapping: {name} ({e})") from None
+    if not isinstance(data, dict):
+        raise UsageError(ja="列名の対応表はJSONオブジェクトで書いてください", en="the column mapping must be a JSON object")
+    return data
 
 
 APPLICATION_FIELDS: dict[str, tuple[str, ...]] = {

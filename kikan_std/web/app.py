@@ -5,7 +5,8 @@ start → progress (polled) with cancel → verdict, the HTML report in the page
 folder, the run history (v1 → v2 comparison with the ``--fail-on new`` verdict, waivers recorded from the
 page and exported for ``--waivers``, uploads kept only on request, 移行検証 runs recorded too); 移行検証
 (``/migration``: the old and the new extract compared as ``kikan-std compare`` does, see
-:mod:`kikan_std.web.migration`). The REST API
+:mod:`kikan_std.web.migration`); 突合 (``/reconcile``: benefit applications matched to the beneficiary
+list as ``kikan-std reconcile`` does, masked, no transfer file, see :mod:`kikan_std.web.reconcile`). The REST API
 (``/api/v1/…``, documented at ``/api/v1/openapi.json``) answers as KoSIT's validator does: 200
 conformant, 406 not conformant, 422 unusable input or spec, 413 too large.
 """
@@ -40,6 +41,7 @@ from kikan_std._version import __version__
 from kikan_std.catalogue import Lang
 from kikan_std.specs import BUILTIN, load_spec
 from kikan_std.web import migration as mig
+from kikan_std.web import reconcile as rec
 from kikan_std.web.history import History
 from kikan_std.web.openapi import openapi
 from kikan_std.web.runs import Job, Run, detect, execute, new_id, plan_upload
@@ -115,7 +117,7 @@ class _State:
         self.work = config.work_dir or Path(tempfile.mkdtemp(prefix="kikan-web-"))
         self.work.mkdir(parents=True, exist_ok=True)
         self.secret = secrets.token_bytes(32)
-        self.runs: dict[str, Job] = {}  # check runs and 移行検証 runs
+        self.runs: dict[str, Job] = {}  # check runs, 移行検証 runs and 突合 runs
         self.lock = threading.Lock()
         self.pool = ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="kikan-run")
         self.limiter = anyio.CapacityLimiter(config.workers)
@@ -258,6 +260,10 @@ def create_app(config: WebConfig | None = None) -> Guard:
     def make_migration(up: Upload, folder: Path, rid: str) -> Job:
         plan = mig.plan_migration(up, folder)
         return mig.MigrationRun(rid, folder, plan, mig.detect(plan))
+
+    def make_reconcile(up: Upload, folder: Path, rid: str) -> Job:
+        plan = rec.plan_reconcile(up, folder)
+        return rec.ReconcileRun(rid, folder, plan, rec.detect(plan))
 
     async def upload(request: Request) -> Response:
         return await take_upload(request, make_check, folder_fields=("folder",))
@@ -527,6 +533,51 @@ def create_app(config: WebConfig | None = None) -> Guard:
                 "content-security-policy": report_csp(text), "x-frame-options": "SAMEORIGIN"})
         return attachment(text, "text/html; charset=utf-8", f"{stem}.html")
 
+    # -- 突合 (reconcile) -------------------------------------------------------------------------
+
+    async def reconcile_form(request: Request) -> Response:
+        st.sweep()
+        return page(request, "reconcile.html.j2", amount=rec.DEFAULT_AMOUNT, threshold=rec.default_threshold())
+
+    async def reconcile_upload(request: Request) -> Response:
+        return await take_upload(request, make_reconcile)
+
+    async def reconcile_page(request: Request) -> Response:
+        run = st.get(request.path_params["rid"], rec.ReconcileRun)
+        if run is None:
+            return refuse_page(request, 404, "この実行は見つかりません（期限切れの可能性）/ run not found")
+        status = run.error_status if run.state == "failed" else 200  # 422 unusable input, 503 time limit
+        return page(request, "reconcile_run.html.j2", status=status, run=run, encodings=rec.ENCODINGS)
+
+    async def reconcile_start(request: Request) -> Response:
+        refusal = csrf_refusal(request)
+        if refusal is not None:
+            return refusal
+        run = st.get(request.path_params["rid"], rec.ReconcileRun)
+        if run is None or run.state != "uploaded":
+            return refuse_page(request, 404, "開始できる実行がありません / no run to start")
+        form = await small_form(request, 64 * 1024)
+        if isinstance(form, Response):
+            return form
+        encoding = str(form.get("encoding", "auto"))
+        if encoding not in rec.ENCODINGS:
+            return refuse_page(request, 422, f"未知の文字コードです / unknown encoding: {encoding[:40]}")
+        run.state = "queued"
+        st.pool.submit(functools.partial(rec.execute_reconcile, run, encoding=encoding, max_seconds=cfg.max_seconds))
+        return RedirectResponse(run.url, status_code=303)
+
+    async def reconcile_result(request: Request) -> Response:
+        run = st.get(request.path_params["rid"], rec.ReconcileRun)
+        name = request.path_params["fmt"]
+        if run is None or name not in run.outputs:
+            return refuse_page(request, 404, "結果がありません / no such result")
+        body = rec.download(run, name)
+        if name == "html" and request.query_params.get("view") in ("inline", "page"):
+            return Response(body, media_type=rec.MEDIA[name], headers={
+                "content-security-policy": report_csp(run.outputs[name]), "x-frame-options": "SAMEORIGIN"})
+        return Response(body, media_type=rec.MEDIA[name], headers={
+            "content-disposition": f'attachment; filename="kikan-reconcile-{run.id[:8]}.{name}"'})
+
     # -- REST API -------------------------------------------------------------------------------
 
     def api_error(status: int, message: str) -> JSONResponse:
@@ -592,6 +643,13 @@ def create_app(config: WebConfig | None = None) -> Guard:
         Route("/migration/{rid}/cancel", cancel_of(mig.MigrationRun), methods=["POST"]),
         Route("/migration/{rid}/status", status_of(mig.MigrationRun)),
         Route("/migration/{rid}/result.{fmt}", migration_result),
+        Route("/reconcile", reconcile_form),
+        Route("/reconcile/upload", reconcile_upload, methods=["POST"]),
+        Route("/reconcile/{rid}", reconcile_page),
+        Route("/reconcile/{rid}/start", reconcile_start, methods=["POST"]),
+        Route("/reconcile/{rid}/cancel", cancel_of(rec.ReconcileRun), methods=["POST"]),
+        Route("/reconcile/{rid}/status", status_of(rec.ReconcileRun)),
+        Route("/reconcile/{rid}/result.{fmt}", reconcile_result),
         Route("/static/{name}", static),
         Route("/favicon.ico", lambda request: Response(status_code=204)),
         Route("/history", history_page),

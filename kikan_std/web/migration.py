@@ -31,9 +31,10 @@ from kikan_std.web.runs import (
     Detected,
     Job,
     Progress,
-    error_text,
+    choose_files,
     mask_key,
-    place_files,
+    place_named,
+    refusal,
     relabel_json,
     run_job,
     upload_spec,
@@ -124,13 +125,6 @@ def spec_choices() -> list[tuple[str, str]]:
     return out
 
 
-def _refuse(e: BaseException, labels: dict[str, str]) -> UploadRefused:
-    text = error_text(e)
-    for server, label in labels.items():
-        text = text.replace(server, label)
-    return UploadRefused(422, f"入力を検査できません / unusable input: {text}")
-
-
 def plan_migration(upload: Upload, folder: Path) -> MigrationPlan:
     """Check the upload and move its files to server-made paths; mapping, expected differences and tolerance
     are read now, so a bad one is said before anything runs.
@@ -144,24 +138,10 @@ def plan_migration(upload: Upload, folder: Path) -> MigrationPlan:
     spec, _ = upload_spec(upload, folder, spec_id=spec_id)
     if spec is None:
         raise UploadRefused(422, "仕様を選んでください / choose a spec")
-    chosen: dict[str, Any] = {}
-    for name, (title, suffixes) in FILES.items():
-        files = upload.of(name)
-        if len(files) > 1:
-            raise UploadRefused(422, f"{title} は1つだけ選んでください / one file only")
-        if files:
-            if suffixes is not None and not files[0].label.lower().endswith(suffixes):
-                raise UploadRefused(422, f"{title} は {' か '.join(suffixes)} のファイルです / must be {' or '.join(suffixes)}")
-            chosen[name] = files[0]
+    chosen = choose_files(upload, FILES)
     if "before" not in chosen and "after" not in chosen:
         raise UploadRefused(422, "移行前・移行後のファイルを選んでください / choose the old and the new extract")
-    order = list(chosen)
-    paths: dict[str, Path] = {}
-    labels: dict[str, str] = {}
-    for i, name in enumerate(order):
-        placed, placed_labels = place_files([chosen[name]], folder, first=i)
-        paths[name] = placed[0]
-        labels.update(placed_labels)
+    paths, labels = place_named(chosen, folder)
     tolerance = [t for t in re.split(r"[\s,、]+", upload.get("tolerance")) if t]
     plan = MigrationPlan(spec, group or None, paths, labels, tolerance)
     from kikan_std.migration.compare import ExpectedDifferences, parse_tolerance
@@ -182,7 +162,7 @@ def plan_migration(upload: Upload, folder: Path) -> MigrationPlan:
                     " アップロードしてください / the mapping refers to a key table file: upload it as the key table",
                 )
     except KikanStdError as e:
-        raise _refuse(e, labels) from None
+        raise refusal(e, labels) from None
     return plan
 
 

@@ -219,6 +219,36 @@ def place_files(data: list[UploadedFile], folder: Path, first: int = 0) -> tuple
     return paths, labels
 
 
+def choose_files(upload: Upload, files: dict[str, tuple[str, tuple[str, ...] | None]]) -> dict[str, UploadedFile]:
+    """The upload's file of each named field (``files``: field → (label on the page, accepted suffixes or
+    None for any)), at most one each; fields left empty are absent.
+
+    Raises:
+        UploadRefused: 422 for two files in one field or a file of the wrong kind.
+    """
+    chosen: dict[str, UploadedFile] = {}
+    for name, (title, suffixes) in files.items():
+        got = upload.of(name)
+        if len(got) > 1:
+            raise UploadRefused(422, f"{title} は1つだけ選んでください / one file only")
+        if got:
+            if suffixes is not None and not got[0].label.lower().endswith(suffixes):
+                raise UploadRefused(422, f"{title} は {' か '.join(suffixes)} のファイルです / must be {' or '.join(suffixes)}")
+            chosen[name] = got[0]
+    return chosen
+
+
+def place_named(chosen: dict[str, UploadedFile], folder: Path) -> tuple[dict[str, Path], dict[str, str]]:
+    """:func:`place_files` for the files :func:`choose_files` chose: (field → path, server path → client name)."""
+    paths: dict[str, Path] = {}
+    labels: dict[str, str] = {}
+    for i, (name, f) in enumerate(chosen.items()):
+        placed, placed_labels = place_files([f], folder, first=i)
+        paths[name] = placed[0]
+        labels.update(placed_labels)
+    return paths, labels
+
+
 def detect(plan: Plan) -> list[Detected]:
     """The encoding guess of each data file (members of a zip: the first 20 data files, 64 KiB each)."""
     out: list[Detected] = []
@@ -265,7 +295,7 @@ def run_job(job: Job, work: Callable[[Progress], None], *, max_seconds: float, l
     deadline = time.monotonic() + max_seconds
 
     def progress(file: str, records: int) -> None:
-        job.file = _relabel_text(file, job)
+        job.file = relabel_text(file, job)
         job.records = records
         if job.cancel.is_set():
             raise Cancelled
@@ -288,9 +318,9 @@ def run_job(job: Job, work: Callable[[Progress], None], *, max_seconds: float, l
         error, status = f"時間制限（{max_seconds:g} 秒）を超えたため中止しました / time limit reached", 503
     except UnsafeArchiveError as e:
         error = ("安全でない ZIP 書庫のため検査を中止しました（何も展開していません）/ unsafe archive refused: "
-                 f"{_relabel_text(_first_line(e), job)}")
+                 f"{relabel_text(_first_line(e), job)}")
     except (InputError, KikanStdError, KeyError, ValueError) as e:
-        error = f"入力を検査できません / unusable input: {_relabel_text(error_text(e, lang), job)}"
+        error = f"入力を検査できません / unusable input: {relabel_text(error_text(e, lang), job)}"
     except Exception as e:  # never a traceback for users
         error, status = f"内部エラー / internal error: {type(e).__name__}", 500
     finally:
@@ -357,7 +387,8 @@ def _keep(run: Run, target: Path) -> Path | None:
         return None
 
 
-def _relabel_text(text: str, job: Job) -> str:
+def relabel_text(text: str, job: Job) -> str:
+    """``text`` with the client's file names in place of the server paths (and no run folder)."""
     for server, label in job.labels().items():
         text = text.replace(server, label)
     return text.replace(str(job.folder), "…")
@@ -368,6 +399,15 @@ def relabel_json(text: str, job: Job) -> str:
     for server, label in job.labels().items():
         text = text.replace(json.dumps(server, ensure_ascii=False)[1:-1], json.dumps(label, ensure_ascii=False)[1:-1])
     return text.replace(json.dumps(str(job.folder), ensure_ascii=False)[1:-1], "…")
+
+
+def refusal(e: BaseException, labels: dict[str, str]) -> UploadRefused:
+    """A 422 refusal of an upload whose option file (mapping …) is unusable: the CLI's message, with the
+    client's file names in place of the server paths."""
+    text = error_text(e)
+    for server, label in labels.items():
+        text = text.replace(server, label)
+    return UploadRefused(422, f"入力を検査できません / unusable input: {text}")
 
 
 def mask_key() -> bytes:
