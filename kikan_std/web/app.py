@@ -201,6 +201,11 @@ def create_app(config: WebConfig | None = None) -> Guard:
             resp.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict", path="/")
         return resp
 
+    def report_view(text: str, media_type: str) -> Response:
+        """A report page shown in the result page's frame or its own tab, under the report's own CSP."""
+        return Response(text, media_type=media_type, headers={
+            "content-security-policy": report_csp(text), "x-frame-options": "SAMEORIGIN"})
+
     def refuse_page(request: Request, status: int, message: str) -> HTMLResponse:
         resp = page(request, "error.html.j2", status=status, message=message)
         if status in (400, 403, 408, 413, 415):  # the rest of the body is not read: close the connection
@@ -337,8 +342,7 @@ def create_app(config: WebConfig | None = None) -> Guard:
         fmt, media = FORMATS[name]
         text = render(run.report, fmt)
         if fmt == "html" and request.query_params.get("view") in ("inline", "page"):
-            return Response(text, media_type=media, headers={
-                "content-security-policy": report_csp(text), "x-frame-options": "SAMEORIGIN"})
+            return report_view(text, media)
         return attachment(text, media, f"kikan-report-{run.id[:8]}.{name}")
 
     async def static(request: Request) -> Response:
@@ -356,6 +360,20 @@ def create_app(config: WebConfig | None = None) -> Guard:
         if _too_large(request, limit) or "content-length" not in request.headers:
             return refuse_page(request, 413, "送信内容が大きすぎます / form too large")
         return await request.form(max_files=0, max_fields=10000)
+
+    async def start_form(request: Request, kind: type[J]) -> tuple[J, Any] | Response:
+        """The uploaded run of ``kind`` a start form names, with the form; or the refusal (CSRF, no run to
+        start, a form too large)."""
+        refusal = csrf_refusal(request)
+        if refusal is not None:
+            return refusal
+        run = st.get(request.path_params["rid"], kind)
+        if run is None or run.state != "uploaded":
+            return refuse_page(request, 404, "開始できる実行がありません / no run to start")
+        form = await small_form(request, 64 * 1024)
+        if isinstance(form, Response):
+            return form
+        return run, form
 
     async def history_page(request: Request) -> Response:
         if st.history is None:
@@ -475,8 +493,7 @@ def create_app(config: WebConfig | None = None) -> Guard:
                                              " / the stored report cannot be rendered here; download its JSON")
         html = mig.result_html(result)
         if request.query_params.get("view") in ("inline", "page"):
-            return Response(html, media_type="text/html; charset=utf-8", headers={
-                "content-security-policy": report_csp(html), "x-frame-options": "SAMEORIGIN"})
+            return report_view(html, "text/html; charset=utf-8")
         return attachment(html, "text/html; charset=utf-8", f"kikan-history-{hid}.html")
 
     # -- 移行検証 (migration) -------------------------------------------------------------------
@@ -498,15 +515,10 @@ def create_app(config: WebConfig | None = None) -> Guard:
                     unexplained=mig.unexplained(run.result))
 
     async def migration_start(request: Request) -> Response:
-        refusal = csrf_refusal(request)
-        if refusal is not None:
-            return refusal
-        run = st.get(request.path_params["rid"], mig.MigrationRun)
-        if run is None or run.state != "uploaded":
-            return refuse_page(request, 404, "開始できる実行がありません / no run to start")
-        form = await small_form(request, 64 * 1024)
-        if isinstance(form, Response):
-            return form
+        got = await start_form(request, mig.MigrationRun)
+        if isinstance(got, Response):
+            return got
+        run, form = got
         encodings = [str(form.get(f"{n}_encoding", "utf-8")) for n in ("before", "after")]
         bad = [e for e in encodings if e not in mig.ENCODINGS]
         if bad:
@@ -529,8 +541,7 @@ def create_app(config: WebConfig | None = None) -> Guard:
             return attachment(mig.result_json(run.result), "application/json", f"{stem}.json")
         text = mig.result_html(run.result)
         if request.query_params.get("view") in ("inline", "page"):
-            return Response(text, media_type="text/html; charset=utf-8", headers={
-                "content-security-policy": report_csp(text), "x-frame-options": "SAMEORIGIN"})
+            return report_view(text, "text/html; charset=utf-8")
         return attachment(text, "text/html; charset=utf-8", f"{stem}.html")
 
     # -- 突合 (reconcile) -------------------------------------------------------------------------
@@ -550,15 +561,10 @@ def create_app(config: WebConfig | None = None) -> Guard:
         return page(request, "reconcile_run.html.j2", status=status, run=run, encodings=rec.ENCODINGS)
 
     async def reconcile_start(request: Request) -> Response:
-        refusal = csrf_refusal(request)
-        if refusal is not None:
-            return refusal
-        run = st.get(request.path_params["rid"], rec.ReconcileRun)
-        if run is None or run.state != "uploaded":
-            return refuse_page(request, 404, "開始できる実行がありません / no run to start")
-        form = await small_form(request, 64 * 1024)
-        if isinstance(form, Response):
-            return form
+        got = await start_form(request, rec.ReconcileRun)
+        if isinstance(got, Response):
+            return got
+        run, form = got
         encoding = str(form.get("encoding", "auto"))
         if encoding not in rec.ENCODINGS:
             return refuse_page(request, 422, f"未知の文字コードです / unknown encoding: {encoding[:40]}")
@@ -573,8 +579,7 @@ def create_app(config: WebConfig | None = None) -> Guard:
             return refuse_page(request, 404, "結果がありません / no such result")
         body = rec.download(run, name)
         if name == "html" and request.query_params.get("view") in ("inline", "page"):
-            return Response(body, media_type=rec.MEDIA[name], headers={
-                "content-security-policy": report_csp(run.outputs[name]), "x-frame-options": "SAMEORIGIN"})
+            return report_view(run.outputs[name], rec.MEDIA[name])
         return Response(body, media_type=rec.MEDIA[name], headers={
             "content-disposition": f'attachment; filename="kikan-reconcile-{run.id[:8]}.{name}"'})
 
