@@ -8,6 +8,7 @@ import functools
 import importlib.util
 import io
 import json
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -98,10 +99,16 @@ def _valid(spec_id: str) -> dict[str, str]:
 
 @functools.cache
 def _valid_once(spec_id: str) -> dict[str, str]:
-    """A record of ``spec_id`` both paths accept (found once: shrinking takes seconds)."""
+    """A record of ``spec_id`` both paths accept (found once: shrinking takes seconds).
+
+    The strategy draws field-valid records, most of which break a record rule (kaigo_hoken: WEL005–WEL007), so an
+    unseeded search could come back empty now and then (it did once on a fresh clone): the search is seeded, so it
+    finds the same record every run.
+    """
     spec = load_spec(spec_id)
     model = spec.record_model()
-    rec: dict[str, str] = find(strategies.records(spec), lambda r: not _model_problems(model, r))
+    rec: dict[str, str] = find(strategies.records(spec), lambda r: not _model_problems(model, r),
+                               settings=settings(max_examples=5000, database=None), random=random.Random(0))
     assert kikan_std.check_records([rec], spec).valid
     return rec
 
