@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from kikan_std.findings import Finding
 from kikan_std.model.rules import ChunkView, DatasetRule, RecordRule, required_when
 from kikan_std.specs._taxwel import birthday, exact_length_rule, order_rule, to_date
-from kikan_std.specs.edition import Edition, PersonColumns
+from kikan_std.specs.edition import Edition, PersonColumns, Record
 
 
 def _not_75(view: ChunkView) -> Iterator[Finding]:
@@ -41,9 +41,23 @@ RECORD_RULES = tuple(
 
 DATASET_RULES: tuple[DatasetRule, ...] = ()
 
+_PERIODS = (("世帯資格取得年月日", "世帯資格喪失年月日"), ("資格取得年月日", "資格喪失年月日"))
+
+
+def _satisfy_rules(r: Record) -> Record:
+    """A field-valid record made to satisfy WEL004 (for generated test data): a reversed period is swapped
+    (ISO dates compare as text)."""
+    for start, end in _PERIODS:
+        a, b = r.get(start, ""), r.get(end, "")
+        if a and b and b < a:
+            r[start], r[end] = b, a
+    return r
+
+
 EDITION = Edition(
     "kokumin_kenko_hoken",
     record_rules=RECORD_RULES,
     dataset_rules=DATASET_RULES,
     person_refs={"世帯": (PersonColumns("世帯主宛名番号"),)},
+    fixup=_satisfy_rules,
 )

@@ -16,9 +16,9 @@ Values are lexical strings, as a vendor writes them. Valid records respect the i
 lengths, code lists, content formats and the spec's decidable conditional-required items.
 
 Partial: the one-record rules across items are satisfied only where the spec's edition gives a
-``fixup`` (住登外者宛名) or has none that bind (全銀 総合振込). For 住民記録, 個人住民税, 固定資産税,
-軽自動車税, 児童手当, 介護保険 and 国民健康保険 many drawn records break such a rule (JUM…, TAX…,
-WEL…; share passing, 150 draws each on 2026-12-06: 0 %, 1 %, 61 %, 22 %, 0 %, 0 %, 95 %). Filter
+``fixup`` (住登外者宛名, 国民健康保険) or has none that bind (全銀 総合振込). For 住民記録, 個人住民税,
+固定資産税, 軽自動車税, 児童手当 and 介護保険 many drawn records break such a rule (JUM…, TAX…, WEL…;
+share passing, 150 draws each on 2026-12-06: 0 %, 1 %, 61 %, 22 %, 0 %, 0 %). Filter
 with ``kikan_std.check_records``, or use the 住民記録 generator (:mod:`kikan_std.testing.generate`) or the
 files of the deliverable generator when a record must pass every rule.
 """
