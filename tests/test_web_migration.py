@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import csv
 import json
-import re
-import time
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +19,7 @@ from kikan_std.migration.compare import compare
 from tests.conftest import run_cli
 from tests.migration_pairs import pair, planted
 from tests.test_migration_canary import canaries
-from tests.web_server import Server, multipart, push_unsized_upload, request, serve, session
+from tests.web_server import Server, files_of, multipart, push_unsized_upload, request, run_flow, serve, session, upload
 
 MiB = 1024 * 1024
 SPEC = "jumin_kiroku"
@@ -33,43 +31,18 @@ def srv(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-de
         yield s
 
 
-def _files(**named: Path) -> list[tuple[str, str, bytes]]:
-    return [(field, p.name, p.read_bytes()) for field, p in named.items()]
+_files = files_of
 
 
 def _upload(srv: Server, fields: dict[str, str], files: list[tuple[str, str, bytes]],
             cookie_token: tuple[str, str] | None = None) -> tuple[int, dict[str, str], str]:
-    cookie, token = cookie_token or session(srv)
-    body, ctype = multipart(fields, files)
-    status, headers, data = request(srv, "POST", f"/migration/upload?csrf={token}", body,
-                                    {"Content-Type": ctype, "Cookie": cookie})
-    return status, headers, data.decode("utf-8")
+    return upload(srv, "migration", fields, files, cookie_token)
 
 
 def _run(srv: Server, files: list[tuple[str, str, bytes]], fields: dict[str, str] | None = None,
          start: dict[str, str] | None = None) -> tuple[str, int, str]:
     """Upload, start, wait: (run page URL, status of the final page, its text)."""
-    cookie, token = session(srv)
-    status, headers, text = _upload(srv, {"spec": SPEC, **(fields or {})}, files, (cookie, token))
-    assert status == 303, text
-    url = headers["location"]
-    assert re.fullmatch(r"/migration/[A-Za-z0-9_-]{20,}", url)
-    status, _, page = request(srv, "GET", url, headers={"Cookie": cookie})
-    assert status == 200 and 'id="start"' in page.decode("utf-8")
-    form = "&".join(f"{k}={v}" for k, v in (start or {}).items())
-    status, _, _ = request(srv, "POST", f"{url}/start?csrf={token}", form.encode(),
-                           {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
-    assert status == 303
-    deadline = time.monotonic() + 300
-    while True:
-        _, _, body = request(srv, "GET", f"{url}/status")
-        state = json.loads(body)["state"]
-        if state not in ("queued", "running"):
-            break
-        assert time.monotonic() < deadline, "run did not finish"
-        time.sleep(0.2)
-    status, _, page = request(srv, "GET", url, headers={"Cookie": cookie})
-    return url, status, page.decode("utf-8")
+    return run_flow(srv, "migration", {"spec": SPEC, **(fields or {})}, files, start or {})
 
 
 def _differences(report: dict[str, Any]) -> list[tuple[Any, ...]]:

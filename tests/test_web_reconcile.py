@@ -10,7 +10,6 @@ import csv
 import io
 import json
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ from kikan_std.reconcile import reconcile, reconcile_to
 from kikan_std.reconcile.generate import GenConfig, generate_files
 from tests.conftest import run_cli
 from tests.test_reconcile_outputs import VALUES, _canary_inputs, _forms
-from tests.web_server import Server, multipart, request, serve, session
+from tests.web_server import Server, files_of, multipart, request, run_flow, serve, session, upload
 
 MiB = 1024 * 1024
 
@@ -37,41 +36,18 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return d
 
 
-def _files(**named: Path) -> list[tuple[str, str, bytes]]:
-    return [(field, p.name, p.read_bytes()) for field, p in named.items()]
+_files = files_of
 
 
 def _upload(srv: Server, fields: dict[str, str], files: list[tuple[str, str, bytes]],
             cookie_token: tuple[str, str] | None = None) -> tuple[int, dict[str, str], str]:
-    cookie, token = cookie_token or session(srv)
-    body, ctype = multipart(fields, files)
-    status, headers, data = request(srv, "POST", f"/reconcile/upload?csrf={token}", body,
-                                    {"Content-Type": ctype, "Cookie": cookie})
-    return status, headers, data.decode("utf-8")
+    return upload(srv, "reconcile", fields, files, cookie_token)
 
 
 def _run(srv: Server, files: list[tuple[str, str, bytes]], fields: dict[str, str] | None = None,
          encoding: str = "auto") -> tuple[str, int, str]:
     """Upload, start, wait: (run page URL, status of the final page, its text)."""
-    cookie, token = session(srv)
-    status, headers, text = _upload(srv, fields or {}, files, (cookie, token))
-    assert status == 303, text
-    url = headers["location"]
-    assert re.fullmatch(r"/reconcile/[A-Za-z0-9_-]{20,}", url)
-    status, _, page = request(srv, "GET", url, headers={"Cookie": cookie})
-    assert status == 200 and 'id="start"' in page.decode("utf-8")
-    status, _, _ = request(srv, "POST", f"{url}/start?csrf={token}", f"encoding={encoding}".encode(),
-                           {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
-    assert status == 303
-    deadline = time.monotonic() + 300
-    while True:
-        _, _, body = request(srv, "GET", f"{url}/status")
-        if json.loads(body)["state"] not in ("queued", "running"):
-            break
-        assert time.monotonic() < deadline, "run did not finish"
-        time.sleep(0.2)
-    status, _, page = request(srv, "GET", url, headers={"Cookie": cookie})
-    return url, status, page.decode("utf-8")
+    return run_flow(srv, "reconcile", fields or {}, files, {"encoding": encoding})
 
 
 def _normalised(text: str, folder: Path) -> dict[str, object]:

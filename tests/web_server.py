@@ -138,6 +138,49 @@ def post_check(srv: Server, fields: dict[str, str], files: list[tuple[str, str, 
     return status, json.loads(data)
 
 
+def files_of(**named: Path) -> list[tuple[str, str, bytes]]:
+    """(form field, file name, bytes) of each file, for :func:`multipart`."""
+    return [(field, p.name, p.read_bytes()) for field, p in named.items()]
+
+
+def upload(srv: Server, flow: str, fields: dict[str, str], files: list[tuple[str, str, bytes]],
+           cookie_token: tuple[str, str] | None = None) -> tuple[int, dict[str, str], str]:
+    """POST the upload form of a page flow (``migration``, ``reconcile``): (status, headers, text)."""
+    cookie, token = cookie_token or session(srv)
+    body, ctype = multipart(fields, files)
+    status, headers, data = request(srv, "POST", f"/{flow}/upload?csrf={token}", body,
+                                    {"Content-Type": ctype, "Cookie": cookie})
+    return status, headers, data.decode("utf-8")
+
+
+def run_flow(srv: Server, flow: str, fields: dict[str, str], files: list[tuple[str, str, bytes]],
+             start: dict[str, str]) -> tuple[str, int, str]:
+    """Upload, start with the ``start`` form, wait: (run page URL, status of the final page, its text)."""
+    import json
+    import re
+
+    cookie, token = session(srv)
+    status, headers, text = upload(srv, flow, fields, files, (cookie, token))
+    assert status == 303, text
+    url = headers["location"]
+    assert re.fullmatch(rf"/{flow}/[A-Za-z0-9_-]{{20,}}", url)
+    status, _, page = request(srv, "GET", url, headers={"Cookie": cookie})
+    assert status == 200 and 'id="start"' in page.decode("utf-8")
+    form = "&".join(f"{k}={v}" for k, v in start.items())
+    status, _, _ = request(srv, "POST", f"{url}/start?csrf={token}", form.encode(),
+                           {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
+    assert status == 303
+    deadline = time.monotonic() + 300
+    while True:
+        _, _, body = request(srv, "GET", f"{url}/status")
+        if json.loads(body)["state"] not in ("queued", "running"):
+            break
+        assert time.monotonic() < deadline, "run did not finish"
+        time.sleep(0.2)
+    status, _, page = request(srv, "GET", url, headers={"Cookie": cookie})
+    return url, status, page.decode("utf-8")
+
+
 def session(srv: Server) -> tuple[str, str]:
     """A page session: (Cookie header, CSRF token) as a browser gets them from the first page."""
     import re
